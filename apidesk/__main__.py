@@ -1,0 +1,3 @@
+from apidesk.cli.main import main
+
+main()

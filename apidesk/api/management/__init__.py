@@ -1,0 +1,38 @@
+"""The management REST API: APIM's wire format over the domain services."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from apidesk import __version__
+from apidesk.api.management import errors
+from apidesk.api.management.routes import services, user_subscriptions, users
+from apidesk.domain.context import Runtime
+
+SERVICE_PREFIX = (
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+    "/providers/Microsoft.ApiManagement/service/{serviceName}"
+)
+DESCRIPTION = """\
+The Azure API Management control plane (`api-version=2024-05-01`) for users and everything
+around them. Authenticate with `Authorization: Bearer <token>` (`apidesk token create`).
+"""
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="Apidesk management API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = runtime
+    errors.install(app)
+    scoped = APIRouter(prefix=SERVICE_PREFIX)
+    scoped.include_router(users.router)
+    scoped.include_router(user_subscriptions.router)
+    app.include_router(services.router)
+    app.include_router(scoped)
+    return app

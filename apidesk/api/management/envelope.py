@@ -1,0 +1,88 @@
+"""ARM envelopes: resource ids, `{id, name, type, properties}`, collections and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from apidesk.api.management.etag import quoted
+from apidesk.query import Page
+from apidesk.storage.models import Instance
+
+PROVIDER = "Microsoft.ApiManagement"
+SERVICE_TYPE = f"{PROVIDER}/service"
+
+
+def service_id(instance: Instance) -> str:
+    return (
+        f"/subscriptions/{instance.subscription_id}/resourceGroups/{instance.resource_group}"
+        f"/providers/{PROVIDER}/service/{instance.name}"
+    )
+
+
+def child_id(instance: Instance, *segments: str) -> str:
+    return "/".join((service_id(instance), *segments))
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and a `Z`, as APIM writes dates."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def resource(
+    resource_id: str, name: str, type_: str, properties: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {"id": resource_id, "type": type_, "name": name, "properties": dict(properties)}
+
+
+def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def entity(body: Any, *, etag: str | None = None, status_code: int = 200) -> JSONResponse:
+    headers = {"ETag": quoted(etag)} if etag else None
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def entity_tag(etag: str) -> Response:
+    """The answer to HEAD: the tag and nothing else."""
+    return Response(status_code=200, headers={"ETag": quoted(etag)})
+
+
+def no_content() -> Response:
+    return Response(status_code=204)
+
+
+def next_link(request: Request, page: Page[Any]) -> str | None:
+    if not page.has_more:
+        return None
+    following = request.url.include_query_params(**{"$skip": page.skip + len(page.items)})
+    if "$top" not in request.query_params:
+        following = following.include_query_params(**{"$top": page.top})
+    return str(following)
+
+
+def collection(request: Request, values: Sequence[Any], page: Page[Any]) -> JSONResponse:
+    return JSONResponse(
+        {"value": list(values), "count": page.total, "nextLink": next_link(request, page)}
+    )
+
+
+def whole_collection(values: Iterable[Any]) -> JSONResponse:
+    items = list(values)
+    return JSONResponse({"value": items, "count": len(items), "nextLink": None})
+
+
+def error_body(
+    code: str, message: str, details: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {
+        "error": {"code": code, "message": message, "details": list(details) if details else None}
+    }

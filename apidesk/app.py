@@ -1,0 +1,180 @@
+"""The ASGI application: one port, several front doors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from apidesk.api import management
+from apidesk.clock import Clock
+from apidesk.domain.context import Runtime
+from apidesk.settings import Settings
+
+access_log = logging.getLogger("apidesk.access")
+
+# Query parameters that can carry credentials: their values never reach a log line.
+SENSITIVE_PARAMETERS = frozenset(
+    {"token", "code", "key", "sig", "sn", "subscription-key", "password", "secret"}
+)
+
+
+def redact_query(query: str) -> str:
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode(
+        [(name, "***" if name.lower() in SENSITIVE_PARAMETERS else value) for name, value in pairs]
+    )
+
+
+class RequestLimits:
+    """Caps request bodies and stamps every response with a request id and an access line."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        status_holder = {"status": 0}
+
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_body_bytes:
+            await _too_large(send, request_id, self.max_body_bytes)
+            self._log(scope, 413, started)
+            return
+
+        received = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    # Stop reading: the app sees an ended body, and its answer is replaced.
+                    too_large = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        replaced = False
+
+        async def stamped_send(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start":
+                if too_large:
+                    replaced = True
+                    status_holder["status"] = 413
+                    await _too_large(send, request_id, self.max_body_bytes)
+                    return
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-ms-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            elif replaced:
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, stamped_send)
+        finally:
+            self._log(scope, status_holder["status"] or 500, started)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, started: float) -> None:
+        if not access_log.isEnabledFor(logging.INFO):
+            return
+        query = redact_query(scope.get("query_string", b"").decode("latin-1"))
+        path = scope.get("path", "") + (f"?{query}" if query else "")
+        if len(path) > 1000:
+            path = path[:1000] + "..."
+        client = scope.get("client") or ("-", 0)
+        access_log.info(
+            '%s "%s %s" %d %.1fms',
+            client[0],
+            scope.get("method", "-"),
+            path,
+            status,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(send: Send, request_id: str, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "code": "RequestEntityTooLarge",
+                "message": f"The request body is larger than {limit} bytes.",
+                "details": None,
+            }
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-ms-request-id", request_id.encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class FrontDoors:
+    """Send each request to the front door that owns its path prefix. The management API
+    answers everything else, because ARM paths start at the root."""
+
+    def __init__(self, default: ASGIApp, doors: dict[str, ASGIApp]) -> None:
+        self.default = default
+        self.doors = sorted(doors.items(), key=lambda item: -len(item[0]))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            for prefix, door in self.doors:
+                if path == prefix or path.startswith(prefix + "/"):
+                    child = {**scope, "root_path": scope.get("root_path", "") + prefix}
+                    await door(child, receive, send)
+                    return
+        await self.default(scope, receive, send)
+
+
+def create_app(runtime: Runtime) -> ASGIApp:
+    management_app = management.create_app(runtime)
+    doors = FrontDoors(management_app, {})
+    return RequestLimits(doors, max_body_bytes=runtime.settings.max_body_bytes)
+
+
+def create_app_from_settings(settings: Settings | None = None, clock: Clock | None = None) -> Any:
+    from apidesk.bootstrap import build_runtime, prepare
+
+    runtime = build_runtime(settings or Settings(), clock)
+    prepare(runtime, bootstrap=False)
+    return create_app(runtime)

@@ -1,0 +1,1 @@
+"""The `apidesk` command line."""

@@ -1,0 +1,85 @@
+"""What every command needs: settings, a prepared runtime, a unit of work, error output."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from apidesk.bootstrap import build_runtime, prepare
+from apidesk.domain.context import Context, InstanceContext, Runtime
+from apidesk.domain.instances import service as instances
+from apidesk.errors import DomainError, Invalid
+from apidesk.settings import Settings
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def describe(error: DomainError) -> str:
+    if isinstance(error, Invalid) and error.problems:
+        return "; ".join(f"{p.target}: {p.message}" for p in error.problems)
+    return error.message
+
+
+_runtime: Runtime | None = None
+
+
+def runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = build_runtime(Settings())
+        result = prepare(_runtime)
+        if result.created_default is not None:
+            from apidesk.cli.banner import first_start
+
+            first_start(_runtime, result.created_default, _runtime.settings.public_url)
+    return _runtime
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Context]:
+    """A committed unit of work; domain errors become a message and exit code 1."""
+    rt = runtime()
+    try:
+        with rt.database.unit_of_work() as session:
+            yield Context(runtime=rt, session=session, actor=actor())
+    except DomainError as error:
+        raise fail(describe(error)) from None
+
+
+def pick_instance(ctx: Context, name: str | None) -> InstanceContext:
+    """The named instance, or the only one, or the default one."""
+    if name:
+        instance = instances.find_by_name(ctx, name)
+        if instance is None:
+            raise fail(f"there is no service named '{name}'")
+        return InstanceContext.of(ctx, instance)
+    every = instances.list_all(ctx)
+    if len(every) == 1:
+        return InstanceContext.of(ctx, every[0])
+    default = instances.find_by_name(ctx, ctx.runtime.settings.default_service_name)
+    if default is not None:
+        return InstanceContext.of(ctx, default)
+    if not every:
+        raise fail("there is no service yet; create one with the management API")
+    names = ", ".join(item.name for item in every)
+    raise fail(f"several services exist ({names}); choose one with --service")
+
+
+ServiceOption = typer.Option(None, "--service", "-s", help="Service instance name.")

@@ -1,0 +1,31 @@
+"""Entry point: `apidesk <command>`."""
+
+from __future__ import annotations
+
+import typer
+
+from apidesk import __version__
+from apidesk.cli import audit, db, serve, tokens, users
+
+app = typer.Typer(
+    name="apidesk",
+    help="Apidesk: developer accounts for API programs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(serve.serve)
+app.add_typer(db.app, name="db")
+app.add_typer(tokens.app, name="token")
+app.add_typer(users.app, name="users")
+app.command("audit")(audit.show)
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,71 @@
+"""`apidesk token`: management API credentials."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from apidesk.cli.common import console, pick_instance, unit_of_work
+from apidesk.domain import admin_tokens
+
+app = typer.Typer(help="Admin tokens for the management API.", no_args_is_help=True)
+
+
+@app.command("create")
+def create(
+    name: str = typer.Option(None, "--name", "-n", help="A unique name; generated if left out."),
+    expires_in: int = typer.Option(None, "--expires-in", help="Days until the token expires."),
+    service: str = typer.Option(
+        None, "--service", "-s", help="Limit the token to this service instance."
+    ),
+) -> None:
+    """Create a token. It is printed once, as the last line; only its digest is kept."""
+    with unit_of_work() as ctx:
+        instance = pick_instance(ctx, service).instance if service else None
+        issued = admin_tokens.create(ctx, name, expires_in_days=expires_in, instance=instance)
+    expiry = issued.record.expires_at.isoformat() if issued.record.expires_at else "never"
+    scope = f"service {instance.name}" if instance else "every service"
+    console.print(
+        f"Created token '{issued.record.name}' for {scope} (expires: {expiry}). "
+        "Store it now; it cannot be shown again.",
+        highlight=False,
+    )
+    print(issued.secret)
+
+
+@app.command("list")
+def list_tokens() -> None:
+    """List tokens (never their values)."""
+    with unit_of_work() as ctx:
+        records = admin_tokens.list_all(ctx)
+        now = ctx.now()
+        table = Table("name", "scope", "created", "expires", "status")
+        for record in records:
+            if record.revoked_at:
+                status = "revoked"
+            elif record.expires_at and record.expires_at <= now:
+                status = "expired"
+            else:
+                status = "active"
+            scope = "all services"
+            if record.instance_id is not None:
+                from apidesk.storage.models import Instance
+
+                found = ctx.session.get(Instance, record.instance_id)
+                scope = found.name if found else "?"
+            table.add_row(
+                record.name,
+                scope,
+                record.created_at.strftime("%Y-%m-%d %H:%M"),
+                record.expires_at.strftime("%Y-%m-%d %H:%M") if record.expires_at else "never",
+                status,
+            )
+    console.print(table)
+
+
+@app.command("revoke")
+def revoke(name: str = typer.Argument(..., help="The token's name.")) -> None:
+    """Revoke a token at once."""
+    with unit_of_work() as ctx:
+        admin_tokens.revoke(ctx, name)
+    console.print(f"Revoked token '{name}'.", highlight=False)

@@ -1,0 +1,1 @@
+"""Domain services: the rules of the product, free of HTTP and wire formats."""

@@ -1,0 +1,97 @@
+"""Management API credentials: created by the CLI, shown once, stored as digests."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from apidesk.domain import audit
+from apidesk.domain.context import Context
+from apidesk.errors import Conflict, Invalid, NotFound, Unauthorized
+from apidesk.security import tokens
+from apidesk.storage.models import AdminToken, Instance
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    record: AdminToken
+    secret: str
+
+
+def create(
+    ctx: Context,
+    name: str | None = None,
+    *,
+    expires_in_days: int | None = None,
+    instance: Instance | None = None,
+) -> IssuedToken:
+    name = name or f"token-{secrets.token_hex(4)}"
+    if not NAME_PATTERN.match(name):
+        raise Invalid.field(
+            "name",
+            "A token name is 1-100 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit.",
+        )
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        raise Invalid.field("expiresIn", "A token expires in 1 to 3650 days.")
+    if ctx.session.scalars(select(AdminToken).where(AdminToken.name == name)).first():
+        raise Conflict(f"A token named '{name}' already exists.", target="name")
+    secret = tokens.new_token(tokens.ADMIN_TOKEN_PREFIX)
+    now = ctx.now()
+    record = AdminToken(
+        name=name,
+        digest=tokens.digest(secret),
+        instance_id=instance.id if instance else None,
+        created_at=now,
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+        revoked_at=None,
+    )
+    ctx.session.add(record)
+    audit.record(
+        ctx,
+        "token.create",
+        f"token/{name}",
+        {"expiresAt": record.expires_at, "service": instance.name if instance else None},
+    )
+    ctx.session.flush()
+    return IssuedToken(record, secret)
+
+
+def list_all(ctx: Context) -> Sequence[AdminToken]:
+    return ctx.session.scalars(select(AdminToken).order_by(AdminToken.id)).all()
+
+
+def revoke(ctx: Context, name: str) -> AdminToken:
+    record = ctx.session.scalars(select(AdminToken).where(AdminToken.name == name)).first()
+    if record is None:
+        raise NotFound(f"No token is named '{name}'.")
+    if record.revoked_at is None:
+        record.revoked_at = ctx.now()
+        audit.record(ctx, "token.revoke", f"token/{name}")
+    ctx.session.flush()
+    return record
+
+
+def authenticate(ctx: Context, secret: str) -> AdminToken:
+    """The live token behind `secret`; `Unauthorized` for anything else, with one message."""
+    failure = Unauthorized(
+        "The access token is missing, invalid, expired or revoked. Create one with "
+        "'apidesk token create'."
+    )
+    if not secret.startswith(tokens.ADMIN_TOKEN_PREFIX) or len(secret) > 200:
+        raise failure
+    record = ctx.session.scalars(
+        select(AdminToken).where(AdminToken.digest == tokens.digest(secret))
+    ).first()
+    if record is None or record.revoked_at is not None:
+        raise failure
+    if record.expires_at is not None and record.expires_at <= ctx.now():
+        raise failure
+    return record

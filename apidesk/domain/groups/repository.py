@@ -1,0 +1,35 @@
+"""Group queries, scoped to the instance in the context."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.query import FieldKind, ListQuery, Page
+from apidesk.storage.filtering import Column
+from apidesk.storage.models import Group, GroupMember, User
+from apidesk.storage.paging import fetch_page
+
+COLUMNS = {
+    "name": Column(Group.name, FieldKind.TEXT),
+    "displayName": Column(Group.display_name, FieldKind.TEXT),
+    "description": Column(Group.description, FieldKind.TEXT),
+    "externalId": Column(Group.external_id, FieldKind.TEXT),
+}
+
+
+def find(ctx: InstanceContext, group_id: str) -> Group | None:
+    return ctx.session.scalars(
+        select(Group).where(
+            Group.instance_id == ctx.instance.id, Group.name_key == group_id.lower()
+        )
+    ).first()
+
+
+def page(ctx: InstanceContext, query: ListQuery, *, member: User | None = None) -> Page[Group]:
+    statement = select(Group).where(Group.instance_id == ctx.instance.id)
+    if member is not None:
+        statement = statement.where(
+            exists().where(GroupMember.group_id == Group.id, GroupMember.user_id == member.id)
+        )
+    return fetch_page(ctx.session, statement, query, COLUMNS, order_by=Group.id)

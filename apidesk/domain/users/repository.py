@@ -1,0 +1,68 @@
+"""User queries. Every one of them is scoped to the instance in the context."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import exists, select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.query import FieldKind, ListQuery, Page
+from apidesk.storage.filtering import Column
+from apidesk.storage.models import Group, GroupMember, User
+from apidesk.storage.paging import fetch_page
+
+COLUMNS = {
+    "name": Column(User.name, FieldKind.TEXT),
+    "firstName": Column(User.first_name, FieldKind.TEXT),
+    "lastName": Column(User.last_name, FieldKind.TEXT),
+    "email": Column(User.email, FieldKind.TEXT),
+    "state": Column(User.state, FieldKind.ENUM),
+    "registrationDate": Column(User.registration_date, FieldKind.DATETIME),
+    "note": Column(User.note, FieldKind.TEXT),
+}
+
+
+def find(ctx: InstanceContext, user_id: str) -> User | None:
+    return ctx.session.scalars(
+        select(User).where(User.instance_id == ctx.instance.id, User.name_key == user_id.lower())
+    ).first()
+
+
+def find_by_email(ctx: InstanceContext, email_key: str) -> User | None:
+    return ctx.session.scalars(
+        select(User).where(User.instance_id == ctx.instance.id, User.email_key == email_key)
+    ).first()
+
+
+def email_taken(ctx: InstanceContext, email_key: str, *, except_id: int | None = None) -> bool:
+    condition = (User.instance_id == ctx.instance.id) & (User.email_key == email_key)
+    if except_id is not None:
+        condition = condition & (User.id != except_id)
+    return bool(ctx.session.scalar(select(exists().where(condition))))
+
+
+def page(ctx: InstanceContext, query: ListQuery, *, group: Group | None = None) -> Page[User]:
+    statement = select(User).where(User.instance_id == ctx.instance.id)
+    if group is not None:
+        statement = statement.where(
+            exists().where(GroupMember.group_id == group.id, GroupMember.user_id == User.id)
+        )
+    return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id)
+
+
+def groups_of(ctx: InstanceContext, users: Iterable[User]) -> dict[int, list[Group]]:
+    ids = [user.id for user in users]
+    result: dict[int, list[Group]] = defaultdict(list)
+    if not ids:
+        return result
+    rows = ctx.session.execute(
+        select(GroupMember.user_id, Group)
+        .join(Group, Group.id == GroupMember.group_id)
+        .where(GroupMember.instance_id == ctx.instance.id, GroupMember.user_id.in_(ids))
+        .order_by(Group.id)
+    ).all()
+    for user_id, group in rows:
+        result[user_id].append(group)
+    return result

@@ -1,0 +1,334 @@
+"""Users: the rules for creating, changing, blocking and deleting developer accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
+
+from sqlalchemy import select
+
+from apidesk.domain import audit, validation
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.instances.seed import ADMIN_USER_ID, DEVELOPERS
+from apidesk.domain.users import repository
+from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
+from apidesk.query import ListQuery, Page
+from apidesk.storage.models import Group, GroupMember, User
+
+STATES = ("active", "blocked", "pending")
+ALL_STATES = (*STATES, "deleted")
+APP_TYPES = ("portal", "developerPortal")
+CONFIRMATIONS = ("signup", "invite")
+USER_ID_MAX = 80
+NAME_MAX = 100
+NOTE_MAX = 10_000
+IDENTITIES_MAX = 20
+WIRE = {
+    "email": "email",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "password": "password",
+    "state": "state",
+    "note": "note",
+    "identities": "identities",
+}
+REQUIRED_ON_CREATE = ("email", "first_name", "last_name")
+
+
+class UserFields(TypedDict, total=False):
+    email: Any
+    first_name: Any
+    last_name: Any
+    password: Any
+    state: Any
+    note: Any
+    identities: Any
+
+
+@dataclass(frozen=True)
+class CreateOptions:
+    """How a create or update was asked for, beyond the user's own fields."""
+
+    confirmation: Literal["signup", "invite"] | None = None
+    app_type: Literal["portal", "developerPortal"] = "portal"
+    notify: bool = False
+
+
+def check_user_id(user_id: str) -> str:
+    return validation.entity_id(user_id, target="userId", max_length=USER_ID_MAX)
+
+
+def get_or_raise(ctx: InstanceContext, user_id: str) -> User:
+    user = repository.find(ctx, user_id)
+    if user is None:
+        raise NotFound(f"User '{user_id}' was not found.")
+    return user
+
+
+def list_users(ctx: InstanceContext, query: ListQuery) -> Page[User]:
+    return repository.page(ctx, query)
+
+
+def _check_etag(user: User, expected_etag: str | None) -> None:
+    if expected_etag is not None and expected_etag != "*" and expected_etag != user.etag:
+        raise PreconditionFailed()
+
+
+def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the supplied fields and return them cleaned; hash the password here, before
+    the unit of work touches the database, so no lock is held while argon2 runs."""
+    problems = Collection()
+    clean: dict[str, Any] = {}
+    for name, value in fields.items():
+        target = WIRE[name]
+        if value is None and name != "note":
+            problems.add(target, f"'{target}' cannot be null.")
+            continue
+        if name == "email":
+            clean[name] = validation.email(problems, target, value)
+        elif name in ("first_name", "last_name"):
+            clean[name] = validation.text(problems, target, value, max_length=NAME_MAX)
+        elif name == "note":
+            clean[name] = (
+                None
+                if value is None
+                else validation.text(
+                    problems,
+                    target,
+                    value,
+                    min_length=0,
+                    max_length=NOTE_MAX,
+                    allow_blank=True,
+                    multiline=True,
+                )
+            )
+        elif name == "state":
+            if isinstance(value, str) and value.lower() == "deleted":
+                problems.add(
+                    target, "A user cannot be put in the 'deleted' state; delete the user instead."
+                )
+            else:
+                clean[name] = validation.choice(problems, target, value, STATES)
+        elif name == "identities":
+            clean[name] = _identities(problems, value)
+        elif name == "password" and not isinstance(value, str):
+            problems.add(target, "'password' must be a string.")
+    problems.raise_if_any()
+    if "password" in fields:
+        hints = tuple(
+            str(v) for k, v in clean.items() if k in ("email", "first_name", "last_name") and v
+        )
+        ctx.runtime.policy.check(fields["password"], hints=hints)
+        clean["password"] = ctx.runtime.passwords.hash(fields["password"])
+    return clean
+
+
+def _identities(problems: Collection, value: Any) -> list[dict[str, str]] | None:
+    if not isinstance(value, list):
+        problems.add("identities", "'identities' must be a list of {provider, id} objects.")
+        return None
+    if len(value) > IDENTITIES_MAX:
+        problems.add("identities", f"A user has at most {IDENTITIES_MAX} identities.")
+        return None
+    result: list[dict[str, str]] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            problems.add(f"identities[{index}]", "Each identity is an object with provider and id.")
+            continue
+        provider = validation.text(
+            problems, f"identities[{index}].provider", item.get("provider"), max_length=50
+        )
+        ident = validation.text(problems, f"identities[{index}].id", item.get("id"), max_length=256)
+        if provider is not None and ident is not None:
+            result.append({"provider": provider, "id": ident})
+    return result
+
+
+def _ensure_email_free(ctx: InstanceContext, address: str, *, except_id: int | None) -> str:
+    key = validation.email_key(address)
+    if repository.email_taken(ctx, key, except_id=except_id):
+        raise Conflict(
+            f"A user with the e-mail address '{address}' already exists in this service.",
+            code="IdentifierAlreadyInUse",
+            target="email",
+        )
+    return key
+
+
+def _changes_for_audit(clean: Mapping[str, Any]) -> dict[str, Any]:
+    return {WIRE[name]: value for name, value in clean.items()}
+
+
+def create_or_update(
+    ctx: InstanceContext,
+    user_id: str,
+    fields: UserFields,
+    *,
+    options: CreateOptions = CreateOptions(),
+    expected_etag: str | None = None,
+) -> tuple[User, bool]:
+    """PUT semantics: create the user, or merge `fields` onto the existing one."""
+    check_user_id(user_id)
+    _check_options(options)
+    clean = _validate(ctx, fields)
+    existing = repository.find(ctx, user_id)
+    if existing is not None:
+        _check_etag(existing, expected_etag)
+        _apply(ctx, existing, clean)
+        audit.record(ctx, "user.update", f"users/{existing.name}", _changes_for_audit(clean))
+        ctx.session.flush()
+        return existing, False
+    if expected_etag is not None:
+        raise PreconditionFailed("The user does not exist, so it cannot match 'If-Match'.")
+    return _create(ctx, user_id, clean, options), True
+
+
+def _check_options(options: CreateOptions) -> None:
+    problems = Collection()
+    if options.confirmation is not None:
+        validation.choice(problems, "confirmation", options.confirmation, CONFIRMATIONS)
+    validation.choice(problems, "appType", options.app_type, APP_TYPES)
+    problems.raise_if_any()
+
+
+def _create(
+    ctx: InstanceContext, user_id: str, clean: dict[str, Any], options: CreateOptions
+) -> User:
+    problems = Collection()
+    for name in REQUIRED_ON_CREATE:
+        if name not in clean:
+            problems.add(WIRE[name], f"'{WIRE[name]}' is required.")
+    problems.raise_if_any()
+    email_key = _ensure_email_free(ctx, clean["email"], except_id=None)
+    state = clean.get("state")
+    if state is None:
+        state = "pending" if options.confirmation == "invite" else "active"
+    now = ctx.now()
+    user = User(
+        instance_id=ctx.instance.id,
+        name=user_id,
+        name_key=user_id.lower(),
+        email=clean["email"],
+        email_key=email_key,
+        first_name=clean["first_name"],
+        last_name=clean["last_name"],
+        state=state,
+        note=clean.get("note"),
+        identities=clean.get("identities") or [{"provider": "Basic", "id": clean["email"]}],
+        registration_date=now,
+        password_hash=clean.get("password"),
+        password_changed_at=now if "password" in clean else None,
+    )
+    ctx.session.add(user)
+    ctx.session.flush()
+    developers = _system_group(ctx, DEVELOPERS)
+    ctx.session.add(
+        GroupMember(group_id=developers.id, user_id=user.id, instance_id=ctx.instance.id)
+    )
+    changes = _changes_for_audit(clean)
+    changes.setdefault("state", state)
+    if options.confirmation:
+        changes["confirmation"] = options.confirmation
+    audit.record(ctx, "user.create", f"users/{user.name}", changes)
+    ctx.session.flush()
+    return user
+
+
+def _system_group(ctx: InstanceContext, name: str) -> Group:
+    group = ctx.session.scalars(
+        select(Group).where(Group.instance_id == ctx.instance.id, Group.name_key == name)
+    ).first()
+    if group is None:  # pragma: no cover - seed data always has it
+        raise NotFound(f"The system group '{name}' is missing from this service.")
+    return group
+
+
+def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> None:
+    if "email" in clean and clean["email"] != user.email:
+        old = user.email
+        user.email_key = _ensure_email_free(ctx, clean["email"], except_id=user.id)
+        user.email = clean["email"]
+        if "identities" not in clean:
+            # The Basic identity is the sign-in name: it follows the address.
+            user.identities = [
+                {"provider": i["provider"], "id": clean["email"]}
+                if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
+                else i
+                for i in user.identities
+            ]
+    if "first_name" in clean:
+        user.first_name = clean["first_name"]
+    if "last_name" in clean:
+        user.last_name = clean["last_name"]
+    if "note" in clean:
+        user.note = clean["note"]
+    if "state" in clean:
+        user.state = clean["state"]
+    if "identities" in clean:
+        user.identities = clean["identities"]
+    if "password" in clean:
+        user.password_hash = clean["password"]
+        user.password_changed_at = ctx.now()
+
+
+def update(
+    ctx: InstanceContext, user_id: str, fields: UserFields, *, expected_etag: str | None
+) -> User:
+    """PATCH semantics: change only the supplied fields of an existing user."""
+    if expected_etag is None:
+        raise Invalid.field(
+            "If-Match", "The 'If-Match' header is required; use '*' to skip the check."
+        )
+    clean = _validate(ctx, fields)
+    user = get_or_raise(ctx, user_id)
+    _check_etag(user, expected_etag)
+    _apply(ctx, user, clean)
+    audit.record(ctx, "user.update", f"users/{user.name}", _changes_for_audit(clean))
+    ctx.session.flush()
+    return user
+
+
+def set_state(ctx: InstanceContext, user_id: str, state: str) -> User:
+    """Block or activate a user regardless of concurrent edits (used by the CLI and console)."""
+    return update(ctx, user_id, {"state": state}, expected_etag="*")
+
+
+def delete(
+    ctx: InstanceContext,
+    user_id: str,
+    *,
+    expected_etag: str | None,
+    delete_subscriptions: bool = False,
+    notify: bool = False,
+    app_type: str = "portal",
+) -> bool:
+    """Delete the user; False when there was no such user and `*` allowed that."""
+    if expected_etag is None:
+        raise Invalid.field(
+            "If-Match", "The 'If-Match' header is required; use '*' to skip the check."
+        )
+    problems = Collection()
+    validation.choice(problems, "appType", app_type, APP_TYPES)
+    problems.raise_if_any()
+    user = repository.find(ctx, user_id)
+    if user is None:
+        if expected_etag == "*":
+            return False
+        raise NotFound(f"User '{user_id}' was not found.")
+    _check_etag(user, expected_etag)
+    if user.name_key == ADMIN_USER_ID:
+        raise Invalid.field("userId", "The built-in administrator cannot be deleted.")
+    audit.record(
+        ctx,
+        "user.delete",
+        f"users/{user.name}",
+        {"email": user.email, "deleteSubscriptions": delete_subscriptions, "notify": notify},
+    )
+    ctx.session.delete(user)
+    ctx.session.flush()
+    return True
+
+
+def groups(ctx: InstanceContext, user: User) -> list[Group]:
+    return repository.groups_of(ctx, [user]).get(user.id, [])

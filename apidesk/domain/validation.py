@@ -1,0 +1,106 @@
+"""Small, shared field checks. Each one reports into a `Collection` so one request can name
+every bad field at once."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from apidesk.errors import Collection, Invalid
+
+EMAIL_MAX = 254
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Client-chosen ids are URL path segments: they must survive a round trip through a URL and an
+# ARM id unchanged. The pattern is also published in the OpenAPI document.
+ID_PATTERN = r"^[^\x00-\x1f\x7f/\\?#\s](?:[^\x00-\x1f\x7f/\\?#]*[^\x00-\x1f\x7f/\\?#\s])?$"
+_ID = re.compile(ID_PATTERN)
+
+
+def text(
+    problems: Collection,
+    target: str,
+    value: Any,
+    *,
+    min_length: int = 1,
+    max_length: int,
+    allow_blank: bool = False,
+    multiline: bool = False,
+) -> str | None:
+    if not isinstance(value, str):
+        problems.add(target, f"'{target}' must be a string.")
+        return None
+    if len(value) < min_length:
+        problems.add(target, f"'{target}' must be at least {min_length} character(s) long.")
+        return None
+    if len(value) > max_length:
+        problems.add(target, f"'{target}' must be at most {max_length} characters long.")
+        return None
+    if value and not allow_blank and value.strip() == "":
+        problems.add(target, f"'{target}' must not be blank.")
+        return None
+    if not multiline and _CONTROL.search(value):
+        problems.add(target, f"'{target}' must not contain control characters.")
+        return None
+    if multiline and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value):
+        problems.add(target, f"'{target}' must not contain control characters.")
+        return None
+    return value
+
+
+def email(
+    problems: Collection, target: str, value: Any, *, max_length: int = EMAIL_MAX
+) -> str | None:
+    if not isinstance(value, str):
+        problems.add(target, f"'{target}' must be a string.")
+        return None
+    if not value:
+        problems.add(target, f"'{target}' must not be empty.")
+        return None
+    if len(value) > max_length:
+        problems.add(target, f"'{target}' must be at most {max_length} characters long.")
+        return None
+    try:
+        checked = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        problems.add(target, f"'{target}' is not a valid e-mail address: {exc}")
+        return None
+    normalized = checked.normalized
+    if len(normalized) > max_length:
+        problems.add(target, f"'{target}' must be at most {max_length} characters long.")
+        return None
+    return normalized
+
+
+def email_key(address: str) -> str:
+    """The form in which addresses are compared: case does not make two addresses different."""
+    return unicodedata.normalize("NFC", address).lower()
+
+
+def entity_id(value: str, *, target: str, max_length: int, min_length: int = 1) -> str:
+    """Validate a client-chosen id from a URL path; raise at once, there is nothing else to add."""
+    if len(value) < min_length or len(value) > max_length:
+        raise Invalid.field(
+            target, f"'{target}' must be between {min_length} and {max_length} characters long."
+        )
+    if not _ID.fullmatch(value):
+        raise Invalid.field(
+            target,
+            f"'{target}' must not contain control characters, '/', '\\', '?', '#', "
+            "or leading or trailing spaces.",
+        )
+    return value
+
+
+def choice(problems: Collection, target: str, value: Any, allowed: Iterable[str]) -> str | None:
+    """Match `value` against `allowed` case-insensitively and return the canonical spelling."""
+    options = list(allowed)
+    if isinstance(value, str):
+        for option in options:
+            if option.lower() == value.lower():
+                return option
+    problems.add(target, f"'{target}' must be one of: {', '.join(options)}.")
+    return None

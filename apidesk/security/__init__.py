@@ -1,0 +1,1 @@
+"""Passwords, one-time tokens, secrets at rest and shared-access signatures."""

@@ -1,0 +1,125 @@
+"""Engines and units of work.
+
+One engine per process. SQLite gets WAL, foreign keys and a busy timeout; a unit of work that
+writes starts with `BEGIN IMMEDIATE` so two writers queue up instead of failing when the
+second one tries to upgrade its read lock. PostgreSQL runs at READ COMMITTED; the writes that
+must not race use conditional updates or row locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+WRITE_OPTION = "apidesk_write"
+
+
+def driver_url(url: str) -> str:
+    """Map the URLs users write (`sqlite:///x`, `postgresql://...`) to the drivers we ship."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return "sqlite+pysqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(driver_url(url))
+    if not parsed.drivername.startswith("sqlite"):
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over transaction control from the sqlite3 module so that BEGIN is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(WRITE_OPTION):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
+    real_url = driver_url(url)
+    if real_url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            real_url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=20,
+            pool_timeout=60,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        real_url,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_timeout=60,
+        pool_pre_ping=True,
+    )
+
+
+@dataclass
+class Database:
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self._reader = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._writer = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}),
+            expire_on_commit=False,
+            autoflush=True,
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def session(self, *, write: bool) -> Session:
+        return (self._writer if write else self._reader)()
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+        """A session that commits when the block ends normally and rolls back otherwise."""
+        session = self.session(write=write)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str) -> Database:
+    return Database(create_database_engine(url))

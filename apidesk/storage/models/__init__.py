@@ -1,0 +1,26 @@
+"""All models, imported here so that `Base.metadata` knows every table."""
+
+from apidesk.storage.models.audit import AuditEvent
+from apidesk.storage.models.base import Base, UTCDateTime, new_etag
+from apidesk.storage.models.group import Group, GroupMember
+from apidesk.storage.models.instance import Instance
+from apidesk.storage.models.outbox import OutboxMessage
+from apidesk.storage.models.system import SystemValue
+from apidesk.storage.models.tenant import TenantAccess
+from apidesk.storage.models.token import AdminToken
+from apidesk.storage.models.user import User
+
+__all__ = [
+    "AdminToken",
+    "AuditEvent",
+    "Base",
+    "Group",
+    "GroupMember",
+    "Instance",
+    "OutboxMessage",
+    "SystemValue",
+    "TenantAccess",
+    "UTCDateTime",
+    "User",
+    "new_etag",
+]

@@ -1,0 +1,30 @@
+"""One way to run a filtered, paged list query."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from apidesk.query import ListQuery, Page
+from apidesk.storage.filtering import Column, compile_filter
+
+T = TypeVar("T")
+
+
+def fetch_page(
+    session: Session,
+    statement: Select[Any],
+    query: ListQuery,
+    columns: Mapping[str, Column],
+    *,
+    order_by: Any,
+) -> Page[T]:
+    if query.filter is not None:
+        statement = statement.where(compile_filter(query.filter, columns))
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = session.scalars(statement.order_by(order_by).offset(query.skip).limit(query.top)).all()
+    items: list[T] = list(rows)
+    return Page(items=items, total=int(total or 0), skip=query.skip, top=query.top)

@@ -1,0 +1,94 @@
+"""Racing writers: exactly one wins, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+from support.server import LiveServer, ServiceRef
+
+V = {"api-version": "2024-05-01"}
+RACERS = 50
+
+
+def race(server: LiveServer, requests: list[dict[str, Any]]) -> list[httpx.Response]:
+    """Send all requests at once: every thread waits at a barrier, then fires."""
+    barrier = threading.Barrier(len(requests))
+    clients = [server.client() for _ in requests]
+
+    def fire(index: int) -> httpx.Response:
+        barrier.wait()
+        return clients[index].request(**requests[index])
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+            return list(pool.map(fire, range(len(requests))))
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_fifty_patches_with_one_etag_have_one_winner(
+    server: LiveServer, http: httpx.Client, service: ServiceRef
+) -> None:
+    body = {
+        "properties": {"email": "race@example.com", "firstName": "Race", "lastName": "Condition"}
+    }
+    http.put(service.url("/users/racer"), params=V, json=body).raise_for_status()
+    etag = http.get(service.url("/users/racer"), params=V).headers["etag"]
+    responses = race(
+        server,
+        [
+            {
+                "method": "PATCH",
+                "url": service.url("/users/racer"),
+                "params": V,
+                "headers": {"If-Match": etag},
+                "json": {"properties": {"note": f"writer {index}"}},
+            }
+            for index in range(RACERS)
+        ],
+    )
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {200: 1, 412: RACERS - 1}, statuses
+    winner = next(r for r in responses if r.status_code == 200)
+    final = http.get(service.url("/users/racer"), params=V)
+    assert final.json()["properties"]["note"] == winner.json()["properties"]["note"]
+    assert final.headers["etag"] == winner.headers["etag"]
+    assert all(
+        r.json()["error"]["code"] == "PreconditionFailed" for r in responses if r.status_code == 412
+    )
+
+
+def test_fifty_puts_of_one_email_create_one_user(
+    server: LiveServer, http: httpx.Client, service: ServiceRef
+) -> None:
+    responses = race(
+        server,
+        [
+            {
+                "method": "PUT",
+                "url": service.url(f"/users/twin{index}"),
+                "params": V,
+                "json": {
+                    "properties": {
+                        "email": "Twin@Example.com" if index % 2 else "twin@example.com",
+                        "firstName": "Twin",
+                        "lastName": str(index),
+                    }
+                },
+            }
+            for index in range(RACERS)
+        ],
+    )
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {201: 1, 409: RACERS - 1}, statuses
+    listed = http.get(
+        service.url("/users"), params={**V, "$filter": "startswith(name,'twin')"}
+    ).json()
+    assert listed["count"] == 1
+    conflicts = [r.json()["error"] for r in responses if r.status_code == 409]
+    assert all(detail["target"] == "email" for error in conflicts for detail in error["details"])

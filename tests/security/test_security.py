@@ -1,0 +1,91 @@
+"""Passwords, secrets at rest and shared-access signatures."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from apidesk.errors import Invalid
+from apidesk.security import sas
+from apidesk.security.passwords import PasswordHashing, PasswordPolicy
+from apidesk.security.secretbox import SecretBox, SecretKeyError
+
+
+@pytest.fixture(scope="module")
+def hashing() -> PasswordHashing:
+    return PasswordHashing(time_cost=2, memory_kib=19456, parallelism=1)
+
+
+def test_passwords_are_argon2id_and_verify(hashing: PasswordHashing) -> None:
+    stored = hashing.hash("correct horse battery staple")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert hashing.verify(stored, "correct horse battery staple")
+    assert not hashing.verify(stored, "correct horse battery stapler")
+    assert not hashing.verify(None, "anything")
+    assert not hashing.verify("not a hash", "anything")
+
+
+def test_weaker_hashes_need_rehash(hashing: PasswordHashing) -> None:
+    weak = PasswordHashing(time_cost=1, memory_kib=8192, parallelism=1).hash("pw")
+    assert hashing.needs_rehash(weak)
+    assert not hashing.needs_rehash(hashing.hash("pw"))
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [
+        ("short", False),
+        ("        ", False),
+        ("password", False),
+        ("x" * 257, False),
+        ("correct horse battery staple", True),
+        ("Tr0ub4dor&3-plus", True),
+    ],
+)
+def test_policy(password: str, ok: bool) -> None:
+    policy = PasswordPolicy(min_length=8, min_strength=1)
+    if ok:
+        policy.check(password)
+    else:
+        with pytest.raises(Invalid) as caught:
+            policy.check(password)
+        assert caught.value.problems[0].target == "password"
+
+
+def test_policy_counts_the_users_own_details_as_guessable() -> None:
+    policy = PasswordPolicy(min_length=8, min_strength=2)
+    policy.check("zephyrquokka")
+    with pytest.raises(Invalid):
+        policy.check("zephyrquokka", hints=("zephyrquokka@example.com", "Zephyr", "Quokka"))
+
+
+def test_secretbox_round_trip_and_binding() -> None:
+    box = SecretBox(os.urandom(32))
+    sealed = box.encrypt("k3y", context="row/1")
+    assert sealed.startswith("v1.") and "k3y" not in sealed
+    assert box.decrypt(sealed, context="row/1") == "k3y"
+    with pytest.raises(SecretKeyError):
+        box.decrypt(sealed, context="row/2")
+    with pytest.raises(SecretKeyError):
+        SecretBox(os.urandom(32)).decrypt(sealed, context="row/1")
+    assert box.lookup_digest("k3y") == box.lookup_digest("k3y")
+    assert box.lookup_digest("k3y") != SecretBox(os.urandom(32)).lookup_digest("k3y")
+
+
+def test_sas_tokens() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    token = sas.create("key-one", "user&with&amps", now + timedelta(hours=1))
+    parsed = sas.parse(token)
+    assert parsed is not None
+    assert parsed.user_id == "user&with&amps"
+    assert parsed.expiry == datetime(2026, 1, 1, 13, 0, tzinfo=UTC)
+    assert sas.verify(parsed, ["other", "key-one"], now)
+    assert not sas.verify(parsed, ["other"], now)
+    assert not sas.verify(parsed, ["key-one"], now + timedelta(hours=1))
+    tampered = sas.parse(token.replace("user&with&amps", "admin", 1))
+    assert tampered is not None and not sas.verify(tampered, ["key-one"], now)
+    for junk in ("", "abc", "u&2026&", "u&notadate12&sig", "u&209913311261&sig"):
+        parsed_junk = sas.parse(junk)
+        assert parsed_junk is None or not sas.verify(parsed_junk, ["key-one"], now)
