@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -14,9 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from apidesk.api import management
 from apidesk.clock import Clock
 from apidesk.domain.context import Runtime
+from apidesk.gateway import app as gateway
 from apidesk.settings import Settings
 
 access_log = logging.getLogger("apidesk.access")
+log = logging.getLogger("apidesk")
 
 # Query parameters that can carry credentials: their values never reach a log line.
 SENSITIVE_PARAMETERS = frozenset(
@@ -97,8 +100,11 @@ class RequestLimits:
     def _log(scope: Scope, status: int, started: float) -> None:
         if not access_log.isEnabledFor(logging.INFO):
             return
-        query = redact_query(scope.get("query_string", b"").decode("latin-1"))
-        path = scope.get("path", "") + (f"?{query}" if query else "")
+        path = scope.get("path", "")
+        # The key check may carry a caller's key under any parameter name: log no query there.
+        if not path.startswith("/gateway/"):
+            query = redact_query(scope.get("query_string", b"").decode("latin-1"))
+            path += f"?{query}" if query else ""
         if len(path) > 1000:
             path = path[:1000] + "..."
         client = scope.get("client") or ("-", 0)
@@ -147,28 +153,69 @@ async def _too_large(send: Send, request_id: str, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+Hook = Callable[[], Awaitable[None]]
+
+
 class FrontDoors:
     """Send each request to the front door that owns its path prefix. The management API
-    answers everything else, because ARM paths start at the root."""
+    answers everything else, because ARM paths start at the root. Start-up and shut-down are
+    handled here, once for all doors."""
 
-    def __init__(self, default: ASGIApp, doors: dict[str, ASGIApp]) -> None:
+    def __init__(
+        self,
+        default: ASGIApp,
+        doors: dict[str, ASGIApp],
+        *,
+        on_startup: list[Hook] | None = None,
+        on_shutdown: list[Hook] | None = None,
+    ) -> None:
         self.default = default
         self.doors = sorted(doors.items(), key=lambda item: -len(item[0]))
+        self.on_startup = on_startup or []
+        self.on_shutdown = on_shutdown or []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            path: str = scope["path"]
-            for prefix, door in self.doors:
-                if path == prefix or path.startswith(prefix + "/"):
-                    child = {**scope, "root_path": scope.get("root_path", "") + prefix}
-                    await door(child, receive, send)
-                    return
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        path: str = scope["path"]
+        for prefix, door in self.doors:
+            if path == prefix or path.startswith(prefix + "/"):
+                child = {**scope, "root_path": scope.get("root_path", "") + prefix}
+                await door(child, receive, send)
+                return
         await self.default(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for hook in self.on_startup:
+                        await hook()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for hook in self.on_shutdown:
+                    try:
+                        await hook()
+                    except Exception:
+                        log.exception("shut-down step failed")
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
 
 def create_app(runtime: Runtime) -> ASGIApp:
     management_app = management.create_app(runtime)
-    doors = FrontDoors(management_app, {})
+    gateway_app, gateway_store = gateway.create_app(runtime)
+    doors = FrontDoors(
+        management_app,
+        {"/gateway": gateway_app},
+        on_shutdown=[gateway_store.close],
+    )
     return RequestLimits(doors, max_body_bytes=runtime.settings.max_body_bytes)
 
 

@@ -7,14 +7,19 @@ signed with the old one.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
+import re
 from collections.abc import Sequence
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from sqlalchemy import select
 
+from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
-from apidesk.errors import NotFound
+from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
 from apidesk.storage.models import TenantAccess
 
 KeySlot = Literal["primary", "secondary"]
@@ -91,3 +96,127 @@ def signing_key(ctx: InstanceContext, slot: KeySlot) -> str:
 def verification_keys(ctx: InstanceContext) -> list[str]:
     row = get_or_raise(ctx, SIGNING_ACCESS)
     return [reveal(ctx, row, "primary"), reveal(ctx, row, "secondary")]
+
+
+def _check_etag(row: TenantAccess, expected_etag: str | None) -> None:
+    if expected_etag is None:
+        raise Invalid.field(
+            "If-Match", "The 'If-Match' header is required; use '*' to skip the check."
+        )
+    if expected_etag != "*" and expected_etag != row.etag:
+        raise PreconditionFailed()
+
+
+def update(
+    ctx: InstanceContext, name: str, *, enabled: Any, expected_etag: str | None
+) -> TenantAccess:
+    row = get_or_raise(ctx, name)
+    _check_etag(row, expected_etag)
+    if enabled is not None:
+        if not isinstance(enabled, bool):
+            raise Invalid.field("enabled", "'enabled' must be true or false.")
+        row.enabled = enabled
+        audit.record(ctx, "tenant.update", f"tenant/{row.name}", {"enabled": enabled})
+    ctx.session.flush()
+    return row
+
+
+def put(
+    ctx: InstanceContext, name: str, fields: dict[str, Any], *, expected_etag: str | None
+) -> TenantAccess:
+    """APIM's TenantAccess_Create: set the principal, the keys or `enabled` of an entry that
+    always exists. `If-Match` is required, as in APIM."""
+    row = get_or_raise(ctx, name)
+    _check_etag(row, expected_etag)
+    problems = Collection()
+    clean: dict[str, Any] = {}
+    if fields.get("principal_id") is not None:
+        clean["principal_id"] = validation.text(
+            problems, "principalId", fields["principal_id"], max_length=100
+        )
+    for slot in ("primary", "secondary"):
+        value = fields.get(f"{slot}_key")
+        if value is not None:
+            clean[slot] = validation.text(
+                problems, f"{slot}Key", value, min_length=16, max_length=256
+            )
+    if fields.get("enabled") is not None:
+        if not isinstance(fields["enabled"], bool):
+            problems.add("enabled", "'enabled' must be true or false.")
+        else:
+            clean["enabled"] = fields["enabled"]
+    problems.raise_if_any()
+    if "principal_id" in clean:
+        row.principal_id = clean["principal_id"]
+    if "enabled" in clean:
+        row.enabled = clean["enabled"]
+    for slot in ("primary", "secondary"):
+        if slot in clean:
+            seal(ctx, row, slot, clean[slot])  # type: ignore[arg-type]
+    audit.record(
+        ctx,
+        "tenant.put",
+        f"tenant/{row.name}",
+        {
+            **({"principalId": clean["principal_id"]} if "principal_id" in clean else {}),
+            **({"enabled": clean["enabled"]} if "enabled" in clean else {}),
+            **{f"{slot}Key": "set" for slot in ("primary", "secondary") if slot in clean},
+        },
+    )
+    ctx.session.flush()
+    return row
+
+
+def regenerate(ctx: InstanceContext, name: str, slot: KeySlot) -> TenantAccess:
+    row = get_or_raise(ctx, name)
+    seal(ctx, row, slot, new_key())
+    audit.record(ctx, f"tenant.regenerate-{slot}-key", f"tenant/{row.name}")
+    ctx.session.flush()
+    return row
+
+
+def secrets(ctx: InstanceContext, name: str) -> tuple[TenantAccess, str, str]:
+    row = get_or_raise(ctx, name)
+    audit.record(ctx, "tenant.list-secrets", f"tenant/{row.name}")
+    return row, reveal(ctx, row, "primary"), reveal(ctx, row, "secondary")
+
+
+def management_principal(ctx: InstanceContext, token: str) -> str | None:
+    """The principal of a management shared-access signature
+    (`uid={principal}&ex={expiry:O}&sn={signature}`), if it is genuine, current and `access`
+    is enabled; None otherwise."""
+    parts = dict(part.partition("=")[::2] for part in token.split("&"))
+    uid, expiry_text, signature = parts.get("uid"), parts.get("ex"), parts.get("sn")
+    if not uid or not expiry_text or not signature:
+        return None
+    expiry = _parse_expiry(expiry_text)
+    if expiry is None or expiry <= ctx.now():
+        return None
+    row = find(ctx, SIGNING_ACCESS)
+    if row is None or not row.enabled or uid != row.principal_id:
+        return None
+    message = f"{uid}\n{expiry_text}".encode()
+    slots: tuple[KeySlot, KeySlot] = ("primary", "secondary")
+    for slot in slots:
+        key = reveal(ctx, row, slot)
+        expected = base64.b64encode(hmac.new(key.encode(), message, hashlib.sha512).digest())
+        if hmac.compare_digest(expected, signature.encode("ascii", "replace")):
+            return uid
+    return None
+
+
+def _parse_expiry(text: str) -> datetime | None:
+    match = re.fullmatch(
+        r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?", text
+    )
+    if match is None:
+        return None
+    fraction = (match.group(2) or "0")[:6].ljust(6, "0")
+    zone = match.group(3) or "Z"
+    try:
+        parsed = datetime.fromisoformat(
+            f"{match.group(1)}.{fraction}{'+00:00' if zone == 'Z' else zone}"
+        )
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC)

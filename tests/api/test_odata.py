@@ -46,6 +46,7 @@ FIELDS = {
     "registrationDate": FieldSpec(FieldKind.DATETIME, CMP),
     "enabled": FieldSpec(FieldKind.BOOLEAN, EQ_NE),
     "groupId": FieldSpec(FieldKind.TEXT, EQ, normalize=bare_id),
+    "ownerId": FieldSpec(FieldKind.TEXT, EQ, functions=True, normalize=bare_id),
     "productId": FieldSpec(FieldKind.TEXT, EQ, functions=True, normalize=strict_id),
 }
 
@@ -143,11 +144,17 @@ VALID: list[tuple[str, Filter]] = [
     ("enabled eq true", Compare("enabled", "eq", True)),
     ("enabled ne FALSE", Compare("enabled", "ne", False)),
     ("false eq enabled", Compare("enabled", "eq", False)),
-    # normalize applies to string literals of that field, functions included
+    # normalize applies to compared literals and startswith prefixes, not to fragments
     (f"groupId eq '{ARM_PREFIX}groups/developers'", Compare("groupId", "eq", "developers")),
     ("groupId eq 'developers'", Compare("groupId", "eq", "developers")),
     (f"'{ARM_PREFIX}groups/g1' eq groupId", Compare("groupId", "eq", "g1")),
     ("contains(productId,'starter')", TextMatch("contains", "productId", "starter")),
+    (f"startswith(ownerId,'{ARM_PREFIX}users/ad')", TextMatch("startswith", "ownerId", "ad")),
+    (
+        f"endswith(ownerId,'{ARM_PREFIX}users/ad')",
+        TextMatch("endswith", "ownerId", f"{ARM_PREFIX}users/ad"),
+    ),
+    ("contains(ownerId,'/users/a')", TextMatch("contains", "ownerId", "/users/a")),
     # whitespace of all sorts
     ("  name\teq\n'a'  ", A),
 ]

@@ -6,7 +6,16 @@ from fastapi import APIRouter, FastAPI
 
 from apidesk import __version__
 from apidesk.api.management import errors
-from apidesk.api.management.routes import services, user_subscriptions, users
+from apidesk.api.management.routes import (
+    apis,
+    groups,
+    product_links,
+    products,
+    services,
+    subscriptions,
+    tenant,
+    users,
+)
 from apidesk.domain.context import Runtime
 
 SERVICE_PREFIX = (
@@ -31,8 +40,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     scoped = APIRouter(prefix=SERVICE_PREFIX)
-    scoped.include_router(users.router)
-    scoped.include_router(user_subscriptions.router)
+    for module in (users, groups, products, product_links, apis, subscriptions, tenant):
+        scoped.include_router(module.router)
     app.include_router(services.router)
     app.include_router(scoped)
     return app

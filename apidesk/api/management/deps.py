@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from apidesk.api.management.odata import FieldSpec, FilterError, parse_filter
-from apidesk.domain import admin_tokens
+from apidesk.domain import admin_tokens, tenant
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
 from apidesk.errors import Forbidden, Invalid, Unauthorized
@@ -41,15 +41,39 @@ def principal(request: Request) -> Principal:
     read transaction, so no connection is held while the request waits for a thread."""
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
+    credential = credential.strip()
+    rt = runtime(request)
+    if scheme.lower() == "sharedaccesssignature" and credential:
+        return _signature_principal(request, rt, credential)
+    if scheme.lower() != "bearer" or not credential:
         raise Unauthorized(
             "Authentication is required: send 'Authorization: Bearer <token>'. Create a token "
             "with 'apidesk token create'."
         )
-    rt = runtime(request)
     with rt.database.unit_of_work(write=False) as session:
-        record = admin_tokens.authenticate(Context(rt, session, "anonymous"), credential.strip())
+        record = admin_tokens.authenticate(Context(rt, session, "anonymous"), credential)
         return Principal(name=f"token:{record.name}", instance_id=record.instance_id)
+
+
+def _signature_principal(request: Request, rt: Runtime, credential: str) -> Principal:
+    """APIM's management shared-access signature, signed with a key of the service's own
+    `access` entry: it authenticates calls to that one service."""
+    failure = Unauthorized(
+        "The shared access signature is invalid, expired, signed with a key that has been "
+        "regenerated, or REST access is disabled for this service."
+    )
+    name = request.path_params.get("serviceName")
+    if not isinstance(name, str):
+        raise failure
+    with rt.database.unit_of_work(write=False) as session:
+        ctx = Context(rt, session, "anonymous")
+        instance = instances.find_by_name(ctx, name)
+        if instance is None:
+            raise failure
+        uid = tenant.management_principal(InstanceContext.of(ctx, instance), credential)
+        if uid is None:
+            raise failure
+        return Principal(name=f"sas:{uid}", instance_id=instance.id)
 
 
 def api_version(
@@ -109,8 +133,8 @@ class InstanceCall(Call):
             )
             if not self.principal.may_use(instance.id):
                 raise Forbidden(
-                    f"The token '{self.principal.name.removeprefix('token:')}' is limited to "
-                    f"another service and cannot manage '{instance.name}'.",
+                    f"The credential '{self.principal.name}' is limited to another service "
+                    f"and cannot manage '{instance.name}'.",
                     code="AuthorizationFailed",
                 )
             yield InstanceContext.of(ctx, instance)

@@ -62,6 +62,16 @@ CONSTRAINTS = {
         "userId",
         "A user with this id was created by a concurrent request; read it and retry.",
     ),
+    "uq_subscriptions_instance_id_name_key": (
+        "IdentifierAlreadyInUse",
+        "sid",
+        "A subscription with this id was created by a concurrent request; read it and retry.",
+    ),
+    "uq_subscription_keys_instance_id_digest": (
+        "IdentifierAlreadyInUse",
+        "primaryKey",
+        "That key was just given to another subscription; choose another key.",
+    ),
 }
 
 

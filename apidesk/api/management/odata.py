@@ -84,8 +84,9 @@ class FieldSpec:
     functions: bool = False
     """Whether contains, startswith, endswith and substringof apply to this field."""
     normalize: Callable[[str], str] | None = None
-    """Applied to every string literal compared with this field. A `ValueError` it raises
-    becomes a `FilterError` carrying its message."""
+    """Applied to the string literals this field is compared with (and to `startswith`
+    prefixes, not to `contains` or `endswith` fragments). A `ValueError` it raises becomes a
+    `FilterError` carrying its message."""
 
 
 def parse_filter(text: str, fields: Mapping[str, FieldSpec]) -> Filter:
@@ -386,8 +387,13 @@ class _Parser:
                 f"Field '{field.name}' does not support the function '{name}' "
                 f"(position {name_token.pos})"
             )
-        value = self._normalized(field.name, spec, str(literal.value))
-        node = self._counted(TextMatch(_TEXT_FUNCTIONS[name], field.name, value))
+        function = _TEXT_FUNCTIONS[name]
+        value = str(literal.value)
+        if function == "startswith":
+            # A prefix can be written in the field's short form; a fragment inside or at the
+            # end of a value cannot be rewritten into anything meaningful.
+            value = self._normalized(field.name, spec, value)
+        node = self._counted(TextMatch(function, field.name, value))
         return self._boolean_suffix(node, name)
 
     def _function_field(self, function: str) -> _FieldRef:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.instances.seed import ADMIN_USER_ID, DEVELOPERS
+from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.users import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
@@ -319,11 +320,17 @@ def delete(
     _check_etag(user, expected_etag)
     if user.name_key == ADMIN_USER_ID:
         raise Invalid.field("userId", "The built-in administrator cannot be deleted.")
+    held = subscriptions.on_owner_deleted(ctx, user, delete_subscriptions=delete_subscriptions)
     audit.record(
         ctx,
         "user.delete",
         f"users/{user.name}",
-        {"email": user.email, "deleteSubscriptions": delete_subscriptions, "notify": notify},
+        {
+            "email": user.email,
+            "deleteSubscriptions": delete_subscriptions,
+            "subscriptions": held,
+            "notify": notify,
+        },
     )
     ctx.session.delete(user)
     ctx.session.flush()

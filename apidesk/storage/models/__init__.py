@@ -1,10 +1,13 @@
 """All models, imported here so that `Base.metadata` knows every table."""
 
+from apidesk.storage.models.api import Api
 from apidesk.storage.models.audit import AuditEvent
 from apidesk.storage.models.base import Base, UTCDateTime, new_etag
 from apidesk.storage.models.group import Group, GroupMember
 from apidesk.storage.models.instance import Instance
 from apidesk.storage.models.outbox import OutboxMessage
+from apidesk.storage.models.product import Product, ProductApi, ProductGroup
+from apidesk.storage.models.subscription import Subscription, SubscriptionKey
 from apidesk.storage.models.system import SystemValue
 from apidesk.storage.models.tenant import TenantAccess
 from apidesk.storage.models.token import AdminToken
@@ -12,12 +15,18 @@ from apidesk.storage.models.user import User
 
 __all__ = [
     "AdminToken",
+    "Api",
     "AuditEvent",
     "Base",
     "Group",
     "GroupMember",
     "Instance",
     "OutboxMessage",
+    "Product",
+    "ProductApi",
+    "ProductGroup",
+    "Subscription",
+    "SubscriptionKey",
     "SystemValue",
     "TenantAccess",
     "UTCDateTime",

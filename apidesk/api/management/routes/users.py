@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from apidesk.api.management import envelope, filters
 from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.etag import parse_if_match
+from apidesk.api.management.routes.common import IfMatch, IfMatchRequired, UserId
 from apidesk.api.management.schemas.common import ETAG_ONLY, AppType, errors
 from apidesk.api.management.schemas.groups import GroupCollection
 from apidesk.api.management.schemas.users import (
@@ -30,24 +31,9 @@ from apidesk.domain.users import access
 from apidesk.domain.users import repository as user_repository
 from apidesk.domain.users import service as users
 from apidesk.domain.users.service import CreateOptions, UserFields
-from apidesk.domain.validation import ID_PATTERN
 
 router = APIRouter(tags=["Users"])
 
-UserId = Annotated[
-    str,
-    Path(
-        alias="userId",
-        min_length=1,
-        max_length=80,
-        json_schema_extra={"pattern": ID_PATTERN},
-        description="Unique in the service; matched without regard to case.",
-    ),
-]
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
-IfMatchRequired = Annotated[
-    str, Header(alias="If-Match", description="An ETag from GET/HEAD, or `*`.")
-]
 AppTypeQuery = Annotated[
     AppType, Query(alias="appType", description="Which portal the e-mail links point to.")
 ]

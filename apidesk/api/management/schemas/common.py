@@ -55,6 +55,12 @@ ETAG_ONLY: dict[str, Any] = {
 }
 
 
+DELETED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Deleted."},
+    204: {"description": "There was nothing to delete."},
+}
+
+
 class WireModel(BaseModel):
     """Request models ignore unknown and read-only fields (`id`, `name`, `type`, ...)."""
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import Field
 
-from apidesk.api.management.schemas.common import CollectionBase, Resource
+from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
 from apidesk.api.management.schemas.users import GroupContractProperties
+
+GROUP_TYPES = ("custom", "system", "external")
 
 
 class GroupContract(Resource):
@@ -16,4 +18,16 @@ class GroupCollection(CollectionBase):
     value: list[GroupContract] = []
 
 
-__all__ = ["BaseModel", "GroupCollection", "GroupContract"]
+class GroupCreateProperties(WireModel):
+    displayName: str | None = Field(
+        None, min_length=1, max_length=300, description="Required on create."
+    )
+    description: str | None = None
+    type: str | None = one_of(GROUP_TYPES, "custom (default) or external.")
+    externalId: str | None = Field(
+        None, description="For external groups, e.g. aad://tenant/groups/id."
+    )
+
+
+class GroupCreateParameters(WireModel):
+    properties: GroupCreateProperties | None = None

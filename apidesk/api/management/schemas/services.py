@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from apidesk.api.management.schemas.common import WireModel
 
 
 class Sku(WireModel):
     name: str | None = Field(None, description="Developer, Basic, Standard, Premium, ...")
-    capacity: int | None = Field(None, ge=0, le=100)
+    capacity: StrictInt | None = Field(None, ge=0, le=100)
 
 
 class HostnameConfiguration(WireModel):

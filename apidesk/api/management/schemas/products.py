@@ -1,0 +1,49 @@
+"""Product wire models (reference §3.8)."""
+
+from __future__ import annotations
+
+from pydantic import Field, StrictBool, StrictInt
+
+from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
+
+PRODUCT_STATES = ("notPublished", "published")
+
+
+class ProductProperties(WireModel):
+    displayName: str | None = Field(
+        None, min_length=1, max_length=300, description="Required on create."
+    )
+    description: str | None = Field(None, max_length=1000)
+    terms: str | None = None
+    subscriptionRequired: StrictBool | None = Field(None, description="Defaults to true.")
+    approvalRequired: StrictBool | None = Field(None, description="Defaults to false.")
+    subscriptionsLimit: StrictInt | None = Field(None, ge=0, le=2_147_483_647)
+    state: str | None = one_of(PRODUCT_STATES, "Defaults to notPublished.")
+
+
+class ProductParameters(WireModel):
+    properties: ProductProperties | None = None
+
+
+class ProductContract(Resource):
+    properties: ProductProperties | None = None
+
+
+class ProductCollection(CollectionBase):
+    value: list[ProductContract] = []
+
+
+class ProductGroupLinkProperties(WireModel):
+    groupId: str | None = Field(None, description="The group's id, full or as /groups/{groupId}.")
+
+
+class ProductGroupLinkParameters(WireModel):
+    properties: ProductGroupLinkProperties | None = None
+
+
+class ProductGroupLinkContract(Resource):
+    properties: ProductGroupLinkProperties | None = None
+
+
+class ProductGroupLinkCollection(CollectionBase):
+    value: list[ProductGroupLinkContract] = []

@@ -1,0 +1,69 @@
+"""Subscription wire models (reference §3.7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, StrictBool
+
+from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
+
+SUBSCRIPTION_STATES = ("suspended", "active", "expired", "submitted", "rejected", "cancelled")
+
+
+class SubscriptionCreateProperties(WireModel):
+    ownerId: str | None = Field(None, description="/users/{userId} or the user's full id.")
+    scope: str | None = Field(
+        None, description="Required on create: /products/{p}, /apis or /apis/{a}."
+    )
+    displayName: str | None = Field(None, max_length=100, description="Required on create.")
+    primaryKey: str | None = Field(
+        None, min_length=1, max_length=256, description="Generated when left out."
+    )
+    secondaryKey: str | None = Field(
+        None, min_length=1, max_length=256, description="Generated when left out."
+    )
+    state: str | None = one_of(
+        SUBSCRIPTION_STATES, "submitted when the product needs approval, else active."
+    )
+    stateComment: str | None = None
+    allowTracing: StrictBool | None = None
+
+
+class SubscriptionCreateParameters(WireModel):
+    properties: SubscriptionCreateProperties | None = None
+
+
+class SubscriptionUpdateProperties(SubscriptionCreateProperties):
+    expirationDate: datetime | None = None
+
+
+class SubscriptionUpdateParameters(WireModel):
+    properties: SubscriptionUpdateProperties | None = None
+
+
+class SubscriptionContractProperties(BaseModel):
+    ownerId: str | None = None
+    scope: str
+    displayName: str | None = None
+    state: str
+    createdDate: datetime | None = None
+    startDate: datetime | None = None
+    expirationDate: datetime | None = None
+    endDate: datetime | None = None
+    notificationDate: datetime | None = None
+    stateComment: str | None = None
+    allowTracing: bool | None = None
+
+
+class SubscriptionContract(Resource):
+    properties: SubscriptionContractProperties | None = None
+
+
+class SubscriptionCollection(CollectionBase):
+    value: list[SubscriptionContract] = []
+
+
+class SubscriptionKeysContract(BaseModel):
+    primaryKey: str
+    secondaryKey: str

@@ -1,0 +1,242 @@
+"""Groups and their members. The three system groups are read-only: the system manages them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import exists, select
+
+from apidesk.domain import audit, validation
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.groups import repository
+from apidesk.domain.users import repository as users
+from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
+from apidesk.query import ListQuery, Page
+from apidesk.storage.models import Group, GroupMember, User
+
+GROUP_ID_MAX = 256
+DISPLAY_NAME_MAX = 300
+DESCRIPTION_MAX = 1000
+EXTERNAL_ID_MAX = 2000
+TYPES = ("custom", "system", "external")
+WIRE = {
+    "display_name": "displayName",
+    "description": "description",
+    "type": "type",
+    "external_id": "externalId",
+}
+
+
+class GroupFields(TypedDict, total=False):
+    display_name: Any
+    description: Any
+    type: Any
+    external_id: Any
+
+
+def _read_only(group: Group) -> Invalid:
+    return Invalid.field(
+        "groupId",
+        f"'{group.name}' is a system group: its name, description and membership are managed "
+        "by the system.",
+    )
+
+
+def get_or_raise(ctx: InstanceContext, group_id: str) -> Group:
+    group = repository.find(ctx, group_id)
+    if group is None:
+        raise NotFound(f"Group '{group_id}' was not found.")
+    return group
+
+
+def list_groups(ctx: InstanceContext, query: ListQuery) -> Page[Group]:
+    return repository.page(ctx, query)
+
+
+def _check_etag(group: Group, expected_etag: str | None) -> None:
+    if expected_etag not in (None, "*") and expected_etag != group.etag:
+        raise PreconditionFailed()
+
+
+def _validate(fields: Mapping[str, Any]) -> dict[str, Any]:
+    problems = Collection()
+    clean: dict[str, Any] = {}
+    for name, value in fields.items():
+        target = WIRE[name]
+        if value is None:
+            if name in ("description", "external_id"):
+                clean[name] = None
+            else:
+                problems.add(target, f"'{target}' cannot be null.")
+            continue
+        if name == "display_name":
+            clean[name] = validation.text(problems, target, value, max_length=DISPLAY_NAME_MAX)
+        elif name == "description":
+            clean[name] = validation.text(
+                problems,
+                target,
+                value,
+                min_length=0,
+                max_length=DESCRIPTION_MAX,
+                allow_blank=True,
+                multiline=True,
+            )
+        elif name == "type":
+            clean[name] = validation.choice(problems, target, value, TYPES)
+        elif name == "external_id":
+            clean[name] = validation.text(problems, target, value, max_length=EXTERNAL_ID_MAX)
+    problems.raise_if_any()
+    return clean
+
+
+def _changes(clean: Mapping[str, Any]) -> dict[str, Any]:
+    return {WIRE[name]: value for name, value in clean.items()}
+
+
+def create_or_update(
+    ctx: InstanceContext, group_id: str, fields: GroupFields, *, expected_etag: str | None = None
+) -> tuple[Group, bool]:
+    validation.entity_id(group_id, target="groupId", max_length=GROUP_ID_MAX)
+    clean = _validate(fields)
+    existing = repository.find(ctx, group_id)
+    if existing is not None:
+        _check_etag(existing, expected_etag)
+        _apply(ctx, existing, clean)
+        ctx.session.flush()
+        return existing, False
+    if expected_etag is not None:
+        raise PreconditionFailed("The group does not exist, so it cannot match 'If-Match'.")
+    problems = Collection()
+    if clean.get("display_name") is None:
+        problems.add("displayName", "'displayName' is required.")
+    kind = clean.get("type") or "custom"
+    if kind == "system":
+        problems.add("type", "System groups are built in; create a 'custom' or 'external' group.")
+    if kind == "external" and not clean.get("external_id"):
+        problems.add("externalId", "An external group needs 'externalId'.")
+    if kind == "custom" and clean.get("external_id"):
+        problems.add("externalId", "Only external groups have an 'externalId'.")
+    problems.raise_if_any()
+    group = Group(
+        instance_id=ctx.instance.id,
+        name=group_id,
+        name_key=group_id.lower(),
+        display_name=clean["display_name"],
+        description=clean.get("description"),
+        type=kind,
+        external_id=clean.get("external_id"),
+        built_in=False,
+    )
+    ctx.session.add(group)
+    audit.record(ctx, "group.create", f"groups/{group_id}", _changes(clean))
+    ctx.session.flush()
+    return group, True
+
+
+def _apply(ctx: InstanceContext, group: Group, clean: Mapping[str, Any]) -> None:
+    if group.built_in:
+        current = {
+            "display_name": group.display_name,
+            "description": group.description,
+            "type": group.type,
+            "external_id": group.external_id,
+        }
+        if any(current[name] != value for name, value in clean.items()):
+            raise _read_only(group)
+        return
+    if "type" in clean and clean["type"] != group.type:
+        raise Invalid.field("type", "A group's type cannot change once it is created.")
+    external_id = clean.get("external_id", group.external_id)
+    if group.type == "external" and not external_id:
+        raise Invalid.field("externalId", "An external group needs 'externalId'.")
+    if group.type == "custom" and external_id:
+        raise Invalid.field("externalId", "Only external groups have an 'externalId'.")
+    for name, value in clean.items():
+        setattr(group, name, value)
+    if clean:
+        audit.record(ctx, "group.update", f"groups/{group.name}", _changes(clean))
+
+
+def update(
+    ctx: InstanceContext, group_id: str, fields: GroupFields, *, expected_etag: str
+) -> Group:
+    clean = _validate(fields)
+    group = get_or_raise(ctx, group_id)
+    _check_etag(group, expected_etag)
+    _apply(ctx, group, clean)
+    ctx.session.flush()
+    return group
+
+
+def delete(ctx: InstanceContext, group_id: str, *, expected_etag: str) -> bool:
+    group = repository.find(ctx, group_id)
+    if group is None:
+        if expected_etag == "*":
+            return False
+        raise NotFound(f"Group '{group_id}' was not found.")
+    _check_etag(group, expected_etag)
+    if group.built_in:
+        raise _read_only(group)
+    audit.record(ctx, "group.delete", f"groups/{group.name}")
+    # Memberships and product links go with the group; the users stay.
+    ctx.session.delete(group)
+    ctx.session.flush()
+    return True
+
+
+def is_member(ctx: InstanceContext, group: Group, user: User) -> bool:
+    return bool(
+        ctx.session.scalar(
+            select(exists().where(GroupMember.group_id == group.id, GroupMember.user_id == user.id))
+        )
+    )
+
+
+def _user_or_raise(ctx: InstanceContext, user_id: str) -> User:
+    user = users.find(ctx, user_id)
+    if user is None:
+        raise NotFound(f"User '{user_id}' was not found.")
+    return user
+
+
+def add_member(ctx: InstanceContext, group_id: str, user_id: str) -> tuple[User, bool]:
+    """Add the user to the group; False when they already belonged to it."""
+    group = get_or_raise(ctx, group_id)
+    user = _user_or_raise(ctx, user_id)
+    if group.built_in:
+        raise _read_only(group)
+    if is_member(ctx, group, user):
+        return user, False
+    ctx.session.add(GroupMember(group_id=group.id, user_id=user.id, instance_id=ctx.instance.id))
+    audit.record(ctx, "group.member-add", f"groups/{group.name}", {"userId": user.name})
+    ctx.session.flush()
+    return user, True
+
+
+def remove_member(ctx: InstanceContext, group_id: str, user_id: str) -> bool:
+    group = get_or_raise(ctx, group_id)
+    if group.built_in:
+        raise _read_only(group)
+    user = users.find(ctx, user_id)
+    if user is None or not is_member(ctx, group, user):
+        return False
+    ctx.session.execute(
+        delete_rows(GroupMember).where(
+            GroupMember.group_id == group.id, GroupMember.user_id == user.id
+        )
+    )
+    audit.record(ctx, "group.member-remove", f"groups/{group.name}", {"userId": user.name})
+    ctx.session.flush()
+    return True
+
+
+def members(ctx: InstanceContext, group_id: str, query: ListQuery) -> Page[User]:
+    return users.page(ctx, query, group=get_or_raise(ctx, group_id))
+
+
+def check_membership(ctx: InstanceContext, group_id: str, user_id: str) -> bool:
+    group = get_or_raise(ctx, group_id)
+    user = users.find(ctx, user_id)
+    return user is not None and is_member(ctx, group, user)

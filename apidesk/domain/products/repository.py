@@ -1,0 +1,55 @@
+"""Product queries, scoped to the instance in the context."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import exists, select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.query import FieldKind, ListQuery, Page
+from apidesk.storage.filtering import Column
+from apidesk.storage.models import Api, Group, Product, ProductApi, ProductGroup
+from apidesk.storage.paging import fetch_page
+
+COLUMNS = {
+    "name": Column(Product.name, FieldKind.TEXT),
+    "displayName": Column(Product.display_name, FieldKind.TEXT),
+    "description": Column(Product.description, FieldKind.TEXT),
+    "terms": Column(Product.terms, FieldKind.TEXT),
+    "state": Column(Product.state, FieldKind.ENUM),
+}
+
+
+def find(ctx: InstanceContext, product_id: str) -> Product | None:
+    return ctx.session.scalars(
+        select(Product).where(
+            Product.instance_id == ctx.instance.id, Product.name_key == product_id.lower()
+        )
+    ).first()
+
+
+def page(ctx: InstanceContext, query: ListQuery, *, api: Api | None = None) -> Page[Product]:
+    statement = select(Product).where(Product.instance_id == ctx.instance.id)
+    if api is not None:
+        statement = statement.where(
+            exists().where(ProductApi.product_id == Product.id, ProductApi.api_id == api.id)
+        )
+    return fetch_page(ctx.session, statement, query, COLUMNS, order_by=Product.id)
+
+
+def groups_of(ctx: InstanceContext, products: Iterable[Product]) -> dict[int, list[Group]]:
+    ids = [product.id for product in products]
+    result: dict[int, list[Group]] = defaultdict(list)
+    if not ids:
+        return result
+    rows = ctx.session.execute(
+        select(ProductGroup.product_id, Group)
+        .join(Group, Group.id == ProductGroup.group_id)
+        .where(ProductGroup.instance_id == ctx.instance.id, ProductGroup.product_id.in_(ids))
+        .order_by(Group.id)
+    ).all()
+    for product_id, group in rows:
+        result[product_id].append(group)
+    return result

@@ -1,0 +1,89 @@
+"""Subscription queries, scoped to the instance in the context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Select, func, literal, select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.query import FieldKind, ListQuery, Page
+from apidesk.storage.filtering import Column
+from apidesk.storage.models import Product, Subscription, User
+from apidesk.storage.paging import fetch_page
+
+
+def columns(service_id: str) -> dict[str, Column]:
+    """Filter fields. `ownerId` and `scope` compare as the full ids the API shows."""
+    return {
+        "name": Column(Subscription.name, FieldKind.TEXT),
+        "displayName": Column(Subscription.display_name, FieldKind.TEXT),
+        "stateComment": Column(Subscription.state_comment, FieldKind.TEXT),
+        "state": Column(Subscription.state, FieldKind.ENUM),
+        "ownerId": Column(literal(f"{service_id}/users/") + User.name, FieldKind.TEXT),
+        "userId": Column(User.name, FieldKind.TEXT),
+        "productId": Column(Product.name, FieldKind.TEXT),
+        "scope": Column(literal(service_id) + Subscription.scope, FieldKind.TEXT),
+    }
+
+
+def find(ctx: InstanceContext, sid: str) -> Subscription | None:
+    return ctx.session.scalars(
+        select(Subscription).where(
+            Subscription.instance_id == ctx.instance.id, Subscription.name_key == sid.lower()
+        )
+    ).first()
+
+
+def _base() -> Select[Any]:
+    return (
+        select(Subscription)
+        .outerjoin(User, User.id == Subscription.owner_id)
+        .outerjoin(Product, Product.id == Subscription.product_id)
+    )
+
+
+def page(
+    ctx: InstanceContext,
+    query: ListQuery,
+    service_id: str,
+    *,
+    owner: User | None = None,
+    product: Product | None = None,
+) -> Page[Subscription]:
+    statement = _base().where(Subscription.instance_id == ctx.instance.id)
+    if owner is not None:
+        statement = statement.where(Subscription.owner_id == owner.id)
+    if product is not None:
+        statement = statement.where(Subscription.product_id == product.id)
+    return fetch_page(ctx.session, statement, query, columns(service_id), order_by=Subscription.id)
+
+
+def owners(ctx: InstanceContext, subscriptions: Iterable[Subscription]) -> dict[int, User]:
+    ids = {s.owner_id for s in subscriptions if s.owner_id is not None}
+    if not ids:
+        return {}
+    rows = ctx.session.scalars(select(User).where(User.id.in_(ids))).all()
+    return {user.id: user for user in rows}
+
+
+def count_held(ctx: InstanceContext, owner: User, product: Product, states: Iterable[str]) -> int:
+    return int(
+        ctx.session.scalar(
+            select(func.count())
+            .select_from(Subscription)
+            .where(
+                Subscription.owner_id == owner.id,
+                Subscription.product_id == product.id,
+                Subscription.state.in_(list(states)),
+            )
+        )
+        or 0
+    )
+
+
+def lock_owner(ctx: InstanceContext, owner: User) -> None:
+    """Serialize subscription changes per user, so a limit cannot be overrun by racing
+    requests. PostgreSQL locks the user's row; SQLite writers are serialized already."""
+    ctx.session.execute(select(User.id).where(User.id == owner.id).with_for_update())

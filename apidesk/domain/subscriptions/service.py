@@ -1,0 +1,433 @@
+"""Subscriptions: who may call what, with which keys, in which state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
+
+from sqlalchemy import select
+
+from apidesk.domain import audit, validation
+from apidesk.domain.apis import service as apis
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.products import repository as products
+from apidesk.domain.subscriptions import keys, repository
+from apidesk.domain.users import repository as users
+from apidesk.errors import Collection, FieldProblem, Invalid, NotFound, PreconditionFailed
+from apidesk.query import ListQuery, Page
+from apidesk.storage.models import Api, Product, Subscription, User
+
+SID_MAX = 256
+STATES = ("suspended", "active", "expired", "submitted", "rejected", "cancelled")
+# States that hold a place under a product's subscriptionsLimit.
+HELD = ("active", "suspended", "submitted")
+ENDED = ("cancelled", "expired")
+ALL_ACCESS = "/"
+SCOPE_RULE = "Subscription scope should be one of /apis, /apis/{apiId}, /products/{productId}"
+LIMIT_REACHED = "Subscriptions limit reached for same user"
+WIRE = {
+    "owner_id": "ownerId",
+    "scope": "scope",
+    "display_name": "displayName",
+    "primary_key": "primaryKey",
+    "secondary_key": "secondaryKey",
+    "state": "state",
+    "state_comment": "stateComment",
+    "allow_tracing": "allowTracing",
+    "expiration_date": "expirationDate",
+}
+
+
+class SubscriptionFields(TypedDict, total=False):
+    owner_id: Any
+    scope: Any
+    display_name: Any
+    primary_key: Any
+    secondary_key: Any
+    state: Any
+    state_comment: Any
+    allow_tracing: Any
+    expiration_date: Any
+
+
+@dataclass(frozen=True)
+class Scope:
+    path: str
+    product: Product | None = None
+    api: Api | None = None
+
+
+@dataclass(frozen=True)
+class StateChange:
+    """What happened to a subscription's state in one request (for e-mails to act on)."""
+
+    subscription: Subscription
+    previous: str | None
+    current: str
+
+
+def get_or_raise(ctx: InstanceContext, sid: str) -> Subscription:
+    subscription = repository.find(ctx, sid)
+    if subscription is None:
+        raise NotFound(f"Subscription '{sid}' was not found.")
+    return subscription
+
+
+def list_subscriptions(
+    ctx: InstanceContext,
+    query: ListQuery,
+    service_id: str,
+    *,
+    owner: User | None = None,
+    product: Product | None = None,
+) -> Page[Subscription]:
+    return repository.page(ctx, query, service_id, owner=owner, product=product)
+
+
+def _local_path(value: str, service_id: str) -> str:
+    """`/subscriptions/.../service/{name}/products/p` → `/products/p`; short forms pass."""
+    if value.lower().startswith(service_id.lower()):
+        rest = value[len(service_id) :]
+        return rest or ALL_ACCESS
+    if value.lower().startswith("/subscriptions/"):
+        raise Invalid.field("scope", "The scope must name an entity of this service.")
+    return value
+
+
+def _scope_rule() -> Invalid:
+    return Invalid(SCOPE_RULE, [FieldProblem("scope", SCOPE_RULE)])
+
+
+def resolve_scope(ctx: InstanceContext, value: Any, service_id: str) -> Scope:
+    if not isinstance(value, str) or not value:
+        raise _scope_rule()
+    path = _local_path(value, service_id).rstrip("/") or ALL_ACCESS
+    parts = path.split("/")
+    if path == ALL_ACCESS:
+        raise _scope_rule()
+    if len(parts) == 2 and parts[1].lower() == "apis":
+        return Scope("/apis")
+    if len(parts) == 3 and parts[1].lower() == "apis":
+        api = apis.find(ctx, parts[2])
+        if api is None:
+            raise Invalid.field("scope", f"API '{parts[2]}' does not exist in this service.")
+        return Scope(f"/apis/{api.name}", api=api)
+    if len(parts) == 3 and parts[1].lower() == "products":
+        product = products.find(ctx, parts[2])
+        if product is None:
+            raise Invalid.field("scope", f"Product '{parts[2]}' does not exist in this service.")
+        return Scope(f"/products/{product.name}", product=product)
+    raise _scope_rule()
+
+
+def resolve_owner(ctx: InstanceContext, value: Any, service_id: str) -> User | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise Invalid.field("ownerId", "'ownerId' is a user id such as /users/{userId}.")
+    path = value
+    if path.lower().startswith(service_id.lower()):
+        path = path[len(service_id) :]
+    elif path.lower().startswith("/subscriptions/"):
+        raise Invalid.field("ownerId", "The owner must be a user of this service.")
+    if path.lower().startswith("/users/"):
+        path = path[len("/users/") :]
+    user = users.find(ctx, path)
+    if user is None or "/" in path:
+        raise Invalid.field("ownerId", f"User '{path}' does not exist in this service.")
+    return user
+
+
+def _validate(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    problems = Collection()
+    clean: dict[str, Any] = {}
+    for name, value in fields.items():
+        target = WIRE[name]
+        if value is None:
+            if name in ("owner_id", "state_comment", "expiration_date", "allow_tracing"):
+                clean[name] = None
+            else:
+                problems.add(target, f"'{target}' cannot be null.")
+            continue
+        if name in ("owner_id", "scope", "expiration_date"):
+            clean[name] = value
+        elif name == "display_name":
+            clean[name] = validation.text(
+                problems,
+                target,
+                value,
+                min_length=1 if creating else 0,
+                max_length=100,
+                allow_blank=not creating,
+            )
+        elif name in ("primary_key", "secondary_key"):
+            clean[name] = validation.text(problems, target, value, max_length=256)
+        elif name == "state":
+            if value not in STATES:
+                problems.add(target, f"'{target}' must be one of: {', '.join(STATES)}.")
+            else:
+                clean[name] = value
+        elif name == "state_comment":
+            clean[name] = validation.text(
+                problems,
+                target,
+                value,
+                min_length=0,
+                max_length=10_000,
+                allow_blank=True,
+                multiline=True,
+            )
+        elif name == "allow_tracing":
+            if not isinstance(value, bool):
+                problems.add(target, f"'{target}' must be true or false.")
+            else:
+                clean[name] = value
+    if creating:
+        for name in ("scope", "display_name"):
+            if fields.get(name) is None and name not in [p.target for p in problems.problems]:
+                problems.add(WIRE[name], f"'{WIRE[name]}' is required.")
+    problems.raise_if_any()
+    return clean
+
+
+def _check_limit(
+    ctx: InstanceContext, owner: User | None, product: Product | None, *, adding: bool
+) -> None:
+    """A new place under a product's per-user limit must be free."""
+    if not adding or owner is None or product is None or product.subscriptions_limit is None:
+        return
+    repository.lock_owner(ctx, owner)
+    if repository.count_held(ctx, owner, product, HELD) >= product.subscriptions_limit:
+        raise Invalid(LIMIT_REACHED)
+
+
+def _enter_state(ctx: InstanceContext, subscription: Subscription, state: str) -> None:
+    now = ctx.now()
+    subscription.state = state
+    if state == "active" and subscription.start_date is None:
+        subscription.start_date = now
+    if state in ENDED:
+        subscription.end_date = now
+
+
+def create_or_update(
+    ctx: InstanceContext,
+    sid: str,
+    fields: SubscriptionFields,
+    service_id: str,
+    *,
+    expected_etag: str | None = None,
+) -> tuple[Subscription, bool, StateChange | None]:
+    validation.entity_id(sid, target="sid", max_length=SID_MAX)
+    existing = repository.find(ctx, sid)
+    if existing is not None:
+        clean = _validate(fields, creating=False)
+        changed = _update(ctx, existing, clean, service_id, expected_etag)
+        return existing, False, changed
+    if expected_etag is not None:
+        raise PreconditionFailed("The subscription does not exist, so it cannot match 'If-Match'.")
+    clean = _validate(fields, creating=True)
+    owner = resolve_owner(ctx, clean.get("owner_id"), service_id)
+    if owner is not None:
+        # Serialize per owner, then look again: a racing request may have created this very
+        # subscription while this one waited; then this PUT is an update ("already subscribed").
+        repository.lock_owner(ctx, owner)
+        racer = repository.find(ctx, sid)
+        if racer is not None:
+            changed = _update(ctx, racer, _validate(fields, creating=False), service_id, None)
+            return racer, False, changed
+    subscription = _create(ctx, sid, clean, service_id)
+    return subscription, True, StateChange(subscription, None, subscription.state)
+
+
+def _create(ctx: InstanceContext, sid: str, clean: dict[str, Any], service_id: str) -> Subscription:
+    scope = resolve_scope(ctx, clean["scope"], service_id)
+    owner = resolve_owner(ctx, clean.get("owner_id"), service_id)
+    state = clean.get("state")
+    if state is None:
+        needs_approval = scope.product is not None and scope.product.approval_required
+        state = "submitted" if needs_approval else "active"
+    chosen: dict[keys.Slot, str] = {
+        "primary": clean.get("primary_key") or keys.generate(),
+        "secondary": clean.get("secondary_key") or keys.generate(),
+    }
+    keys.ensure_unused(ctx, chosen, subscription_id=None)
+    _check_limit(ctx, owner, scope.product, adding=state in HELD)
+    subscription = Subscription(
+        instance_id=ctx.instance.id,
+        name=sid,
+        name_key=sid.lower(),
+        owner_id=owner.id if owner else None,
+        scope=scope.path,
+        product_id=scope.product.id if scope.product else None,
+        api_id=scope.api.id if scope.api else None,
+        display_name=clean["display_name"],
+        state=state,
+        state_comment=clean.get("state_comment"),
+        allow_tracing=bool(clean.get("allow_tracing")),
+        created_at=ctx.now(),
+        primary_key="",
+        secondary_key="",
+    )
+    _enter_state(ctx, subscription, state)
+    for slot in keys.SLOTS:
+        keys.seal(ctx, subscription, slot, chosen[slot])
+    ctx.session.add(subscription)
+    ctx.session.flush()
+    for slot in keys.SLOTS:
+        keys.index(ctx, subscription, slot, chosen[slot])
+    audit.record(
+        ctx,
+        "subscription.create",
+        f"subscriptions/{sid}",
+        {
+            "scope": scope.path,
+            "ownerId": owner.name if owner else None,
+            "state": state,
+            "displayName": clean["display_name"],
+            **{WIRE[f"{slot}_key"]: "set" for slot in keys.SLOTS if clean.get(f"{slot}_key")},
+        },
+    )
+    ctx.session.flush()
+    return subscription
+
+
+def _update(
+    ctx: InstanceContext,
+    subscription: Subscription,
+    clean: dict[str, Any],
+    service_id: str,
+    expected_etag: str | None,
+) -> StateChange | None:
+    if expected_etag not in (None, "*") and expected_etag != subscription.etag:
+        raise PreconditionFailed()
+    if subscription.scope == ALL_ACCESS and ("scope" in clean or "owner_id" in clean):
+        raise Invalid.field("scope", "The built-in all-access subscription keeps its scope.")
+    previous_state = subscription.state
+    owner: User | None = (
+        resolve_owner(ctx, clean["owner_id"], service_id)
+        if "owner_id" in clean
+        else (ctx.session.get(User, subscription.owner_id) if subscription.owner_id else None)
+    )
+    scope = resolve_scope(ctx, clean["scope"], service_id) if "scope" in clean else None
+    product = (
+        scope.product
+        if scope is not None
+        else (
+            ctx.session.get(Product, subscription.product_id) if subscription.product_id else None
+        )
+    )
+    new_state = clean.get("state", subscription.state)
+    takes_new_place = new_state in HELD and (
+        previous_state not in HELD
+        or ("owner_id" in clean and (owner.id if owner else None) != subscription.owner_id)
+        or (scope is not None and (product.id if product else None) != subscription.product_id)
+    )
+    _check_limit(ctx, owner, product, adding=takes_new_place)
+    chosen: dict[keys.Slot, str] = {
+        slot: clean[f"{slot}_key"] for slot in keys.SLOTS if clean.get(f"{slot}_key") is not None
+    }
+    if chosen:
+        full: dict[keys.Slot, str] = {
+            slot: chosen.get(slot) or keys.reveal(ctx, subscription, slot) for slot in keys.SLOTS
+        }
+        keys.ensure_unused(ctx, full, subscription_id=subscription.id)
+        for slot, value in chosen.items():
+            keys.seal(ctx, subscription, slot, value)
+            keys.index(ctx, subscription, slot, value)
+    if "owner_id" in clean:
+        subscription.owner_id = owner.id if owner else None
+    if scope is not None:
+        subscription.scope = scope.path
+        subscription.product_id = scope.product.id if scope.product else None
+        subscription.api_id = scope.api.id if scope.api else None
+    for name in ("display_name", "state_comment", "allow_tracing"):
+        if name in clean:
+            value = clean[name]
+            setattr(subscription, name, bool(value) if name == "allow_tracing" else value)
+    if "expiration_date" in clean:
+        subscription.expiration_date = _date(clean["expiration_date"])
+    if new_state != previous_state:
+        _enter_state(ctx, subscription, new_state)
+    changes = {
+        WIRE[name]: ("set" if name.endswith("_key") else value) for name, value in clean.items()
+    }
+    audit.record(ctx, "subscription.update", f"subscriptions/{subscription.name}", changes)
+    ctx.session.flush()
+    if new_state != previous_state:
+        return StateChange(subscription, previous_state, new_state)
+    return None
+
+
+def _date(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    raise Invalid.field("expirationDate", "'expirationDate' must be a date-time.")
+
+
+def update(
+    ctx: InstanceContext,
+    sid: str,
+    fields: SubscriptionFields,
+    service_id: str,
+    *,
+    expected_etag: str,
+) -> tuple[Subscription, StateChange | None]:
+    clean = _validate(fields, creating=False)
+    subscription = get_or_raise(ctx, sid)
+    changed = _update(ctx, subscription, clean, service_id, expected_etag)
+    return subscription, changed
+
+
+def delete(ctx: InstanceContext, sid: str, *, expected_etag: str) -> bool:
+    subscription = repository.find(ctx, sid)
+    if subscription is None:
+        if expected_etag == "*":
+            return False
+        raise NotFound(f"Subscription '{sid}' was not found.")
+    if expected_etag != "*" and expected_etag != subscription.etag:
+        raise PreconditionFailed()
+    if subscription.scope == ALL_ACCESS:
+        raise Invalid.field("sid", "The built-in all-access subscription cannot be deleted.")
+    audit.record(ctx, "subscription.delete", f"subscriptions/{subscription.name}")
+    ctx.session.delete(subscription)
+    ctx.session.flush()
+    return True
+
+
+def regenerate(ctx: InstanceContext, sid: str, slot: keys.Slot) -> Subscription:
+    subscription = get_or_raise(ctx, sid)
+    value = keys.generate()
+    keys.seal(ctx, subscription, slot, value)
+    keys.index(ctx, subscription, slot, value)
+    audit.record(ctx, f"subscription.regenerate-{slot}-key", f"subscriptions/{subscription.name}")
+    ctx.session.flush()
+    return subscription
+
+
+def secrets(ctx: InstanceContext, sid: str) -> tuple[Subscription, str, str]:
+    subscription = get_or_raise(ctx, sid)
+    audit.record(ctx, "subscription.list-secrets", f"subscriptions/{subscription.name}")
+    return (
+        subscription,
+        keys.reveal(ctx, subscription, "primary"),
+        keys.reveal(ctx, subscription, "secondary"),
+    )
+
+
+def on_owner_deleted(ctx: InstanceContext, owner: User, *, delete_subscriptions: bool) -> int:
+    """Deal with a departing user's subscriptions: delete them, or, by default, keep them as
+    cancelled, owner-less records. Either way, none of their keys works any longer."""
+    held = ctx.session.scalars(select(Subscription).where(Subscription.owner_id == owner.id)).all()
+    for subscription in held:
+        if delete_subscriptions:
+            ctx.session.delete(subscription)
+            continue
+        if subscription.state not in ENDED:
+            _enter_state(ctx, subscription, "cancelled")
+        subscription.owner_id = None
+        subscription.state_comment = f"Owner '{owner.name}' was deleted."
+    ctx.session.flush()
+    return len(held)

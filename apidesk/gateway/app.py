@@ -1,0 +1,88 @@
+"""`/gateway/{service}/check`: a plain Starlette app, kept free of what the hot path does not use.
+
+Proxies describe the original request in headers: nginx `auth_request` sends
+`X-Original-URI` (set in its configuration), Traefik and Caddy forward-auth send
+`X-Forwarded-Uri`; Envoy's `ext_authz` appends the original path to the check path
+(`/gateway/{service}/check/<original path>`). The answer is 200 with identity headers, or 401/403
+with a reason code in `X-Apidesk-Reason` and the message in `X-Apidesk-Message` and the body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from apidesk.domain.context import Runtime
+from apidesk.gateway.check import Call, Decision, check
+from apidesk.gateway.store import GatewayStore, open_store
+
+log = logging.getLogger("apidesk.gateway")
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _original_uri(request: Request) -> str | None:
+    for name in ("x-original-uri", "x-forwarded-uri"):
+        value = request.headers.get(name)
+        if value:
+            return value
+    rest = request.path_params.get("rest")
+    if rest is not None:
+        query = request.url.query
+        return "/" + rest + (f"?{query}" if query else "")
+    return None
+
+
+def _answer(decision: Decision) -> Response:
+    headers = {
+        **decision.headers,
+        "X-Apidesk-Reason": decision.reason,
+        "X-Apidesk-Message": decision.message,
+        "Cache-Control": "no-store",
+    }
+    if decision.allowed:
+        return Response(status_code=200, headers=headers)
+    body = {"statusCode": decision.status, "message": decision.message, "reason": decision.reason}
+    return Response(
+        json.dumps(body),
+        status_code=decision.status,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
+    """The gateway app, and its store (which the caller closes at shutdown)."""
+    store = open_store(runtime.settings.database_url)
+    secrets = runtime.secrets
+
+    async def key_check(request: Request) -> Response:
+        uri = _original_uri(request)
+        if uri is None:
+            return _answer(
+                Decision(
+                    400,
+                    "no-original-uri",
+                    "The proxy must send the original request URI in X-Original-URI.",
+                )
+            )
+        call = Call(uri=uri, headers={k.lower(): v for k, v in request.headers.items()})
+        async with store.reads() as reads:
+            decision = await check(reads, secrets, request.path_params["service"], call)
+        return _answer(decision)
+
+    async def health(_request: Request) -> Response:
+        return Response("ok", media_type="text/plain")
+
+    app = Starlette(
+        routes=[
+            Route("/{service}/check", key_check, methods=METHODS),
+            Route("/{service}/check/{rest:path}", key_check, methods=METHODS),
+            Route("/health", health, methods=["GET", "HEAD"]),
+        ]
+    )
+    return app, store

@@ -1,0 +1,120 @@
+"""The key check: may this request, with this key, call this API right now?
+
+Two indexed queries (see `store.py`) and a few comparisons, with nothing cached: a block, a
+suspension, a key rotation or a deletion is seen by the very next check. The first query finds
+the API by the longest path prefix; the second finds the key's subscription with its owner and
+product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from apidesk.gateway.store import MAX_CANDIDATES, Reads
+from apidesk.security.secretbox import SecretBox
+
+MAX_SEGMENTS = MAX_CANDIDATES - 1
+MAX_KEY_LENGTH = 256
+
+MISSING_KEY = (
+    "Access denied due to missing subscription key. Make sure to include subscription key "
+    "when making requests to an API."
+)
+INVALID_KEY = (
+    "Access denied due to invalid subscription key. Make sure to provide a valid key for an "
+    "active subscription."
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: int
+    reason: str
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> bool:
+        return self.status == 200
+
+
+def _refuse(status: int, reason: str, message: str) -> Decision:
+    return Decision(status, reason, message)
+
+
+def candidate_paths(path: str) -> list[str]:
+    """`/v1/echo/items` → `['v1/echo/items', 'v1/echo', 'v1', '']` (lowercased, decoded)."""
+    segments = [unquote(segment).lower() for segment in path.split("/") if segment]
+    segments = segments[:MAX_SEGMENTS]
+    return ["/".join(segments[:count]) for count in range(len(segments), -1, -1)]
+
+
+@dataclass(frozen=True)
+class Call:
+    """The original request as the proxy describes it."""
+
+    uri: str
+    headers: dict[str, str]
+
+    def path(self) -> str:
+        return urlsplit(self.uri).path
+
+    def query_value(self, name: str) -> str | None:
+        for key, value in parse_qsl(urlsplit(self.uri).query, keep_blank_values=True):
+            if key == name:
+                return value
+        return None
+
+
+async def check(reads: Reads, secrets: SecretBox, service: str, call: Call) -> Decision:
+    service = service.lower()
+    api = await reads.api(service, candidate_paths(call.path()))
+    if api is None:
+        if not await reads.service_exists(service):
+            return _refuse(403, "unknown-service", f"There is no service named '{service}'.")
+        return _refuse(403, "api-not-found", "No API is published at this path.")
+    api_id, api_name, key_required, header_name, query_name, instance_id, open_product = api
+    base = {"X-Apidesk-Api-Id": header_safe(api_name)}
+    key = call.headers.get(header_name.lower())
+    if key is None:
+        key = call.query_value(query_name)
+    key = key.strip() if key else key
+    if not key_required or (open_product and not key):
+        return Decision(200, "open", "The API needs no key.", base)
+    if not key:
+        return _refuse(401, "key-missing", MISSING_KEY)
+    if len(key) > MAX_KEY_LENGTH:
+        return _refuse(401, "key-invalid", INVALID_KEY)
+    row = await reads.key(instance_id, secrets.lookup_digest(key), api_id)
+    if row is None:
+        return _refuse(401, "key-invalid", INVALID_KEY)
+    (sid, state, scope, scope_api, user, user_state, email, product, product_state, in_product) = (
+        row
+    )
+    if state != "active":
+        return _refuse(403, "subscription-inactive", f"Access denied: the subscription is {state}.")
+    if user is not None and user_state != "active":
+        reason = "user-blocked" if user_state == "blocked" else "user-inactive"
+        return _refuse(403, reason, f"Access denied: the subscription's owner is {user_state}.")
+    if scope.startswith("/products/"):
+        if product_state != "published":
+            return _refuse(
+                403, "product-not-published", "Access denied: the product is not published."
+            )
+        if not in_product:
+            return _refuse(403, "out-of-scope", "Access denied: the key's product has no such API.")
+    elif scope.startswith("/apis/") and scope_api != api_id:
+        return _refuse(403, "out-of-scope", "Access denied: the key is for another API.")
+    headers = {**base, "X-Apidesk-Subscription-Id": header_safe(sid)}
+    if user is not None:
+        headers["X-Apidesk-User-Id"] = header_safe(user)
+        headers["X-Apidesk-User-Email"] = header_safe(email)
+    if product is not None:
+        headers["X-Apidesk-Product-Id"] = header_safe(product)
+    return Decision(200, "allowed", "Allowed.", headers)
+
+
+def header_safe(value: str) -> str:
+    """Header values travel as ASCII: anything else is percent-encoded (UTF-8)."""
+    return value if value.isascii() and value.isprintable() else quote(value, safe="@.+-_~!$&'*")

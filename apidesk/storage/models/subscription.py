@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from apidesk.storage.models.base import Base, UTCDateTime, new_etag
+
+
+class Subscription(Base):
+    """A subscription and its two keys, encrypted; `SubscriptionKey` indexes their digests."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "name_key"),
+        Index("ix_subscriptions_owner_product", "owner_id", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(256))
+    name_key: Mapped[str] = mapped_column(String(256))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The scope as a short path: /products/{p}, /apis, /apis/{a}, or / for all-access.
+    scope: Mapped[str] = mapped_column(String(600))
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    api_id: Mapped[int | None] = mapped_column(
+        ForeignKey("apis.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16))
+    state_comment: Mapped[str | None] = mapped_column(Text)
+    allow_tracing: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    start_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expiration_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notification_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    primary_key: Mapped[str] = mapped_column(Text)
+    secondary_key: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str] = mapped_column(String(32))
+
+    __mapper_args__ = {"version_id_col": etag, "version_id_generator": new_etag}
+
+
+class SubscriptionKey(Base):
+    """The keyed digest of one subscription key: what the gateway check looks up."""
+
+    __tablename__ = "subscription_keys"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "digest"),
+        UniqueConstraint("subscription_id", "slot"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    slot: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64))
