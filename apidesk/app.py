@@ -13,11 +13,16 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apidesk.api import management
+from apidesk.bootstrap import build_runtime, prepare
 from apidesk.clock import Clock
 from apidesk.domain.context import Runtime
 from apidesk.gateway import app as gateway
+from apidesk.mail.dispatcher import Dispatcher
+from apidesk.mail.smtp import SmtpSender
+from apidesk.portal import app as portal
 from apidesk.settings import Settings
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 access_log = logging.getLogger("apidesk.access")
 log = logging.getLogger("apidesk")
 
@@ -208,20 +213,33 @@ class FrontDoors:
                 return
 
 
-def create_app(runtime: Runtime) -> ASGIApp:
+def create_app(runtime: Runtime, *, dispatch: bool = True) -> ASGIApp:
+    """The whole service. With `dispatch`, the outbox dispatcher runs beside it when SMTP is
+    configured; without SMTP, e-mails wait in the outbox."""
     management_app = management.create_app(runtime)
     gateway_app, gateway_store = gateway.create_app(runtime)
+    on_startup: list[Hook] = []
+    on_shutdown: list[Hook] = [gateway_store.close]
+    if dispatch and runtime.settings.smtp_host:
+        dispatcher = Dispatcher(runtime, SmtpSender(runtime.settings))
+        on_startup.append(dispatcher.start)
+        on_shutdown.insert(0, dispatcher.stop)
+    elif dispatch:
+        log.warning(
+            "APIDESK_SMTP_HOST is not set: e-mails wait in the outbox (apidesk outbox list)"
+        )
     doors = FrontDoors(
         management_app,
-        {"/gateway": gateway_app},
-        on_shutdown=[gateway_store.close],
+        {"/gateway": gateway_app, "/portal": portal.create_app(runtime)},
+        on_startup=on_startup,
+        on_shutdown=on_shutdown,
     )
     return RequestLimits(doors, max_body_bytes=runtime.settings.max_body_bytes)
 
 
 def create_app_from_settings(settings: Settings | None = None, clock: Clock | None = None) -> Any:
-    from apidesk.bootstrap import build_runtime, prepare
-
+    """The app built from the environment: what each worker of `serve --workers N` runs."""
+    logging.basicConfig(level=(settings or Settings()).log_level.upper(), format=LOG_FORMAT)
     runtime = build_runtime(settings or Settings(), clock)
     prepare(runtime, bootstrap=False)
     return create_app(runtime)

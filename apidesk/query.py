@@ -81,3 +81,42 @@ class Page(Generic[T]):
     @property
     def has_more(self) -> bool:
         return self.skip + len(self.items) < self.total
+
+
+def matches(node: Filter, record: dict[str, Scalar]) -> bool:
+    """Evaluate a filter against one in-memory record, with the semantics SQL gets from
+    `compile_filter`: text compares ignore case, `ne` matches nulls, functions never do."""
+    if isinstance(node, And):
+        return all(matches(item, record) for item in node.items)
+    if isinstance(node, Or):
+        return any(matches(item, record) for item in node.items)
+    if isinstance(node, Not):
+        return not matches(node.item, record)
+    value = record.get(node.field)
+    if isinstance(node, TextMatch):
+        if value is None:
+            return False
+        haystack, needle = str(value).lower(), node.value.lower()
+        if node.function == "contains":
+            return needle in haystack
+        if node.function == "startswith":
+            return haystack.startswith(needle)
+        return haystack.endswith(needle)
+    expected = node.value
+    if expected is None:
+        return (value is None) == (node.op == "eq")
+    if value is None:
+        return node.op == "ne"
+    if isinstance(value, str) and isinstance(expected, str):
+        value, expected = value.lower(), expected.lower()
+    try:
+        return {
+            "eq": value == expected,
+            "ne": value != expected,
+            "gt": value > expected,  # type: ignore[operator]
+            "ge": value >= expected,  # type: ignore[operator]
+            "lt": value < expected,  # type: ignore[operator]
+            "le": value <= expected,  # type: ignore[operator]
+        }[node.op]
+    except TypeError:
+        return False

@@ -52,6 +52,25 @@ class Settings(BaseSettings):
     max_page_size: int = Field(1000, ge=1)
     sso_token_minutes: int = Field(10, ge=1)
 
+    invitation_hours: float = Field(48, gt=0, description="How long an invitation link works.")
+    password_reset_minutes: float = Field(60, gt=0, description="How long a reset link works.")
+    confirmation_hours: float = Field(
+        48, gt=0, description="How long a sign-up or e-mail-change confirmation link works."
+    )
+    session_hours: float = Field(12, gt=0, description="Lifetime of a developer-portal session.")
+
+    smtp_host: str | None = Field(None, description="SMTP server; unset keeps e-mail queued.")
+    smtp_port: int | None = Field(None, ge=1, le=65535, description="Default: 25, 587, 465.")
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(30, gt=0)
+    outbox_poll_seconds: float = Field(2, gt=0, description="How often the dispatcher looks.")
+    outbox_max_attempts: int = Field(8, ge=1, description="Attempts before a message fails.")
+    outbox_retry_seconds: float = Field(
+        30, gt=0, description="First retry delay; each later one doubles, up to an hour."
+    )
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("public_url")
@@ -62,6 +81,11 @@ class Settings(BaseSettings):
     @cached_property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def resolved_smtp_port(self) -> int:
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"none": 25, "starttls": 587, "tls": 465}[self.smtp_security]
 
     def resolved_secret_key_file(self) -> Path:
         if self.secret_key_file is not None:

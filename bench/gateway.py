@@ -105,7 +105,7 @@ def seed(database_url: str, directory: Path, count: int) -> list[str]:
                     f"u{index}",
                     {"email": f"u{index}@example.com", "first_name": "U", "last_name": str(index)},
                 )
-                subscription, _, _ = subscriptions.create_or_update(
+                subscription, _ = subscriptions.create_or_update(
                     ictx,
                     f"s{index}",
                     {

@@ -7,31 +7,32 @@ import os
 
 import typer
 import uvicorn
+from sqlalchemy.engine import make_url
 
-from apidesk.app import create_app
+from apidesk.app import LOG_FORMAT, create_app
 from apidesk.bootstrap import build_runtime, prepare
 from apidesk.cli.banner import first_start
 from apidesk.cli.common import console, fail
 from apidesk.security.secretbox import SecretKeyError
 from apidesk.settings import Settings
+from apidesk.storage.database import driver_url
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
 ) -> None:
     """Run the management API and the other front doors on one port."""
-    settings = Settings()
     if "APIDESK_PUBLIC_URL" not in os.environ:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-        settings = settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
+        # Set in the environment so that worker processes see it too.
+        os.environ["APIDESK_PUBLIC_URL"] = f"http://{shown}:{port}"
+    settings = Settings()
     configure_logging(settings.log_level)
     try:
         runtime = build_runtime(settings)
@@ -44,22 +45,28 @@ def serve(
         f"Apidesk listening on http://{host}:{port} (database: {_describe(settings.database_url)})",
         highlight=False,
     )
+    common = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": 10,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(runtime), **common)  # type: ignore[arg-type]
+        return
+    # Each worker builds its own app (and dispatcher; they share the outbox safely).
+    runtime.database.dispose()
     uvicorn.run(
-        create_app(runtime),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        proxy_headers=True,
-        timeout_graceful_shutdown=10,
+        "apidesk.app:create_app_from_settings",
+        factory=True,
+        workers=workers,
+        **common,  # type: ignore[arg-type]
     )
 
 
 def _describe(url: str) -> str:
     """The database URL without a password."""
-    from sqlalchemy.engine import make_url
-
-    from apidesk.storage.database import driver_url
-
     return make_url(driver_url(url)).render_as_string(hide_password=True)

@@ -8,9 +8,10 @@ import typer
 from rich.table import Table
 
 from apidesk.cli.common import ServiceOption, console, fail, pick_instance, unit_of_work
+from apidesk.domain.flows import invitation, recovery
 from apidesk.domain.users import repository
 from apidesk.domain.users import service as users
-from apidesk.query import ListQuery
+from apidesk.query import Compare, ListQuery
 
 app = typer.Typer(help="Developer accounts.", no_args_is_help=True)
 
@@ -22,8 +23,6 @@ def list_users(
     limit: int = typer.Option(100, "--limit", "-n", min=1, max=100000),
 ) -> None:
     """List users, oldest first."""
-    from apidesk.query import Compare
-
     with unit_of_work() as ctx:
         ictx = pick_instance(ctx, service)
         condition = Compare("state", "eq", state) if state else None
@@ -135,3 +134,20 @@ def delete(
     if not deleted:
         raise fail(f"there is no user '{user_id}'")
     console.print(f"Deleted user '{user_id}'.", highlight=False)
+
+
+@app.command("invite")
+def invite(user_id: str, service: str = ServiceOption) -> None:
+    """E-mail a pending user a new invitation link (earlier links stop working)."""
+    with unit_of_work() as ctx:
+        ictx = pick_instance(ctx, service)
+        invitation.invite(ictx, users.get_or_raise(ictx, user_id))
+    console.print(f"Invitation for '{user_id}' queued.", highlight=False)
+
+
+@app.command("reset-password")
+def reset_password(user_id: str, service: str = ServiceOption) -> None:
+    """E-mail the user a one-time link to choose a new password."""
+    with unit_of_work() as ctx:
+        recovery.request(pick_instance(ctx, service), user_id, by_administrator=True)
+    console.print(f"Password-reset link for '{user_id}' queued.", highlight=False)

@@ -9,10 +9,12 @@ from apidesk.api.management import errors
 from apidesk.api.management.routes import (
     apis,
     groups,
+    notifications,
     product_links,
     products,
     services,
     subscriptions,
+    templates,
     tenant,
     users,
 )
@@ -40,7 +42,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     errors.install(app)
     scoped = APIRouter(prefix=SERVICE_PREFIX)
-    for module in (users, groups, products, product_links, apis, subscriptions, tenant):
+    for module in (
+        users,
+        groups,
+        products,
+        product_links,
+        apis,
+        subscriptions,
+        tenant,
+        templates,
+        notifications,
+    ):
         scoped.include_router(module.router)
     app.include_router(services.router)
     app.include_router(scoped)

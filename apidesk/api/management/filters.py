@@ -51,6 +51,7 @@ PRODUCT_GROUPS = {
     "displayName": FieldSpec(FieldKind.TEXT, EQ_NE),
     "description": FieldSpec(FieldKind.TEXT, EQ_NE),
 }
+TEMPLATES = {"name": _TEXT}
 APIS = {
     "name": _TEXT,
     "displayName": _TEXT,

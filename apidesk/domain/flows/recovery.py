@@ -1,21 +1,81 @@
-"""Password recovery: a request that results in a password-reset e-mail."""
+"""Password recovery: a one-time link (one hour, APIDESK_PASSWORD_RESET_MINUTES) to a page
+that sets a new password and signs the user out everywhere. No e-mail carries a password."""
 
 from __future__ import annotations
 
-from apidesk.domain import audit, validation
+from datetime import timedelta
+
+from apidesk.domain import audit, sessions
 from apidesk.domain.context import InstanceContext
-from apidesk.domain.notifications import outbox
-from apidesk.domain.users.service import APP_TYPES, get_or_raise
-from apidesk.errors import Collection
+from apidesk.domain.flows import links
+from apidesk.domain.flows.links import Purpose
+from apidesk.domain.notifications import outbox, values
+from apidesk.domain.users import repository
+from apidesk.domain.validation import email_key
+from apidesk.errors import Invalid, NotFound
+from apidesk.storage.models import User
 
-TEMPLATE = "PasswordResetIdentityDefault"
+SELF_SERVICE = "PasswordResetIdentityDefault"
+BY_ADMINISTRATOR = "PasswordResetByAdminNotificationMessage"
+PAGE = "reset-password"
 
 
-def request(ctx: InstanceContext, user_id: str, *, app_type: str = "portal") -> None:
-    problems = Collection()
-    app_type = validation.choice(problems, "appType", app_type, APP_TYPES) or "portal"
-    problems.raise_if_any()
-    user = get_or_raise(ctx, user_id)
-    outbox.enqueue(ctx, TEMPLATE, user, {"appType": app_type})
-    audit.record(ctx, "user.password-reset-requested", f"users/{user.name}", {"appType": app_type})
+def _send(ctx: InstanceContext, user: User, template: str) -> None:
+    lifetime = timedelta(minutes=ctx.runtime.settings.password_reset_minutes)
+    token = links.issue(ctx, user, Purpose.PASSWORD_RESET, lifetime)
+    filled = values.with_link(values.developer(ctx, user), values.portal_link(ctx, PAGE, token))
+    outbox.to_developer(ctx, template, user, filled)
+
+
+def request(ctx: InstanceContext, user_id: str, *, by_administrator: bool = False) -> User:
+    """Send a reset link (the management API's `confirmations/password/send`, the CLI)."""
+    user = repository.find(ctx, user_id)
+    if user is None:
+        raise NotFound(f"User '{user_id}' was not found.")
+    if user.state == "blocked":
+        raise Invalid.field("userId", f"User '{user.name}' is blocked; activate them first.")
+    _send(ctx, user, BY_ADMINISTRATOR if by_administrator else SELF_SERVICE)
+    audit.record(
+        ctx,
+        "user.password-reset-request",
+        f"users/{user.name}",
+        {"byAdministrator": by_administrator},
+    )
     ctx.session.flush()
+    return user
+
+
+def request_by_email(ctx: InstanceContext, email: str) -> None:
+    """The portal's 'forgot password': quietly does nothing for unknown or blocked addresses,
+    so the form does not reveal who has an account."""
+    user = repository.find_by_email(ctx, email_key(email.strip()))
+    if user is None or user.state == "blocked":
+        return
+    _send(ctx, user, SELF_SERVICE)
+    audit.record(
+        ctx, "user.password-reset-request", f"users/{user.name}", {"byAdministrator": False}
+    )
+
+
+def account_of(ctx: InstanceContext, token: str) -> User:
+    found = links.open_or_raise(ctx, token, Purpose.PASSWORD_RESET)
+    assert found.user is not None
+    return found.user
+
+
+def complete(ctx: InstanceContext, token: str, password: str) -> User:
+    user = account_of(ctx, token)
+    ctx.runtime.policy.check(password, hints=(user.email, user.first_name, user.last_name))
+    hashed = ctx.runtime.passwords.hash(password)
+    links.redeem_or_raise(ctx, token, Purpose.PASSWORD_RESET)
+    user.password_hash = hashed
+    user.password_changed_at = ctx.now()
+    ended = sessions.end_all(ctx, user)
+    audit.record(
+        ctx,
+        "user.password-reset",
+        f"users/{user.name}",
+        {"password": "changed", "sessionsEnded": ended},
+    )
+    ctx.session.flush()
+    return user

@@ -1,6 +1,7 @@
 """What a new instance contains (reference §4.7): the administrator, the system groups, the
 tenant access keys, the products `starter` and `unlimited` with the administrator's
-subscriptions to them, and the all-access `master` subscription."""
+subscriptions to them, the all-access `master` subscription, and the administrator as the
+recipient of the publisher notifications (all but BCC)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 
 from apidesk.domain import tenant
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.notifications import recipients
 from apidesk.domain.subscriptions import keys
 from apidesk.domain.validation import email_key
 from apidesk.ids import object_id
@@ -92,6 +94,7 @@ def populate(ctx: InstanceContext) -> None:
             GroupMember(group_id=groups[name].id, user_id=admin.id, instance_id=instance.id)
         )
     session.flush()
+    recipients.seed(ctx, admin)
     _products(ctx, groups, admin)
 
 

@@ -1,29 +1,207 @@
-"""The outbox: e-mails are rows written in the transaction of the change that causes them."""
+"""The outbox: e-mails are rendered and stored in the transaction of the change that causes
+them, so a change and its e-mail never come apart. A dispatcher sends them later."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from apidesk.domain.context import InstanceContext
-from apidesk.storage.models import OutboxMessage, User
+from sqlalchemy import or_, select, update
 
-QUEUED = "queued"
+from apidesk.domain.context import Context, InstanceContext
+from apidesk.domain.notifications import defaults, recipients, render, templates
+from apidesk.errors import Invalid, NotFound
+from apidesk.storage.models import Instance, OutboxMessage, User
+
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+STATUSES = (QUEUED, SENDING, SENT, FAILED)
+LEASE = timedelta(minutes=5)
+MAX_RETRY_DELAY = timedelta(hours=1)
 
 
-def enqueue(
-    ctx: InstanceContext, template: str, recipient: User, context: dict[str, Any]
+def _context(message_id_hint: str) -> str:
+    return f"outbox/{message_id_hint}"
+
+
+def sender_of(instance: Instance) -> tuple[str, str]:
+    """The From of an instance's e-mails: its notification sender and publisher name."""
+    return instance.notification_sender_email or instance.publisher_email, instance.publisher_name
+
+
+def _store(
+    ctx: InstanceContext,
+    *,
+    template: str,
+    to_address: str,
+    rendered: render.Rendered,
+    recipient: User | None,
+    bcc: Sequence[str] = (),
 ) -> OutboxMessage:
     now = ctx.now()
+    address, name = sender_of(ctx.instance)
     message = OutboxMessage(
         instance_id=ctx.instance.id,
         template=template,
-        recipient_user_id=recipient.id,
-        to_address=recipient.email,
-        context=context,
+        recipient_user_id=recipient.id if recipient else None,
+        sender=address,
+        sender_name=name,
+        to_address=to_address,
+        bcc=[b for b in bcc if b.lower() != to_address.lower()],
+        subject=rendered.subject[:1000],
+        html_body=ctx.runtime.secrets.encrypt(rendered.html, context=_context("html")),
+        text_body=ctx.runtime.secrets.encrypt(rendered.text, context=_context("text")),
         status=QUEUED,
         attempts=0,
         created_at=now,
         next_attempt_at=now,
     )
     ctx.session.add(message)
+    return message
+
+
+def to_developer(
+    ctx: InstanceContext, template: str, recipient: User, values: Mapping[str, Any]
+) -> OutboxMessage:
+    """Queue one of the 14 templates for a developer; BCC recipients get a blind copy."""
+    rendered = templates.render_template(ctx, template, values)
+    return _store(
+        ctx,
+        template=templates.get(ctx, template).name,
+        to_address=recipient.email,
+        rendered=rendered,
+        recipient=recipient,
+        bcc=recipients.addresses(ctx, recipients.BCC),
+    )
+
+
+def to_publisher(
+    ctx: InstanceContext, notification: str, values: Mapping[str, Any]
+) -> list[OutboxMessage]:
+    """Queue a publisher notification for each of its recipients."""
+    message = defaults.OPERATOR_MESSAGES[notification]
+    rendered = render.render(message.subject, message.body, values)
+    return [
+        _store(ctx, template=notification, to_address=address, rendered=rendered, recipient=None)
+        for address in recipients.addresses(ctx, notification)
+    ]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A message ready for SMTP, decrypted."""
+
+    id: int
+    sender: str
+    sender_name: str
+    to_address: str
+    bcc: list[str]
+    subject: str
+    html: str
+    text: str
+    attempts: int
+
+
+def open_message(ctx: Context, message: OutboxMessage) -> Envelope:
+    return Envelope(
+        id=message.id,
+        sender=message.sender,
+        sender_name=message.sender_name,
+        to_address=message.to_address,
+        bcc=list(message.bcc),
+        subject=message.subject,
+        html=ctx.runtime.secrets.decrypt(message.html_body, context=_context("html")),
+        text=ctx.runtime.secrets.decrypt(message.text_body, context=_context("text")),
+        attempts=message.attempts,
+    )
+
+
+def claim_due(ctx: Context, limit: int) -> list[Envelope]:
+    """Lease up to `limit` due messages to this dispatcher. On PostgreSQL, rows another
+    dispatcher holds are skipped; SQLite serializes writers, so the lease suffices there."""
+    now = ctx.now()
+    statement = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.status == QUEUED) & (OutboxMessage.next_attempt_at <= now),
+                # A dispatcher that died mid-send left its lease behind.
+                (OutboxMessage.status == SENDING) & (OutboxMessage.lease_until <= now),
+            )
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = list(ctx.session.scalars(statement))
+    for message in claimed:
+        message.status = SENDING
+        message.lease_until = now + LEASE
+        message.attempts += 1
+    ctx.session.flush()
+    return [open_message(ctx, message) for message in claimed]
+
+
+def mark_sent(ctx: Context, message_id: int) -> None:
+    ctx.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=SENT, sent_at=ctx.now(), lease_until=None, last_error=None)
+    )
+
+
+def retry_delay(settings_seconds: float, attempts: int) -> timedelta:
+    delay = timedelta(seconds=settings_seconds * 2 ** max(0, attempts - 1))
+    return min(delay, MAX_RETRY_DELAY)
+
+
+def mark_failed(ctx: Context, message_id: int, error: str, *, permanent: bool = False) -> str:
+    """Record a failed attempt: retry later with a growing wait, or give up."""
+    message = ctx.session.get(OutboxMessage, message_id)
+    if message is None:
+        return FAILED
+    settings = ctx.runtime.settings
+    message.last_error = error[:2000]
+    message.lease_until = None
+    if permanent or message.attempts >= settings.outbox_max_attempts:
+        message.status = FAILED
+    else:
+        message.status = QUEUED
+        message.next_attempt_at = ctx.now() + retry_delay(
+            settings.outbox_retry_seconds, message.attempts
+        )
+    return message.status
+
+
+def list_messages(
+    ctx: Context, *, status: str | None = None, limit: int = 50, instance_id: int | None = None
+) -> Sequence[OutboxMessage]:
+    if status is not None and status not in STATUSES:
+        raise Invalid.field("status", f"'status' must be one of: {', '.join(STATUSES)}.")
+    statement = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        statement = statement.where(OutboxMessage.status == status)
+    if instance_id is not None:
+        statement = statement.where(OutboxMessage.instance_id == instance_id)
+    return ctx.session.scalars(statement).all()
+
+
+def get_or_raise(ctx: Context, message_id: int) -> OutboxMessage:
+    message = ctx.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"There is no outbox message {message_id}.")
+    return message
+
+
+def retry(ctx: Context, message_id: int) -> OutboxMessage:
+    """Queue a failed (or waiting) message for sending now, with a fresh count of attempts."""
+    message = get_or_raise(ctx, message_id)
+    if message.status == SENT:
+        raise Invalid.field("id", f"Message {message_id} was sent already.")
+    message.status = QUEUED
+    message.attempts = 0
+    message.next_attempt_at = ctx.now()
+    message.lease_until = None
+    ctx.session.flush()
     return message

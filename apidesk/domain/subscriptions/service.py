@@ -12,6 +12,7 @@ from sqlalchemy import select
 from apidesk.domain import audit, validation
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.flows import notices
 from apidesk.domain.products import repository as products
 from apidesk.domain.subscriptions import keys, repository
 from apidesk.domain.users import repository as users
@@ -219,6 +220,20 @@ def create_or_update(
     service_id: str,
     *,
     expected_etag: str | None = None,
+    notify: bool = False,
+) -> tuple[Subscription, bool]:
+    subscription, created, change = _create_or_update(ctx, sid, fields, service_id, expected_etag)
+    if notify and change is not None:
+        _tell(ctx, change, service_id)
+    return subscription, created
+
+
+def _create_or_update(
+    ctx: InstanceContext,
+    sid: str,
+    fields: SubscriptionFields,
+    service_id: str,
+    expected_etag: str | None,
 ) -> tuple[Subscription, bool, StateChange | None]:
     validation.entity_id(sid, target="sid", max_length=SID_MAX)
     existing = repository.find(ctx, sid)
@@ -240,6 +255,18 @@ def create_or_update(
             return racer, False, changed
     subscription = _create(ctx, sid, clean, service_id)
     return subscription, True, StateChange(subscription, None, subscription.state)
+
+
+def _tell(ctx: InstanceContext, change: StateChange, service_id: str) -> None:
+    subscription = change.subscription
+    owner = ctx.session.get(User, subscription.owner_id) if subscription.owner_id else None
+    product = ctx.session.get(Product, subscription.product_id) if subscription.product_id else None
+    url = (
+        f"{ctx.runtime.settings.public_url}{service_id}/subscriptions/{subscription.name}"
+        "?api-version=2024-05-01"
+    )
+    notices.subscription_state(ctx, subscription, owner, product, url)
+    ctx.session.flush()
 
 
 def _create(ctx: InstanceContext, sid: str, clean: dict[str, Any], service_id: str) -> Subscription:
@@ -374,11 +401,14 @@ def update(
     service_id: str,
     *,
     expected_etag: str,
-) -> tuple[Subscription, StateChange | None]:
+    notify: bool = False,
+) -> Subscription:
     clean = _validate(fields, creating=False)
     subscription = get_or_raise(ctx, sid)
     changed = _update(ctx, subscription, clean, service_id, expected_etag)
-    return subscription, changed
+    if notify and changed is not None:
+        _tell(ctx, changed, service_id)
+    return subscription
 
 
 def delete(ctx: InstanceContext, sid: str, *, expected_etag: str) -> bool:

@@ -7,19 +7,14 @@ from urllib.parse import quote
 
 from apidesk.domain import audit, tenant
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.notifications.values import portal_base_url
+from apidesk.domain.users import repository
 from apidesk.domain.users.service import get_or_raise
 from apidesk.errors import Invalid
 from apidesk.security import sas
 from apidesk.storage.models import User
 
 MAX_TOKEN_LIFETIME = timedelta(days=30)
-
-
-def portal_base_url(ctx: InstanceContext) -> str:
-    """Where this instance's developer portal lives, for links in responses and e-mails."""
-    if ctx.instance.portal_url:
-        return ctx.instance.portal_url
-    return f"{ctx.runtime.settings.public_url}/portal/{ctx.instance.name}"
 
 
 def shared_access_token(
@@ -53,6 +48,4 @@ def verify_token(ctx: InstanceContext, token: str) -> User | None:
         return None
     if not sas.verify(parsed, tenant.verification_keys(ctx), ctx.now()):
         return None
-    from apidesk.domain.users import repository
-
     return repository.find(ctx, parsed.user_id)

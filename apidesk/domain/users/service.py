@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.flows import invitation, notices, signup
 from apidesk.domain.instances.seed import ADMIN_USER_ID, DEVELOPERS
 from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.users import repository
@@ -182,7 +183,15 @@ def create_or_update(
         return existing, False
     if expected_etag is not None:
         raise PreconditionFailed("The user does not exist, so it cannot match 'If-Match'.")
-    return _create(ctx, user_id, clean, options), True
+    user = _create(ctx, user_id, clean, options)
+    if options.notify:
+        # An invitation goes to a pending user; anyone else gets the welcome letter.
+        if options.confirmation == "invite" and user.state == "pending":
+            invitation.invite(ctx, user)
+        else:
+            signup.welcome(ctx, user)
+        ctx.session.flush()
+    return user, True
 
 
 def _check_options(options: CreateOptions) -> None:
@@ -320,6 +329,8 @@ def delete(
     _check_etag(user, expected_etag)
     if user.name_key == ADMIN_USER_ID:
         raise Invalid.field("userId", "The built-in administrator cannot be deleted.")
+    if notify:
+        notices.account_closed(ctx, user)
     held = subscriptions.on_owner_deleted(ctx, user, delete_subscriptions=delete_subscriptions)
     audit.record(
         ctx,

@@ -3,8 +3,14 @@
 from apidesk.storage.models.api import Api
 from apidesk.storage.models.audit import AuditEvent
 from apidesk.storage.models.base import Base, UTCDateTime, new_etag
+from apidesk.storage.models.flow import OneTimeLink, PortalSession
 from apidesk.storage.models.group import Group, GroupMember
 from apidesk.storage.models.instance import Instance
+from apidesk.storage.models.mail import (
+    EmailTemplate,
+    NotificationRecipientEmail,
+    NotificationRecipientUser,
+)
 from apidesk.storage.models.outbox import OutboxMessage
 from apidesk.storage.models.product import Product, ProductApi, ProductGroup
 from apidesk.storage.models.subscription import Subscription, SubscriptionKey
@@ -18,10 +24,15 @@ __all__ = [
     "Api",
     "AuditEvent",
     "Base",
+    "EmailTemplate",
     "Group",
     "GroupMember",
     "Instance",
+    "NotificationRecipientEmail",
+    "NotificationRecipientUser",
+    "OneTimeLink",
     "OutboxMessage",
+    "PortalSession",
     "Product",
     "ProductApi",
     "ProductGroup",

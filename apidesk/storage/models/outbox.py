@@ -10,7 +10,8 @@ from apidesk.storage.models.base import Base, UTCDateTime
 
 
 class OutboxMessage(Base):
-    """An e-mail to send, written in the same transaction as the change that caused it."""
+    """A rendered e-mail waiting to be sent, written in the same transaction as the change that
+    caused it. Bodies may hold one-time links, so they are stored encrypted."""
 
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
@@ -23,11 +24,17 @@ class OutboxMessage(Base):
     recipient_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    sender: Mapped[str] = mapped_column(String(254))
+    sender_name: Mapped[str] = mapped_column(String(200))
     to_address: Mapped[str] = mapped_column(String(254))
-    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    bcc: Mapped[list[Any]] = mapped_column(default=list)
+    subject: Mapped[str] = mapped_column(String(1000))
+    html_body: Mapped[str] = mapped_column(Text)
+    text_body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -143,12 +143,13 @@ def create_or_update_subscription(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     with call.instance() as ctx:
-        item, created, _change = subscriptions.create_or_update(
+        item, created = subscriptions.create_or_update(
             ctx,
             sid,
             _fields(body.properties),
             service_id(ctx.instance),
             expected_etag=parse_if_match(if_match),
+            notify=bool(notify),
         )
         return envelope.entity(_one(ctx, item), etag=item.etag, status_code=201 if created else 200)
 
@@ -169,12 +170,13 @@ def update_subscription(
     app_type: AppTypeQuery = AppType.portal,
 ) -> JSONResponse:
     with call.instance() as ctx:
-        item, _change = subscriptions.update(
+        item = subscriptions.update(
             ctx,
             sid,
             _fields(body.properties),
             service_id(ctx.instance),
             expected_etag=parse_if_match(if_match) or "",
+            notify=bool(notify),
         )
         return envelope.entity(_one(ctx, item), etag=item.etag)
 

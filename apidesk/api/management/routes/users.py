@@ -25,7 +25,7 @@ from apidesk.api.management.schemas.users import (
 from apidesk.api.management.views import groups as group_views
 from apidesk.api.management.views import users as views
 from apidesk.clock import utc
-from apidesk.domain.flows import recovery
+from apidesk.domain.flows import invitation, recovery
 from apidesk.domain.groups import repository as group_repository
 from apidesk.domain.users import access
 from apidesk.domain.users import repository as user_repository
@@ -275,6 +275,26 @@ def list_user_identities(call: IReq, user_id: UserId) -> JSONResponse:
 def send_password_confirmation(
     call: IReq, user_id: UserId, app_type: AppTypeQuery = AppType.portal
 ) -> Response:
+    # Apidesk has one portal, so appType does not change the links.
     with call.instance() as ctx:
-        recovery.request(ctx, user_id, app_type=app_type.value)
+        recovery.request(ctx, user_id)
+    return envelope.no_content()
+
+
+@router.post(
+    "/users/{userId}/invite",
+    operation_id="ApideskUser_Invite",
+    tags=["Apidesk extensions"],
+    summary="Send a new invitation (Apidesk extension, not part of Azure API Management)",
+    description=(
+        "Not an Azure API Management operation. E-mails a pending user a fresh invitation "
+        "link; any earlier link stops working. 400 when the user is not pending."
+    ),
+    status_code=204,
+    response_model=None,
+    responses={204: {"description": "The invitation is queued."}, **errors()},
+)
+def resend_invitation(call: IReq, user_id: UserId) -> Response:
+    with call.instance() as ctx:
+        invitation.invite(ctx, users.get_or_raise(ctx, user_id))
     return envelope.no_content()

@@ -1,0 +1,143 @@
+"""One-time links: 256 random bits in the link, only a digest stored, used once, expiring.
+
+Issuing a link closes the user's earlier open links of the same purpose. Redeeming is one
+conditional UPDATE, so two racing redemptions cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, update
+
+from apidesk.domain.context import InstanceContext
+from apidesk.errors import DomainError
+from apidesk.security import tokens
+from apidesk.storage.models import OneTimeLink, User
+
+
+class Purpose(StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password-reset"  # noqa: S105 - a purpose, not a password
+    SIGNUP = "signup"
+    EMAIL_CHANGE = "email-change"
+
+
+class LinkState(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"
+    USED = "used"
+    REPLACED = "replaced"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    state: LinkState
+    link: OneTimeLink | None = None
+    user: User | None = None
+
+
+def issue(
+    ctx: InstanceContext,
+    user: User,
+    purpose: Purpose,
+    lifetime: timedelta,
+    payload: dict[str, Any] | None = None,
+) -> str:
+    """A new link for `user`; earlier open links for the same purpose stop working."""
+    now = ctx.now()
+    ctx.session.execute(
+        update(OneTimeLink)
+        .where(
+            OneTimeLink.user_id == user.id,
+            OneTimeLink.purpose == purpose.value,
+            OneTimeLink.closed_at.is_(None),
+        )
+        .values(closed_at=now, outcome=LinkState.REPLACED.value)
+    )
+    token = tokens.new_token()
+    ctx.session.add(
+        OneTimeLink(
+            instance_id=ctx.instance.id,
+            user_id=user.id,
+            purpose=purpose.value,
+            digest=tokens.digest(token),
+            created_at=now,
+            expires_at=now + lifetime,
+            payload=payload or {},
+        )
+    )
+    ctx.session.flush()
+    return token
+
+
+def look_up(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
+    """What a link is, without using it (to show the right page)."""
+    if not token or len(token) > 200:
+        return Lookup(LinkState.UNKNOWN)
+    link = ctx.session.scalars(
+        select(OneTimeLink).where(
+            OneTimeLink.digest == tokens.digest(token),
+            OneTimeLink.instance_id == ctx.instance.id,
+            OneTimeLink.purpose == purpose.value,
+        )
+    ).first()
+    if link is None:
+        return Lookup(LinkState.UNKNOWN)
+    user = ctx.session.get(User, link.user_id)
+    if link.closed_at is not None:
+        state = LinkState.REPLACED if link.outcome == LinkState.REPLACED.value else LinkState.USED
+        return Lookup(state, link, user)
+    if link.expires_at <= ctx.now():
+        return Lookup(LinkState.EXPIRED, link, user)
+    return Lookup(LinkState.OPEN, link, user)
+
+
+def redeem(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
+    """Use the link: succeeds for exactly one caller while it is open and unexpired."""
+    found = look_up(ctx, token, purpose)
+    if found.state is not LinkState.OPEN or found.link is None:
+        return found
+    now = ctx.now()
+    result = ctx.session.execute(
+        update(OneTimeLink)
+        .where(
+            OneTimeLink.id == found.link.id,
+            OneTimeLink.closed_at.is_(None),
+            OneTimeLink.expires_at > now,
+        )
+        .values(closed_at=now, outcome=LinkState.USED.value)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return Lookup(LinkState.USED, found.link, found.user)
+    return found
+
+
+class LinkUnusable(DomainError):
+    """The link is expired, used, replaced or unknown; `state` says which."""
+
+    code = "LinkUnusable"
+
+    def __init__(self, state: LinkState, user: User | None = None) -> None:
+        super().__init__(f"The link cannot be used: it is {state.value}.")
+        self.state = state
+        self.user = user
+
+
+def open_or_raise(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
+    found = look_up(ctx, token, purpose)
+    if found.state is not LinkState.OPEN:
+        raise LinkUnusable(found.state, found.user)
+    return found
+
+
+def redeem_or_raise(ctx: InstanceContext, token: str, purpose: Purpose) -> User:
+    found = redeem(ctx, token, purpose)
+    if found.state is not LinkState.OPEN or found.user is None:
+        raise LinkUnusable(found.state if found.state is not LinkState.OPEN else LinkState.USED)
+    return found.user

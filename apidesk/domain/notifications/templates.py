@@ -1,0 +1,276 @@
+"""E-mail templates: APIM's 14, built in; an instance stores only the ones it customizes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from sqlalchemy import select
+
+from apidesk.domain import audit, validation
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.notifications import defaults, render
+from apidesk.errors import Collection, NotFound, PreconditionFailed
+from apidesk.query import ListQuery, Page, matches
+from apidesk.storage.models import EmailTemplate
+
+_PARAMETER_NAME = re.compile(r"^[A-Za-z0-9-._]+$")
+WIRE = {
+    "subject": "subject",
+    "body": "body",
+    "title": "title",
+    "description": "description",
+    "parameters": "parameters",
+}
+
+
+class TemplateFields(TypedDict, total=False):
+    subject: Any
+    body: Any
+    title: Any
+    description: Any
+    parameters: Any
+
+
+@dataclass(frozen=True)
+class TemplateView:
+    name: str
+    title: str | None
+    description: str | None
+    subject: str
+    body: str
+    parameters: list[dict[str, Any]]
+    is_default: bool
+    etag: str
+
+
+def _default_etag(template: defaults.DefaultTemplate) -> str:
+    digest = hashlib.sha256(f"{template.subject}\0{template.body}".encode()).digest()
+    return base64.b64encode(digest[:8]).decode("ascii")
+
+
+def _default_parameters(template: defaults.DefaultTemplate) -> list[dict[str, Any]]:
+    return [{"name": p.name, "title": p.title} for p in template.parameters]
+
+
+def _default_or_raise(name: str) -> defaults.DefaultTemplate:
+    template = defaults.TEMPLATES.get(name.lower())
+    if template is None:
+        raise NotFound(f"There is no e-mail template named '{name}'.")
+    return template
+
+
+def _row(ctx: InstanceContext, name: str) -> EmailTemplate | None:
+    return ctx.session.scalars(
+        select(EmailTemplate).where(
+            EmailTemplate.instance_id == ctx.instance.id,
+            EmailTemplate.name_key == name.lower(),
+        )
+    ).first()
+
+
+def _view(default: defaults.DefaultTemplate, row: EmailTemplate | None) -> TemplateView:
+    if row is None:
+        return TemplateView(
+            name=default.name,
+            title=default.title,
+            description=default.description,
+            subject=default.subject,
+            body=default.body,
+            parameters=_default_parameters(default),
+            is_default=True,
+            etag=_default_etag(default),
+        )
+    return TemplateView(
+        name=default.name,
+        title=row.title,
+        description=row.description,
+        subject=row.subject,
+        body=row.body,
+        parameters=list(row.parameters),
+        is_default=False,
+        etag=row.etag,
+    )
+
+
+def get(ctx: InstanceContext, name: str) -> TemplateView:
+    default = _default_or_raise(name)
+    return _view(default, _row(ctx, name))
+
+
+def list_templates(ctx: InstanceContext, query: ListQuery) -> Page[TemplateView]:
+    rows = {
+        row.name_key: row
+        for row in ctx.session.scalars(
+            select(EmailTemplate).where(EmailTemplate.instance_id == ctx.instance.id)
+        )
+    }
+    views = [_view(default, rows.get(key)) for key, default in sorted(defaults.TEMPLATES.items())]
+    if query.filter is not None:
+        views = [view for view in views if matches(query.filter, {"name": view.name})]
+    page = views[query.skip : query.skip + query.top]
+    return Page(items=page, total=len(views), skip=query.skip, top=query.top)
+
+
+def _validate(fields: Mapping[str, Any]) -> dict[str, Any]:
+    problems = Collection()
+    clean: dict[str, Any] = {}
+    for name, value in fields.items():
+        target = WIRE[name]
+        if value is None:
+            if name in ("title", "description"):
+                clean[name] = None
+            else:
+                problems.add(target, f"'{target}' cannot be null.")
+            continue
+        if name == "subject":
+            clean[name] = validation.text(problems, target, value, max_length=1000)
+        elif name == "body":
+            clean[name] = validation.text(
+                problems, target, value, max_length=200_000, multiline=True
+            )
+        elif name in ("title", "description"):
+            clean[name] = validation.text(
+                problems,
+                target,
+                value,
+                min_length=0,
+                max_length=4096,
+                allow_blank=True,
+                multiline=True,
+            )
+        elif name == "parameters":
+            clean[name] = _parameters(problems, value)
+    problems.raise_if_any()
+    return clean
+
+
+def _parameters(problems: Collection, value: Any) -> list[dict[str, Any]] | None:
+    if not isinstance(value, list) or len(value) > 100:
+        problems.add("parameters", "'parameters' must be a list of up to 100 parameters.")
+        return None
+    result = []
+    for index, item in enumerate(value):
+        target = f"parameters[{index}]"
+        if not isinstance(item, Mapping):
+            problems.add(target, "Each parameter is an object with name, title and description.")
+            continue
+        name = item.get("name")
+        if (
+            not isinstance(name, str)
+            or not 1 <= len(name) <= 256
+            or not _PARAMETER_NAME.match(name)
+        ):
+            problems.add(
+                f"{target}.name", "A parameter name is 1-256 letters, digits, '-', '.' or '_'."
+            )
+            continue
+        title = item.get("title")
+        if title is not None and (not isinstance(title, str) or not 1 <= len(title) <= 4096):
+            problems.add(f"{target}.title", "A parameter title is 1-4096 characters.")
+            continue
+        description = item.get("description")
+        if description is not None and (
+            not isinstance(description, str)
+            or not 1 <= len(description) <= 256
+            or not _PARAMETER_NAME.match(description)
+        ):
+            problems.add(
+                f"{target}.description",
+                "A parameter description is 1-256 letters, digits, '-', '.' or '_' (APIM's rule).",
+            )
+            continue
+        result.append({"name": name, "title": title, "description": description})
+    return result
+
+
+def _sample_values(parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    """Values to prove a template renders before it is saved."""
+    return {p["name"]: f"[{p['name']}]" for p in parameters} | {"Apis": []}
+
+
+def _check_renders(subject: str, body: str, parameters: list[dict[str, Any]]) -> None:
+    problems = Collection()
+    for target, text in (("subject", subject), ("body", body)):
+        try:
+            render.check_source(text)
+        except render.TemplateProblem as exc:
+            problems.add(target, f"The {target} is not a usable template: {exc}.")
+    try:
+        render.check_body(body)
+    except render.TemplateProblem as exc:
+        problems.add("body", f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+    problems.raise_if_any()
+    samples = _sample_values(parameters)
+    for target, text in (("subject", subject), ("body", body)):
+        try:
+            render.render(
+                text if target == "subject" else "", text if target == "body" else "", samples
+            )
+        except render.TemplateProblem as exc:
+            problems.add(target, f"The {target} does not render: {exc}.")
+    problems.raise_if_any()
+
+
+def save(
+    ctx: InstanceContext,
+    name: str,
+    fields: TemplateFields,
+    *,
+    expected_etag: str | None,
+) -> tuple[TemplateView, bool]:
+    """Merge `fields` onto the current template; True when it was the built-in default."""
+    default = _default_or_raise(name)
+    clean = _validate(fields)
+    row = _row(ctx, name)
+    current = _view(default, row)
+    if expected_etag not in (None, "*") and expected_etag != current.etag:
+        raise PreconditionFailed()
+    merged = {
+        "subject": clean.get("subject", current.subject),
+        "body": clean.get("body", current.body),
+        "title": clean.get("title", current.title),
+        "description": clean.get("description", current.description),
+        "parameters": clean.get("parameters", current.parameters),
+    }
+    _check_renders(merged["subject"], merged["body"], merged["parameters"])
+    was_default = row is None
+    if row is None:
+        row = EmailTemplate(
+            instance_id=ctx.instance.id, name=default.name, name_key=default.name.lower()
+        )
+        ctx.session.add(row)
+    for key, value in merged.items():
+        setattr(row, key, value)
+    audit.record(
+        ctx,
+        "template.update",
+        f"templates/{default.name}",
+        {WIRE[key]: ("changed" if key == "body" else value) for key, value in clean.items()},
+    )
+    ctx.session.flush()
+    return _view(default, row), was_default
+
+
+def reset(ctx: InstanceContext, name: str, *, expected_etag: str) -> bool:
+    """Back to the built-in default; False when it already was."""
+    default = _default_or_raise(name)
+    row = _row(ctx, name)
+    current = _view(default, row)
+    if expected_etag != "*" and expected_etag != current.etag:
+        raise PreconditionFailed()
+    if row is None:
+        return False
+    ctx.session.delete(row)
+    audit.record(ctx, "template.reset", f"templates/{default.name}")
+    ctx.session.flush()
+    return True
+
+
+def render_template(ctx: InstanceContext, name: str, values: Mapping[str, Any]) -> render.Rendered:
+    view = get(ctx, name)
+    return render.render(view.subject, view.body, values)

@@ -1,0 +1,65 @@
+"""Developer-portal sessions: a random token in a cookie, its digest in the database.
+
+A session is honoured only while it is unexpired and its user is active, so blocking a user
+ends their sessions at once; a password reset deletes them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.security import tokens
+from apidesk.storage.models import PortalSession, User
+
+
+def start(ctx: InstanceContext, user: User) -> str:
+    token = tokens.new_token()
+    now = ctx.now()
+    ctx.session.add(
+        PortalSession(
+            instance_id=ctx.instance.id,
+            user_id=user.id,
+            digest=tokens.digest(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=ctx.runtime.settings.session_hours),
+        )
+    )
+    ctx.session.flush()
+    return token
+
+
+def user_of(ctx: InstanceContext, token: str | None) -> User | None:
+    if not token or len(token) > 200:
+        return None
+    row = ctx.session.execute(
+        select(PortalSession, User)
+        .join(User, User.id == PortalSession.user_id)
+        .where(
+            PortalSession.digest == tokens.digest(token),
+            PortalSession.instance_id == ctx.instance.id,
+        )
+    ).first()
+    if row is None:
+        return None
+    session, user = row
+    if session.expires_at <= ctx.now() or user.state != "active":
+        return None
+    return user
+
+
+def end(ctx: InstanceContext, token: str | None) -> None:
+    if token:
+        ctx.session.execute(
+            delete(PortalSession).where(
+                PortalSession.digest == tokens.digest(token),
+                PortalSession.instance_id == ctx.instance.id,
+            )
+        )
+
+
+def end_all(ctx: InstanceContext, user: User) -> int:
+    result = ctx.session.execute(delete(PortalSession).where(PortalSession.user_id == user.id))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,448 @@
+"""The developer portal's account pages: sign-in, and the pages behind the links in e-mails
+(invitation, password reset, e-mail confirmation). Served under /portal/{service}/.
+
+Forms carry a CSRF token that must match a cookie (double submit); pages behind one-time links
+carry the link's token as well. Sessions live in a cookie holding a random token whose digest
+is stored; the cookie is HttpOnly, SameSite=Lax, and Secure when the portal is served over
+HTTPS.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from apidesk.domain import sessions
+from apidesk.domain.context import Context, InstanceContext, Runtime
+from apidesk.domain.flows import invitation, links, recovery, signup
+from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
+from apidesk.domain.instances import service as instances
+from apidesk.domain.notifications.values import portal_base_url
+from apidesk.domain.users import access
+from apidesk.domain.users import repository as users
+from apidesk.domain.validation import email_key
+from apidesk.errors import DomainError, Invalid
+from apidesk.storage.models import User
+
+SESSION_COOKIE = "apidesk_session"
+CSRF_COOKIE = "apidesk_csrf"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class PageNotFound(Exception):
+    pass
+
+
+class Portal:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.pages = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    # Plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def unit(self, request: Request, *, write: bool) -> Iterator[InstanceContext]:
+        with self.runtime.database.unit_of_work(write=write) as session:
+            ctx = Context(self.runtime, session, "portal")
+            instance = instances.find_by_name(ctx, request.path_params["service"])
+            if instance is None:
+                raise PageNotFound()
+            yield InstanceContext.of(ctx, instance)
+
+    def render(
+        self,
+        request: Request,
+        ctx: InstanceContext,
+        page: str,
+        status: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        body = self.pages.get_template(page).render(
+            organization=ctx.instance.publisher_name,
+            base=self.base_path(ctx),
+            csrf=csrf,
+            **values,
+        )
+        response = HTMLResponse(body, status_code=status)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'"
+        )
+        if request.cookies.get(CSRF_COOKIE) != csrf:
+            self._cookie(response, ctx, CSRF_COOKIE, csrf, max_age=None)
+        return response
+
+    def base_path(self, ctx: InstanceContext) -> str:
+        return urlsplit(portal_base_url(ctx)).path.rstrip("/")
+
+    def _cookie(
+        self, response: Response, ctx: InstanceContext, name: str, value: str, max_age: int | None
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=self.base_path(ctx) or "/",
+            httponly=True,
+            samesite="lax",
+            secure=portal_base_url(ctx).startswith("https://"),
+        )
+
+    def checked(self, request: Request, form: FormData | None) -> FormData:
+        """The submitted form, if its CSRF token matches the cookie."""
+        if form is None:
+            raise Invalid.field("csrf", "The form is missing.")
+        sent = form.get("csrf")
+        expected = request.cookies.get(CSRF_COOKIE)
+        if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+            raise Invalid.field("csrf", "The form has expired; reload the page and try again.")
+        return form
+
+    def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
+        return sessions.user_of(ctx, request.cookies.get(SESSION_COOKIE))
+
+    def sign_in(self, ctx: InstanceContext, user: User, target: str) -> RedirectResponse:
+        token = sessions.start(ctx, user)
+        response = RedirectResponse(target, status_code=303)
+        hours = ctx.runtime.settings.session_hours
+        self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
+        return response
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _problem(error: DomainError) -> str:
+    if isinstance(error, Invalid) and error.problems:
+        return " ".join(problem.message for problem in error.problems)
+    return error.message
+
+
+def _dead_link_reason(state: LinkState) -> str:
+    return {
+        LinkState.EXPIRED: "This link has expired.",
+        LinkState.USED: "This link has already been used.",
+        LinkState.REPLACED: "A newer link was sent; this one no longer works.",
+    }.get(state, "This link is not valid.")
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    portal = Portal(runtime)
+
+    def page(handler: Callable[[Portal, Request, FormData | None], Response]) -> Any:
+        """Read the form first, then do the page's work in a worker thread: a unit of work
+        never spans an await, and the event loop never waits for the database."""
+
+        async def endpoint(request: Request) -> Response:
+            form = await request.form() if request.method == "POST" else None
+            try:
+                return await run_in_threadpool(handler, portal, request, form)
+            except PageNotFound:
+                return HTMLResponse("<h1>Not found</h1>", status_code=404)
+
+        return endpoint
+
+    return Starlette(
+        routes=[
+            Route("/{service}/", page(home), methods=["GET"]),
+            Route("/{service}/signin", page(signin_page), methods=["GET"]),
+            Route("/{service}/signin", page(signin_submit), methods=["POST"]),
+            Route("/{service}/signout", page(signout), methods=["POST"]),
+            Route("/{service}/signin-sso", page(signin_sso), methods=["GET"]),
+            Route("/{service}/invitation", page(invitation_page), methods=["GET"]),
+            Route("/{service}/invitation", page(invitation_submit), methods=["POST"]),
+            Route("/{service}/invitation/renew", page(invitation_renew), methods=["POST"]),
+            Route("/{service}/reset-password", page(reset_page), methods=["GET"]),
+            Route("/{service}/reset-password", page(reset_submit), methods=["POST"]),
+            Route("/{service}/forgot-password", page(forgot_page), methods=["GET"]),
+            Route("/{service}/forgot-password", page(forgot_submit), methods=["POST"]),
+            Route("/{service}/confirm-email", page(confirm_page), methods=["GET"]),
+            Route("/{service}/confirm-email", page(confirm_submit), methods=["POST"]),
+        ]
+    )
+
+
+# Pages --------------------------------------------------------------------------------------
+
+
+def home(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        user = portal.signed_in(request, ctx)
+        return portal.render(request, ctx, "home.html", user=user)
+
+
+def signin_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        return portal.render(request, ctx, "signin.html", email="")
+
+
+def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=True) as ctx:
+        try:
+            form = portal.checked(request, form)
+        except Invalid as error:
+            return portal.render(request, ctx, "signin.html", 400, email="", error=_problem(error))
+        email, password = _field(form, "email").strip(), _field(form, "password")
+        user = users.find_by_email(ctx, email_key(email)) if email else None
+        hasher = ctx.runtime.passwords
+        genuine = hasher.verify(user.password_hash if user else None, password)
+        if user is None or not genuine:
+            return portal.render(
+                request,
+                ctx,
+                "signin.html",
+                400,
+                email=email,
+                error="The e-mail address or the password is wrong.",
+            )
+        if user.state != "active":
+            reason = {
+                "blocked": "This account is blocked. Contact the API team.",
+                "pending": "This account is not active yet: follow the link in your e-mail.",
+            }.get(user.state, "This account cannot sign in.")
+            return portal.render(request, ctx, "signin.html", 403, email=email, error=reason)
+        if user.password_hash and hasher.needs_rehash(user.password_hash):
+            user.password_hash = hasher.hash(password)
+        ctx.actor = f"user:{user.name}"
+        return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")
+
+
+def signout(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=True) as ctx:
+        try:
+            portal.checked(request, form)
+        except Invalid:
+            return RedirectResponse(f"{portal.base_path(ctx)}/", status_code=303)
+        sessions.end(ctx, request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse(f"{portal.base_path(ctx)}/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
+        return response
+
+
+def signin_sso(portal: Portal, request: Request, form: FormData | None) -> Response:
+    """Where `generateSsoUrl` links lead: a shared-access token signs the user in."""
+    with portal.unit(request, write=True) as ctx:
+        user = access.verify_token(ctx, request.query_params.get("token", ""))
+        if user is None or user.state != "active":
+            return portal.render(
+                request,
+                ctx,
+                "message.html",
+                401,
+                title="Sign-in link not valid",
+                message="This sign-in link is invalid or has expired. Ask for a new one.",
+            )
+        target = request.query_params.get("returnUrl", "")
+        # Only paths on this portal: never send a signed-in user to another site.
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = f"{portal.base_path(ctx)}/"
+        ctx.actor = f"user:{user.name}"
+        return portal.sign_in(ctx, user, target)
+
+
+def invitation_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    token = request.query_params.get("token", "")
+    with portal.unit(request, write=False) as ctx:
+        try:
+            user = invitation.invitee(ctx, token)
+        except LinkUnusable as dead:
+            return portal.render(
+                request,
+                ctx,
+                "invitation_dead.html",
+                410 if dead.state is not LinkState.UNKNOWN else 404,
+                reason=_dead_link_reason(dead.state),
+                token=token,
+                renewable=dead.state is not LinkState.UNKNOWN,
+            )
+        return portal.render(request, ctx, "invitation.html", user=user, token=token)
+
+
+def invitation_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=True) as ctx:
+        try:
+            form = portal.checked(request, form)
+        except Invalid as error:
+            return portal.render(
+                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
+            )
+        token = _field(form, "token")
+        try:
+            user = invitation.invitee(ctx, token)
+            if _field(form, "password") != _field(form, "confirm"):
+                raise Invalid.field("confirm", "The two passwords differ.")
+            ctx.actor = f"user:{user.name}"
+            invitation.accept(ctx, token, _field(form, "password"))
+        except LinkUnusable as dead:
+            return portal.render(
+                request,
+                ctx,
+                "invitation_dead.html",
+                410,
+                reason=_dead_link_reason(dead.state),
+                token=token,
+                renewable=dead.state is not LinkState.UNKNOWN,
+            )
+        except Invalid as error:
+            # Nothing was changed: the password is checked before the link is used.
+            return portal.render(
+                request, ctx, "invitation.html", 400, user=user, token=token, error=_problem(error)
+            )
+        return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")
+
+
+def invitation_renew(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=True) as ctx:
+        try:
+            form = portal.checked(request, form)
+        except Invalid as error:
+            return portal.render(
+                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
+            )
+        invitation.renew(ctx, _field(form, "token"))
+        # The same answer either way, so the page does not reveal whether a link was sent.
+        return portal.render(
+            request,
+            ctx,
+            "message.html",
+            title="Check your e-mail",
+            message="If this invitation can still be accepted, a new link is on its way to the "
+            "address it was sent to.",
+        )
+
+
+def reset_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    token = request.query_params.get("token", "")
+    with portal.unit(request, write=False) as ctx:
+        try:
+            user = recovery.account_of(ctx, token)
+        except LinkUnusable as dead:
+            return portal.render(
+                request,
+                ctx,
+                "reset_dead.html",
+                410 if dead.state is not LinkState.UNKNOWN else 404,
+                reason=_dead_link_reason(dead.state),
+            )
+        return portal.render(request, ctx, "reset.html", user=user, token=token)
+
+
+def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=True) as ctx:
+        try:
+            form = portal.checked(request, form)
+        except Invalid as error:
+            return portal.render(
+                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
+            )
+        token = _field(form, "token")
+        try:
+            user = recovery.account_of(ctx, token)
+            if _field(form, "password") != _field(form, "confirm"):
+                raise Invalid.field("confirm", "The two passwords differ.")
+            ctx.actor = f"user:{user.name}"
+            recovery.complete(ctx, token, _field(form, "password"))
+        except LinkUnusable as dead:
+            return portal.render(
+                request, ctx, "reset_dead.html", 410, reason=_dead_link_reason(dead.state)
+            )
+        except Invalid as error:
+            return portal.render(
+                request, ctx, "reset.html", 400, user=user, token=token, error=_problem(error)
+            )
+        response = portal.render(
+            request,
+            ctx,
+            "message.html",
+            title="Password changed",
+            message="Your password is changed and you are signed out everywhere. Sign in with "
+            "the new password.",
+            signin=True,
+        )
+        response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
+        return response
+
+
+def forgot_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        return portal.render(request, ctx, "forgot.html")
+
+
+def forgot_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=True) as ctx:
+        try:
+            form = portal.checked(request, form)
+        except Invalid as error:
+            return portal.render(request, ctx, "forgot.html", 400, error=_problem(error))
+        email = _field(form, "email")
+        if email:
+            recovery.request_by_email(ctx, email)
+        return portal.render(
+            request,
+            ctx,
+            "message.html",
+            title="Check your e-mail",
+            message="If an account uses this address, a link to choose a new password is on "
+            "its way.",
+        )
+
+
+def confirm_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    token = request.query_params.get("token", "")
+    with portal.unit(request, write=False) as ctx:
+        found = links.look_up(ctx, token, Purpose.SIGNUP)
+        if found.state is not LinkState.OPEN:
+            return portal.render(
+                request,
+                ctx,
+                "message.html",
+                410,
+                title="Link not valid",
+                message=_dead_link_reason(found.state),
+            )
+        return portal.render(request, ctx, "confirm.html", token=token, user=found.user)
+
+
+def confirm_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=True) as ctx:
+        try:
+            form = portal.checked(request, form)
+            user = signup.confirm(ctx, _field(form, "token"))
+        except LinkUnusable as dead:
+            return portal.render(
+                request,
+                ctx,
+                "message.html",
+                410,
+                title="Link not valid",
+                message=_dead_link_reason(dead.state),
+            )
+        except Invalid as error:
+            return portal.render(
+                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
+            )
+        ctx.actor = f"user:{user.name}"
+        return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")

@@ -1,0 +1,66 @@
+"""An in-process Apidesk with a movable clock, sending to a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from support.inprocess import InProcessServer, in_process_server
+from support.mailbox import Mailbox, smtp_server
+from support.portal import Browser
+from support.server import ServiceRef
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def app(workspace: object, mailbox: Mailbox) -> Iterator[InProcessServer]:
+    # The workspace's directory holds the database's secret key, shared by every process.
+    with in_process_server(
+        workspace.database_url,  # type: ignore[attr-defined]
+        workspace.directory,  # type: ignore[attr-defined]
+        mailbox.port,
+    ) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clock_and_mailbox(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "mailbox" in request.fixturenames:
+        box = request.getfixturevalue("mailbox")
+        with box.lock:
+            box.messages.clear()
+    yield
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").clock.reset()
+
+
+_counter = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def shop(app: InProcessServer) -> ServiceRef:
+    return app.new_service(f"mail-{next(_counter)}-{id(app) % 10000}")
+
+
+@pytest.fixture
+def admin(app: InProcessServer) -> Iterator[httpx.Client]:
+    with app.client() as client:
+        yield client
+
+
+@pytest.fixture
+def browser(app: InProcessServer) -> Iterator[Browser]:
+    with app.portal() as client:
+        yield Browser(client)
+
+
+@pytest.fixture
+def other_browser(app: InProcessServer) -> Iterator[Browser]:
+    with app.portal() as client:
+        yield Browser(client)

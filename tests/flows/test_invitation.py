@@ -1,0 +1,244 @@
+"""Invitations end to end: PUT with confirmation=invite, the e-mail in a real SMTP server, the
+link opened and accepted in the portal, and every way a link can stop working."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from support.inprocess import InProcessServer
+from support.mailbox import Mailbox
+from support.portal import Browser
+from support.server import ServiceRef
+
+V = {"api-version": "2024-05-01"}
+PASSWORD = "a long and unguessable phrase"
+TWO_DAYS = timedelta(days=2)
+
+
+def invite(admin: httpx.Client, shop: ServiceRef, user_id: str, email: str) -> None:
+    response = admin.put(
+        shop.url(f"/users/{user_id}"),
+        params={**V, "notify": "true"},
+        json={
+            "properties": {
+                "email": email,
+                "firstName": "Ivy",
+                "lastName": "Invitee",
+                "confirmation": "invite",
+            }
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["properties"]["state"] == "pending"
+
+
+def path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
+
+
+def user_state(admin: httpx.Client, shop: ServiceRef, user_id: str) -> str:
+    return str(admin.get(shop.url(f"/users/{user_id}"), params=V).json()["properties"]["state"])
+
+
+def test_invitation_email_link_activates_and_signs_in(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    invite(admin, shop, "ivy", "ivy@example.com")
+    [mail] = mailbox.wait_for(to="ivy@example.com", subject="invited")
+    assert mail.message["From"].addresses[0].addr_spec == "admin@example.net"
+    assert "Example Publisher" in str(mail.message["From"])
+    link = mail.link("invitation")
+    assert link.startswith(f"{app.url}/portal/{shop.name}/invitation?token=")
+    assert link in mail.html.replace("&amp;", "&")
+
+    page = browser.get(path_of(link))
+    assert page.status_code == 200
+    assert "ivy@example.com" in page.text
+    done = browser.submit(
+        page,
+        f"/portal/{shop.name}/invitation",
+        token=link.rsplit("=", 1)[1],
+        password=PASSWORD,
+        confirm=PASSWORD,
+    )
+    assert done.status_code == 303, done.text
+    home = browser.get(done.headers["location"])
+    assert "signed in as <strong>ivy@example.com</strong>" in home.text
+    assert user_state(admin, shop, "ivy") == "active"
+
+    again = browser.get(path_of(link))
+    assert again.status_code == 410
+    assert "already been used" in again.text
+
+
+def test_a_weak_password_keeps_the_link_usable(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    invite(admin, shop, "weak", "weak@example.com")
+    link = mailbox.wait_for(to="weak@example.com")[0].link("invitation")
+    page = browser.get(path_of(link))
+    refused = browser.submit(
+        page,
+        f"/portal/{shop.name}/invitation",
+        token=link.rsplit("=", 1)[1],
+        password="password",
+        confirm="password",
+    )
+    assert refused.status_code == 400
+    assert "password" in refused.text.lower()
+    assert user_state(admin, shop, "weak") == "pending"
+    assert browser.get(path_of(link)).status_code == 200
+
+
+def test_the_link_works_until_two_days_and_not_after(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    invite(admin, shop, "late", "late@example.com")
+    invite(admin, shop, "early", "early@example.com")
+    late = mailbox.wait_for(to="late@example.com")[0].link("invitation")
+    early = mailbox.wait_for(to="early@example.com")[0].link("invitation")
+
+    app.clock.advance(TWO_DAYS - timedelta(seconds=1))
+    page = browser.get(path_of(early))
+    assert page.status_code == 200
+    accepted = browser.submit(
+        page,
+        f"/portal/{shop.name}/invitation",
+        token=early.rsplit("=", 1)[1],
+        password=PASSWORD,
+        confirm=PASSWORD,
+    )
+    assert accepted.status_code == 303
+
+    app.clock.advance(timedelta(seconds=2))
+    expired = browser.get(path_of(late))
+    assert expired.status_code == 410
+    assert "expired" in expired.text
+    assert "Send me a new invitation" in expired.text
+    # Submitting the form of the expired link does nothing either.
+    still = browser.submit(
+        expired,
+        f"/portal/{shop.name}/invitation",
+        token=late.rsplit("=", 1)[1],
+        password=PASSWORD,
+        confirm=PASSWORD,
+    )
+    assert still.status_code == 410
+    assert user_state(admin, shop, "late") == "pending"
+
+
+def test_an_expired_link_offers_a_new_invitation(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    invite(admin, shop, "renew", "renew@example.com")
+    old = mailbox.wait_for(to="renew@example.com")[0].link("invitation")
+    app.clock.advance(TWO_DAYS + timedelta(seconds=1))
+    expired = browser.get(path_of(old))
+    renewed = browser.submit(
+        expired, f"/portal/{shop.name}/invitation/renew", token=old.rsplit("=", 1)[1]
+    )
+    assert renewed.status_code == 200
+    assert "new link is on its way" in renewed.text
+    fresh = mailbox.wait_for(2, to="renew@example.com")[1].link("invitation")
+    assert fresh != old
+    assert browser.get(path_of(fresh)).status_code == 200
+    assert browser.get(path_of(old)).status_code == 410
+
+
+def test_reinviting_voids_the_old_link(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    invite(admin, shop, "twice", "twice@example.com")
+    old = mailbox.wait_for(to="twice@example.com")[0].link("invitation")
+    response = admin.post(shop.url("/users/twice/invite"), params=V)
+    assert response.status_code == 204
+    new = mailbox.wait_for(2, to="twice@example.com")[1].link("invitation")
+    replaced = browser.get(path_of(old))
+    assert replaced.status_code == 410
+    assert "newer link" in replaced.text
+    assert browser.get(path_of(new)).status_code == 200
+
+
+def test_only_pending_users_can_be_invited(admin: httpx.Client, shop: ServiceRef) -> None:
+    body = {"properties": {"email": "act@example.com", "firstName": "A", "lastName": "B"}}
+    admin.put(shop.url("/users/act"), params=V, json=body).raise_for_status()
+    refused = admin.post(shop.url("/users/act/invite"), params=V)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"][0]["target"] == "state"
+
+
+def test_racing_acceptances_succeed_once(
+    app: InProcessServer,
+    admin: httpx.Client,
+    shop: ServiceRef,
+    mailbox: Mailbox,
+    browser: Browser,
+    other_browser: Browser,
+) -> None:
+    invite(admin, shop, "race", "race@example.com")
+    link = mailbox.wait_for(to="race@example.com")[0].link("invitation")
+    token = link.rsplit("=", 1)[1]
+    pages = [browser.get(path_of(link)), other_browser.get(path_of(link))]
+    barrier = threading.Barrier(2)
+    results: list[httpx.Response] = []
+
+    def accept(who: Browser, page: httpx.Response, password: str) -> None:
+        barrier.wait()
+        results.append(
+            who.submit(
+                page,
+                f"/portal/{shop.name}/invitation",
+                token=token,
+                password=password,
+                confirm=password,
+            )
+        )
+
+    threads = [
+        threading.Thread(target=accept, args=(browser, pages[0], PASSWORD)),
+        threading.Thread(target=accept, args=(other_browser, pages[1], PASSWORD + " two")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status_code for r in results) == [303, 410]
+
+
+def test_invitation_without_notify_sends_nothing(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox
+) -> None:
+    body = {
+        "properties": {
+            "email": "quiet@example.com",
+            "firstName": "Q",
+            "lastName": "Q",
+            "confirmation": "invite",
+        }
+    }
+    admin.put(shop.url("/users/quiet"), params=V, json=body).raise_for_status()
+    assert user_state(admin, shop, "quiet") == "pending"
+    admin.post(shop.url("/users/quiet/invite"), params=V).raise_for_status()
+    assert len(mailbox.wait_for(to="quiet@example.com")) == 1
+
+
+def test_signup_confirmation_sends_the_welcome_letter(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox
+) -> None:
+    body = {
+        "properties": {
+            "email": "new@example.com",
+            "firstName": "New",
+            "lastName": "Dev",
+            "confirmation": "signup",
+        }
+    }
+    response = admin.put(shop.url("/users/new"), params={**V, "notify": "true"}, json=body)
+    assert response.json()["properties"]["state"] == "active"
+    [mail] = mailbox.wait_for(to="new@example.com", subject="Welcome")
+    assert "new@example.com" in mail.text
+    assert "Example Publisher" in mail.subject

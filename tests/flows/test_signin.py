@@ -1,0 +1,142 @@
+"""Portal sign-in: who may, single sign-on links, CSRF, and sessions that end with a block."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+from support.inprocess import InProcessServer
+from support.portal import Browser
+from support.server import ServiceRef
+
+V = {"api-version": "2024-05-01"}
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(admin: httpx.Client, shop: ServiceRef, user_id: str, **extra: str) -> str:
+    email = f"{user_id}@example.com"
+    body = {
+        "properties": {
+            "email": email,
+            "firstName": "Sia",
+            "lastName": "Signin",
+            "password": PASSWORD,
+            **extra,
+        }
+    }
+    admin.put(shop.url(f"/users/{user_id}"), params=V, json=body).raise_for_status()
+    return email
+
+
+def sign_in(browser: Browser, shop: ServiceRef, email: str, password: str) -> httpx.Response:
+    page = browser.get(f"/portal/{shop.name}/signin")
+    return browser.submit(page, f"/portal/{shop.name}/signin", email=email, password=password)
+
+
+def home(browser: Browser, shop: ServiceRef) -> str:
+    return browser.get(f"/portal/{shop.name}/").text
+
+
+def test_active_user_signs_in_and_out(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    email = make_user(admin, shop, "sia")
+    response = sign_in(browser, shop, email.upper(), PASSWORD)
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"]
+    assert (
+        "HttpOnly" in cookie and "SameSite=lax" in cookie and f"Path=/portal/{shop.name}" in cookie
+    )
+    assert "signed in as <strong>sia@example.com</strong>" in home(browser, shop)
+    page = browser.get(f"/portal/{shop.name}/")
+    assert browser.submit(page, f"/portal/{shop.name}/signout").status_code == 303
+    assert "signed in" not in home(browser, shop)
+
+
+def test_wrong_password_and_unknown_user_look_alike(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    email = make_user(admin, shop, "alike")
+    wrong = sign_in(browser, shop, email, PASSWORD + "!")
+    unknown = sign_in(browser, shop, "nobody@example.com", PASSWORD)
+    assert wrong.status_code == unknown.status_code == 400
+    assert "The e-mail address or the password is wrong." in wrong.text
+    assert "The e-mail address or the password is wrong." in unknown.text
+
+
+def test_blocked_and_pending_users_cannot_sign_in(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    blocked = make_user(admin, shop, "blocked", state="blocked")
+    pending = make_user(admin, shop, "pending", state="pending")
+    assert sign_in(browser, shop, blocked, PASSWORD).status_code == 403
+    assert sign_in(browser, shop, pending, PASSWORD).status_code == 403
+    assert "signed in" not in home(browser, shop)
+
+
+def test_blocking_ends_a_signed_in_session(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    email = make_user(admin, shop, "later")
+    sign_in(browser, shop, email, PASSWORD)
+    assert "signed in" in home(browser, shop)
+    admin.patch(
+        shop.url("/users/later"),
+        params=V,
+        headers={"If-Match": "*"},
+        json={"properties": {"state": "blocked"}},
+    ).raise_for_status()
+    assert "signed in" not in home(browser, shop)
+
+
+def test_forms_without_the_csrf_token_are_refused(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    email = make_user(admin, shop, "csrf")
+    browser.get(f"/portal/{shop.name}/signin")
+    forged = browser.client.post(
+        f"/portal/{shop.name}/signin", data={"email": email, "password": PASSWORD, "csrf": "x"}
+    )
+    assert forged.status_code == 400
+    assert "signed in" not in home(browser, shop)
+
+
+def test_sso_url_signs_the_user_in_until_the_key_rotates(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    make_user(admin, shop, "sso")
+    url = admin.post(shop.url("/users/sso/generateSsoUrl"), params=V).json()["value"]
+    parts = urlsplit(url)
+    assert parts.netloc == urlsplit(app.url).netloc
+    response = browser.get(f"{parts.path}?{parts.query}")
+    assert response.status_code == 303
+    assert "signed in as <strong>sso@example.com</strong>" in home(browser, shop)
+
+    stale = admin.post(shop.url("/users/sso/generateSsoUrl"), params=V).json()["value"]
+    admin.post(shop.url("/tenant/access/regeneratePrimaryKey"), params=V).raise_for_status()
+    with app.portal() as fresh:
+        refused = fresh.get(f"{urlsplit(stale).path}?{urlsplit(stale).query}")
+        assert refused.status_code == 401
+
+
+def test_sso_return_url_stays_on_the_portal(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    make_user(admin, shop, "ret")
+    url = admin.post(shop.url("/users/ret/generateSsoUrl"), params=V).json()["value"]
+    parts = urlsplit(url)
+    away = browser.get(f"{parts.path}?{parts.query}&returnUrl=https://evil.example/")
+    assert away.headers["location"] == f"/portal/{shop.name}/"
+
+
+def test_blocked_user_sso_is_refused(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    make_user(admin, shop, "ssob", state="blocked")
+    url = admin.post(shop.url("/users/ssob/generateSsoUrl"), params=V).json()["value"]
+    parts = urlsplit(url)
+    assert browser.get(f"{parts.path}?{parts.query}").status_code == 401
+
+
+def test_unknown_service_is_404(browser: Browser) -> None:
+    assert browser.get("/portal/no-such-service/signin").status_code == 404

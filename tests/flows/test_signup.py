@@ -1,0 +1,73 @@
+"""E-mail confirmation of a self-registered account: pending until its link is opened."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from support.inprocess import InProcessServer
+from support.mailbox import Mailbox
+from support.portal import Browser
+from support.server import ServiceRef
+
+from apidesk.domain.context import Context, InstanceContext
+from apidesk.domain.flows import signup
+from apidesk.domain.instances import service as instances
+from apidesk.domain.users import repository
+
+V = {"api-version": "2024-05-01"}
+
+
+def register(app: InProcessServer, admin: httpx.Client, shop: ServiceRef, user_id: str) -> str:
+    """What the portal's sign-up does: a pending account, then the confirmation e-mail."""
+    email = f"{user_id}@example.com"
+    body = {
+        "properties": {
+            "email": email,
+            "firstName": "Pat",
+            "lastName": "Pending",
+            "state": "pending",
+        }
+    }
+    admin.put(shop.url(f"/users/{user_id}"), params=V, json=body).raise_for_status()
+    with app.runtime.database.unit_of_work() as session:
+        ctx = Context(app.runtime, session, "test")
+        instance = instances.find_by_name(ctx, shop.name)
+        assert instance is not None
+        ictx = InstanceContext.of(ctx, instance)
+        user = repository.find(ictx, user_id)
+        assert user is not None
+        signup.request_confirmation(ictx, user)
+    return email
+
+
+def path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_confirming_activates_welcomes_and_signs_in(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    email = register(app, admin, shop, "pat")
+    [mail] = mailbox.wait_for(to=email, subject="confirm")
+    link = mail.link("confirm-email")
+    page = browser.get(path_of(link))
+    assert page.status_code == 200
+    assert admin.get(shop.url("/users/pat"), params=V).json()["properties"]["state"] == "pending"
+    done = browser.submit(page, f"/portal/{shop.name}/confirm-email", token=link.rsplit("=", 1)[1])
+    assert done.status_code == 303
+    assert admin.get(shop.url("/users/pat"), params=V).json()["properties"]["state"] == "active"
+    assert "signed in" in browser.get(f"/portal/{shop.name}/").text
+    mailbox.wait_for(to=email, subject="Welcome")
+    assert browser.get(path_of(link)).status_code == 410
+
+
+def test_the_confirmation_link_expires(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    email = register(app, admin, shop, "slowpat")
+    link = mailbox.wait_for(to=email)[0].link("confirm-email")
+    app.clock.advance(timedelta(hours=48, seconds=1))
+    assert browser.get(path_of(link)).status_code == 410

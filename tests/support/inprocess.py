@@ -1,0 +1,105 @@
+"""The whole service on a loopback port inside the test process, so tests can move its clock.
+
+It is the same ASGI app `apidesk serve` runs, under uvicorn, with the outbox dispatcher; only
+the clock is a `ManualClock` that the test controls.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+from support.server import (
+    API_VERSION,
+    RESOURCE_GROUP,
+    SUBSCRIPTION,
+    ServiceRef,
+    free_port,
+    service_body,
+)
+
+from apidesk.app import create_app
+from apidesk.bootstrap import build_runtime, prepare
+from apidesk.clock import ManualClock
+from apidesk.domain import admin_tokens
+from apidesk.domain.context import Context, Runtime
+from apidesk.settings import Settings
+
+
+@dataclass
+class InProcessServer:
+    url: str
+    runtime: Runtime
+    clock: ManualClock
+    token: str
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def portal(self, **kwargs: object) -> httpx.Client:
+        """A browser-like client: keeps cookies, does not follow redirects."""
+        return httpx.Client(base_url=self.url, timeout=30, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
+
+    def new_service(self, name: str) -> ServiceRef:
+        ref = ServiceRef(SUBSCRIPTION, RESOURCE_GROUP, name)
+        with self.client() as client:
+            response = client.put(
+                ref.path, params={"api-version": API_VERSION}, json=service_body()
+            )
+            assert response.status_code == 201, response.text
+        return ref
+
+
+@contextmanager
+def in_process_server(
+    database_url: str, directory: Path, smtp_port: int | None, **settings: object
+) -> Iterator[InProcessServer]:
+    port = free_port()
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "secret_key_file": directory / "secret.key",
+        "public_url": f"http://127.0.0.1:{port}",
+        "outbox_poll_seconds": 0.1,
+        "outbox_retry_seconds": 30,
+        **settings,
+    }
+    if smtp_port is not None:
+        values.update(smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_security="none")
+    clock = ManualClock()
+    runtime = build_runtime(Settings(**values), clock)  # type: ignore[arg-type]
+    prepare(runtime, bootstrap=False)
+    with runtime.database.unit_of_work() as session:
+        token = admin_tokens.create(Context(runtime, session, "tests"), None).secret
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(runtime),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield InProcessServer(f"http://127.0.0.1:{port}", runtime, clock, token)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        runtime.database.dispose()

@@ -1,0 +1,23 @@
+"""A person's browser on the developer portal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass
+class Browser:
+    """Cookies are kept; forms are sent with the CSRF token of the page they came from."""
+
+    client: httpx.Client
+
+    def get(self, url: str) -> httpx.Response:
+        return self.client.get(url)
+
+    def submit(self, page: httpx.Response, action: str, **fields: str) -> httpx.Response:
+        match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert match, f"no CSRF field on the page:\n{page.text}"
+        return self.client.post(action, data={"csrf": match.group(1), **fields})
