@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = Field(30, gt=0)
+    smtp_ca_file: Path | None = Field(
+        None, description="CA certificates (PEM) to trust for the SMTP server's TLS certificate."
+    )
     outbox_poll_seconds: float = Field(2, gt=0, description="How often the dispatcher looks.")
     outbox_max_attempts: int = Field(8, ge=1, description="Attempts before a message fails.")
     outbox_retry_seconds: float = Field(

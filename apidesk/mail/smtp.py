@@ -44,6 +44,7 @@ class SmtpSender:
             settings.smtp_password.get_secret_value() if settings.smtp_password else None
         )
         self._timeout = settings.smtp_timeout_seconds
+        self._ca_file = str(settings.smtp_ca_file) if settings.smtp_ca_file else None
 
     async def send(self, envelope: Envelope) -> None:
         # Blind copies travel in the envelope only, never in a header.
@@ -60,7 +61,11 @@ class SmtpSender:
                 username=self._username,
                 password=self._password,
                 timeout=self._timeout,
+                cert_bundle=self._ca_file,
             )
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            # A login problem is the operator's to fix; keep the mail waiting until they do.
+            raise TemporaryFailure(f"SMTP login refused ({exc.code})") from None
         except aiosmtplib.SMTPRecipientsRefused as exc:
             raise PermanentFailure(f"recipients refused: {exc}") from None
         except aiosmtplib.SMTPResponseException as exc:

@@ -242,3 +242,24 @@ def test_signup_confirmation_sends_the_welcome_letter(
     [mail] = mailbox.wait_for(to="new@example.com", subject="Welcome")
     assert "new@example.com" in mail.text
     assert "Example Publisher" in mail.subject
+
+
+def test_links_use_the_instances_own_portal_address(
+    app: InProcessServer, admin: httpx.Client, mailbox: Mailbox, browser: Browser
+) -> None:
+    from support.server import RESOURCE_GROUP, SUBSCRIPTION, service_body
+
+    custom = ServiceRef(SUBSCRIPTION, RESOURCE_GROUP, "branded")
+    body = service_body()
+    body["properties"]["hostnameConfigurations"] = [
+        {"type": "DeveloperPortal", "hostName": "developer.example.org"}
+    ]
+    created = admin.put(custom.path, params=V, json=body)
+    assert created.status_code in (200, 201), created.text
+    assert created.json()["properties"]["developerPortalUrl"] == "https://developer.example.org"
+    invite(admin, custom, "brand", "brand@example.com")
+    link = mailbox.wait_for(to="brand@example.com")[0].link("invitation")
+    assert link.startswith("https://developer.example.org/invitation?token=")
+    # Behind the proxy that serves that host, the page is the portal's.
+    token = link.rsplit("=", 1)[1]
+    assert browser.get(f"/portal/branded/invitation?token={token}").status_code == 200
