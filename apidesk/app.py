@@ -58,8 +58,19 @@ class RequestLimits:
 
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
-            await _too_large(send, request_id, self.max_body_bytes)
+            await _refuse(send, request_id, 413, "RequestEntityTooLarge", self._too_large_text)
             self._log(scope, 413, started)
+            return
+        path = scope.get("path", "")
+        if not path.startswith("/gateway/") and (
+            "\x00" in path or b"%00" in scope.get("query_string", b"")
+        ):
+            # No database stores a NUL character; refuse it before anything looks it up. The
+            # key check answers for itself: a gateway only understands its 2xx/401/403.
+            await _refuse(
+                send, request_id, 400, "ValidationError", "The URL contains a NUL character."
+            )
+            self._log(scope, 400, started)
             return
 
         received = 0
@@ -73,9 +84,10 @@ class RequestLimits:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    # Stop reading: the app sees an ended body, and its answer is replaced.
+                    # Fail the read, so the request is never carried out; the app's answer
+                    # (an error about the body) is replaced by 413 below.
                     too_large = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
+                    raise BodyTooLarge()
             return message
 
         replaced = False
@@ -86,7 +98,9 @@ class RequestLimits:
                 if too_large:
                     replaced = True
                     status_holder["status"] = 413
-                    await _too_large(send, request_id, self.max_body_bytes)
+                    await _refuse(
+                        send, request_id, 413, "RequestEntityTooLarge", self._too_large_text
+                    )
                     return
                 status_holder["status"] = message["status"]
                 headers = list(message.get("headers", []))
@@ -98,8 +112,16 @@ class RequestLimits:
 
         try:
             await self.app(scope, limited_receive, stamped_send)
+        except BodyTooLarge:
+            if not replaced:
+                status_holder["status"] = 413
+                await _refuse(send, request_id, 413, "RequestEntityTooLarge", self._too_large_text)
         finally:
             self._log(scope, status_holder["status"] or 500, started)
+
+    @property
+    def _too_large_text(self) -> str:
+        return f"The request body is larger than {self.max_body_bytes} bytes."
 
     @staticmethod
     def _log(scope: Scope, status: int, started: float) -> None:
@@ -133,20 +155,16 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Send, request_id: str, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "RequestEntityTooLarge",
-                "message": f"The request body is larger than {limit} bytes.",
-                "details": None,
-            }
-        }
-    ).encode()
+class BodyTooLarge(Exception):
+    """Raised from `receive` once a body passes the limit."""
+
+
+async def _refuse(send: Send, request_id: str, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message, "details": None}}).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

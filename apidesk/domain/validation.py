@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -69,7 +70,7 @@ def email(
         problems.add(target, f"'{target}' is not a valid e-mail address: {exc}")
         return None
     normalized = checked.normalized
-    if len(normalized) > max_length:
+    if max(len(normalized), len(email_key(normalized))) > max_length:
         problems.add(target, f"'{target}' must be at most {max_length} characters long.")
         return None
     return normalized
@@ -82,7 +83,9 @@ def email_key(address: str) -> str:
 
 def entity_id(value: str, *, target: str, max_length: int, min_length: int = 1) -> str:
     """Validate a client-chosen id from a URL path; raise at once, there is nothing else to add."""
-    if len(value) < min_length or len(value) > max_length:
+    # Ids are compared lowercased, and a few letters grow when lowercased ("İ" becomes two
+    # characters): the lowercased form must fit as well.
+    if len(value) < min_length or max(len(value), len(value.lower())) > max_length:
         raise Invalid.field(
             target, f"'{target}' must be between {min_length} and {max_length} characters long."
         )
@@ -93,6 +96,21 @@ def entity_id(value: str, *, target: str, max_length: int, min_length: int = 1) 
             "or leading or trailing spaces.",
         )
     return value
+
+
+def moment(problems: Collection, target: str, value: Any) -> datetime | None:
+    """A date-time as an aware UTC value; naive ones are read as UTC."""
+    if not isinstance(value, datetime):
+        problems.add(target, f"'{target}' must be a date-time.")
+        return None
+    try:
+        result = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        result = None
+    if result is None or not 1 < result.year < 9999:
+        problems.add(target, f"'{target}' must be a date-time between the years 2 and 9998.")
+        return None
+    return result
 
 
 def choice(problems: Collection, target: str, value: Any, allowed: Iterable[str]) -> str | None:

@@ -25,16 +25,19 @@ log = logging.getLogger("apidesk.gateway")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def _original_uri(request: Request) -> str | None:
-    for name in ("x-original-uri", "x-forwarded-uri"):
-        value = request.headers.get(name)
-        if value:
-            return value
+def _original_uris(request: Request) -> set[str]:
+    """Every description of the original request the call carries. A proxy sends one; two
+    that disagree mean a caller slipped in a header of its own, which the proxy passed on."""
+    found = {
+        value
+        for name in ("x-original-uri", "x-forwarded-uri")
+        if (value := request.headers.get(name))
+    }
     rest = request.path_params.get("rest")
     if rest is not None:
         query = request.url.query
-        return "/" + rest + (f"?{query}" if query else "")
-    return None
+        found.add("/" + rest + (f"?{query}" if query else ""))
+    return found
 
 
 def _answer(decision: Decision) -> Response:
@@ -61,8 +64,8 @@ def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
     secrets = runtime.secrets
 
     async def key_check(request: Request) -> Response:
-        uri = _original_uri(request)
-        if uri is None:
+        uris = _original_uris(request)
+        if not uris:
             return _answer(
                 Decision(
                     400,
@@ -70,7 +73,11 @@ def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
                     "The proxy must send the original request URI in X-Original-URI.",
                 )
             )
-        call = Call(uri=uri, headers={k.lower(): v for k, v in request.headers.items()})
+        if len(uris) > 1:
+            return _answer(
+                Decision(403, "conflicting-uri", "Access denied: the request is described twice.")
+            )
+        call = Call(uri=uris.pop(), headers={k.lower(): v for k, v in request.headers.items()})
         async with store.reads() as reads:
             decision = await check(reads, secrets, request.path_params["service"], call)
         return _answer(decision)

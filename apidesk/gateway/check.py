@@ -8,13 +8,15 @@ product.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote
 
 from apidesk.gateway.store import MAX_CANDIDATES, Reads
 from apidesk.security.secretbox import SecretBox
 
 MAX_SEGMENTS = MAX_CANDIDATES - 1
+SERVICE_NAME = re.compile(r"[a-zA-Z](?:[a-zA-Z0-9-]{0,48}[a-zA-Z0-9])?")
 MAX_KEY_LENGTH = 256
 
 MISSING_KEY = (
@@ -43,11 +45,31 @@ def _refuse(status: int, reason: str, message: str) -> Decision:
     return Decision(status, reason, message)
 
 
-def candidate_paths(path: str) -> list[str]:
-    """`/v1/echo/items` → `['v1/echo/items', 'v1/echo', 'v1', '']` (lowercased, decoded)."""
-    segments = [unquote(segment).lower() for segment in path.split("/") if segment]
-    segments = segments[:MAX_SEGMENTS]
-    return ["/".join(segments[:count]) for count in range(len(segments), -1, -1)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ENCODED_SEPARATOR = re.compile(r"%(2f|5c)", re.IGNORECASE)
+
+
+def segments(path: str) -> list[str] | None:
+    """The decoded, lowercased segments of a request path, or None when the path could mean
+    something else to the proxy or the backend than to this check: dot segments, empty
+    segments, encoded or back slashes and control characters are refused rather than guessed
+    at, so no path reaches one API while being checked as another."""
+    if not path.startswith("/") or _ENCODED_SEPARATOR.search(path):
+        return None
+    raw = path[1:].split("/")
+    if raw and raw[-1] == "":
+        raw = raw[:-1]  # one trailing slash is harmless
+    decoded = [unquote(part) for part in raw]
+    for part in decoded:
+        if part in ("", ".", "..") or "\\" in part or _CONTROL.search(part):
+            return None
+    return [part.lower() for part in decoded]
+
+
+def candidate_paths(parts: list[str]) -> list[str]:
+    """`['v1', 'echo', 'items']` → `['v1/echo/items', 'v1/echo', 'v1', '']`."""
+    parts = parts[:MAX_SEGMENTS]
+    return ["/".join(parts[:count]) for count in range(len(parts), -1, -1)]
 
 
 @dataclass(frozen=True)
@@ -58,18 +80,30 @@ class Call:
     headers: dict[str, str]
 
     def path(self) -> str:
-        return urlsplit(self.uri).path
+        # Split by hand: urlsplit would read a leading "//name" as a host.
+        return self.uri.split("#", 1)[0].split("?", 1)[0]
+
+    def query(self) -> str:
+        before_fragment = self.uri.split("#", 1)[0]
+        return before_fragment.split("?", 1)[1] if "?" in before_fragment else ""
 
     def query_value(self, name: str) -> str | None:
-        for key, value in parse_qsl(urlsplit(self.uri).query, keep_blank_values=True):
+        for key, value in parse_qsl(self.query(), keep_blank_values=True):
             if key == name:
                 return value
         return None
 
 
 async def check(reads: Reads, secrets: SecretBox, service: str, call: Call) -> Decision:
+    if not SERVICE_NAME.fullmatch(service):
+        return _refuse(403, "unknown-service", "There is no service by that name.")
     service = service.lower()
-    api = await reads.api(service, candidate_paths(call.path()))
+    parts = segments(call.path())
+    if parts is None:
+        return _refuse(
+            403, "ambiguous-path", "Access denied: the request path is ambiguous or malformed."
+        )
+    api = await reads.api(service, candidate_paths(parts))
     if api is None:
         if not await reads.service_exists(service):
             return _refuse(403, "unknown-service", f"There is no service named '{service}'.")

@@ -18,7 +18,8 @@ from apidesk.domain.notifications.outbox import Envelope
 from apidesk.mail.smtp import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger("apidesk.outbox")
-BATCH = 20
+# One message per lease: a lease then covers one delivery, never a queue of them.
+BATCH = 1
 
 
 class Sender(Protocol):

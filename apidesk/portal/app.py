@@ -10,6 +10,7 @@ HTTPS.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from apidesk.domain import sessions
+from apidesk.domain import passwords, sessions, throttle
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.flows import invitation, links, recovery, signup
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
@@ -132,7 +133,8 @@ class Portal:
 
 def _field(form: FormData, name: str) -> str:
     value = form.get(name)
-    return value if isinstance(value, str) else ""
+    # NUL never belongs in a form field, and no database would store it.
+    return value if isinstance(value, str) and "\x00" not in value else ""
 
 
 def _problem(error: DomainError) -> str:
@@ -200,16 +202,37 @@ def signin_page(portal: Portal, request: Request, form: FormData | None) -> Resp
 
 
 def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    with portal.unit(request, write=True) as ctx:
+    # Checking a password takes argon2's time; it happens in a read-only unit, so sign-ins
+    # never hold the write lock. Only the outcome is written, in a short second unit.
+    with portal.unit(request, write=False) as ctx:
         try:
             form = portal.checked(request, form)
         except Invalid as error:
             return portal.render(request, ctx, "signin.html", 400, email="", error=_problem(error))
         email, password = _field(form, "email").strip(), _field(form, "password")
-        user = users.find_by_email(ctx, email_key(email)) if email else None
+        key = email_key(email)
+        held = throttle.wait(ctx, throttle.SIGN_IN, key) if email else None
+        if held is not None:
+            seconds = max(1, int(held.total_seconds() + 0.999))
+            return portal.render(
+                request,
+                ctx,
+                "signin.html",
+                429,
+                email=email,
+                error=f"Too many failed sign-ins. Try again in {seconds} second(s).",
+            )
+        user = users.find_by_email(ctx, key) if email else None
         hasher = ctx.runtime.passwords
         genuine = hasher.verify(user.password_hash if user else None, password)
+        stale = bool(
+            genuine and user and user.password_hash and hasher.needs_rehash(user.password_hash)
+        )
+        fresh_hash = hasher.hash(password) if stale else None
+    with portal.unit(request, write=True) as ctx:
         if user is None or not genuine:
+            if email:
+                throttle.failed_sign_in(ctx, key)
             return portal.render(
                 request,
                 ctx,
@@ -218,16 +241,19 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
                 email=email,
                 error="The e-mail address or the password is wrong.",
             )
-        if user.state != "active":
+        current = users.find(ctx, user.name)
+        if current is None or current.state != "active":
+            state = current.state if current else "deleted"
             reason = {
                 "blocked": "This account is blocked. Contact the API team.",
                 "pending": "This account is not active yet: follow the link in your e-mail.",
-            }.get(user.state, "This account cannot sign in.")
+            }.get(state, "This account cannot sign in.")
             return portal.render(request, ctx, "signin.html", 403, email=email, error=reason)
-        if user.password_hash and hasher.needs_rehash(user.password_hash):
-            user.password_hash = hasher.hash(password)
-        ctx.actor = f"user:{user.name}"
-        return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")
+        throttle.signed_in(ctx, key)
+        if fresh_hash is not None:
+            current.password_hash = fresh_hash
+        ctx.actor = f"user:{current.name}"
+        return portal.sign_in(ctx, current, f"{portal.base_path(ctx)}/")
 
 
 def signout(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -282,21 +308,24 @@ def invitation_page(portal: Portal, request: Request, form: FormData | None) -> 
 
 
 def invitation_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    with portal.unit(request, write=True) as ctx:
-        try:
+    token = ""
+    try:
+        with portal.unit(request, write=False) as ctx:
             form = portal.checked(request, form)
-        except Invalid as error:
-            return portal.render(
-                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
-            )
-        token = _field(form, "token")
-        try:
+            token = _field(form, "token")
             user = invitation.invitee(ctx, token)
             if _field(form, "password") != _field(form, "confirm"):
                 raise Invalid.field("confirm", "The two passwords differ.")
+            # Checked and hashed here, outside the unit that writes.
+            prepared = passwords.prepare(
+                ctx.runtime, _field(form, "password"), passwords.hints_of(user)
+            )
+        with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{user.name}"
-            invitation.accept(ctx, token, _field(form, "password"))
-        except LinkUnusable as dead:
+            accepted = invitation.accept(ctx, token, prepared)
+            return portal.sign_in(ctx, accepted, f"{portal.base_path(ctx)}/")
+    except LinkUnusable as dead:
+        with portal.unit(request, write=False) as ctx:
             return portal.render(
                 request,
                 ctx,
@@ -306,12 +335,21 @@ def invitation_submit(portal: Portal, request: Request, form: FormData | None) -
                 token=token,
                 renewable=dead.state is not LinkState.UNKNOWN,
             )
-        except Invalid as error:
-            # Nothing was changed: the password is checked before the link is used.
+    except Invalid as error:
+        with portal.unit(request, write=False) as ctx:
+            page_user = invitation.invitee(ctx, token) if token else None
+            template = "invitation.html" if page_user else "message.html"
             return portal.render(
-                request, ctx, "invitation.html", 400, user=user, token=token, error=_problem(error)
+                request,
+                ctx,
+                template,
+                400,
+                user=page_user,
+                token=token,
+                error=_problem(error),
+                title="Try again",
+                message=_problem(error),
             )
-        return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")
 
 
 def invitation_renew(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -351,39 +389,51 @@ def reset_page(portal: Portal, request: Request, form: FormData | None) -> Respo
 
 
 def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    with portal.unit(request, write=True) as ctx:
-        try:
+    token = ""
+    try:
+        with portal.unit(request, write=False) as ctx:
             form = portal.checked(request, form)
-        except Invalid as error:
-            return portal.render(
-                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
-            )
-        token = _field(form, "token")
-        try:
+            token = _field(form, "token")
             user = recovery.account_of(ctx, token)
             if _field(form, "password") != _field(form, "confirm"):
                 raise Invalid.field("confirm", "The two passwords differ.")
+            prepared = passwords.prepare(
+                ctx.runtime, _field(form, "password"), passwords.hints_of(user)
+            )
+        with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{user.name}"
-            recovery.complete(ctx, token, _field(form, "password"))
-        except LinkUnusable as dead:
+            recovery.complete(ctx, token, prepared)
+            response = portal.render(
+                request,
+                ctx,
+                "message.html",
+                title="Password changed",
+                message="Your password is changed and you are signed out everywhere. Sign in "
+                "with the new password.",
+                signin=True,
+            )
+            response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
+            return response
+    except LinkUnusable as dead:
+        with portal.unit(request, write=False) as ctx:
             return portal.render(
                 request, ctx, "reset_dead.html", 410, reason=_dead_link_reason(dead.state)
             )
-        except Invalid as error:
+    except Invalid as error:
+        with portal.unit(request, write=False) as ctx:
+            page_user = recovery.account_of(ctx, token) if token else None
+            template = "reset.html" if page_user else "message.html"
             return portal.render(
-                request, ctx, "reset.html", 400, user=user, token=token, error=_problem(error)
+                request,
+                ctx,
+                template,
+                400,
+                user=page_user,
+                token=token,
+                error=_problem(error),
+                title="Try again",
+                message=_problem(error),
             )
-        response = portal.render(
-            request,
-            ctx,
-            "message.html",
-            title="Password changed",
-            message="Your password is changed and you are signed out everywhere. Sign in with "
-            "the new password.",
-            signin=True,
-        )
-        response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
-        return response
 
 
 def forgot_page(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -391,16 +441,20 @@ def forgot_page(portal: Portal, request: Request, form: FormData | None) -> Resp
         return portal.render(request, ctx, "forgot.html")
 
 
+FORGOT_ANSWER_SECONDS = 0.3
+
+
 def forgot_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    started = time.monotonic()
     with portal.unit(request, write=True) as ctx:
         try:
             form = portal.checked(request, form)
         except Invalid as error:
             return portal.render(request, ctx, "forgot.html", 400, error=_problem(error))
-        email = _field(form, "email")
-        if email:
+        email = _field(form, "email").strip()
+        if email and throttle.allow_reset_request(ctx, email_key(email)):
             recovery.request_by_email(ctx, email)
-        return portal.render(
+        response = portal.render(
             request,
             ctx,
             "message.html",
@@ -408,6 +462,10 @@ def forgot_submit(portal: Portal, request: Request, form: FormData | None) -> Re
             message="If an account uses this address, a link to choose a new password is on "
             "its way.",
         )
+    # Answer after the same time whether or not an e-mail was queued, so the timing does
+    # not tell which addresses have accounts.
+    time.sleep(max(0.0, FORGOT_ANSWER_SECONDS - (time.monotonic() - started)))
+    return response
 
 
 def confirm_page(portal: Portal, request: Request, form: FormData | None) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -109,6 +110,37 @@ def test_chunked_bodies_over_the_limit_are_413(http: httpx.Client, service: Serv
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 413
+
+
+def test_an_oversized_body_is_not_carried_out(http: httpx.Client, service: ServiceRef) -> None:
+    """A valid request followed by padding: refused as a whole, nothing created."""
+
+    def chunks() -> Any:
+        yield json.dumps(GOOD).encode()
+        for _ in range(300):
+            yield b" " * 4096
+
+    response = http.put(
+        service.url("/users/chunky"),
+        params=V,
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert http.get(service.url("/users/chunky"), params=V).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/users/a%00b?api-version=2024-05-01",
+        "/users?api-version=2024-05-01&$filter=name%20eq%20%27a%00%27",
+    ],
+)
+def test_nul_characters_in_urls_are_400(http: httpx.Client, service: ServiceRef, url: str) -> None:
+    response = http.get(f"{service.path}{url}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "ValidationError"
 
 
 @pytest.mark.parametrize(

@@ -318,18 +318,31 @@ def test_bcc_recipients_get_a_blind_copy_of_developer_mail(
     sdk.notification_recipient_user.create_or_update(rg, name, "bcc", "auditor")
     sdk.notification_recipient_user.create_or_update(rg, name, "BCC", "sleeper")
     block(sdk, service, "sleeper")
-    sdk.user_confirmation_password.send(rg, name, "dev")
+    welcome = UserCreateParameters(email="newbie@example.com", first_name="N", last_name="B")
+    sdk.user.create_or_update(rg, name, "newbie", welcome, notify=True)
 
     [(template, message)] = messages(runtime, service)
-    assert template == "PasswordResetIdentityDefault"
-    assert message.to_address == "dev@example.com"
+    assert template == "NewDeveloperNotificationMessage"
+    assert message.to_address == "newbie@example.com"
     assert sorted(message.bcc) == ["audit@example.org", "auditor@example.com"]
 
     # A BCC recipient who is the developer gets the message once, as its To.
-    sdk.user_confirmation_password.send(rg, name, "auditor")
-    _, second = messages(runtime, service)[-1]
-    assert second.to_address == "auditor@example.com"
-    assert second.bcc == ["audit@example.org"]
+    sdk.user.begin_delete(rg, name, "auditor", if_match="*", notify=True).result()
+    farewell = [m for t, m in messages(runtime, service) if t == "AccountClosedDeveloper"]
+    assert farewell[0].to_address == "auditor@example.com"
+    assert farewell[0].bcc == ["audit@example.org"]
+
+
+def test_mail_with_a_one_time_link_gets_no_blind_copy(
+    sdk: ApiManagementClient, service: ServiceRef, runtime: Runtime
+) -> None:
+    rg, name = service.resource_group, service.name
+    new_user(sdk, service, "dev")
+    sdk.notification_recipient_email.create_or_update(rg, name, "BCC", "audit@example.org")
+    sdk.user_confirmation_password.send(rg, name, "dev")
+    [(template, message)] = messages(runtime, service)
+    assert template == "PasswordResetIdentityDefault"
+    assert message.bcc == []
 
 
 def test_account_closure_notifies_the_developer_and_the_publisher_recipients(

@@ -481,3 +481,16 @@ def test_forged_management_signatures_are_refused(
 ) -> None:
     header = tamper(secrets(sdk, service).primary_key)
     assert list_users_with(http, service, header).status_code == 401
+
+
+def test_a_signature_manages_the_service_contents_but_not_the_service(
+    sdk: ApiManagementClient, service: ServiceRef, http: httpx.Client
+) -> None:
+    header = {"Authorization": signature(secrets(sdk, service).primary_key)}
+    assert http.get(service.path, params=V, headers=header).status_code == 200
+    deleting = http.delete(service.path, params=V, headers=header)
+    assert deleting.status_code == 403
+    current = http.get(service.path, params=V).json()
+    changing = http.put(service.path, params=V, headers=header, json=current)
+    assert changing.status_code == 403
+    assert http.get(service.path, params=V).status_code == 200

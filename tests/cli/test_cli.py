@@ -135,3 +135,25 @@ def test_audit_records_changes_without_secrets(
     assert events[1]["changes"] == {"state": "blocked"}
     assert "a much better passphrase" not in result.stdout
     assert "a much better passphrase" not in server.log()
+
+
+def test_a_limited_token_manages_its_service_but_cannot_delete_it(
+    server: LiveServer, service: ServiceRef, http: httpx.Client
+) -> None:
+    made = cli(
+        server.env, "token", "create", "--name", f"own-{service.name}", "--service", service.name
+    )
+    token = made.stdout.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"{server.url}{service.path}"
+    current = httpx.get(url, params=V, headers=headers).json()
+    body = {
+        "location": current["location"],
+        "sku": current["sku"],
+        "tags": {"team": "a"},
+        "properties": {"publisherEmail": "admin@example.net", "publisherName": "Renamed"},
+    }
+    assert httpx.put(url, params=V, headers=headers, json=body).status_code == 200
+    refused = httpx.delete(url, params=V, headers=headers)
+    assert refused.status_code == 403
+    assert http.get(service.path, params=V).status_code == 200

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from support.databases import Isolated, database_for
 from support.inprocess import InProcessServer, in_process_server
 from support.mailbox import Mailbox, smtp_server
 from support.portal import Browser
@@ -19,13 +20,17 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="module")
-def app(workspace: object, mailbox: Mailbox) -> Iterator[InProcessServer]:
-    # The workspace's directory holds the database's secret key, shared by every process.
-    with in_process_server(
-        workspace.database_url,  # type: ignore[attr-defined]
-        workspace.directory,  # type: ignore[attr-defined]
-        mailbox.port,
-    ) as running:
+def isolated(workspace: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Isolated]:
+    """A database of its own: a dispatcher sends every queued e-mail of its database, and the
+    mail other tests queue must not land in these tests' mailbox."""
+    directory = tmp_path_factory.mktemp("flows")
+    with database_for(workspace.backend, directory) as url:  # type: ignore[attr-defined]
+        yield Isolated(url, directory)
+
+
+@pytest.fixture(scope="module")
+def app(isolated: Isolated, mailbox: Mailbox) -> Iterator[InProcessServer]:
+    with in_process_server(isolated.database_url, isolated.directory, mailbox.port) as running:
         yield running
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from support.inprocess import InProcessServer
+from support.inprocess import InProcessServer, publisher
 from support.mailbox import Mailbox
 from support.portal import Browser
 from support.server import ServiceRef
@@ -49,7 +49,7 @@ def test_invitation_email_link_activates_and_signs_in(
 ) -> None:
     invite(admin, shop, "ivy", "ivy@example.com")
     [mail] = mailbox.wait_for(to="ivy@example.com", subject="invited")
-    assert mail.message["From"].addresses[0].addr_spec == "admin@example.net"
+    assert mail.message["From"].addresses[0].addr_spec == publisher(shop)
     assert "Example Publisher" in str(mail.message["From"])
     link = mail.link("invitation")
     assert link.startswith(f"{app.url}/portal/{shop.name}/invitation?token=")

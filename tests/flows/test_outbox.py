@@ -10,14 +10,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
+from support.databases import Isolated
 from support.inprocess import InProcessServer, in_process_server
 from support.mailbox import Mailbox, smtp_server
 from support.server import LiveServer, ServiceRef, cli, create_service, free_port
 
+from apidesk.clock import ManualClock
 from apidesk.domain.context import Context
 from apidesk.domain.notifications import outbox
 from apidesk.mail.dispatcher import Dispatcher
@@ -32,11 +36,11 @@ def down_port() -> int:
 
 
 @pytest.fixture
-def lonely(workspace: object, down_port: int) -> Iterator[InProcessServer]:
+def lonely(isolated: Isolated, down_port: int) -> Iterator[InProcessServer]:
     """A server whose SMTP server is not running (yet)."""
     with in_process_server(
-        workspace.database_url,
-        workspace.directory,  # type: ignore[attr-defined]
+        isolated.database_url,
+        isolated.directory,
         down_port,
         outbox_max_attempts=4,  # type: ignore[attr-defined]
     ) as running:
@@ -129,12 +133,12 @@ def test_a_refused_message_fails_at_once(lonely: InProcessServer, down_port: int
         wait(lambda: statuses(lonely, service) == [("sent", 1)])
 
 
-def test_several_dispatchers_send_each_message_once(workspace: object) -> None:
+def test_several_dispatchers_send_each_message_once(isolated: Isolated) -> None:
     with (
         smtp_server() as box,
         in_process_server(
-            workspace.database_url,
-            workspace.directory,  # type: ignore[attr-defined]
+            isolated.database_url,
+            isolated.directory,
             None,  # type: ignore[attr-defined]
         ) as server,
     ):
@@ -204,3 +208,48 @@ def test_outbox_run_sends_what_is_due(server: LiveServer, http: httpx.Client) ->
 
 def test_mailbox_fixture_sanity(mailbox: Mailbox) -> None:
     assert mailbox.port > 0
+
+
+@dataclass
+class SlowMailbox(Mailbox):
+    """Every delivery takes 20 seconds of the server's clock."""
+
+    clock: ManualClock | None = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        assert self.clock is not None
+        self.clock.advance(timedelta(seconds=20))
+        await asyncio.sleep(0.05)  # long enough, in real time, for others to look meanwhile
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_slow_deliveries_are_not_taken_over(isolated: Isolated) -> None:
+    """Each delivery takes 20 s of clock time, 400 s for all: longer than a lease. Two
+    dispatchers still send each message once."""
+    with in_process_server(
+        isolated.database_url,
+        isolated.directory,
+        None,
+    ) as server:
+        service = server.new_service("outbox-slow")
+        addresses = queue_mail(server, service, 20)
+        with smtp_server(mailbox=SlowMailbox(port=free_port(), clock=server.clock)) as box:
+            settings = server.runtime.settings.model_copy(
+                update={"smtp_host": "127.0.0.1", "smtp_port": box.port, "smtp_security": "none"}
+            )
+            runtime = type(server.runtime)(**{**server.runtime.__dict__, "settings": settings})
+
+            async def race() -> None:
+                # Both run their real polling loop, as in two `serve` workers.
+                dispatchers = [Dispatcher(runtime, SmtpSender(settings)) for _ in range(2)]
+                for dispatcher in dispatchers:
+                    await dispatcher.start()
+                deadline = asyncio.get_running_loop().time() + 30
+                while len(box.messages) < 20 and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(1)  # time for a duplicate to show up, if there were one
+                for dispatcher in dispatchers:
+                    await dispatcher.stop()
+
+            asyncio.run(race())
+            assert sorted(m.to for m in box.messages) == sorted(addresses)

@@ -9,10 +9,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import select
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.portal import Browser
 from support.server import ServiceRef
+
+from apidesk.storage.models import OutboxMessage
 
 V = {"api-version": "2024-05-01"}
 OLD = "the first long passphrase"
@@ -185,3 +188,32 @@ def test_administrator_reset_mails_a_link_not_a_password(
     )
     assert done.status_code == 200
     assert sign_in(browser, shop, email, NEW).status_code == 303
+
+
+def test_forgot_password_sends_at_most_three_links_an_hour_per_address(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    email = make_user(admin, shop, "flooded")
+    page = browser.get(f"/portal/{shop.name}/forgot-password")
+    answers = [
+        browser.submit(page, f"/portal/{shop.name}/forgot-password", email=address)
+        for address in (email, email.upper(), f" {email} ", email)
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.text for a in answers}) == 1
+    assert queued_for(app, email) == 3
+    app.clock.advance(timedelta(minutes=59))
+    browser.submit(page, f"/portal/{shop.name}/forgot-password", email=email)
+    assert queued_for(app, email) == 3
+    app.clock.advance(timedelta(minutes=1))
+    browser.submit(page, f"/portal/{shop.name}/forgot-password", email=email)
+    assert queued_for(app, email) == 4
+    assert len(mailbox.wait_for(4, to=email)) == 4
+
+
+def queued_for(app: InProcessServer, address: str) -> int:
+    """Messages ever queued for `address`, sent or not: the outbox is the record."""
+    with app.runtime.database.unit_of_work(write=False) as session:
+        return len(
+            session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address)).all()
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -140,3 +141,57 @@ def test_blocked_user_sso_is_refused(
 
 def test_unknown_service_is_404(browser: Browser) -> None:
     assert browser.get("/portal/no-such-service/signin").status_code == 404
+
+
+def test_repeated_failures_slow_down_guessing_but_not_the_owner_later(
+    app: InProcessServer,
+    admin: httpx.Client,
+    shop: ServiceRef,
+    browser: Browser,
+    other_browser: Browser,
+) -> None:
+    email = make_user(admin, shop, "guessed")
+    for _ in range(5):
+        assert sign_in(browser, shop, email, "not the password").status_code == 400
+    # The sixth failure starts a wait; while it lasts even the right password is held back,
+    # so a guesser learns nothing from the answer.
+    assert sign_in(browser, shop, email, "still not it").status_code == 400
+    held = sign_in(browser, shop, email, PASSWORD)
+    assert held.status_code == 429
+    assert "Too many failed sign-ins" in held.text
+    app.clock.advance(timedelta(seconds=1))
+    assert sign_in(browser, shop, email, "wrong again").status_code == 400
+    # Each further failure doubles the wait: now two seconds.
+    app.clock.advance(timedelta(seconds=1))
+    assert sign_in(browser, shop, email, PASSWORD).status_code == 429
+    app.clock.advance(timedelta(seconds=1))
+    assert sign_in(browser, shop, email, PASSWORD).status_code == 303
+    # A good sign-in clears the count: the next mistake costs nothing yet.
+    assert sign_in(other_browser, shop, email, "one slip").status_code == 400
+    assert sign_in(other_browser, shop, email, PASSWORD).status_code == 303
+
+
+def test_waits_double_up_to_a_quarter_hour_and_are_per_address(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    target = make_user(admin, shop, "target")
+    bystander = make_user(admin, shop, "bystander")
+    for _ in range(5):
+        assert sign_in(browser, shop, target, "guess").status_code == 400
+    wait = 1
+    for _ in range(12):
+        # Right after each wait has passed a guess is answered again, and starts the next one.
+        assert sign_in(browser, shop, target.upper(), "guess").status_code == 400
+        assert sign_in(browser, shop, target, PASSWORD).status_code == 429
+        assert sign_in(browser, shop, bystander, PASSWORD).status_code == 303
+        app.clock.advance(timedelta(seconds=min(wait, 900) - 1))
+        assert sign_in(browser, shop, target, PASSWORD).status_code == 429
+        app.clock.advance(timedelta(seconds=1))
+        wait *= 2
+    assert wait > 900 * 4
+    # A patient guesser is not forgiven by the hour passing: waits stay at a quarter hour.
+    assert sign_in(browser, shop, target, "guess").status_code == 400
+    app.clock.advance(timedelta(minutes=15) - timedelta(seconds=1))
+    assert sign_in(browser, shop, target, PASSWORD).status_code == 429
+    app.clock.advance(timedelta(seconds=1))
+    assert sign_in(browser, shop, target, PASSWORD).status_code == 303

@@ -272,3 +272,46 @@ def test_keys_never_reach_the_log(server: LiveServer, http: httpx.Client, shop: 
 def test_health(server: LiveServer) -> None:
     response = httpx.get(f"{server.url}/gateway/health")
     assert response.status_code == 200 and response.text == "ok"
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "/echo/../other/x",
+        "/echo/%2e%2e/other/x",
+        "/echo/./x",
+        "//other/echo/x",
+        "/echo//x",
+        "/echo%2fx",
+        "/echo%5Cx",
+        "/echo\\x",
+        "/echo/a%00b",
+        "echo/x",
+    ],
+)
+def test_ambiguous_paths_are_refused(
+    server: LiveServer, http: httpx.Client, shop: ServiceRef, uri: str
+) -> None:
+    key = catalog.subscription(http, shop, "s1", "/apis/echo", owner="ada")
+    assert_refused(check(server, shop, uri, key), 403, "ambiguous-path")
+
+
+def test_a_second_description_of_the_request_is_refused(
+    server: LiveServer, http: httpx.Client, shop: ServiceRef
+) -> None:
+    catalog.api(http, shop, "public", "public", subscriptionRequired=False)
+    url = f"{server.url}/gateway/{shop.name}/check"
+    honest = httpx.get(url, headers={"X-Forwarded-Uri": "/echo/secret"})
+    assert_refused(honest, 401, "key-missing")
+    forged = httpx.get(
+        url, headers={"X-Forwarded-Uri": "/echo/secret", "X-Original-URI": "/public/x"}
+    )
+    assert_refused(forged, 403, "conflicting-uri")
+    same = httpx.get(url, headers={"X-Forwarded-Uri": "/public/x", "X-Original-URI": "/public/x"})
+    assert same.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["a%00b", "-bad", "x" * 51])
+def test_malformed_service_names_are_unknown(server: LiveServer, name: str) -> None:
+    response = httpx.get(f"{server.url}/gateway/{name}/check", headers={"X-Original-URI": "/echo"})
+    assert_refused(response, 403, "unknown-service")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client as http_client
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,3 +137,20 @@ def test_deleted_user_is_refused(proxy: Nginx, http: httpx.Client, shop: Service
     refused = call(proxy, key=key)
     assert refused.status_code == 403
     assert refused.json()["reason"] == "subscription-inactive"
+
+
+@pytest.mark.parametrize("path", ["/echo/../other/x", "/public/../echo/x", "//echo/public/x"])
+def test_paths_nginx_would_resolve_differently_are_refused(
+    proxy: Nginx, backend: Upstream, http: httpx.Client, shop: ServiceRef, path: str
+) -> None:
+    catalog.api(http, shop, "other", "other")
+    catalog.api(http, shop, "public", "public", subscriptionRequired=False)
+    key = catalog.subscription(http, shop, "s1", "/apis/echo", owner="ada")
+    # A raw request: an HTTP client library would tidy the path before sending it.
+    connection = http_client.HTTPConnection(proxy.url.removeprefix("http://"), timeout=10)
+    connection.request("GET", path, headers={KEY_HEADER: key})
+    answer = connection.getresponse()
+    assert answer.status == 403
+    assert b"ambiguous-path" in answer.read()
+    connection.close()
+    assert backend.requests == []

@@ -52,13 +52,18 @@ class InProcessServer:
         return httpx.Client(base_url=self.url, timeout=30, follow_redirects=False, **kwargs)  # type: ignore[arg-type]
 
     def new_service(self, name: str) -> ServiceRef:
+        """A service whose publisher address is its own, `publisher@{name}.example`: every
+        dispatcher sends every service's mail, so tests tell theirs apart by address."""
         ref = ServiceRef(SUBSCRIPTION, RESOURCE_GROUP, name)
+        body = service_body(publisher(ref))
         with self.client() as client:
-            response = client.put(
-                ref.path, params={"api-version": API_VERSION}, json=service_body()
-            )
+            response = client.put(ref.path, params={"api-version": API_VERSION}, json=body)
             assert response.status_code == 201, response.text
         return ref
+
+
+def publisher(service: ServiceRef) -> str:
+    return f"publisher@{service.name}.example"
 
 
 @contextmanager

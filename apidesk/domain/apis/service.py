@@ -138,6 +138,9 @@ def _path(problems: Collection, value: Any) -> str | None:
         problems.add("path", f"'path' must be a string of at most {PATH_MAX} characters.")
         return None
     path = normalize_path(value)
+    if len(path.lower()) > PATH_MAX:
+        problems.add("path", f"'path' must be at most {PATH_MAX} characters long.")
+        return None
     if path and not all(_PATH_SEGMENT.match(segment) for segment in path.split("/")):
         problems.add(
             "path", "'path' is a relative URL such as 'echo' or 'v1/echo', without '?' or '#'."

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from apidesk.domain import audit, sessions
+from apidesk.domain import audit, passwords, sessions
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import links
 from apidesk.domain.flows.links import Purpose
 from apidesk.domain.notifications import outbox, values
+from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.users import repository
 from apidesk.domain.validation import email_key
 from apidesk.errors import Invalid, NotFound
@@ -63,10 +64,9 @@ def account_of(ctx: InstanceContext, token: str) -> User:
     return found.user
 
 
-def complete(ctx: InstanceContext, token: str, password: str) -> User:
+def complete(ctx: InstanceContext, token: str, password: str | PreparedPassword) -> User:
     user = account_of(ctx, token)
-    ctx.runtime.policy.check(password, hints=(user.email, user.first_name, user.last_name))
-    hashed = ctx.runtime.passwords.hash(password)
+    hashed = passwords.for_user(ctx, user, password)
     links.redeem_or_raise(ctx, token, Purpose.PASSWORD_RESET)
     user.password_hash = hashed
     user.password_changed_at = ctx.now()

@@ -163,5 +163,4 @@ def _subscription(
         keys.seal(ctx, subscription, slot, chosen[slot])
     ctx.session.add(subscription)
     ctx.session.flush()
-    for slot in keys.SLOTS:
-        keys.index(ctx, subscription, slot, chosen[slot])
+    keys.index(ctx, subscription, chosen)

@@ -17,8 +17,13 @@ from apidesk.storage.models import Instance, OutboxMessage, User
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 STATUSES = (QUEUED, SENDING, SENT, FAILED)
-LEASE = timedelta(minutes=5)
 MAX_RETRY_DELAY = timedelta(hours=1)
+
+
+def lease_for(settings_timeout_seconds: float) -> timedelta:
+    """Longer than any one delivery can take (each SMTP step may use the whole timeout), so
+    no other dispatcher takes over a message that is still being sent."""
+    return timedelta(seconds=10 * settings_timeout_seconds + 60)
 
 
 def _context(message_id_hint: str) -> str:
@@ -64,15 +69,17 @@ def _store(
 def to_developer(
     ctx: InstanceContext, template: str, recipient: User, values: Mapping[str, Any]
 ) -> OutboxMessage:
-    """Queue one of the 14 templates for a developer; BCC recipients get a blind copy."""
+    """Queue one of the 14 templates for a developer. BCC recipients get a blind copy,
+    except of e-mails that carry a one-time link: whoever holds the link holds the account."""
     rendered = templates.render_template(ctx, template, values)
+    carries_link = "ConfirmUrl" in values
     return _store(
         ctx,
         template=templates.get(ctx, template).name,
         to_address=recipient.email,
         rendered=rendered,
         recipient=recipient,
-        bcc=recipients.addresses(ctx, recipients.BCC),
+        bcc=[] if carries_link else recipients.addresses(ctx, recipients.BCC),
     )
 
 
@@ -135,18 +142,20 @@ def claim_due(ctx: Context, limit: int) -> list[Envelope]:
         .with_for_update(skip_locked=True)
     )
     claimed = list(ctx.session.scalars(statement))
+    lease = lease_for(ctx.runtime.settings.smtp_timeout_seconds)
     for message in claimed:
         message.status = SENDING
-        message.lease_until = now + LEASE
+        message.lease_until = now + lease
         message.attempts += 1
     ctx.session.flush()
     return [open_message(ctx, message) for message in claimed]
 
 
 def mark_sent(ctx: Context, message_id: int) -> None:
+    # Only a message still being sent: never turn a later state back.
     ctx.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING)
         .values(status=SENT, sent_at=ctx.now(), lease_until=None, last_error=None)
     )
 
@@ -159,8 +168,8 @@ def retry_delay(settings_seconds: float, attempts: int) -> timedelta:
 def mark_failed(ctx: Context, message_id: int, error: str, *, permanent: bool = False) -> str:
     """Record a failed attempt: retry later with a growing wait, or give up."""
     message = ctx.session.get(OutboxMessage, message_id)
-    if message is None:
-        return FAILED
+    if message is None or message.status != SENDING:
+        return message.status if message is not None else FAILED
     settings = ctx.runtime.settings
     message.last_error = error[:2000]
     message.lease_until = None

@@ -42,13 +42,16 @@ def _merge(source: str, context: Mapping[str, Any]) -> str:
         template = _compiled(source)
         # airspeed keeps parse state on the template object; merging is cheap, so serialize.
         with _render_lock:
-            return str(template.merge(dict(context)))
+            output = str(template.merge(dict(context)))
     except airspeed.TemplateError as exc:
         raise TemplateProblem(
             str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         ) from None
     except (RecursionError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise TemplateProblem(f"the template cannot be rendered: {exc}") from None
+    if len(output) > MAX_OUTPUT:
+        raise TemplateProblem("the template renders to more than 2 MB")
+    return output
 
 
 def _escaped(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,47 +80,85 @@ def render(subject: str, body: str, values: Mapping[str, Any]) -> Rendered:
     return Rendered(rendered_subject, rendered_html, html_to_text(rendered_html))
 
 
-# Velocity references may name a value and, inside #foreach, a property of an item. Method
-# calls, indexing and names starting with "_" are refused: airspeed evaluates them with Python's
-# own attribute access, which would let a template reach far beyond its values.
-_REFERENCE = re.compile(r"\$!?(\{)?([A-Za-z_][\w-]*)((?:\.[\w-]+)*)(\}?)([(\[]?)")
-_DIRECTIVE = re.compile(r"#\{?([A-Za-z]+)\}?")
-_ALLOWED_DIRECTIVES = frozenset({"if", "elseif", "else", "end", "foreach", "set", "break", "stop"})
-_PROPERTY = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+# The sandbox. airspeed evaluates references with Python's own item and attribute access, so a
+# template must not be able to call, index, reach a private name or load other templates. The
+# check walks airspeed's parse tree, the very structure that will be evaluated, so no spelling
+# trick (Unicode look-alikes, odd spacing) can slip a construct past it.
+_SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*", re.ASCII)
+_REFUSED = (
+    airspeed.Range,
+    airspeed.EvaluateDirective,
+    airspeed.MacroDefinition,
+    airspeed.MacroCall,
+    airspeed.DefineDefinition,
+    airspeed.IncludeDirective,
+    airspeed.ParseDirective,
+    airspeed.UserDefinedDirective,
+    airspeed.ParameterList,
+    airspeed.ArrayIndex,
+)
+MAX_OUTPUT = 2_000_000
+
+
+def _safe(name: str, where: airspeed._Element) -> None:
+    if not _SAFE_NAME.fullmatch(name):
+        raise TemplateProblem(
+            f"'{_excerpt(where)}': names are ASCII letters, digits and '_', starting with a letter"
+        )
+
+
+def _excerpt(node: airspeed._Element) -> str:
+    text = node.my_text().strip()
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def check_source(text: str) -> None:
-    """Refuse template constructs that could reach beyond the values they are given."""
-    for match in _REFERENCE.finditer(text):
-        _, root, chain, _, opener = match.groups()
-        properties = [part for part in chain.split(".") if part]
-        if root.startswith("_") or "__" in root:
-            raise TemplateProblem(f"'${root}' is not allowed: names cannot start with '_'")
-        if opener:
+    """Refuse anything but values, their plain properties and the basic directives."""
+    try:
+        root = _compiled(text).root_element
+    except airspeed.TemplateError as exc:
+        raise TemplateProblem(
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        ) from None
+    except RecursionError:
+        raise TemplateProblem("the template is nested too deeply") from None
+    stack: list[Any] = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+            continue
+        # Some nodes keep their child only as a bound method (`calculate = child.calculate`).
+        owner = getattr(node, "__self__", None)
+        if isinstance(owner, airspeed._Element):
+            stack.append(owner)
+            continue
+        if not isinstance(node, airspeed._Element) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, _REFUSED):
+            kind = type(node).__name__
             raise TemplateProblem(
-                f"'{match.group(0)}': method calls and indexing are not allowed in templates"
+                f"'{_excerpt(node)}': {kind} is not allowed; templates use values, their "
+                "properties, #if, #foreach and #set"
             )
-        for part in properties:
-            if not _PROPERTY.match(part):
-                raise TemplateProblem(f"'{match.group(0)}': '{part}' is not an allowed property")
-    for match in _DIRECTIVE.finditer(text):
-        name = match.group(1).lower()
-        # "#" also starts colours and anchors (href="#x"); only directive-like words matter.
-        if name not in _ALLOWED_DIRECTIVES and _looks_like_directive(text, match):
-            raise TemplateProblem(f"the directive '#{match.group(1)}' is not allowed")
-
-
-def _looks_like_directive(text: str, match: re.Match[str]) -> bool:
-    following = text[match.end() : match.end() + 1]
-    return match.group(1).lower() in {
-        "include",
-        "parse",
-        "evaluate",
-        "define",
-        "macro",
-        "local",
-        "global",
-    } or (following == "(" and match.group(1).lower() not in _ALLOWED_DIRECTIVES)
+        if isinstance(node, airspeed.NameOrCall):
+            _safe(node.name, node)
+            if node.parameters is not None or node.index is not None:
+                raise TemplateProblem(
+                    f"'{_excerpt(node)}': method calls and indexing are not allowed"
+                )
+        elif isinstance(node, airspeed.SetDirective):
+            for term in node.terms:
+                _safe(term, node)
+        elif isinstance(node, airspeed.ForeachDirective):
+            _safe(node.loop_var_name, node)
+        stack.extend(value for key, value in vars(node).items() if not key.startswith("_"))
 
 
 def check_body(body: str) -> None:

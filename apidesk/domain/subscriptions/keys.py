@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.errors import Conflict, Invalid
@@ -66,14 +66,17 @@ def seal(ctx: InstanceContext, subscription: Subscription, slot: Slot, key: str)
         subscription.secondary_key = sealed
 
 
-def index(ctx: InstanceContext, subscription: Subscription, slot: Slot, key: str) -> None:
-    """Record the key's digest for the gateway check. The subscription must have an id."""
-    row = ctx.session.scalars(
-        select(SubscriptionKey).where(
-            SubscriptionKey.subscription_id == subscription.id, SubscriptionKey.slot == slot
+def index(ctx: InstanceContext, subscription: Subscription, chosen: dict[Slot, str]) -> None:
+    """Record the digests of new keys for the gateway check (the subscription must have an
+    id). Old rows go first, so that swapping the two keys does not collide with itself."""
+    ctx.session.execute(
+        delete(SubscriptionKey).where(
+            SubscriptionKey.subscription_id == subscription.id,
+            SubscriptionKey.slot.in_(list(chosen)),
         )
-    ).first()
-    if row is None:
+    )
+    ctx.session.flush()
+    for slot, key in chosen.items():
         ctx.session.add(
             SubscriptionKey(
                 instance_id=subscription.instance_id,
@@ -82,5 +85,3 @@ def index(ctx: InstanceContext, subscription: Subscription, slot: Slot, key: str
                 digest=digest(ctx, key),
             )
         )
-    else:
-        row.digest = digest(ctx, key)

@@ -89,7 +89,7 @@ def list_subscriptions(
 
 def _local_path(value: str, service_id: str) -> str:
     """`/subscriptions/.../service/{name}/products/p` → `/products/p`; short forms pass."""
-    if value.lower().startswith(service_id.lower()):
+    if value.lower() == service_id.lower() or value.lower().startswith(service_id.lower() + "/"):
         rest = value[len(service_id) :]
         return rest or ALL_ACCESS
     if value.lower().startswith("/subscriptions/"):
@@ -129,7 +129,7 @@ def resolve_owner(ctx: InstanceContext, value: Any, service_id: str) -> User | N
     if not isinstance(value, str) or not value:
         raise Invalid.field("ownerId", "'ownerId' is a user id such as /users/{userId}.")
     path = value
-    if path.lower().startswith(service_id.lower()):
+    if path.lower().startswith(service_id.lower() + "/"):
         path = path[len(service_id) :]
     elif path.lower().startswith("/subscriptions/"):
         raise Invalid.field("ownerId", "The owner must be a user of this service.")
@@ -303,8 +303,7 @@ def _create(ctx: InstanceContext, sid: str, clean: dict[str, Any], service_id: s
         keys.seal(ctx, subscription, slot, chosen[slot])
     ctx.session.add(subscription)
     ctx.session.flush()
-    for slot in keys.SLOTS:
-        keys.index(ctx, subscription, slot, chosen[slot])
+    keys.index(ctx, subscription, chosen)
     audit.record(
         ctx,
         "subscription.create",
@@ -363,7 +362,7 @@ def _update(
         keys.ensure_unused(ctx, full, subscription_id=subscription.id)
         for slot, value in chosen.items():
             keys.seal(ctx, subscription, slot, value)
-            keys.index(ctx, subscription, slot, value)
+        keys.index(ctx, subscription, chosen)
     if "owner_id" in clean:
         subscription.owner_id = owner.id if owner else None
     if scope is not None:
@@ -389,9 +388,12 @@ def _update(
 
 
 def _date(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    raise Invalid.field("expirationDate", "'expirationDate' must be a date-time.")
+    if value is None:
+        return None
+    problems = Collection()
+    result = validation.moment(problems, "expirationDate", value)
+    problems.raise_if_any()
+    return result
 
 
 def update(
@@ -431,7 +433,7 @@ def regenerate(ctx: InstanceContext, sid: str, slot: keys.Slot) -> Subscription:
     subscription = get_or_raise(ctx, sid)
     value = keys.generate()
     keys.seal(ctx, subscription, slot, value)
-    keys.index(ctx, subscription, slot, value)
+    keys.index(ctx, subscription, {slot: value})
     audit.record(ctx, f"subscription.regenerate-{slot}-key", f"subscriptions/{subscription.name}")
     ctx.session.flush()
     return subscription

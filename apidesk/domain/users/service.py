@@ -8,10 +8,11 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import select
 
-from apidesk.domain import audit, validation
-from apidesk.domain.context import InstanceContext
+from apidesk.domain import audit, passwords, validation
+from apidesk.domain.context import InstanceContext, Runtime
 from apidesk.domain.flows import invitation, notices, signup
 from apidesk.domain.instances.seed import ADMIN_USER_ID, DEVELOPERS
+from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.users import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
@@ -78,8 +79,7 @@ def _check_etag(user: User, expected_etag: str | None) -> None:
 
 
 def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Check the supplied fields and return them cleaned; hash the password here, before
-    the unit of work touches the database, so no lock is held while argon2 runs."""
+    """Check the supplied fields and return them cleaned, the password hashed."""
     problems = Collection()
     clean: dict[str, Any] = {}
     for name, value in fields.items():
@@ -114,16 +114,30 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
                 clean[name] = validation.choice(problems, target, value, STATES)
         elif name == "identities":
             clean[name] = _identities(problems, value)
-        elif name == "password" and not isinstance(value, str):
+        elif name == "password" and not isinstance(value, str | PreparedPassword):
             problems.add(target, "'password' must be a string.")
     problems.raise_if_any()
     if "password" in fields:
+        given = fields["password"]
         hints = tuple(
             str(v) for k, v in clean.items() if k in ("email", "first_name", "last_name") and v
         )
-        ctx.runtime.policy.check(fields["password"], hints=hints)
-        clean["password"] = ctx.runtime.passwords.hash(fields["password"])
+        if isinstance(given, PreparedPassword):
+            if not given.checked:
+                ctx.runtime.policy.check(given.plain, hints=hints)
+            clean["password"] = given.hashed
+        else:
+            ctx.runtime.policy.check(given, hints=hints)
+            clean["password"] = ctx.runtime.passwords.hash(given)
     return clean
+
+
+def hash_ahead(runtime: Runtime, fields: UserFields) -> UserFields:
+    """Hash a given password before the unit of work starts (see `apidesk.domain.passwords`)."""
+    password = fields.get("password")
+    if not isinstance(password, str):
+        return fields
+    return {**fields, "password": passwords.hash_ahead(runtime, password)}
 
 
 def _identities(problems: Collection, value: Any) -> list[dict[str, str]] | None:

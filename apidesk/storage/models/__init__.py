@@ -3,7 +3,7 @@
 from apidesk.storage.models.api import Api
 from apidesk.storage.models.audit import AuditEvent
 from apidesk.storage.models.base import Base, UTCDateTime, new_etag
-from apidesk.storage.models.flow import OneTimeLink, PortalSession
+from apidesk.storage.models.flow import OneTimeLink, PortalSession, Throttle
 from apidesk.storage.models.group import Group, GroupMember
 from apidesk.storage.models.instance import Instance
 from apidesk.storage.models.mail import (
@@ -40,6 +40,7 @@ __all__ = [
     "SubscriptionKey",
     "SystemValue",
     "TenantAccess",
+    "Throttle",
     "UTCDateTime",
     "User",
     "new_etag",

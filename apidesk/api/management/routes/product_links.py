@@ -150,7 +150,7 @@ def _group_of(value: str | None, prefix: str) -> str:
     if not value:
         raise Invalid.field("groupId", "'groupId' is required.")
     path = value
-    if path.lower().startswith(prefix.lower()):
+    if path.lower().startswith(prefix.lower() + "/"):
         path = path[len(prefix) :]
     elif path.lower().startswith("/subscriptions/"):
         raise Invalid.field("groupId", "The group must belong to this service.")

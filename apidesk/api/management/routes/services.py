@@ -70,14 +70,25 @@ def _visible(call: Req, items: list[Instance]) -> list[Instance]:
     return [item for item in items if call.principal.may_use(item.id)]
 
 
-def _refuse_unless_allowed(call: Req, instance: Instance | None) -> None:
-    if instance is None and call.principal.instance_id is not None:
+def _refuse_unless_allowed(
+    call: Req, instance: Instance | None, *, changing: bool = False, deleting: bool = False
+) -> None:
+    """Reading a service needs access to it. Changing one needs an admin token (a service's
+    own signature manages what is in it, not the service); creating or deleting one needs a
+    token that is not limited to one service."""
+    principal = call.principal
+    if instance is not None and not principal.may_use(instance.id):
+        raise Forbidden("This credential may not manage that service.", code="AuthorizationFailed")
+    if (changing or deleting) and not principal.name.startswith("token:"):
         raise Forbidden(
-            "This token is limited to one service and cannot create services.",
+            "A shared access signature cannot change or delete the service itself.",
             code="AuthorizationFailed",
         )
-    if instance is not None and not call.principal.may_use(instance.id):
-        raise Forbidden("This token may not manage that service.", code="AuthorizationFailed")
+    if (instance is None or deleting) and principal.instance_id is not None:
+        raise Forbidden(
+            "This token is limited to one service; it cannot create or delete services.",
+            code="AuthorizationFailed",
+        )
 
 
 @router.put(
@@ -101,7 +112,7 @@ def create_or_update_service(
 ) -> JSONResponse:
     fields = _fields(body)
     with call.context() as ctx:
-        _refuse_unless_allowed(call, instances.find_by_name(ctx, service_name))
+        _refuse_unless_allowed(call, instances.find_by_name(ctx, service_name), changing=True)
         instance, created = instances.create_or_update(
             ctx,
             subscription_id,
@@ -155,7 +166,7 @@ def delete_service(
     with call.context() as ctx:
         existing = instances.find_by_name(ctx, service_name)
         if existing is not None:
-            _refuse_unless_allowed(call, existing)
+            _refuse_unless_allowed(call, existing, deleting=True)
         deleted = instances.delete_instance(ctx, subscription_id, resource_group, service_name)
     return Response(status_code=200 if deleted else 204)
 

@@ -24,13 +24,14 @@ from apidesk.api.management.schemas.users import (
 )
 from apidesk.api.management.views import groups as group_views
 from apidesk.api.management.views import users as views
-from apidesk.clock import utc
+from apidesk.domain import validation
 from apidesk.domain.flows import invitation, recovery
 from apidesk.domain.groups import repository as group_repository
 from apidesk.domain.users import access
 from apidesk.domain.users import repository as user_repository
 from apidesk.domain.users import service as users
 from apidesk.domain.users.service import CreateOptions, UserFields
+from apidesk.errors import Collection
 
 router = APIRouter(tags=["Users"])
 
@@ -136,11 +137,12 @@ def create_or_update_user(
         app_type=(properties.appType if properties and properties.appType else "portal"),  # type: ignore[arg-type]
         notify=bool(notify),
     )
+    fields = users.hash_ahead(call.runtime, _fields(properties))
     with call.instance() as ctx:
         user, created = users.create_or_update(
             ctx,
             user_id,
-            _fields(properties),
+            fields,
             options=options,
             expected_etag=parse_if_match(if_match),
         )
@@ -159,10 +161,9 @@ def create_or_update_user(
 def update_user(
     call: IReq, user_id: UserId, body: UserUpdateParameters, if_match: IfMatchRequired
 ) -> JSONResponse:
+    fields = users.hash_ahead(call.runtime, _fields(body.properties))
     with call.instance() as ctx:
-        user = users.update(
-            ctx, user_id, _fields(body.properties), expected_etag=parse_if_match(if_match)
-        )
+        user = users.update(ctx, user_id, fields, expected_etag=parse_if_match(if_match))
         return envelope.entity(views.user(ctx.instance, user), etag=user.etag)
 
 
@@ -216,9 +217,13 @@ def generate_sso_url(call: IReq, user_id: UserId) -> JSONResponse:
 )
 def shared_access_token(call: IReq, user_id: UserId, body: UserTokenParameters) -> JSONResponse:
     properties = body.properties
+    problems = Collection()
+    expiry = validation.moment(problems, "expiry", properties.expiry)
+    problems.raise_if_any()
+    assert expiry is not None
     with call.instance() as ctx:
         token = access.shared_access_token(
-            ctx, user_id, key_type=properties.keyType.value, expiry=utc(properties.expiry)
+            ctx, user_id, key_type=properties.keyType.value, expiry=expiry
         )
     return JSONResponse({"value": token})
 

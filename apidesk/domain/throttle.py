@@ -1,0 +1,93 @@
+"""Growing waits for what must not be tried too often: failed sign-ins per account, and
+password-reset e-mails per address. Counts live in the database, so every process of a
+deployment sees them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.storage.models import Throttle
+
+WINDOW = timedelta(hours=1)
+LONGEST_WAIT = timedelta(minutes=15)
+SIGN_IN = "sign-in"
+RESET_REQUEST = "reset-request"
+# Failed sign-ins allowed before waits begin; each further failure doubles the wait.
+FREE_SIGN_IN_FAILURES = 5
+RESET_REQUESTS_PER_HOUR = 3
+
+
+# The longest key the table holds; longer keys (never a real e-mail address) are cut to it
+# the same way everywhere, so they still count.
+KEY_LENGTH = 254
+
+
+def _row(ctx: InstanceContext, kind: str, key: str) -> Throttle | None:
+    return ctx.session.scalars(
+        select(Throttle).where(
+            Throttle.instance_id == ctx.instance.id,
+            Throttle.kind == kind,
+            Throttle.key == key[:KEY_LENGTH],
+        )
+    ).first()
+
+
+def wait(ctx: InstanceContext, kind: str, key: str) -> timedelta | None:
+    """How long `key` is still held back, if it is."""
+    row = _row(ctx, kind, key)
+    if row is None or row.blocked_until is None or row.blocked_until <= ctx.now():
+        return None
+    return row.blocked_until - ctx.now()
+
+
+def _count(ctx: InstanceContext, kind: str, key: str, *, sliding: bool) -> Throttle:
+    """Count one event. A fixed window starts with its first event; a sliding one with its
+    latest, so a count only lapses after a whole quiet window."""
+    now = ctx.now()
+    row = _row(ctx, kind, key)
+    if row is None:
+        row = Throttle(
+            instance_id=ctx.instance.id,
+            kind=kind,
+            key=key[:KEY_LENGTH],
+            count=0,
+            window_started_at=now,
+        )
+        ctx.session.add(row)
+    elif row.window_started_at + WINDOW <= now and (
+        row.blocked_until is None or row.blocked_until <= now
+    ):
+        row.count, row.window_started_at, row.blocked_until = 0, now, None
+    row.count += 1
+    if sliding:
+        row.window_started_at = now
+    return row
+
+
+def failed_sign_in(ctx: InstanceContext, key: str) -> None:
+    row = _count(ctx, SIGN_IN, key, sliding=True)
+    beyond = row.count - FREE_SIGN_IN_FAILURES
+    if beyond > 0:
+        doubling = timedelta(seconds=2 ** min(beyond - 1, 20))
+        row.blocked_until = ctx.now() + min(doubling, LONGEST_WAIT)
+    ctx.session.flush()
+
+
+def signed_in(ctx: InstanceContext, key: str) -> None:
+    ctx.session.execute(
+        delete(Throttle).where(
+            Throttle.instance_id == ctx.instance.id,
+            Throttle.kind == SIGN_IN,
+            Throttle.key == key[:KEY_LENGTH],
+        )
+    )
+
+
+def allow_reset_request(ctx: InstanceContext, key: str) -> bool:
+    """Count one request; False once an address has had its share for the hour."""
+    row = _count(ctx, RESET_REQUEST, key, sliding=False)
+    ctx.session.flush()
+    return row.count <= RESET_REQUESTS_PER_HOUR

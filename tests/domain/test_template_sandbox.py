@@ -1,0 +1,156 @@
+"""The template sandbox: a saved template can read values and their plain properties, nothing
+more, whatever spelling it uses."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import airspeed
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apidesk.domain.notifications.render import TemplateProblem, check_source, render
+
+LONG_S = "\u017f"  # LATIN SMALL LETTER LONG S: matches [a-z] case-insensitively
+
+ESCAPES = [
+    # Code execution through the long-s look-alike, as a reviewer demonstrated it.
+    f"#set(${LONG_S} = '')#set(${LONG_S}c = ${LONG_S}.__class__.__mro__[1].__subclasses__())"
+    f"#foreach(${LONG_S}k in ${LONG_S}c)${LONG_S}k#end",
+    f"${LONG_S}.__class__",
+    "$\u0131.upper",  # dotless i
+    "$\u212a.x",  # Kelvin sign
+    "$_x",
+    "$__builtins__",
+    "$a.__class__",
+    "${a.__class__.__name__}",
+    "$a.upper()",
+    "$a.format('{0.__class__}')",
+    "$a[0]",
+    "$a.b[0]",
+    "#if($a.b())x#end",
+    "#if(!$a.__x)x#end",
+    "#set($x = {'a': $_y})",
+    "#set($x = [$a.b()])",
+    "#set($a.__dict__ = 1)",
+    '#set($x = "$_y")',
+    "#foreach($_i in $L)#end",
+    "#foreach($x in $a.b())#end",
+    "#foreach($i in [1..3000000])#end",
+    "#include('x')",
+    "#parse('x')",
+    "#evaluate('$a')",
+    "#macro(m)x#end#m()",
+    "#define($x)y#end",
+    "$a.b|$c.d()",
+]
+
+
+@pytest.mark.parametrize("template", ESCAPES)
+def test_escapes_are_refused(template: str) -> None:
+    with pytest.raises(TemplateProblem):
+        check_source(template)
+    with pytest.raises(TemplateProblem):
+        render("subject", template, {"a": "x", "L": []})
+
+
+ALLOWED = [
+    "Hello $DevFirstName ${DevLastName}, $!Missing",
+    "#if ($SubTerm)term: $SubTerm#else no term#end",
+    "#foreach ($Api in $Apis)$Api.Name, #end",
+    "#set($who = $DevFirstName)$who",
+    '<a href="#top" style="color:#ff0000">top</a>',
+]
+
+
+@pytest.mark.parametrize("template", ALLOWED)
+def test_ordinary_templates_pass(template: str) -> None:
+    check_source(template)
+
+
+class Recorder:
+    """Records every name airspeed evaluates, and whether it was called or indexed."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, bool]] = []
+        self._original = airspeed.NameOrCall.calculate
+
+    def __enter__(self) -> Recorder:
+        recorder = self
+
+        def calculate(node: Any, *args: Any) -> Any:
+            active = node.parameters is not None or node.index is not None
+            recorder.seen.append((node.name, active))
+            return recorder._original(node, *args)
+
+        airspeed.NameOrCall.calculate = calculate  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        airspeed.NameOrCall.calculate = self._original  # type: ignore[method-assign]
+
+
+TOKENS = st.sampled_from(
+    [
+        "$",
+        "$!",
+        "${",
+        "}",
+        ".",
+        "(",
+        ")",
+        "[",
+        "]",
+        "_",
+        "__class__",
+        "a",
+        "b",
+        LONG_S,
+        "\u0131",
+        "\u212a",
+        "#set(",
+        "#if(",
+        "#foreach(",
+        " in ",
+        "#end",
+        "=",
+        "'x'",
+        "1",
+        "..",
+        ",",
+        "{",
+        ":",
+        "#include(",
+        "#macro(",
+        " ",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(TOKENS, min_size=1, max_size=14).map("".join))
+def test_whatever_passes_the_check_evaluates_only_plain_names(template: str) -> None:
+    try:
+        check_source(template)
+    except TemplateProblem:
+        return
+    # Evaluate exactly what passed the check and watch every name airspeed resolves.
+    with (
+        Recorder() as recorder,
+        contextlib.suppress(
+            airspeed.TemplateError, TypeError, ValueError, AttributeError, KeyError
+        ),
+    ):
+        airspeed.Template(template).merge({"a": "v", "b": ["w"], "x": "y"})
+    for name, active in recorder.seen:
+        assert not active, template
+        assert name.isascii() and not name.startswith("_"), template
+
+
+def test_the_recorder_would_notice() -> None:
+    with Recorder() as recorder:
+        airspeed.Template("$a.upper()").merge({"a": "v"})
+    assert ("upper", True) in recorder.seen
