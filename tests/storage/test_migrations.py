@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from support.databases import database_for
 
 from apidesk.domain.context import Runtime
 from apidesk.storage import migrate
+from apidesk.storage.database import create_database_engine
 from apidesk.storage.models import Base
 
 
@@ -25,3 +30,28 @@ def test_upgrade_twice_is_harmless(runtime: Runtime) -> None:
     migrate.upgrade(runtime.database.engine)
     migrate.upgrade(runtime.database.engine)
     assert migrate.current_revision(runtime.database.engine) == migrate.head_revision()
+
+
+def test_each_migration_upgrades_a_database_of_the_one_before(
+    tmp_path: Path, workspace_backend: str
+) -> None:
+    """A deployment that ran an earlier release keeps its data when it upgrades."""
+    with database_for(workspace_backend, tmp_path) as url:
+        engine = create_database_engine(url, pool_size=2)
+        try:
+            migrate.upgrade(engine, "0001")
+            assert migrate.current_revision(engine) == "0001"
+            with engine.begin() as connection:
+                connection.execute(
+                    text("INSERT INTO system_values (key, value) VALUES ('probe', 'kept')")
+                )
+            migrate.upgrade(engine)
+            assert migrate.current_revision(engine) == migrate.head_revision()
+            with engine.connect() as connection:
+                kept = connection.execute(
+                    text("SELECT value FROM system_values WHERE key = 'probe'")
+                ).scalar_one()
+                assert kept == "kept"
+                assert "throttles" in inspect(connection).get_table_names()
+        finally:
+            engine.dispose()
