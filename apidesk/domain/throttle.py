@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from apidesk.domain.context import InstanceContext
 from apidesk.storage.models import Throttle
@@ -25,14 +26,37 @@ RESET_REQUESTS_PER_HOUR = 3
 KEY_LENGTH = 254
 
 
-def _row(ctx: InstanceContext, kind: str, key: str) -> Throttle | None:
-    return ctx.session.scalars(
-        select(Throttle).where(
-            Throttle.instance_id == ctx.instance.id,
-            Throttle.kind == kind,
-            Throttle.key == key[:KEY_LENGTH],
-        )
-    ).first()
+def _row(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> Throttle | None:
+    query = select(Throttle).where(
+        Throttle.instance_id == ctx.instance.id,
+        Throttle.kind == kind,
+        Throttle.key == key[:KEY_LENGTH],
+    )
+    # Counting locks the row (PostgreSQL), so two failures at once both count.
+    return ctx.session.scalars(query.with_for_update() if lock else query).first()
+
+
+def _locked_row(ctx: InstanceContext, kind: str, key: str) -> Throttle:
+    """The counter for `key`, locked; made when missing. Two requests making the same new
+    counter at once do not fail: the loser of the insert takes the winner's row."""
+    row = _row(ctx, kind, key, lock=True)
+    if row is not None:
+        return row
+    try:
+        with ctx.session.begin_nested():
+            row = Throttle(
+                instance_id=ctx.instance.id,
+                kind=kind,
+                key=key[:KEY_LENGTH],
+                count=0,
+                window_started_at=ctx.now(),
+            )
+            ctx.session.add(row)
+        return row
+    except IntegrityError:
+        found = _row(ctx, kind, key, lock=True)
+        assert found is not None, "a counter that blocked the insert is there"
+        return found
 
 
 def wait(ctx: InstanceContext, kind: str, key: str) -> timedelta | None:
@@ -47,17 +71,8 @@ def _count(ctx: InstanceContext, kind: str, key: str, *, sliding: bool) -> Throt
     """Count one event. A fixed window starts with its first event; a sliding one with its
     latest, so a count only lapses after a whole quiet window."""
     now = ctx.now()
-    row = _row(ctx, kind, key)
-    if row is None:
-        row = Throttle(
-            instance_id=ctx.instance.id,
-            kind=kind,
-            key=key[:KEY_LENGTH],
-            count=0,
-            window_started_at=now,
-        )
-        ctx.session.add(row)
-    elif row.window_started_at + WINDOW <= now and (
+    row = _locked_row(ctx, kind, key)
+    if row.count and row.window_started_at + WINDOW <= now and (
         row.blocked_until is None or row.blocked_until <= now
     ):
         row.count, row.window_started_at, row.blocked_until = 0, now, None

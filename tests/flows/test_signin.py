@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -195,3 +196,21 @@ def test_waits_double_up_to_a_quarter_hour_and_are_per_address(
     assert sign_in(browser, shop, target, PASSWORD).status_code == 429
     app.clock.advance(timedelta(seconds=1))
     assert sign_in(browser, shop, target, PASSWORD).status_code == 303
+
+
+def test_concurrent_failures_all_count(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser, other_browser: Browser
+) -> None:
+    """Twenty wrong passwords at once for a new address: each is answered (none fails on the
+    counter they all create), and every one of them counts."""
+    email = make_user(admin, shop, "stampede")
+    page = browser.get(f"/portal/{shop.name}/signin")
+
+    def guess(n: int) -> int:
+        action = f"/portal/{shop.name}/signin"
+        return browser.submit(page, action, email=email, password=f"guess {n}").status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(guess, range(20)))
+    assert set(answers) <= {400, 429} and answers.count(400) >= 6, answers
+    assert sign_in(other_browser, shop, email, PASSWORD).status_code == 429
