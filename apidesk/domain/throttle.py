@@ -72,8 +72,10 @@ def _count(ctx: InstanceContext, kind: str, key: str, *, sliding: bool) -> Throt
     latest, so a count only lapses after a whole quiet window."""
     now = ctx.now()
     row = _locked_row(ctx, kind, key)
-    if row.count and row.window_started_at + WINDOW <= now and (
-        row.blocked_until is None or row.blocked_until <= now
+    if (
+        row.count
+        and row.window_started_at + WINDOW <= now
+        and (row.blocked_until is None or row.blocked_until <= now)
     ):
         row.count, row.window_started_at, row.blocked_until = 0, now, None
     row.count += 1
