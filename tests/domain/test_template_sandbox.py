@@ -154,3 +154,46 @@ def test_the_recorder_would_notice() -> None:
     with Recorder() as recorder:
         airspeed.Template("$a.upper()").merge({"a": "v"})
     assert ("upper", True) in recorder.seen
+
+
+# Templates that would run for minutes or fill memory: each is small and passes every
+# name rule, so only the render budgets stop them.
+TEN = "[" + ", ".join(str(n) for n in range(10)) + "]"
+NESTED_LOOPS = f"#foreach($a in {TEN})" * 7 + "x" + "#end" * 7
+DOUBLING = "#set($s = 'xxxxxxxx')" + '#set($s = "$s$s")' * 40 + "$s"
+WIDE_LOOP = "#foreach($i in $Many)" + "y" * 300 + "#end"
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        (NESTED_LOOPS, "loops run more than"),
+        (DOUBLING, "more than"),
+        (WIDE_LOOP, "more than"),
+    ],
+)
+def test_runaway_templates_stop_at_the_budget(template: str, reason: str) -> None:
+    check_source(template)  # nothing in the text itself is forbidden
+    with pytest.raises(TemplateProblem, match=reason):
+        render("subject", template, {"Many": list(range(9_999))})
+
+
+@pytest.mark.parametrize("operator", ["*", "%", "+", "-", "/"])
+def test_arithmetic_is_refused(operator: str) -> None:
+    template = f"#set($x = $DevFirstName {operator} 3)$x"
+    with pytest.raises(TemplateProblem, match="arithmetic is not allowed"):
+        check_source(template)
+
+
+def test_templates_within_the_budget_still_render() -> None:
+    apis = [{"Name": f"api{n}"} for n in range(200)]
+    rendered = render(
+        "Hi $DevFirstName",
+        "#foreach($Api in $Apis)#if($Api.Name != 'api3')$Api.Name #end#end"
+        "#if($DevFirstName == 'Ada' && $Apis)done#end",
+        {"DevFirstName": "Ada", "Apis": apis},
+    )
+    assert rendered.subject == "Hi Ada"
+    assert "api0 api1 api2 api4" in rendered.html
+    assert "api3 " not in rendered.html
+    assert rendered.html.endswith("done")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import html
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -30,28 +31,107 @@ class Rendered:
     text: str
 
 
+# What one render may spend. Every character a render produces, in its output or in a string
+# it builds, counts against MAX_OUTPUT; every pass through a #foreach body counts against
+# MAX_LOOP_PASSES. Together they bound a render's time and memory whatever the template says
+# (nested loops, strings that double with every #set), and a template that overspends is
+# refused when it is saved, since saving renders it.
+MAX_OUTPUT = 2_000_000
+MAX_LOOP_PASSES = 10_000
+
+
+class _OverBudget(Exception):
+    pass
+
+
+@dataclass
+class _Budget:
+    characters: int = MAX_OUTPUT
+    passes: int = MAX_LOOP_PASSES
+
+
+_budget: ContextVar[_Budget] = ContextVar("template_budget")
+
+
+class _BoundedStream(airspeed.StoppableStream):
+    """Where text goes: the output, or a string being interpolated."""
+
+    def write(self, s: str) -> int:
+        budget = _budget.get()
+        budget.characters -= len(s)
+        if budget.characters < 0:
+            raise _OverBudget(f"the template produces more than {MAX_OUTPUT:,} characters")
+        return super().write(s) or 0
+
+
+class _BoundedInterpolation(airspeed.InterpolatedStringLiteral):
+    def calculate(self, namespace: Any, loader: Any) -> str:
+        output = _BoundedStream()
+        self.block.evaluate(output, namespace, loader)
+        return output.getvalue()
+
+
+class _BoundedForeach(airspeed.ForeachDirective):
+    def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
+        items = self.value.calculate(namespace, loader)
+        # Anything that is not a collection, airspeed's own loop refuses.
+        if hasattr(items, "__len__"):
+            budget = _budget.get()
+            budget.passes -= len(items)
+            if budget.passes < 0:
+                raise _OverBudget(f"the template's loops run more than {MAX_LOOP_PASSES:,} times")
+        super().evaluate_raw(stream, namespace, loader)
+
+
+_BOUNDED = {
+    airspeed.InterpolatedStringLiteral: _BoundedInterpolation,
+    airspeed.ForeachDirective: _BoundedForeach,
+}
+
+
 @lru_cache(maxsize=256)
 def _compiled(source: str) -> airspeed.Template:
     template = airspeed.Template(source)
     template.ensure_compiled()
+    # Our own parse tree only: its loops and interpolations become the budgeted kinds.
+    for node in _nodes(template.root_element):
+        bounded = _BOUNDED.get(type(node))
+        if bounded is not None:
+            node.__class__ = bounded
     return template
+
+
+def _over_budget(error: BaseException) -> _OverBudget | None:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, _OverBudget):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _merge(source: str, context: Mapping[str, Any]) -> str:
     try:
         template = _compiled(source)
-        # airspeed keeps parse state on the template object; merging is cheap, so serialize.
-        with _render_lock:
-            output = str(template.merge(dict(context)))
-    except airspeed.TemplateError as exc:
+        output = _BoundedStream()
+        token = _budget.set(_Budget())
+        try:
+            # airspeed keeps parse state on the template object; merging is cheap, so
+            # serialize.
+            with _render_lock:
+                template.merge_to(dict(context), output)
+        finally:
+            _budget.reset(token)
+    except (airspeed.TemplateError, _OverBudget) as exc:
+        spent = _over_budget(exc)
+        if spent is not None:
+            raise TemplateProblem(str(spent)) from None
         raise TemplateProblem(
             str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         ) from None
     except (RecursionError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise TemplateProblem(f"the template cannot be rendered: {exc}") from None
-    if len(output) > MAX_OUTPUT:
-        raise TemplateProblem("the template renders to more than 2 MB")
-    return output
+    return str(output.getvalue())
 
 
 def _escaped(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,7 +177,11 @@ _REFUSED = (
     airspeed.ParameterList,
     airspeed.ArrayIndex,
 )
-MAX_OUTPUT = 2_000_000
+# Comparisons and logic only: arithmetic on strings repeats (`*`), formats (`%`) or grows
+# (`+`) them, and templates have no use for numbers.
+_OPERATORS = frozenset(
+    {"<", "<=", ">", ">=", "==", "!=", "lt", "le", "gt", "ge", "eq", "ne", "&&", "||", "and", "or"}
+)
 
 
 def _safe(name: str, where: airspeed._Element) -> None:
@@ -122,6 +206,35 @@ def check_source(text: str) -> None:
         ) from None
     except RecursionError:
         raise TemplateProblem("the template is nested too deeply") from None
+    for node in _nodes(root):
+        if isinstance(node, _REFUSED):
+            kind = type(node).__name__
+            raise TemplateProblem(
+                f"'{_excerpt(node)}': {kind} is not allowed; templates use values, their "
+                "properties, #if, #foreach and #set"
+            )
+        if isinstance(node, airspeed.NameOrCall):
+            _safe(node.name, node)
+            if node.parameters is not None or node.index is not None:
+                raise TemplateProblem(
+                    f"'{_excerpt(node)}': method calls and indexing are not allowed"
+                )
+        elif isinstance(node, airspeed.SetDirective):
+            for term in node.terms:
+                _safe(term, node)
+        elif isinstance(node, airspeed.ForeachDirective):
+            _safe(node.loop_var_name, node)
+        elif isinstance(node, airspeed.BinaryOperator):
+            operator = node.my_text().strip()
+            if operator not in _OPERATORS:
+                raise TemplateProblem(
+                    f"'{operator}': arithmetic is not allowed; conditions may compare and "
+                    "combine values"
+                )
+
+
+def _nodes(root: airspeed._Element) -> Iterator[airspeed._Element]:
+    """Every element of a parse tree, each once, wherever airspeed keeps it."""
     stack: list[Any] = [root]
     seen: set[int] = set()
     while stack:
@@ -141,23 +254,7 @@ def check_source(text: str) -> None:
         if not isinstance(node, airspeed._Element) or id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, _REFUSED):
-            kind = type(node).__name__
-            raise TemplateProblem(
-                f"'{_excerpt(node)}': {kind} is not allowed; templates use values, their "
-                "properties, #if, #foreach and #set"
-            )
-        if isinstance(node, airspeed.NameOrCall):
-            _safe(node.name, node)
-            if node.parameters is not None or node.index is not None:
-                raise TemplateProblem(
-                    f"'{_excerpt(node)}': method calls and indexing are not allowed"
-                )
-        elif isinstance(node, airspeed.SetDirective):
-            for term in node.terms:
-                _safe(term, node)
-        elif isinstance(node, airspeed.ForeachDirective):
-            _safe(node.loop_var_name, node)
+        yield node
         stack.extend(value for key, value in vars(node).items() if not key.startswith("_"))
 
 
