@@ -59,9 +59,10 @@ def _locked_row(ctx: InstanceContext, kind: str, key: str) -> Throttle:
         return found
 
 
-def wait(ctx: InstanceContext, kind: str, key: str) -> timedelta | None:
-    """How long `key` is still held back, if it is."""
-    row = _row(ctx, kind, key)
+def wait(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> timedelta | None:
+    """How long `key` is still held back, if it is. With `lock`, the counter stays locked to
+    the end of the unit, so an outcome written in it cannot race a concurrent block."""
+    row = _row(ctx, kind, key, lock=lock)
     if row is None or row.blocked_until is None or row.blocked_until <= ctx.now():
         return None
     return row.blocked_until - ctx.now()

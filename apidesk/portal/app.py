@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -203,7 +204,8 @@ def signin_page(portal: Portal, request: Request, form: FormData | None) -> Resp
 
 def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
     # Checking a password takes argon2's time; it happens in a read-only unit, so sign-ins
-    # never hold the write lock. Only the outcome is written, in a short second unit.
+    # never hold the write lock. Only the outcome is written, in a short second unit, which
+    # judges it again against what may have changed in between.
     with portal.unit(request, write=False) as ctx:
         try:
             form = portal.checked(request, form)
@@ -213,24 +215,25 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         key = email_key(email)
         held = throttle.wait(ctx, throttle.SIGN_IN, key) if email else None
         if held is not None:
-            seconds = max(1, int(held.total_seconds() + 0.999))
-            return portal.render(
-                request,
-                ctx,
-                "signin.html",
-                429,
-                email=email,
-                error=f"Too many failed sign-ins. Try again in {seconds} second(s).",
-            )
+            return _held_back(portal, request, ctx, email, held)
         user = users.find_by_email(ctx, key) if email else None
+        checked_hash = user.password_hash if user else None
         hasher = ctx.runtime.passwords
-        genuine = hasher.verify(user.password_hash if user else None, password)
+        genuine = hasher.verify(checked_hash, password)
         stale = bool(
             genuine and user and user.password_hash and hasher.needs_rehash(user.password_hash)
         )
         fresh_hash = hasher.hash(password) if stale else None
     with portal.unit(request, write=True) as ctx:
-        if user is None or not genuine:
+        # Guesses checked side by side all passed the first look at the counter; the ones
+        # that arrive here after it blocked the address are held back, right or wrong.
+        held = throttle.wait(ctx, throttle.SIGN_IN, key, lock=True) if email else None
+        if held is not None:
+            return _held_back(portal, request, ctx, email, held)
+        current = users.find(ctx, user.name, lock=True) if user is not None else None
+        # The password checked is the one the account had then: after a reset or a change in
+        # between, it no longer opens the account.
+        if current is None or not genuine or current.password_hash != checked_hash:
             if email:
                 throttle.failed_sign_in(ctx, key)
             return portal.render(
@@ -241,19 +244,31 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
                 email=email,
                 error="The e-mail address or the password is wrong.",
             )
-        current = users.find(ctx, user.name)
-        if current is None or current.state != "active":
-            state = current.state if current else "deleted"
+        if current.state != "active":
             reason = {
                 "blocked": "This account is blocked. Contact the API team.",
                 "pending": "This account is not active yet: follow the link in your e-mail.",
-            }.get(state, "This account cannot sign in.")
+            }.get(current.state, "This account cannot sign in.")
             return portal.render(request, ctx, "signin.html", 403, email=email, error=reason)
         throttle.signed_in(ctx, key)
         if fresh_hash is not None:
             current.password_hash = fresh_hash
         ctx.actor = f"user:{current.name}"
         return portal.sign_in(ctx, current, f"{portal.base_path(ctx)}/")
+
+
+def _held_back(
+    portal: Portal, request: Request, ctx: InstanceContext, email: str, held: timedelta
+) -> Response:
+    seconds = max(1, int(held.total_seconds() + 0.999))
+    return portal.render(
+        request,
+        ctx,
+        "signin.html",
+        429,
+        email=email,
+        error=f"Too many failed sign-ins. Try again in {seconds} second(s).",
+    )
 
 
 def signout(portal: Portal, request: Request, form: FormData | None) -> Response:

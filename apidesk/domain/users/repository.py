@@ -24,10 +24,12 @@ COLUMNS = {
 }
 
 
-def find(ctx: InstanceContext, user_id: str) -> User | None:
-    return ctx.session.scalars(
-        select(User).where(User.instance_id == ctx.instance.id, User.name_key == user_id.lower())
-    ).first()
+def find(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> User | None:
+    """The user, if there is one; with `lock`, its row stays locked to the end of the unit."""
+    query = select(User).where(
+        User.instance_id == ctx.instance.id, User.name_key == user_id.lower()
+    )
+    return ctx.session.scalars(query.with_for_update() if lock else query).first()
 
 
 def find_by_email(ctx: InstanceContext, email_key: str) -> User | None:
