@@ -37,13 +37,15 @@ class Dispatcher:
         with self._runtime.database.unit_of_work() as session:
             return outbox.claim_due(Context(self._runtime, session, "outbox"), BATCH)
 
-    def _finish(self, message_id: int, error: str | None, permanent: bool) -> str:
+    def _finish(self, envelope: Envelope, error: str | None, permanent: bool) -> str:
         with self._runtime.database.unit_of_work() as session:
             ctx = Context(self._runtime, session, "outbox")
             if error is None:
-                outbox.mark_sent(ctx, message_id)
+                outbox.mark_sent(ctx, envelope.id)
                 return outbox.SENT
-            return outbox.mark_failed(ctx, message_id, error, permanent=permanent)
+            return outbox.mark_failed(
+                ctx, envelope.id, envelope.attempts, error, permanent=permanent
+            )
 
     async def run_once(self) -> int:
         """Send every message that is due now; the number attempted."""
@@ -65,7 +67,7 @@ class Dispatcher:
             error, permanent = str(exc), True
         except TemporaryFailure as exc:
             error = str(exc)
-        status = await asyncio.to_thread(self._finish, envelope.id, error, permanent)
+        status = await asyncio.to_thread(self._finish, envelope, error, permanent)
         if error is None:
             log.info("sent outbox message %d", envelope.id)
         else:

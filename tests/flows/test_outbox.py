@@ -253,3 +253,42 @@ def test_slow_deliveries_are_not_taken_over(isolated: Isolated) -> None:
 
             asyncio.run(race())
             assert sorted(m.to for m in box.messages) == sorted(addresses)
+
+
+def test_a_claim_taken_over_cannot_fail_the_message(isolated: Isolated) -> None:
+    """A dispatcher whose lease ran out, and whose message another dispatcher claimed, reports
+    a failure late: the message stays with the new claim instead of being queued again (which
+    would send it a third time). A late success still counts: the message did go out."""
+    with in_process_server(isolated.database_url, isolated.directory, None) as server:
+        service = server.new_service("outbox-late")
+        queue_mail(server, service, 2)
+        lease = outbox.lease_for(server.runtime.settings.smtp_timeout_seconds)
+
+        def claim() -> list[outbox.Envelope]:
+            with server.runtime.database.unit_of_work() as session:
+                return outbox.claim_due(Context(server.runtime, session, "test"), 2)
+
+        def finish(envelope: outbox.Envelope, *, sent: bool) -> None:
+            with server.runtime.database.unit_of_work() as session:
+                ctx = Context(server.runtime, session, "test")
+                if sent:
+                    outbox.mark_sent(ctx, envelope.id)
+                else:
+                    outbox.mark_failed(ctx, envelope.id, envelope.attempts, "421 try later")
+
+        first = claim()
+        assert [e.attempts for e in first] == [1, 1]
+        server.clock.advance(lease + timedelta(seconds=1))
+        second = claim()
+        assert [e.id for e in second] == [e.id for e in first]
+        assert [e.attempts for e in second] == [2, 2]
+
+        finish(first[0], sent=False)
+        finish(first[1], sent=True)
+        assert statuses(server, service) == [("sending", 2), ("sent", 2)]
+        # Nothing is due: the message failed late is still the second claim's.
+        assert claim() == []
+
+        finish(second[0], sent=False)
+        finish(second[1], sent=False)
+        assert statuses(server, service) == [("queued", 2), ("sent", 2)]

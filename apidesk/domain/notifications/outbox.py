@@ -152,7 +152,9 @@ def claim_due(ctx: Context, limit: int) -> list[Envelope]:
 
 
 def mark_sent(ctx: Context, message_id: int) -> None:
-    # Only a message still being sent: never turn a later state back.
+    """Record a delivery. Any claim's success counts, even one whose lease ran out and was
+    taken over: the message went out, and the later claim's outcome then changes nothing.
+    Only a message still being sent: never turn a later state back."""
     ctx.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING)
@@ -165,10 +167,14 @@ def retry_delay(settings_seconds: float, attempts: int) -> timedelta:
     return min(delay, MAX_RETRY_DELAY)
 
 
-def mark_failed(ctx: Context, message_id: int, error: str, *, permanent: bool = False) -> str:
-    """Record a failed attempt: retry later with a growing wait, or give up."""
+def mark_failed(
+    ctx: Context, message_id: int, attempt: int, error: str, *, permanent: bool = False
+) -> str:
+    """Record that claim number `attempt` failed: retry later with a growing wait, or give up.
+    A claim whose lease ran out and was taken over is no longer the message's to fail: its
+    result is ignored, so it cannot queue the message again while the new claim sends it."""
     message = ctx.session.get(OutboxMessage, message_id)
-    if message is None or message.status != SENDING:
+    if message is None or message.status != SENDING or message.attempts != attempt:
         return message.status if message is not None else FAILED
     settings = ctx.runtime.settings
     message.last_error = error[:2000]
