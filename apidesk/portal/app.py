@@ -310,16 +310,22 @@ def invitation_page(portal: Portal, request: Request, form: FormData | None) -> 
         try:
             user = invitation.invitee(ctx, token)
         except LinkUnusable as dead:
-            return portal.render(
-                request,
-                ctx,
-                "invitation_dead.html",
-                410 if dead.state is not LinkState.UNKNOWN else 404,
-                reason=_dead_link_reason(dead.state),
-                token=token,
-                renewable=dead.state is not LinkState.UNKNOWN,
-            )
+            return _dead_invitation(portal, request, ctx, token, dead)
         return portal.render(request, ctx, "invitation.html", user=user, token=token)
+
+
+def _dead_invitation(
+    portal: Portal, request: Request, ctx: InstanceContext, token: str, dead: LinkUnusable
+) -> Response:
+    return portal.render(
+        request,
+        ctx,
+        "invitation_dead.html",
+        410 if dead.state is not LinkState.UNKNOWN else 404,
+        reason=_dead_link_reason(dead.state),
+        token=token,
+        renewable=dead.state is not LinkState.UNKNOWN,
+    )
 
 
 def invitation_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -341,18 +347,14 @@ def invitation_submit(portal: Portal, request: Request, form: FormData | None) -
             return portal.sign_in(ctx, accepted, f"{portal.base_path(ctx)}/")
     except LinkUnusable as dead:
         with portal.unit(request, write=False) as ctx:
-            return portal.render(
-                request,
-                ctx,
-                "invitation_dead.html",
-                410,
-                reason=_dead_link_reason(dead.state),
-                token=token,
-                renewable=dead.state is not LinkState.UNKNOWN,
-            )
+            return _dead_invitation(portal, request, ctx, token, dead)
     except Invalid as error:
         with portal.unit(request, write=False) as ctx:
-            page_user = invitation.invitee(ctx, token) if token else None
+            try:
+                # The form goes back with its error, if the link still works by now.
+                page_user = invitation.invitee(ctx, token) if token else None
+            except LinkUnusable as dead:
+                return _dead_invitation(portal, request, ctx, token, dead)
             template = "invitation.html" if page_user else "message.html"
             return portal.render(
                 request,
@@ -393,14 +395,20 @@ def reset_page(portal: Portal, request: Request, form: FormData | None) -> Respo
         try:
             user = recovery.account_of(ctx, token)
         except LinkUnusable as dead:
-            return portal.render(
-                request,
-                ctx,
-                "reset_dead.html",
-                410 if dead.state is not LinkState.UNKNOWN else 404,
-                reason=_dead_link_reason(dead.state),
-            )
+            return _dead_reset(portal, request, ctx, dead)
         return portal.render(request, ctx, "reset.html", user=user, token=token)
+
+
+def _dead_reset(
+    portal: Portal, request: Request, ctx: InstanceContext, dead: LinkUnusable
+) -> Response:
+    return portal.render(
+        request,
+        ctx,
+        "reset_dead.html",
+        410 if dead.state is not LinkState.UNKNOWN else 404,
+        reason=_dead_link_reason(dead.state),
+    )
 
 
 def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -431,12 +439,13 @@ def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Res
             return response
     except LinkUnusable as dead:
         with portal.unit(request, write=False) as ctx:
-            return portal.render(
-                request, ctx, "reset_dead.html", 410, reason=_dead_link_reason(dead.state)
-            )
+            return _dead_reset(portal, request, ctx, dead)
     except Invalid as error:
         with portal.unit(request, write=False) as ctx:
-            page_user = recovery.account_of(ctx, token) if token else None
+            try:
+                page_user = recovery.account_of(ctx, token) if token else None
+            except LinkUnusable as dead:
+                return _dead_reset(portal, request, ctx, dead)
             template = "reset.html" if page_user else "message.html"
             return portal.render(
                 request,

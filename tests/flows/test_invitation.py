@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from support.inprocess import InProcessServer, publisher
 from support.mailbox import Mailbox
 from support.portal import Browser
 from support.server import ServiceRef
+
+from apidesk.domain import passwords
 
 V = {"api-version": "2024-05-01"}
 PASSWORD = "a long and unguessable phrase"
@@ -263,3 +267,35 @@ def test_links_use_the_instances_own_portal_address(
     # Behind the proxy that serves that host, the page is the portal's.
     token = link.rsplit("=", 1)[1]
     assert browser.get(f"/portal/branded/invitation?token={token}").status_code == 200
+
+
+def test_a_link_that_expires_while_the_form_is_checked_gets_the_expired_page(
+    app: InProcessServer,
+    admin: httpx.Client,
+    shop: ServiceRef,
+    mailbox: Mailbox,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A weak password is refused, and by the time the form would be shown again the link has
+    run out: the answer is the expired-link page, not an error."""
+    invite(admin, shop, "edge", "edge@example.com")
+    link = mailbox.wait_for(to="edge@example.com")[0].link("invitation")
+    page = browser.get(path_of(link))
+    real_prepare = passwords.prepare
+
+    def slow_prepare(*args: Any, **kwargs: Any) -> Any:
+        app.clock.advance(TWO_DAYS)
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(passwords, "prepare", slow_prepare)
+    late = browser.submit(
+        page,
+        f"/portal/{shop.name}/invitation",
+        token=link.rsplit("=", 1)[1],
+        password="password",
+        confirm="password",
+    )
+    assert late.status_code == 410, late.text
+    assert "expired" in late.text and "Send me a new invitation" in late.text
+    assert user_state(admin, shop, "edge") == "pending"

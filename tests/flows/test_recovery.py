@@ -6,15 +6,18 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from sqlalchemy import select
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.portal import Browser
 from support.server import ServiceRef
 
+from apidesk.domain import passwords
 from apidesk.storage.models import OutboxMessage
 
 V = {"api-version": "2024-05-01"}
@@ -217,3 +220,35 @@ def queued_for(app: InProcessServer, address: str) -> int:
         return len(
             session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address)).all()
         )
+
+
+def test_a_link_that_expires_while_the_form_is_checked_gets_the_expired_page(
+    app: InProcessServer,
+    admin: httpx.Client,
+    shop: ServiceRef,
+    mailbox: Mailbox,
+    browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    email = make_user(admin, shop, "edge")
+    request_reset(admin, shop, "edge")
+    link = mailbox.wait_for(to=email)[0].link("reset-password")
+    page = browser.get(path_of(link))
+    real_prepare = passwords.prepare
+
+    def slow_prepare(*args: Any, **kwargs: Any) -> Any:
+        app.clock.advance(timedelta(hours=1))
+        return real_prepare(*args, **kwargs)
+
+    monkeypatch.setattr(passwords, "prepare", slow_prepare)
+    late = browser.submit(
+        page,
+        f"/portal/{shop.name}/reset-password",
+        token=link.rsplit("=", 1)[1],
+        password="12345",
+        confirm="12345",
+    )
+    assert late.status_code == 410, late.text
+    assert "expired" in late.text
+    monkeypatch.undo()
+    assert sign_in(browser, shop, email, OLD).status_code == 303
