@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from apidesk.domain.context import InstanceContext
@@ -68,10 +68,36 @@ def wait(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> ti
     return row.blocked_until - ctx.now()
 
 
+# Lapsed counters cleared out per counted event, at most: enough to outpace the rate at which
+# new ones are made, so the table holds only the last hour's keys whatever is tried.
+PURGE_BATCH = 100
+
+
+def _purge_lapsed(ctx: InstanceContext) -> None:
+    """Delete counters whose window has passed and that hold nothing back: they count as
+    zero already. Rows another writer has locked are left for a later pass."""
+    now = ctx.now()
+    lapsed = (
+        select(Throttle.id)
+        .where(
+            Throttle.instance_id == ctx.instance.id,
+            Throttle.window_started_at <= now - WINDOW,
+            or_(Throttle.blocked_until.is_(None), Throttle.blocked_until <= now),
+        )
+        .limit(PURGE_BATCH)
+        .with_for_update(skip_locked=True)
+    )
+    ctx.session.execute(
+        delete(Throttle).where(Throttle.id.in_(lapsed)),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def _count(ctx: InstanceContext, kind: str, key: str, *, sliding: bool) -> Throttle:
     """Count one event. A fixed window starts with its first event; a sliding one with its
     latest, so a count only lapses after a whole quiet window."""
     now = ctx.now()
+    _purge_lapsed(ctx)
     row = _locked_row(ctx, kind, key)
     if (
         row.count

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from sqlalchemy import select
 from support.server import ServiceRef
 
+from apidesk.clock import ManualClock
 from apidesk.domain import throttle
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
+from apidesk.storage.models import Throttle
 
 
 @contextmanager
@@ -90,3 +94,46 @@ def test_parallel_failures_are_never_lost(runtime: Runtime, service: ServiceRef)
         held = throttle.wait(ctx, throttle.SIGN_IN, key)
         # Nine failures: the fourth beyond the free five waits 2**3 seconds.
         assert held is not None and timedelta(seconds=7) < held <= timedelta(seconds=8)
+
+
+def test_lapsed_counters_are_cleared_out(runtime: Runtime, service: ServiceRef) -> None:
+    """Every counter left behind by a one-off mistake would otherwise stay forever. Counting
+    clears those whose hour has passed, and keeps any that still hold an address back."""
+    clock = ManualClock()
+    moved = dataclasses.replace(runtime, clock=clock)
+    slips = [f"slip{n}@example.com" for n in range(5)]
+    with unit(moved, service) as ctx:
+        for key in slips:
+            throttle.failed_sign_in(ctx, key)
+        for _ in range(throttle.FREE_SIGN_IN_FAILURES + 12):
+            throttle.failed_sign_in(ctx, "pest@example.com")  # held back for 15 minutes
+        assert throttle.allow_reset_request(ctx, "asked@example.com")
+
+    clock.advance(throttle.WINDOW - timedelta(seconds=1))
+    with unit(moved, service) as ctx:
+        throttle.failed_sign_in(ctx, "another@example.com")
+    assert all(count(moved, service, key) == 1 for key in slips)
+
+    clock.advance(timedelta(seconds=1))
+    with unit(moved, service) as ctx:
+        throttle.failed_sign_in(ctx, "another@example.com")
+        keys = set(
+            ctx.session.scalars(select(Throttle.key).where(Throttle.instance_id == ctx.instance.id))
+        )
+    # The pest's last failure was an hour ago too, and its wait has long passed.
+    assert keys == {"another@example.com"}
+
+
+def test_a_counter_still_holding_back_is_kept(runtime: Runtime, service: ServiceRef) -> None:
+    clock = ManualClock()
+    moved = dataclasses.replace(runtime, clock=clock)
+    with unit(moved, service) as ctx:
+        for _ in range(throttle.FREE_SIGN_IN_FAILURES + 12):
+            throttle.failed_sign_in(ctx, "stubborn@example.com")
+        row = throttle._row(ctx, throttle.SIGN_IN, "stubborn@example.com")
+        assert row is not None
+        # As if the window had begun long ago while the wait still runs.
+        row.window_started_at = clock.now() - 2 * throttle.WINDOW
+    with unit(moved, service) as ctx:
+        throttle.failed_sign_in(ctx, "bystander@example.com")
+        assert throttle.wait(ctx, throttle.SIGN_IN, "stubborn@example.com") is not None

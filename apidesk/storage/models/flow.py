@@ -57,7 +57,11 @@ class Throttle(Base):
     password-reset requests) per instance and key, and how long the key is held back."""
 
     __tablename__ = "throttles"
-    __table_args__ = (UniqueConstraint("instance_id", "kind", "key"),)
+    __table_args__ = (
+        UniqueConstraint("instance_id", "kind", "key"),
+        # Finds the counters that have lapsed, to clear them out.
+        Index("ix_throttles_instance_window", "instance_id", "window_started_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(
