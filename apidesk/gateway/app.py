@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -25,6 +26,31 @@ log = logging.getLogger("apidesk.gateway")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
+class _Malformed(Exception):
+    pass
+
+
+def _appended_path(request: Request) -> str | None:
+    """The original path Envoy appended to the check path, exactly as it was sent.
+
+    The routed value is already percent-decoded, so `%2F` would have become a separator
+    and `%252F` a `%2F` that the check decodes again; the check must see the undecoded
+    path, so it is cut from the raw request path instead."""
+    rest = request.path_params.get("rest")
+    if rest is None:
+        return None
+    path: str = request.scope["path"]
+    raw = request.scope.get("raw_path")
+    if not raw:
+        raise _Malformed  # every ASGI server of ours passes it; refuse rather than guess
+    # The check path before the appended part, as routed: `/gateway/{service}/check/`.
+    prefix = path[: len(path) - len(rest)]
+    pieces = raw.decode("latin-1").split("/", prefix.count("/"))
+    if len(pieces) <= prefix.count("/") or unquote("/".join(pieces[:-1]) + "/") != prefix:
+        raise _Malformed  # the check path itself was spelled with encoded separators
+    return "/" + pieces[-1]
+
+
 def _original_uris(request: Request) -> set[str]:
     """Every description of the original request the call carries. A proxy sends one; two
     that disagree mean a caller slipped in a header of its own, which the proxy passed on."""
@@ -33,10 +59,10 @@ def _original_uris(request: Request) -> set[str]:
         for name in ("x-original-uri", "x-forwarded-uri")
         if (value := request.headers.get(name))
     }
-    rest = request.path_params.get("rest")
-    if rest is not None:
+    appended = _appended_path(request)
+    if appended is not None:
         query = request.url.query
-        found.add("/" + rest + (f"?{query}" if query else ""))
+        found.add(appended + (f"?{query}" if query else ""))
     return found
 
 
@@ -64,7 +90,16 @@ def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
     secrets = runtime.secrets
 
     async def key_check(request: Request) -> Response:
-        uris = _original_uris(request)
+        try:
+            uris = _original_uris(request)
+        except _Malformed:
+            return _answer(
+                Decision(
+                    403,
+                    "ambiguous-path",
+                    "Access denied: the request path is ambiguous or malformed.",
+                )
+            )
         if not uris:
             return _answer(
                 Decision(

@@ -296,6 +296,37 @@ def test_ambiguous_paths_are_refused(
     assert_refused(check(server, shop, uri, key), 403, "ambiguous-path")
 
 
+@pytest.mark.parametrize(
+    ("appended", "reason"),
+    [
+        ("/echo%2Fitems", "ambiguous-path"),  # one segment upstream, two if decoded here
+        ("/echo/%2e%2e/other/x", "ambiguous-path"),
+        ("/ech%256f/items", "api-not-found"),  # upstream sees `ech%6f`, not `echo`
+        ("/echo/a%2500b", "key-missing"),  # a literal `%00`, harmless text
+    ],
+)
+def test_envoy_paths_are_checked_as_sent(
+    server: LiveServer, http: httpx.Client, shop: ServiceRef, appended: str, reason: str
+) -> None:
+    """Envoy appends the original path, still percent-encoded, to the check path. The check
+    judges those exact bytes: never a path decoded once on the way in and again in the check."""
+    key = catalog.subscription(http, shop, "s1", "/apis/echo", owner="ada")
+    base = f"{server.url}/gateway/{shop.name}/check"
+    with httpx.Client() as client:
+        allowed = client.get(base + "/echo/items", headers={HEADER: key})
+        assert allowed.status_code == 200, allowed.text
+        headers = {} if reason == "key-missing" else {HEADER: key}
+        refused = client.get(base + appended, headers=headers)
+    assert_refused(refused, 401 if reason == "key-missing" else 403, reason)
+
+
+def test_an_encoded_check_path_is_refused(server: LiveServer, shop: ServiceRef) -> None:
+    """`check%2Fecho` routes like `check/echo` once decoded: the check path itself is spelled
+    ambiguously, so nothing after it can be trusted."""
+    response = httpx.get(f"{server.url}/gateway/{shop.name}/check%2Fecho/items")
+    assert_refused(response, 403, "ambiguous-path")
+
+
 def test_a_second_description_of_the_request_is_refused(
     server: LiveServer, http: httpx.Client, shop: ServiceRef
 ) -> None:
