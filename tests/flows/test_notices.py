@@ -155,3 +155,35 @@ def test_a_template_edit_changes_the_next_email(
     admin.post(shop.url("/users/styled/confirmations/password/send"), params=V).raise_for_status()
     second = mailbox.wait_for(2, to=email)[1]
     assert second.subject != mail.subject
+
+
+def test_a_template_that_fails_on_real_values_sends_the_built_in_text(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox
+) -> None:
+    """Saving proves a template with sample values; real ones can be larger. This one loops
+    over the letters of a name, three deep: fine for the sample, over the loop budget for a
+    long name. The reset still goes out, in the built-in words, and the call succeeds."""
+    body = {
+        "properties": {
+            "email": "long@example.com",
+            "firstName": "Lee",
+            "lastName": "Wolfeschlegelsteinhausenbergerdorffvoralternwaren",
+        }
+    }
+    admin.put(shop.url("/users/long"), params=V, json=body).raise_for_status()
+    loops = "#foreach($a in $DevLastName)#foreach($b in $DevLastName)"
+    custom = {
+        "properties": {
+            "subject": "Custom reset",
+            "body": "<!DOCTYPE html><html><body><p>"
+            f"{loops}#foreach($c in $DevLastName).#end#end#end"
+            '<a href="$ConfirmUrl">reset</a></p></body></html>',
+        }
+    }
+    saved = admin.put(shop.url("/templates/passwordResetIdentityDefault"), params=V, json=custom)
+    assert saved.status_code in (200, 201), saved.text
+    sent = admin.post(shop.url("/users/long/confirmations/password/send"), params=V)
+    assert sent.status_code == 204, sent.text
+    [mail] = mailbox.wait_for(to="long@example.com")
+    assert mail.subject != "Custom reset"
+    assert "/reset-password?token=" in mail.text

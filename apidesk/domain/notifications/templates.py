@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from apidesk.domain.notifications import defaults, render
 from apidesk.errors import Collection, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page, matches
 from apidesk.storage.models import EmailTemplate
+
+log = logging.getLogger("apidesk.templates")
 
 _PARAMETER_NAME = re.compile(r"^[A-Za-z0-9-._]+$")
 WIRE = {
@@ -272,5 +275,22 @@ def reset(ctx: InstanceContext, name: str, *, expected_etag: str) -> bool:
 
 
 def render_template(ctx: InstanceContext, name: str, values: Mapping[str, Any]) -> render.Rendered:
-    view = get(ctx, name)
-    return render.render(view.subject, view.body, values)
+    """The e-mail `name` with `values`. A customized template is proven to render when it is
+    saved, but with sample values: should the real ones trip it (a loop over more APIs than
+    its budget allows, a comparison of unlike values), the built-in text goes out instead, so
+    the change that sends it still happens and the developer still gets the message."""
+    default = _default_or_raise(name)
+    view = _view(default, _row(ctx, name))
+    if view.is_default:
+        return render.render(view.subject, view.body, values)
+    try:
+        return render.render(view.subject, view.body, values)
+    except render.TemplateProblem:
+        # Not the problem's text: it may quote a value, and values can hold one-time links.
+        log.warning(
+            "template %s of service %s did not render with a message's values; "
+            "the built-in text was sent instead",
+            default.name,
+            ctx.instance.name,
+        )
+        return render.render(default.subject, default.body, values)
