@@ -218,22 +218,28 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
             return _held_back(portal, request, ctx, email, held)
         user = users.find_by_email(ctx, key) if email else None
         checked_hash = user.password_hash if user else None
+        # Every change of password stamps this; upgrading a hash (below) does not.
+        checked_at = user.password_changed_at if user else None
         hasher = ctx.runtime.passwords
         genuine = hasher.verify(checked_hash, password)
-        stale = bool(
-            genuine and user and user.password_hash and hasher.needs_rehash(user.password_hash)
-        )
+        stale = bool(genuine and checked_hash and hasher.needs_rehash(checked_hash))
         fresh_hash = hasher.hash(password) if stale else None
     with portal.unit(request, write=True) as ctx:
-        # Guesses checked side by side all passed the first look at the counter; the ones
-        # that arrive here after it blocked the address are held back, right or wrong.
+        # The account's row is locked first, so sign-ins to one account are judged one after
+        # another, each seeing the counter as the one before left it (locking the counter
+        # alone would not do: while it does not exist yet, it locks nothing). Guesses checked
+        # side by side all passed the first look at the counter; those that arrive here after
+        # it blocked the address are held back, right or wrong.
+        current = users.find(ctx, user.name, lock=True) if user is not None else None
         held = throttle.wait(ctx, throttle.SIGN_IN, key, lock=True) if email else None
         if held is not None:
             return _held_back(portal, request, ctx, email, held)
-        current = users.find(ctx, user.name, lock=True) if user is not None else None
         # The password checked is the one the account had then: after a reset or a change in
         # between, it no longer opens the account.
-        if current is None or not genuine or current.password_hash != checked_hash:
+        replaced = current is not None and (
+            current.password_hash is None or current.password_changed_at != checked_at
+        )
+        if current is None or not genuine or replaced:
             if email:
                 throttle.failed_sign_in(ctx, key)
             return portal.render(

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select, update
 from support.inprocess import InProcessServer
 from support.portal import Browser
 from support.server import ServiceRef
 
 from apidesk.domain import throttle
 from apidesk.domain.users import repository
+from apidesk.storage.models import User
 
 V = {"api-version": "2024-05-01"}
 PASSWORD = "correct horse battery staple"
@@ -275,3 +281,67 @@ def test_a_password_replaced_during_the_check_does_not_sign_in(
     assert refused.status_code == 400
     assert "signed in" not in home(browser, shop)
     assert sign_in(other_browser, shop, email, "a brand new passphrase").status_code == 303
+
+
+def test_a_first_failure_slow_to_commit_still_holds_back_the_burst(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nine wrong guesses at once for an address with no count yet. The first one to be
+    written takes its time (as on a busy database): the others must wait for it rather than
+    be judged against a counter that does not exist yet, so only six are judged."""
+    email = make_user(admin, shop, "burst")
+    page = browser.get(f"/portal/{shop.name}/signin")
+    real_failed = throttle.failed_sign_in
+    first = threading.Event()
+
+    def slow_first(ctx: Any, key: str) -> None:
+        if not first.is_set():
+            first.set()
+            time.sleep(1)
+        real_failed(ctx, key)
+
+    monkeypatch.setattr(throttle, "failed_sign_in", slow_first)
+
+    def guess(n: int) -> int:
+        action = f"/portal/{shop.name}/signin"
+        return browser.submit(page, action, email=email, password=f"wrong {n}").status_code
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        answers = list(pool.map(guess, range(9)))
+    assert sorted(answers) == [400] * 6 + [429] * 3, answers
+
+
+def test_a_hash_upgraded_by_a_parallel_sign_in_does_not_refuse_the_right_password(
+    app: InProcessServer,
+    admin: httpx.Client,
+    shop: ServiceRef,
+    browser: Browser,
+    other_browser: Browser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The stored hash has weaker settings than today's, so a good sign-in stores a new hash
+    of the same password. Another sign-in checked against the old hash meanwhile is still
+    right: an upgraded hash is not a changed password."""
+    email = make_user(admin, shop, "upgraded")
+    weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+    with app.runtime.database.unit_of_work() as session:
+        session.execute(update(User).where(User.name == "upgraded").values(password_hash=weak))
+    real_find = repository.find_by_email
+    other: list[int] = []
+    started = threading.Event()
+
+    def find_then_sign_in_elsewhere(ctx: Any, key: str) -> Any:
+        found = real_find(ctx, key)
+        if not started.is_set():
+            started.set()  # the sign-in made here passes through this function too
+            other.append(sign_in(other_browser, shop, email, PASSWORD).status_code)
+        return found
+
+    monkeypatch.setattr(repository, "find_by_email", find_then_sign_in_elsewhere)
+    first = sign_in(browser, shop, email, PASSWORD)
+    monkeypatch.undo()
+    assert other == [303]
+    assert first.status_code == 303, first.text
+    with app.runtime.database.unit_of_work(write=False) as session:
+        stored = session.scalar(select(User.password_hash).where(User.name == "upgraded"))
+    assert stored != weak and not app.runtime.passwords.needs_rehash(stored)
