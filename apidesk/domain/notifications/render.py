@@ -176,6 +176,11 @@ _REFUSED = (
     airspeed.UserDefinedDirective,
     airspeed.ParameterList,
     airspeed.ArrayIndex,
+    # Lists and maps built in a template can hold themselves: `#set($a = [$a, $a])` doubles
+    # with every line, and printing or comparing the result costs that much before a single
+    # character reaches the budgeted output.
+    airspeed.ArrayLiteral,
+    airspeed.DictionaryLiteral,
 )
 # Comparisons and logic only: arithmetic on strings repeats (`*`), formats (`%`) or grows
 # (`+`) them, and templates have no use for numbers.
