@@ -43,9 +43,7 @@ class Dispatcher:
             if error is None:
                 outbox.mark_sent(ctx, envelope.id)
                 return outbox.SENT
-            return outbox.mark_failed(
-                ctx, envelope.id, envelope.attempts, error, permanent=permanent
-            )
+            return outbox.mark_failed(ctx, envelope, error, permanent=permanent)
 
     async def run_once(self) -> int:
         """Send every message that is due now; the number attempted."""

@@ -157,3 +157,40 @@ def test_a_limited_token_manages_its_service_but_cannot_delete_it(
     refused = httpx.delete(url, params=V, headers=headers)
     assert refused.status_code == 403
     assert http.get(service.path, params=V).status_code == 200
+
+
+def test_invite_and_retry_from_the_command_line(
+    server: LiveServer, service: ServiceRef, http: httpx.Client
+) -> None:
+    s = ("--service", service.name)
+    body = {
+        "properties": {
+            "email": "cli-invitee@example.com",
+            "firstName": "Cli",
+            "lastName": "Invitee",
+            "state": "pending",
+        }
+    }
+    http.put(service.url("/users/cli-invitee"), params=V, json=body).raise_for_status()
+    invited = cli(server.env, "users", "invite", "cli-invitee", *s)
+    assert invited.returncode == 0, invited.stderr
+    assert "queued" in invited.stdout
+
+    # This server has no SMTP server: the invitation waits in the outbox.
+    listed = cli(server.env, "outbox", "list", "--status", "queued", "--json")
+    [message] = [
+        json.loads(line)
+        for line in listed.stdout.splitlines()
+        if "cli-invitee@example.com" in line
+    ]
+    assert message["template"] == "InviteUserNotificationMessage"
+    retried = cli(server.env, "outbox", "retry", str(message["id"]))
+    assert retried.returncode == 0, retried.stderr
+    assert f"Message {message['id']} is queued." in retried.stdout
+
+    missing = cli(server.env, "outbox", "retry", "987654321")
+    assert missing.returncode == 1 and "987654321" in missing.stderr
+
+    # Only pending users are invited; an active user is refused with the reason.
+    active = cli(server.env, "users", "invite", "1", *s)
+    assert active.returncode == 1 and "pending" in active.stderr.lower()

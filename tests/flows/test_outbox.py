@@ -24,6 +24,7 @@ from support.server import LiveServer, ServiceRef, cli, create_service, free_por
 from apidesk.clock import ManualClock
 from apidesk.domain.context import Context
 from apidesk.domain.notifications import outbox
+from apidesk.errors import Invalid
 from apidesk.mail.dispatcher import Dispatcher
 from apidesk.mail.smtp import SmtpSender
 
@@ -274,7 +275,7 @@ def test_a_claim_taken_over_cannot_fail_the_message(isolated: Isolated) -> None:
                 if sent:
                     outbox.mark_sent(ctx, envelope.id)
                 else:
-                    outbox.mark_failed(ctx, envelope.id, envelope.attempts, "421 try later")
+                    outbox.mark_failed(ctx, envelope, "421 try later")
 
         first = claim()
         assert [e.attempts for e in first] == [1, 1]
@@ -292,3 +293,33 @@ def test_a_claim_taken_over_cannot_fail_the_message(isolated: Isolated) -> None:
         finish(second[0], sent=False)
         finish(second[1], sent=False)
         assert statuses(server, service) == [("queued", 2), ("sent", 2)]
+
+
+def test_a_retried_message_is_not_failed_by_the_claim_before_the_retry(
+    isolated: Isolated,
+) -> None:
+    """An operator retries a message stuck in `sending`: refused while its lease runs (that
+    would send a second copy), accepted after. The fresh claim counts from attempt 1 again,
+    yet the old claim's late failure is still told apart from it."""
+    with in_process_server(isolated.database_url, isolated.directory, None) as server:
+        service = server.new_service("outbox-retried")
+        queue_mail(server, service, 1)
+        lease = outbox.lease_for(server.runtime.settings.smtp_timeout_seconds)
+
+        def run(step: Any) -> Any:
+            with server.runtime.database.unit_of_work() as session:
+                return step(Context(server.runtime, session, "test"))
+
+        [old] = run(lambda ctx: outbox.claim_due(ctx, 1))
+        with pytest.raises(Invalid) as refused:
+            run(lambda ctx: outbox.retry(ctx, old.id))
+        assert "being sent right now" in refused.value.problems[0].message
+        server.clock.advance(lease + timedelta(seconds=1))
+        run(lambda ctx: outbox.retry(ctx, old.id))
+        [new] = run(lambda ctx: outbox.claim_due(ctx, 1))
+        assert (new.id, new.attempts) == (old.id, old.attempts) == (old.id, 1)
+
+        assert run(lambda ctx: outbox.mark_failed(ctx, old, "421 late")) == "sending"
+        assert statuses(server, service) == [("sending", 1)]
+        assert run(lambda ctx: outbox.mark_failed(ctx, new, "421 now")) == "queued"
+        assert statuses(server, service) == [("queued", 1)]

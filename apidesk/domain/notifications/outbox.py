@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -108,6 +108,8 @@ class Envelope:
     html: str
     text: str
     attempts: int
+    # Which claim this is: each claim sets a new lease, and only the latest may fail it.
+    lease_until: datetime | None = None
 
 
 def open_message(ctx: Context, message: OutboxMessage) -> Envelope:
@@ -121,6 +123,7 @@ def open_message(ctx: Context, message: OutboxMessage) -> Envelope:
         html=ctx.runtime.secrets.decrypt(message.html_body, context=_context("html")),
         text=ctx.runtime.secrets.decrypt(message.text_body, context=_context("text")),
         attempts=message.attempts,
+        lease_until=message.lease_until,
     )
 
 
@@ -167,15 +170,20 @@ def retry_delay(settings_seconds: float, attempts: int) -> timedelta:
     return min(delay, MAX_RETRY_DELAY)
 
 
-def mark_failed(
-    ctx: Context, message_id: int, attempt: int, error: str, *, permanent: bool = False
-) -> str:
-    """Record that claim number `attempt` failed: retry later with a growing wait, or give up.
-    A claim whose lease ran out and was taken over is no longer the message's to fail: its
-    result is ignored, so it cannot queue the message again while the new claim sends it."""
-    message = ctx.session.get(OutboxMessage, message_id)
-    if message is None or message.status != SENDING or message.attempts != attempt:
-        return message.status if message is not None else FAILED
+def mark_failed(ctx: Context, envelope: Envelope, error: str, *, permanent: bool = False) -> str:
+    """Record that the claim `envelope` came from failed: retry later with a growing wait, or
+    give up. A claim whose lease ran out and was taken over (or that an operator retried) is
+    no longer the message's to fail: its result is ignored, so it cannot queue the message
+    again while a newer claim sends it. Claims are told apart by their lease."""
+    message = ctx.session.get(OutboxMessage, envelope.id)
+    if message is None:
+        return FAILED
+    if (
+        message.status != SENDING
+        or envelope.lease_until is None
+        or message.lease_until != envelope.lease_until
+    ):
+        return message.status
     settings = ctx.runtime.settings
     message.last_error = error[:2000]
     message.lease_until = None
@@ -214,6 +222,14 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
     message = get_or_raise(ctx, message_id)
     if message.status == SENT:
         raise Invalid.field("id", f"Message {message_id} was sent already.")
+    if message.status == SENDING and message.lease_until and message.lease_until > ctx.now():
+        # Another send now would be a second copy; if this one dies, its lease runs out and
+        # the message is sent again anyway.
+        raise Invalid.field(
+            "id",
+            f"Message {message_id} is being sent right now; if that attempt does not finish, "
+            f"it is tried again after {message.lease_until:%Y-%m-%d %H:%M:%S} UTC.",
+        )
     message.status = QUEUED
     message.attempts = 0
     message.next_attempt_at = ctx.now()
