@@ -179,9 +179,7 @@ def test_invite_and_retry_from_the_command_line(
     # This server has no SMTP server: the invitation waits in the outbox.
     listed = cli(server.env, "outbox", "list", "--status", "queued", "--json")
     [message] = [
-        json.loads(line)
-        for line in listed.stdout.splitlines()
-        if "cli-invitee@example.com" in line
+        json.loads(line) for line in listed.stdout.splitlines() if "cli-invitee@example.com" in line
     ]
     assert message["template"] == "InviteUserNotificationMessage"
     retried = cli(server.env, "outbox", "retry", str(message["id"]))
