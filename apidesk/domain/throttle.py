@@ -87,6 +87,9 @@ def _purge_lapsed(ctx: InstanceContext) -> None:
         .limit(PURGE_BATCH)
         .with_for_update(skip_locked=True)
     )
+    # The caller's own counter may be among them (a lock of this transaction is not skipped).
+    # That is harmless: the session may keep a stale copy, but counting selects the row
+    # again, finds none, and starts a fresh one, which is what a lapsed count means.
     ctx.session.execute(
         delete(Throttle).where(Throttle.id.in_(lapsed)),
         execution_options={"synchronize_session": False},
