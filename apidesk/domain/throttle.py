@@ -73,9 +73,11 @@ def wait(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> ti
 PURGE_BATCH = 100
 
 
-def _purge_lapsed(ctx: InstanceContext) -> None:
+def _purge_lapsed(ctx: InstanceContext, kind: str, key: str) -> None:
     """Delete counters whose window has passed and that hold nothing back: they count as
-    zero already. Rows another writer has locked are left for a later pass."""
+    zero already. Rows another writer has locked are left for a later pass, and so is the
+    caller's own counter (`kind`, `key`), which counting restarts in place: the caller may
+    have read it already in this unit, and must not be left holding a deleted row."""
     now = ctx.now()
     lapsed = (
         select(Throttle.id)
@@ -83,13 +85,11 @@ def _purge_lapsed(ctx: InstanceContext) -> None:
             Throttle.instance_id == ctx.instance.id,
             Throttle.window_started_at <= now - WINDOW,
             or_(Throttle.blocked_until.is_(None), Throttle.blocked_until <= now),
+            ~((Throttle.kind == kind) & (Throttle.key == key[:KEY_LENGTH])),
         )
         .limit(PURGE_BATCH)
         .with_for_update(skip_locked=True)
     )
-    # The caller's own counter may be among them (a lock of this transaction is not skipped).
-    # That is harmless: the session may keep a stale copy, but counting selects the row
-    # again, finds none, and starts a fresh one, which is what a lapsed count means.
     ctx.session.execute(
         delete(Throttle).where(Throttle.id.in_(lapsed)),
         execution_options={"synchronize_session": False},
@@ -100,7 +100,7 @@ def _count(ctx: InstanceContext, kind: str, key: str, *, sliding: bool) -> Throt
     """Count one event. A fixed window starts with its first event; a sliding one with its
     latest, so a count only lapses after a whole quiet window."""
     now = ctx.now()
-    _purge_lapsed(ctx)
+    _purge_lapsed(ctx, kind, key)
     row = _locked_row(ctx, kind, key)
     if (
         row.count

@@ -137,3 +137,24 @@ def test_a_counter_still_holding_back_is_kept(runtime: Runtime, service: Service
     with unit(moved, service) as ctx:
         throttle.failed_sign_in(ctx, "bystander@example.com")
         assert throttle.wait(ctx, throttle.SIGN_IN, "stubborn@example.com") is not None
+
+
+def test_a_lapsed_counter_read_earlier_in_the_unit_counts_again(
+    runtime: Runtime, service: ServiceRef
+) -> None:
+    """Sign-in reads (and locks) its counter before counting a failure. When that counter has
+    lapsed, counting starts it afresh in place; the clean-up of lapsed counters leaves the
+    caller's own alone, so the unit never holds two versions of one row."""
+    clock = ManualClock()
+    moved = dataclasses.replace(runtime, clock=clock)
+    key = "returning@example.com"
+    with unit(moved, service) as ctx:
+        throttle.failed_sign_in(ctx, key)
+    clock.advance(2 * throttle.WINDOW)
+    with unit(moved, service) as ctx:
+        assert throttle.wait(ctx, throttle.SIGN_IN, key, lock=True) is None
+        before = throttle._row(ctx, throttle.SIGN_IN, key)
+        throttle.failed_sign_in(ctx, key)
+        after = throttle._row(ctx, throttle.SIGN_IN, key)
+        assert before is not None and after is before
+    assert count(moved, service, key) == 1
