@@ -281,11 +281,11 @@ def render_template(ctx: InstanceContext, name: str, values: Mapping[str, Any]) 
     the change that sends it still happens and the developer still gets the message."""
     default = _default_or_raise(name)
     view = _view(default, _row(ctx, name))
-    if view.is_default:
-        return render.render(view.subject, view.body, values)
     try:
         return render.render(view.subject, view.body, values)
     except render.TemplateProblem:
+        if view.is_default:
+            raise
         # Not the problem's text: it may quote a value, and values can hold one-time links.
         log.warning(
             "template %s of service %s did not render with a message's values; "
