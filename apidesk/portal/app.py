@@ -13,7 +13,6 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,14 +25,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from apidesk.domain import passwords, sessions, throttle
+from apidesk.domain import passwords, sessions, signin, throttle
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.flows import invitation, links, recovery, signup
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.users import access
-from apidesk.domain.users import repository as users
 from apidesk.domain.validation import email_key
 from apidesk.errors import DomainError, Invalid
 from apidesk.storage.models import User
@@ -203,77 +201,43 @@ def signin_page(portal: Portal, request: Request, form: FormData | None) -> Resp
 
 
 def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    # Checking a password takes argon2's time; it happens in a read-only unit, so sign-ins
-    # never hold the write lock. Only the outcome is written, in a short second unit, which
-    # judges it again against what may have changed in between.
+    # The password is checked in a read-only unit, so sign-ins never hold the write lock while
+    # argon2 runs; only the outcome is written, in a short second unit (apidesk.domain.signin).
     with portal.unit(request, write=False) as ctx:
         try:
             form = portal.checked(request, form)
         except Invalid as error:
             return portal.render(request, ctx, "signin.html", 400, email="", error=_problem(error))
-        email, password = _field(form, "email").strip(), _field(form, "password")
-        key = email_key(email)
-        held = throttle.wait(ctx, throttle.SIGN_IN, key) if email else None
-        if held is not None:
-            return _held_back(portal, request, ctx, email, held)
-        user = users.find_by_email(ctx, key) if email else None
-        checked_hash = user.password_hash if user else None
-        # Every change of password stamps this; upgrading a hash (below) does not.
-        checked_at = user.password_changed_at if user else None
-        hasher = ctx.runtime.passwords
-        genuine = hasher.verify(checked_hash, password)
-        stale = bool(genuine and checked_hash and hasher.needs_rehash(checked_hash))
-        fresh_hash = hasher.hash(password) if stale else None
+        email = _field(form, "email").strip()
+        checked = signin.check(ctx, email, _field(form, "password"))
+        if isinstance(checked, signin.Refusal):
+            return _refused(portal, request, ctx, email, checked)
     with portal.unit(request, write=True) as ctx:
-        # The account's row is locked first, so sign-ins to one account are judged one after
-        # another, each seeing the counter as the one before left it (locking the counter
-        # alone would not do: while it does not exist yet, it locks nothing). Guesses checked
-        # side by side all passed the first look at the counter; those that arrive here after
-        # it blocked the address are held back, right or wrong.
-        current = users.find(ctx, user.name, lock=True) if user is not None else None
-        held = throttle.wait(ctx, throttle.SIGN_IN, key, lock=True) if email else None
-        if held is not None:
-            return _held_back(portal, request, ctx, email, held)
-        # The password checked is the one the account had then: after a reset or a change in
-        # between, it no longer opens the account.
-        replaced = current is not None and (
-            current.password_hash is None or current.password_changed_at != checked_at
-        )
-        if current is None or not genuine or replaced:
-            if email:
-                throttle.failed_sign_in(ctx, key)
-            return portal.render(
-                request,
-                ctx,
-                "signin.html",
-                400,
-                email=email,
-                error="The e-mail address or the password is wrong.",
-            )
-        if current.state != "active":
-            reason = {
-                "blocked": "This account is blocked. Contact the API team.",
-                "pending": "This account is not active yet: follow the link in your e-mail.",
-            }.get(current.state, "This account cannot sign in.")
-            return portal.render(request, ctx, "signin.html", 403, email=email, error=reason)
-        throttle.signed_in(ctx, key)
-        if fresh_hash is not None:
-            current.password_hash = fresh_hash
-        ctx.actor = f"user:{current.name}"
-        return portal.sign_in(ctx, current, f"{portal.base_path(ctx)}/")
+        outcome = signin.complete(ctx, checked)
+        if isinstance(outcome, signin.Refusal):
+            return _refused(portal, request, ctx, email, outcome)
+        ctx.actor = f"user:{outcome.name}"
+        return portal.sign_in(ctx, outcome, f"{portal.base_path(ctx)}/")
 
 
-def _held_back(
-    portal: Portal, request: Request, ctx: InstanceContext, email: str, held: timedelta
+REFUSAL_STATUS = {
+    signin.Reason.WRONG: 400,
+    signin.Reason.HELD: 429,
+    signin.Reason.BLOCKED: 403,
+    signin.Reason.PENDING: 403,
+}
+
+
+def _refused(
+    portal: Portal, request: Request, ctx: InstanceContext, email: str, refusal: signin.Refusal
 ) -> Response:
-    seconds = max(1, int(held.total_seconds() + 0.999))
     return portal.render(
         request,
         ctx,
         "signin.html",
-        429,
+        REFUSAL_STATUS[refusal.reason],
         email=email,
-        error=f"Too many failed sign-ins. Try again in {seconds} second(s).",
+        error=refusal.message,
     )
 
 

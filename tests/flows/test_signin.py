@@ -86,6 +86,19 @@ def test_blocked_and_pending_users_cannot_sign_in(
     assert "signed in" not in home(browser, shop)
 
 
+@pytest.mark.parametrize("state", ["blocked", "pending"])
+def test_blocked_or_pending_refusal_says_nothing_about_the_password(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser, state: str
+) -> None:
+    email = make_user(admin, shop, f"hint-{state}", state=state)
+    right = sign_in(browser, shop, email, PASSWORD)
+    wrong = sign_in(browser, shop, email, PASSWORD + " but wrong")
+    assert right.status_code == wrong.status_code == 403
+    assert "is wrong" not in wrong.text
+    message = "blocked" if state == "blocked" else "not active yet"
+    assert message in right.text and message in wrong.text
+
+
 def test_blocking_ends_a_signed_in_session(
     admin: httpx.Client, shop: ServiceRef, browser: Browser
 ) -> None:
