@@ -133,11 +133,18 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
 
 
 def hash_ahead(runtime: Runtime, fields: UserFields) -> UserFields:
-    """Hash a given password before the unit of work starts (see `apidesk.domain.passwords`)."""
+    """Check a given password against the policy and hash it before the unit of work starts
+    (see `apidesk.domain.passwords`): both take their time, and no lock may wait for them.
+    The user's own details given alongside are the words it must not lean on."""
     password = fields.get("password")
     if not isinstance(password, str):
         return fields
-    return {**fields, "password": passwords.hash_ahead(runtime, password)}
+    hints = tuple(
+        value
+        for name in ("email", "first_name", "last_name")
+        if isinstance(value := fields.get(name), str) and value
+    )
+    return {**fields, "password": passwords.prepare(runtime, password, hints)}
 
 
 def _identities(problems: Collection, value: Any) -> list[dict[str, str]] | None:
