@@ -11,6 +11,7 @@ from apidesk.domain.flows import links
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.notifications import outbox, values
 from apidesk.domain.passwords import PreparedPassword
+from apidesk.domain.users import credentials
 from apidesk.errors import Invalid
 from apidesk.storage.models import User
 
@@ -48,8 +49,7 @@ def accept(ctx: InstanceContext, token: str, password: str | PreparedPassword) -
     user = invitee(ctx, token)
     hashed = passwords.for_user(ctx, user, password)
     links.redeem_or_raise(ctx, token, Purpose.INVITATION)
-    user.password_hash = hashed
-    user.password_changed_at = ctx.now()
+    credentials.set_password(ctx, user, hashed)
     user.state = "active"
     audit.record(ctx, "user.invitation-accept", f"users/{user.name}", {"state": "active"})
     ctx.session.flush()

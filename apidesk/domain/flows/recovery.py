@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from apidesk.domain import audit, passwords, sessions
+from apidesk.domain import audit, passwords
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import links
 from apidesk.domain.flows.links import Purpose
 from apidesk.domain.notifications import outbox, values
 from apidesk.domain.passwords import PreparedPassword
-from apidesk.domain.users import repository
+from apidesk.domain.users import credentials, repository
 from apidesk.domain.validation import email_key
 from apidesk.errors import Invalid, NotFound
 from apidesk.storage.models import User
@@ -68,9 +68,7 @@ def complete(ctx: InstanceContext, token: str, password: str | PreparedPassword)
     user = account_of(ctx, token)
     hashed = passwords.for_user(ctx, user, password)
     links.redeem_or_raise(ctx, token, Purpose.PASSWORD_RESET)
-    user.password_hash = hashed
-    user.password_changed_at = ctx.now()
-    ended = sessions.end_all(ctx, user)
+    ended = credentials.set_password(ctx, user, hashed)
     audit.record(
         ctx,
         "user.password-reset",
