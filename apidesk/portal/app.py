@@ -147,6 +147,7 @@ def _dead_link_reason(state: LinkState) -> str:
         LinkState.EXPIRED: "This link has expired.",
         LinkState.USED: "This link has already been used.",
         LinkState.REPLACED: "A newer link was sent; this one no longer works.",
+        LinkState.VOIDED: "The account changed since this link was sent; it no longer works.",
     }.get(state, "This link is not valid.")
 
 

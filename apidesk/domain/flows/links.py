@@ -1,7 +1,9 @@
 """One-time links: 256 random bits in the link, only a digest stored, used once, expiring.
 
 Issuing a link closes the user's earlier open links of the same purpose. Redeeming is one
-conditional UPDATE, so two racing redemptions cannot both succeed.
+conditional UPDATE, so two racing redemptions cannot both succeed. A change that makes a
+user's open links point at the wrong person or the wrong state (a new e-mail address, a block)
+voids them all.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class LinkState(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     REPLACED = "replaced"
+    VOIDED = "voided"
     UNKNOWN = "unknown"
 
 
@@ -75,6 +78,17 @@ def issue(
     return token
 
 
+def void_all(ctx: InstanceContext, user: User) -> int:
+    """Close every open link of `user`, whatever it is for; how many were open."""
+    result = ctx.session.execute(
+        update(OneTimeLink)
+        .where(OneTimeLink.user_id == user.id, OneTimeLink.closed_at.is_(None))
+        .values(closed_at=ctx.now(), outcome=LinkState.VOIDED.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def look_up(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
     """What a link is, without using it (to show the right page)."""
     if not token or len(token) > 200:
@@ -90,8 +104,11 @@ def look_up(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
         return Lookup(LinkState.UNKNOWN)
     user = ctx.session.get(User, link.user_id)
     if link.closed_at is not None:
-        state = LinkState.REPLACED if link.outcome == LinkState.REPLACED.value else LinkState.USED
-        return Lookup(state, link, user)
+        closed = {
+            LinkState.REPLACED.value: LinkState.REPLACED,
+            LinkState.VOIDED.value: LinkState.VOIDED,
+        }
+        return Lookup(closed.get(link.outcome or "", LinkState.USED), link, user)
     if link.expires_at <= ctx.now():
         return Lookup(LinkState.EXPIRED, link, user)
     return Lookup(LinkState.OPEN, link, user)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from apidesk.domain import audit, passwords
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import links
-from apidesk.domain.flows.links import Purpose
+from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.notifications import outbox, values
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.users import credentials, repository
@@ -61,6 +61,9 @@ def request_by_email(ctx: InstanceContext, email: str) -> None:
 def account_of(ctx: InstanceContext, token: str) -> User:
     found = links.open_or_raise(ctx, token, Purpose.PASSWORD_RESET)
     assert found.user is not None
+    if found.user.state == "blocked":
+        # A block voids open links; this holds even for one that escaped it.
+        raise LinkUnusable(LinkState.VOIDED, found.user)
     return found.user
 
 
