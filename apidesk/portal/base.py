@@ -1,0 +1,134 @@
+"""What every portal page shares: the unit of work inside the instance named by the URL,
+rendering with the security headers, cookies, the CSRF check and sessions.
+
+Forms carry a CSRF token that must match a cookie (double submit); pages behind one-time links
+carry the link's token as well. Sessions live in a cookie holding a random token whose digest
+is stored; the cookie is HttpOnly, SameSite=Lax, and Secure when the portal is served over
+HTTPS.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from apidesk.domain import sessions
+from apidesk.domain.context import Context, InstanceContext, Runtime
+from apidesk.domain.instances import service as instances
+from apidesk.domain.notifications.values import portal_base_url
+from apidesk.errors import DomainError, Invalid
+from apidesk.storage.models import User
+
+SESSION_COOKIE = "apidesk_session"
+CSRF_COOKIE = "apidesk_csrf"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class PageNotFound(Exception):
+    pass
+
+
+class Portal:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.pages = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    # Plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def unit(self, request: Request, *, write: bool) -> Iterator[InstanceContext]:
+        with self.runtime.database.unit_of_work(write=write) as session:
+            ctx = Context(self.runtime, session, "portal")
+            instance = instances.find_by_name(ctx, request.path_params["service"])
+            if instance is None:
+                raise PageNotFound()
+            yield InstanceContext.of(ctx, instance)
+
+    def render(
+        self,
+        request: Request,
+        ctx: InstanceContext,
+        page: str,
+        status: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        body = self.pages.get_template(page).render(
+            organization=ctx.instance.publisher_name,
+            base=self.base_path(ctx),
+            csrf=csrf,
+            **values,
+        )
+        response = HTMLResponse(body, status_code=status)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'"
+        )
+        if request.cookies.get(CSRF_COOKIE) != csrf:
+            self._cookie(response, ctx, CSRF_COOKIE, csrf, max_age=None)
+        return response
+
+    def base_path(self, ctx: InstanceContext) -> str:
+        return urlsplit(portal_base_url(ctx)).path.rstrip("/")
+
+    def _cookie(
+        self, response: Response, ctx: InstanceContext, name: str, value: str, max_age: int | None
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=self.base_path(ctx) or "/",
+            httponly=True,
+            samesite="lax",
+            secure=portal_base_url(ctx).startswith("https://"),
+        )
+
+    def checked(self, request: Request, form: FormData | None) -> FormData:
+        """The submitted form, if its CSRF token matches the cookie."""
+        if form is None:
+            raise Invalid.field("csrf", "The form is missing.")
+        sent = form.get("csrf")
+        expected = request.cookies.get(CSRF_COOKIE)
+        if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+            raise Invalid.field("csrf", "The form has expired; reload the page and try again.")
+        return form
+
+    def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
+        return sessions.user_of(ctx, request.cookies.get(SESSION_COOKIE))
+
+    def sign_in(self, ctx: InstanceContext, user: User, target: str) -> RedirectResponse:
+        token = sessions.start(ctx, user)
+        response = RedirectResponse(target, status_code=303)
+        hours = ctx.runtime.settings.session_hours
+        self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
+        return response
+
+
+def form_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    # NUL never belongs in a form field, and no database would store it.
+    return value if isinstance(value, str) and "\x00" not in value else ""
+
+
+def problem_text(error: DomainError) -> str:
+    if isinstance(error, Invalid) and error.problems:
+        return " ".join(problem.message for problem in error.problems)
+    return error.message
