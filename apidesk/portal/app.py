@@ -5,6 +5,8 @@ password reset, e-mail confirmation), served under /portal/{service}/. The link 
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +25,7 @@ from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.flows import (
+    FORGOT_ANSWER_SECONDS,
     confirm_page,
     confirm_submit,
     forgot_page,
@@ -38,16 +41,30 @@ from apidesk.portal.flows import (
 def create_app(runtime: Runtime) -> Starlette:
     portal = Portal(runtime)
 
-    def page(handler: Callable[[Portal, Request, FormData | None], Response]) -> Any:
-        """Read the form first, then do the page's work in a worker thread: a unit of work
-        never spans an await, and the event loop never waits for the database."""
+    def page(
+        handler: Callable[[Portal, Request, FormData | None], Response],
+        *,
+        answer_after: float = 0.0,
+    ) -> Any:
+        """Count a form against its sender's address, read it, then do the page's work in a
+        worker thread: a unit of work never spans an await, and the event loop never waits for
+        the database. With `answer_after`, every answer takes at least that long, waited out
+        on the event loop, where waiting costs no thread."""
 
         async def endpoint(request: Request) -> Response:
-            form = await request.form() if request.method == "POST" else None
+            started = time.monotonic()
             try:
-                return await run_in_threadpool(handler, portal, request, form)
+                if request.method == "POST":
+                    held = await run_in_threadpool(portal.hold_back, request)
+                    if held is not None:
+                        return held
+                form = await request.form() if request.method == "POST" else None
+                response = await run_in_threadpool(handler, portal, request, form)
             except PageNotFound:
                 return HTMLResponse("<h1>Not found</h1>", status_code=404)
+            if answer_after:
+                await asyncio.sleep(max(0.0, answer_after - (time.monotonic() - started)))
+            return response
 
         return endpoint
 
@@ -64,7 +81,13 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/{service}/reset-password", page(reset_page), methods=["GET"]),
             Route("/{service}/reset-password", page(reset_submit), methods=["POST"]),
             Route("/{service}/forgot-password", page(forgot_page), methods=["GET"]),
-            Route("/{service}/forgot-password", page(forgot_submit), methods=["POST"]),
+            Route(
+                "/{service}/forgot-password",
+                # The same time whether or not an e-mail was queued: the timing must not tell
+                # which addresses have accounts.
+                page(forgot_submit, answer_after=FORGOT_ANSWER_SECONDS),
+                methods=["POST"],
+            ),
             Route("/{service}/confirm-email", page(confirm_page), methods=["GET"]),
             Route("/{service}/confirm-email", page(confirm_submit), methods=["POST"]),
         ]

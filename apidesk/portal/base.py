@@ -21,7 +21,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from apidesk.domain import sessions
+from apidesk.domain import sessions, throttle
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications.values import portal_base_url
@@ -85,6 +85,28 @@ class Portal:
             self._cookie(response, ctx, CSRF_COOKIE, csrf, max_age=None)
         return response
 
+    def hold_back(self, request: Request) -> Response | None:
+        """Count a form sent from the request's client address; the 429 page once that
+        address has sent more than its share (`APIDESK_PORTAL_FORMS_PER_WINDOW`). Behind a
+        proxy, the address is the one the proxy reports, when the server trusts it."""
+        with self.unit(request, write=True) as ctx:
+            wait = throttle.portal_form(ctx, client_address(request))
+            if wait is None:
+                return None
+            seconds = max(1, int(wait.total_seconds() + 0.999))
+            minutes = (seconds + 59) // 60
+            response = self.render(
+                request,
+                ctx,
+                "message.html",
+                429,
+                title="Too many attempts",
+                message="Too many forms were sent from your network address. Try again in "
+                f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            )
+            response.headers["Retry-After"] = str(seconds)
+            return response
+
     def base_path(self, ctx: InstanceContext) -> str:
         return urlsplit(portal_base_url(ctx)).path.rstrip("/")
 
@@ -120,6 +142,11 @@ class Portal:
         hours = ctx.runtime.settings.session_hours
         self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
         return response
+
+
+def client_address(request: Request) -> str:
+    client = request.client
+    return client.host if client is not None and client.host else "unknown"
 
 
 def form_field(form: FormData, name: str) -> str:
