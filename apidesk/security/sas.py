@@ -1,8 +1,12 @@
-"""Shared-access signatures for users, signed with an instance's tenant access key.
+"""Shared-access signatures, signed with an instance's tenant access key.
 
-Token shape, as APIM returns it: `{userId}&{expiry yyyyMMddHHmm UTC}&{base64 signature}`,
+User tokens, as APIM returns them: `{userId}&{expiry yyyyMMddHHmm UTC}&{base64 signature}`,
 where the signature is HMAC-SHA512 over `userId + "\\n" + expiry` keyed with the UTF-8 bytes
 of the chosen tenant key. Rotating that key invalidates every token signed with it.
+
+Management signatures (`Authorization: SharedAccessSignature uid=...&ex=...&sn=...`) are
+parsed here too; both parsers take any text a client sends and answer None for anything they
+cannot read, never an exception.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -56,5 +61,58 @@ def verify(token: ParsedToken, keys: list[str], now: datetime) -> bool:
     expected = token.signature.encode("ascii", "replace")
     return any(
         hmac.compare_digest(_sign(key, token.user_id, token.expiry_text).encode(), expected)
+        for key in keys
+    )
+
+
+@dataclass(frozen=True)
+class ManagementSignature:
+    uid: str
+    expiry: datetime
+    expiry_text: str
+    signature: str
+
+
+_EXPIRY = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?")
+
+
+def parse_management(token: str) -> ManagementSignature | None:
+    """`uid={principal}&ex={expiry, round-trip format}&sn={base64 signature}`, or None."""
+    parts = dict(part.partition("=")[::2] for part in token.split("&"))
+    uid, expiry_text, signature = parts.get("uid"), parts.get("ex"), parts.get("sn")
+    if not uid or not expiry_text or not signature:
+        return None
+    expiry = _management_expiry(expiry_text)
+    if expiry is None:
+        return None
+    return ManagementSignature(uid, expiry, expiry_text, signature)
+
+
+def _management_expiry(text: str) -> datetime | None:
+    match = _EXPIRY.fullmatch(text)
+    if match is None:
+        return None
+    fraction = (match.group(2) or "0")[:6].ljust(6, "0")
+    zone = match.group(3) or "Z"
+    try:
+        parsed = datetime.fromisoformat(
+            f"{match.group(1)}.{fraction}{'+00:00' if zone == 'Z' else zone}"
+        )
+        # A date at either end of the calendar with a zone offset lies outside it in UTC.
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def verify_management(token: ManagementSignature, keys: list[str], now: datetime) -> bool:
+    """True when the signature is unexpired and made with one of `keys`."""
+    if token.expiry <= now:
+        return False
+    message = f"{token.uid}\n{token.expiry_text}".encode()
+    given = token.signature.encode("ascii", "replace")
+    return any(
+        hmac.compare_digest(
+            base64.b64encode(hmac.new(key.encode(), message, hashlib.sha512).digest()), given
+        )
         for key in keys
     )

@@ -463,6 +463,22 @@ def test_expired_management_signature_is_refused(
     assert list_users_with(http, service, signature(key, expiry=past)).status_code == 401
 
 
+@pytest.mark.parametrize("expiry", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_an_expiry_beyond_the_calendar_is_401_without_a_trace(
+    server: LiveServer,
+    sdk: ApiManagementClient,
+    service: ServiceRef,
+    http: httpx.Client,
+    expiry: str,
+) -> None:
+    key = secrets(sdk, service).primary_key
+    logged = len(server.log())
+    answer = list_users_with(http, service, signature(key, expiry=expiry))
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"]["code"] == "AuthenticationFailed"
+    assert "Traceback" not in server.log()[logged:]
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
