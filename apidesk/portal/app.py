@@ -6,6 +6,7 @@ password reset, e-mail confirmation), served under /portal/{service}/. The link 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,14 +14,16 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Match, Route
 
 from apidesk.domain import sessions, signin
 from apidesk.domain.context import InstanceContext, Runtime
 from apidesk.domain.users import access
 from apidesk.errors import Invalid
+from apidesk.portal import pages
 from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
@@ -36,6 +39,9 @@ from apidesk.portal.flows import (
     reset_page,
     reset_submit,
 )
+from apidesk.storage.availability import is_unavailable
+
+log = logging.getLogger("apidesk.portal")
 
 
 def create_app(runtime: Runtime) -> Starlette:
@@ -61,7 +67,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 form = await request.form() if request.method == "POST" else None
                 response = await run_in_threadpool(handler, portal, request, form)
             except PageNotFound:
-                return HTMLResponse("<h1>Not found</h1>", status_code=404)
+                return pages.error(404)
+            except Exception as error:
+                return _failed(request, error)
             if answer_after:
                 await asyncio.sleep(max(0.0, answer_after - (time.monotonic() - started)))
             return response
@@ -69,6 +77,7 @@ def create_app(runtime: Runtime) -> Starlette:
         return endpoint
 
     return Starlette(
+        exception_handlers={HTTPException: _http_error},
         routes=[
             Route("/{service}/", page(home), methods=["GET"]),
             Route("/{service}/signin", page(signin_page), methods=["GET"]),
@@ -90,8 +99,34 @@ def create_app(runtime: Runtime) -> Starlette:
             ),
             Route("/{service}/confirm-email", page(confirm_page), methods=["GET"]),
             Route("/{service}/confirm-email", page(confirm_submit), methods=["POST"]),
-        ]
+        ],
     )
+
+
+def _failed(request: Request, error: Exception) -> Response:
+    """A page for what went wrong: the database out of reach (503), or a bug (500, logged
+    with its trace; the page shows none)."""
+    if is_unavailable(error):
+        original = getattr(error, "orig", None) or error
+        log.warning("database unavailable: %s: %s", type(original).__name__, original)
+        return pages.error(503, headers={"Retry-After": "1"})
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return pages.error(500)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """The router's own refusals: no such page (404), or a method the page does not take."""
+    assert isinstance(error, HTTPException)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        # Each method of a page is its own route: name every one the path takes.
+        allowed: set[str] = set()
+        for route in request.app.router.routes:
+            match, _ = route.matches({**request.scope, "method": "\x00"})
+            if match == Match.PARTIAL:
+                allowed |= set(getattr(route, "methods", ()) or ())
+        headers["Allow"] = ", ".join(sorted(allowed))
+    return pages.error(error.status_code, headers=headers)
 
 
 # Pages --------------------------------------------------------------------------------------

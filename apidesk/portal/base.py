@@ -12,11 +12,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -26,11 +24,11 @@ from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications.values import portal_base_url
 from apidesk.errors import DomainError, Invalid
+from apidesk.portal import pages
 from apidesk.storage.models import User
 
 SESSION_COOKIE = "apidesk_session"
 CSRF_COOKIE = "apidesk_csrf"
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 class PageNotFound(Exception):
@@ -40,12 +38,6 @@ class PageNotFound(Exception):
 class Portal:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.pages = Environment(
-            loader=FileSystemLoader(TEMPLATES),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
 
     # Plumbing ---------------------------------------------------------------------------
 
@@ -67,19 +59,13 @@ class Portal:
         **values: Any,
     ) -> HTMLResponse:
         csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
-        body = self.pages.get_template(page).render(
+        response = pages.page(
+            page,
+            status,
             organization=ctx.instance.publisher_name,
             base=self.base_path(ctx),
             csrf=csrf,
             **values,
-        )
-        response = HTMLResponse(body, status_code=status)
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'"
         )
         if request.cookies.get(CSRF_COOKIE) != csrf:
             self._cookie(response, ctx, CSRF_COOKIE, csrf, max_age=None)
