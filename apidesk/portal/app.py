@@ -199,15 +199,16 @@ def signout(portal: Portal, request: Request, form: FormData | None) -> Response
 def signin_sso(portal: Portal, request: Request, form: FormData | None) -> Response:
     """Where `generateSsoUrl` links lead: a shared-access token signs the user in."""
     with portal.unit(request, write=True) as ctx:
-        user = access.verify_token(ctx, request.query_params.get("token", ""))
-        if user is None or user.state != "active":
+        user = access.sign_on(ctx, request.query_params.get("token", ""))
+        if user is None:
             return portal.render(
                 request,
                 ctx,
                 "message.html",
                 401,
                 title="Sign-in link not valid",
-                message="This sign-in link is invalid or has expired. Ask for a new one.",
+                message="This sign-in link is invalid, was used already or has expired. Ask "
+                "for a new one.",
             )
         target = request.query_params.get("returnUrl", "")
         # Only paths on this portal: never send a signed-in user to another site.

@@ -1,8 +1,10 @@
 """Shared-access signatures, signed with an instance's tenant access key.
 
 User tokens, as APIM returns them: `{userId}&{expiry yyyyMMddHHmm UTC}&{base64 signature}`,
-where the signature is HMAC-SHA512 over `userId + "\\n" + expiry` keyed with the UTF-8 bytes
-of the chosen tenant key. Rotating that key invalidates every token signed with it.
+where the signature is HMAC-SHA512 over `userId + "\\n" + expiry + "\\n" + stamp` keyed with
+the UTF-8 bytes of the chosen tenant key. Rotating that key invalidates every token signed with
+it. The stamp is the user's own random value (see `apidesk.storage.models.user`): it is not in
+the token, so a token names a user id but speaks only for the account it was issued to.
 
 Management signatures (`Authorization: SharedAccessSignature uid=...&ex=...&sn=...`) are
 parsed here too; both parsers take any text a client sends and answer None for anything they
@@ -29,14 +31,16 @@ class ParsedToken:
     expiry_text: str
 
 
-def _sign(key: str, user_id: str, expiry_text: str) -> str:
-    mac = hmac.new(key.encode("utf-8"), f"{user_id}\n{expiry_text}".encode(), hashlib.sha512)
-    return base64.b64encode(mac.digest()).decode("ascii")
+def _sign(key: str, user_id: str, expiry_text: str, stamp: str) -> str:
+    message = f"{user_id}\n{expiry_text}\n{stamp}".encode()
+    return base64.b64encode(hmac.new(key.encode("utf-8"), message, hashlib.sha512).digest()).decode(
+        "ascii"
+    )
 
 
-def create(key: str, user_id: str, expiry: datetime) -> str:
+def create(key: str, user_id: str, expiry: datetime, stamp: str) -> str:
     expiry_text = expiry.astimezone(UTC).strftime(_FORMAT)
-    return f"{user_id}&{expiry_text}&{_sign(key, user_id, expiry_text)}"
+    return f"{user_id}&{expiry_text}&{_sign(key, user_id, expiry_text, stamp)}"
 
 
 def parse(token: str) -> ParsedToken | None:
@@ -54,13 +58,14 @@ def parse(token: str) -> ParsedToken | None:
     return ParsedToken(user_id, expiry, signature, expiry_text)
 
 
-def verify(token: ParsedToken, keys: list[str], now: datetime) -> bool:
-    """True when the token is unexpired and signed by one of `keys`."""
+def verify(token: ParsedToken, keys: list[str], now: datetime, stamp: str) -> bool:
+    """True when the token is unexpired and signed by one of `keys` for the account whose
+    stamp is `stamp`."""
     if token.expiry <= now:
         return False
     expected = token.signature.encode("ascii", "replace")
     return any(
-        hmac.compare_digest(_sign(key, token.user_id, token.expiry_text).encode(), expected)
+        hmac.compare_digest(_sign(key, token.user_id, token.expiry_text, stamp).encode(), expected)
         for key in keys
     )
 

@@ -26,6 +26,7 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "password-reset"  # noqa: S105 - a purpose, not a password
     SIGNUP = "signup"
     EMAIL_CHANGE = "email-change"
+    SSO = "sso"
 
 
 class LinkState(StrEnum):
@@ -50,19 +51,25 @@ def issue(
     purpose: Purpose,
     lifetime: timedelta,
     payload: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    replace: bool = True,
 ) -> str:
-    """A new link for `user`; earlier open links for the same purpose stop working."""
+    """A new link for `user`: a fresh random token, or `token` when the caller made one (a
+    signed sign-on token). With `replace`, earlier open links for the same purpose stop
+    working."""
     now = ctx.now()
-    ctx.session.execute(
-        update(OneTimeLink)
-        .where(
-            OneTimeLink.user_id == user.id,
-            OneTimeLink.purpose == purpose.value,
-            OneTimeLink.closed_at.is_(None),
+    if replace:
+        ctx.session.execute(
+            update(OneTimeLink)
+            .where(
+                OneTimeLink.user_id == user.id,
+                OneTimeLink.purpose == purpose.value,
+                OneTimeLink.closed_at.is_(None),
+            )
+            .values(closed_at=now, outcome=LinkState.REPLACED.value)
         )
-        .values(closed_at=now, outcome=LinkState.REPLACED.value)
-    )
-    token = tokens.new_token()
+    token = token or tokens.new_token()
     ctx.session.add(
         OneTimeLink(
             instance_id=ctx.instance.id,
