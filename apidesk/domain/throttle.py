@@ -17,6 +17,10 @@ LONGEST_WAIT = timedelta(minutes=15)
 SIGN_IN = "sign-in"
 RESET_REQUEST = "reset-request"
 PORTAL_FORM = "portal-form"
+RENEWAL = "invitation-renewal"
+RENEWAL_FROM = "invitation-renewal-from"
+RENEWALS_PER_HOUR = 3
+RENEWALS_FROM_ONE_ADDRESS_PER_HOUR = 10
 # Counted in windows of their own length: a burst is judged over minutes, not an hour.
 FORM_WINDOW = timedelta(minutes=10)
 # Failed sign-ins allowed before waits begin; each further failure doubles the wait.
@@ -153,3 +157,16 @@ def portal_form(ctx: InstanceContext, client: str) -> timedelta | None:
     if row.count <= ctx.runtime.settings.portal_forms_per_window:
         return None
     return max(row.window_started_at + FORM_WINDOW - ctx.now(), timedelta(seconds=1))
+
+
+def allow_invitation_renewal(ctx: InstanceContext, invitee: str, client: str) -> bool:
+    """Count one new invitation asked for from a dead link; False once the invitee or the
+    client address has had its share for the hour. Both counts move either way, so a
+    refused ask still counts against whoever keeps asking."""
+    for_invitee = _count(ctx, RENEWAL, invitee, sliding=False)
+    from_client = _count(ctx, RENEWAL_FROM, client, sliding=False)
+    ctx.session.flush()
+    return (
+        for_invitee.count <= RENEWALS_PER_HOUR
+        and from_client.count <= RENEWALS_FROM_ONE_ADDRESS_PER_HOUR
+    )

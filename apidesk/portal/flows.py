@@ -13,7 +13,7 @@ from apidesk.domain.flows import invitation, links, recovery, signup
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.validation import email_key
 from apidesk.errors import Invalid
-from apidesk.portal.base import SESSION_COOKIE, Portal
+from apidesk.portal.base import SESSION_COOKIE, Portal, client_address
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 
@@ -32,22 +32,23 @@ def invitation_page(portal: Portal, request: Request, form: FormData | None) -> 
     with portal.unit(request, write=False) as ctx:
         try:
             user = invitation.invitee(ctx, token)
-        except LinkUnusable as dead:
-            return _dead_invitation(portal, request, ctx, token, dead)
+        except LinkUnusable:
+            return _dead_invitation(portal, request, ctx, token)
         return portal.render(request, ctx, "invitation.html", user=user, token=token)
 
 
 def _dead_invitation(
-    portal: Portal, request: Request, ctx: InstanceContext, token: str, dead: LinkUnusable
+    portal: Portal, request: Request, ctx: InstanceContext, token: str, status: int | None = None
 ) -> Response:
+    dead = invitation.dead_link(ctx, token)
     return portal.render(
         request,
         ctx,
         "invitation_dead.html",
-        410 if dead.state is not LinkState.UNKNOWN else 404,
+        status or (404 if dead.state is LinkState.UNKNOWN else 410),
         reason=_dead_link_reason(dead.state),
         token=token,
-        renewable=dead.state is not LinkState.UNKNOWN,
+        standing=dead.standing.value,
     )
 
 
@@ -68,16 +69,16 @@ def invitation_submit(portal: Portal, request: Request, form: FormData | None) -
             ctx.actor = f"user:{user.name}"
             accepted = invitation.accept(ctx, token, prepared)
             return portal.sign_in(ctx, accepted, f"{portal.base_path(ctx)}/")
-    except LinkUnusable as dead:
+    except LinkUnusable:
         with portal.unit(request, write=False) as ctx:
-            return _dead_invitation(portal, request, ctx, token, dead)
+            return _dead_invitation(portal, request, ctx, token)
     except Invalid as error:
         with portal.unit(request, write=False) as ctx:
             try:
                 # The form goes back with its error, if the link still works by now.
                 page_user = invitation.invitee(ctx, token) if token else None
-            except LinkUnusable as dead:
-                return _dead_invitation(portal, request, ctx, token, dead)
+            except LinkUnusable:
+                return _dead_invitation(portal, request, ctx, token)
             template = "invitation.html" if page_user else "message.html"
             return portal.render(
                 request,
@@ -100,15 +101,33 @@ def invitation_renew(portal: Portal, request: Request, form: FormData | None) ->
             return portal.render(
                 request, ctx, "message.html", 400, title="Try again", message=_problem(error)
             )
-        invitation.renew(ctx, _field(form, "token"))
-        # The same answer either way, so the page does not reveal whether a link was sent.
+        token = _field(form, "token")
+        outcome, _ = invitation.renew(ctx, token, client_address(request))
+        if outcome is invitation.Renewal.REFUSED:
+            # The link's own page says what it can still do, and nothing was sent.
+            try:
+                user = invitation.invitee(ctx, token)
+            except LinkUnusable:
+                return _dead_invitation(portal, request, ctx, token)
+            return portal.render(request, ctx, "invitation.html", user=user, token=token)
+        if outcome is invitation.Renewal.HELD:
+            response = portal.render(
+                request,
+                ctx,
+                "message.html",
+                429,
+                title="Too many requests",
+                message="New invitations were asked for too often. Check your e-mail for the "
+                "latest one, or try again in an hour.",
+            )
+            response.headers["Retry-After"] = "3600"
+            return response
         return portal.render(
             request,
             ctx,
             "message.html",
             title="Check your e-mail",
-            message="If this invitation can still be accepted, a new link is on its way to the "
-            "address it was sent to.",
+            message="A new link is on its way to the address on file for your account.",
         )
 
 

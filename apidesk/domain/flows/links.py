@@ -96,6 +96,20 @@ def void_all(ctx: InstanceContext, user: User) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def is_latest(ctx: InstanceContext, link: OneTimeLink) -> bool:
+    """Whether no link of the same purpose was issued to the user after `link`."""
+    newer = ctx.session.scalar(
+        select(OneTimeLink.id)
+        .where(
+            OneTimeLink.user_id == link.user_id,
+            OneTimeLink.purpose == link.purpose,
+            OneTimeLink.id > link.id,
+        )
+        .limit(1)
+    )
+    return newer is None
+
+
 def look_up(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
     """What a link is, without using it (to show the right page)."""
     if not token or len(token) > 200:
