@@ -92,15 +92,42 @@ class _BoundedLoopBody(airspeed.Block):
         super().evaluate_raw(stream, namespace, loader)
 
 
+def _shown(value: Any) -> str:
+    """How a value appears in an e-mail: text and numbers as they are, true and false as
+    Velocity writes them, and nothing for what has no text of its own (maps, lists, methods):
+    their Python spelling must never reach an e-mail."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return ""
+
+
+class _PlainReference(airspeed.FormalReference):
+    def evaluate_raw(self, stream: Any, namespace: Any, loader: Any) -> None:
+        value = None
+        if self.expression is not None:
+            value = self.expression.calculate(namespace, loader)
+        if value is None and self.alternate is not None:
+            value = self.alternate.calculate(namespace, loader)
+        if value is None:
+            # Velocity shows an unknown reference as written, or nothing with `$!`.
+            silent = self.silent and self.expression is not None
+            stream.write("" if silent else self.my_text())
+            return
+        stream.write(_shown(value))
+
+
 _BOUNDED: dict[type, type] = {
     airspeed.InterpolatedStringLiteral: _BoundedInterpolation,
     airspeed.ForeachDirective: _BoundedForeach,
+    airspeed.FormalReference: _PlainReference,
 }
 
 
 def bound(root: airspeed._Element) -> None:
-    """Turn a checked parse tree's loops and interpolations into the kinds that count what
-    they spend. Only our own parse trees change."""
+    """Turn a checked parse tree's loops, interpolations and references into the kinds that
+    count what they spend and print only plain values. Only our own parse trees change."""
     for node in nodes(root):
         bounded = _BOUNDED.get(type(node))
         if bounded is not None:
