@@ -48,7 +48,10 @@ class Portal:
             instance = instances.find_by_name(ctx, request.path_params["service"])
             if instance is None:
                 raise PageNotFound()
-            yield InstanceContext.of(ctx, instance)
+            ictx = InstanceContext.of(ctx, instance)
+            # Where this instance's forms must come from (see `checked`).
+            request.state.portal_origin = origin_of(portal_base_url(ictx))
+            yield ictx
 
     def render(
         self,
@@ -117,6 +120,16 @@ class Portal:
         expected = request.cookies.get(CSRF_COOKIE)
         if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
             raise Invalid.field("csrf", "The form has expired; reload the page and try again.")
+        # Then where the form was sent from: a browser says so in Origin, or failing that in
+        # Referer. A request that names neither is no browser's cross-site form.
+        claimed = request.headers.get("origin")
+        if claimed is None and (referer := request.headers.get("referer")) is not None:
+            claimed = origin_of(referer)
+        own = getattr(request.state, "portal_origin", None)
+        if claimed is not None and own is not None and claimed.lower() != own:
+            raise Invalid.field(
+                "origin", "The form was sent from another site; open this page and try again."
+            )
         return form
 
     def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
@@ -128,6 +141,23 @@ class Portal:
         hours = ctx.runtime.settings.session_hours
         self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
         return response
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, as a browser writes it in Origin ("null" if none)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "null"
+    if not parts.scheme or not parts.hostname:
+        return "null"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown = "" if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f":{port}"
+    return f"{parts.scheme}://{host}{shown}".lower()
 
 
 def client_address(request: Request) -> str:

@@ -21,7 +21,10 @@ PAGES = Environment(
 
 HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: with it, chromium sends `Origin: null` on a page's own forms, and the
+    # origin check could not tell them from a forged one. A link's token still never leaves
+    # the portal in a Referer.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "

@@ -147,3 +147,48 @@ def test_the_forgot_password_form_pads_its_answer_without_a_sleeping_thread(
     assert "Check your e-mail" in answered.text
     assert sleeps.blocking == []
     assert len(sleeps.awaited) == 1 and 0 < sleeps.awaited[0] <= FORGOT_ANSWER_SECONDS
+
+
+def sign_in_from(server: InProcessServer, shop: ServiceRef, **headers: str) -> httpx.Response:
+    browser = from_address(server, "192.0.2.200")
+    page = browser.get(f"/portal/{shop.name}/signin")
+    match = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    return browser.client.post(
+        f"/portal/{shop.name}/signin",
+        data={"csrf": match, "email": "nobody@example.com", "password": "not this one"},
+        headers=headers,
+    )
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Referer": "https://evil.example/page"},
+        {"Origin": "http://127.0.0.1:1"},
+    ],
+)
+def test_a_form_from_another_origin_is_refused_even_with_the_token(
+    strict: InProcessServer, portal_of: ServiceRef, headers: dict[str, str]
+) -> None:
+    refused = sign_in_from(strict, portal_of, **headers)
+    assert refused.status_code == 400
+    assert "another site" in refused.text
+
+
+@pytest.mark.parametrize("header", ["Origin", "Referer"])
+def test_a_form_from_the_portal_itself_goes_through(
+    strict: InProcessServer, portal_of: ServiceRef, header: str
+) -> None:
+    own = strict.url if header == "Origin" else f"{strict.url}/portal/{portal_of.name}/signin"
+    answered = sign_in_from(strict, portal_of, **{header: own})
+    assert answered.status_code == 400  # the password is wrong, and that is all
+    assert "password is wrong" in answered.text
+
+
+def test_portal_pages_keep_their_referrer_to_themselves(
+    strict: InProcessServer, portal_of: ServiceRef
+) -> None:
+    page = httpx.get(f"{strict.url}/portal/{portal_of.name}/signin")
+    assert page.headers["referrer-policy"] == "same-origin"
