@@ -46,6 +46,7 @@ TEMPLATE_NAMES = {
 }
 RESET = "passwordResetIdentityDefault"
 RESET_SUBJECT = "Your password change request"
+RESET_BY_ADMIN = "passwordResetByAdminNotificationMessage"
 CUSTOM_BODY = (
     "<!DOCTYPE html>\n<html><head><title>Reset</title></head><body>"
     "<p>Dear $DevFirstName, choose a new password here: "
@@ -559,10 +560,11 @@ def test_edited_template_shapes_the_next_email_until_reset(
         "ada",
         UserCreateParameters(email="ada@example.com", first_name="Ada <b>&", last_name="King"),
     )
+    # An administrator's reset sends PasswordResetByAdminNotificationMessage.
     customize(
         sdk,
         service,
-        RESET,
+        RESET_BY_ADMIN,
         subject="Password help for $DevFirstName",
         body=CUSTOM_BODY,
     )
@@ -582,12 +584,12 @@ def test_edited_template_shapes_the_next_email_until_reset(
     assert url.startswith("http")
     assert "Hello Ada" not in custom.html
 
-    sdk.email_template.delete(rg, name, RESET, if_match="*")
+    sdk.email_template.delete(rg, name, RESET_BY_ADMIN, if_match="*")
     sdk.user_confirmation_password.send(rg, name, "ada")
 
     custom_again, default = developer_messages(runtime, service)
     assert custom_again == custom
-    assert default.subject == RESET_SUBJECT
+    assert default.subject == "Your password was reset"
     assert "Hello Ada &lt;b&gt;&amp; King" in default.html
     assert "choose a new password here" not in default.html
     assert link in default.text

@@ -1,5 +1,9 @@
 """Password recovery: a one-time link (one hour, APIDESK_PASSWORD_RESET_MINUTES) to a page
-that sets a new password and signs the user out everywhere. No e-mail carries a password."""
+that sets a new password and signs the user out everywhere. No e-mail carries a password.
+
+Anyone can ask for a link with an address (the portal's "forgot password"), so that request
+changes nothing else. An administrator's reset is a reset: the old password stops working at
+once."""
 
 from __future__ import annotations
 
@@ -29,19 +33,20 @@ def _send(ctx: InstanceContext, user: User, template: str) -> None:
 
 
 def request(ctx: InstanceContext, user_id: str, *, by_administrator: bool = False) -> User:
-    """Send a reset link (the management API's `confirmations/password/send`, the CLI)."""
+    """Send a reset link. By an administrator (the management API's
+    `confirmations/password/send`, the CLI), the reset is one: the old password stops working
+    at once and the user's sessions end; only the link sets a new one."""
     user = repository.find(ctx, user_id)
     if user is None:
         raise NotFound(f"User '{user_id}' was not found.")
     if user.state == "blocked":
         raise Invalid.field("userId", f"User '{user.name}' is blocked; activate them first.")
+    ended = credentials.set_password(ctx, user, None) if by_administrator else 0
     _send(ctx, user, BY_ADMINISTRATOR if by_administrator else SELF_SERVICE)
-    audit.record(
-        ctx,
-        "user.password-reset-request",
-        f"users/{user.name}",
-        {"byAdministrator": by_administrator},
-    )
+    changes: dict[str, object] = {"byAdministrator": by_administrator}
+    if by_administrator:
+        changes.update({"password": "removed", "sessionsEnded": ended})
+    audit.record(ctx, "user.password-reset-request", f"users/{user.name}", changes)
     ctx.session.flush()
     return user
 

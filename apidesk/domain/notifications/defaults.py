@@ -350,21 +350,21 @@ we can.</p>
 _PASSWORD_RESET_BY_ADMIN = DefaultTemplate(
     name="PasswordResetByAdminNotificationMessage",
     title="Password reset by publisher notification (Password reset by admin)",
-    description="Tells a developer that an administrator started a password reset and gives a "
-    "one-time link to choose a new password.",
+    description="Tells a developer that an administrator reset their password, so the old one no "
+    "longer works, and gives a one-time link to choose a new one.",
     subject="Your password was reset",
     body=_document(
         "Your password was reset",
         f"""
 <p>Hello $DevFirstName $DevLastName,</p>
-<p>An administrator of the $OrganizationName API has started a password reset for your
-account on $DevPortalHost.</p>
+<p>An administrator of the $OrganizationName API has reset the password of your account on
+$DevPortalHost. Your old password no longer works, and you have been signed out everywhere.</p>
 <p>For your security we never send passwords by e-mail. Please choose a new password with the
 following link:</p>
 <p>{_link("$ConfirmUrl")}</p>
 <p>The link can be used only once and works for one hour. When it has expired, you can ask for a
 new one with the “forgot password” option on the sign-in page of the developer portal.</p>
-<p>If you have questions about this reset, please contact us.</p>
+<p>If you did not expect this reset, please contact us.</p>
 {_SIGN_OFF}
 """,
     ),
