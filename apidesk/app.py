@@ -19,7 +19,7 @@ from apidesk.gateway import app as gateway
 from apidesk.mail.dispatcher import Dispatcher
 from apidesk.mail.smtp import SmtpSender
 from apidesk.portal import app as portal
-from apidesk.refusals import refusal
+from apidesk.refusals import BodyTooLarge, refusal
 from apidesk.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -184,10 +184,6 @@ def _content_length(scope: Scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-class BodyTooLarge(Exception):
-    """Raised from `receive` once a body passes the limit."""
 
 
 async def _refuse(

@@ -11,6 +11,11 @@ from starlette.responses import Response
 from apidesk.gateway.app import refusal as gateway_refusal
 from apidesk.portal import pages
 
+
+class BodyTooLarge(Exception):
+    """Raised from `receive` once a body passes the limit; the limit answers 413 for it."""
+
+
 PORTAL = "/portal"
 GATEWAY = "/gateway"
 

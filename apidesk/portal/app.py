@@ -39,6 +39,7 @@ from apidesk.portal.flows import (
     reset_page,
     reset_submit,
 )
+from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 
 log = logging.getLogger("apidesk.portal")
@@ -68,6 +69,10 @@ def create_app(runtime: Runtime) -> Starlette:
                 response = await run_in_threadpool(handler, portal, request, form)
             except PageNotFound:
                 return pages.error(404)
+            except BodyTooLarge:
+                raise  # the request limits answer it (413)
+            except HTTPException as error:
+                return pages.error(error.status_code)  # e.g. a form that cannot be read
             except Exception as error:
                 return _failed(request, error)
             if answer_after:

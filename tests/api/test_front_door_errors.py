@@ -156,6 +156,18 @@ def test_a_wrong_method_on_a_portal_page_gets_a_styled_405(
     assert response.headers["allow"] == "GET, HEAD, POST"
 
 
+def test_a_form_that_cannot_be_read_is_a_styled_400(
+    server: LiveServer, service: ServiceRef
+) -> None:
+    response = httpx.post(
+        f"{server.url}/portal/{service.name}/signin",
+        headers={"Content-Type": "multipart/form-data"},  # no boundary: unreadable
+        content=b"email=x",
+    )
+    assert response.status_code == 400
+    assert is_portal_page(response)
+
+
 def test_a_failure_inside_a_portal_page_is_a_500_page_without_a_trace(
     server: LiveServer, runtime: Runtime, http: httpx.Client, service: ServiceRef
 ) -> None:
