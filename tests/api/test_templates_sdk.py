@@ -541,13 +541,17 @@ def test_html_anchors_and_colours_are_not_directives(
 
 
 def developer_messages(runtime: Runtime, service: ServiceRef) -> list[Envelope]:
-    """Every queued message of the service, oldest first, decrypted."""
+    """Every password-reset message an administrator sent in the service, oldest first."""
     with runtime.database.unit_of_work() as session:
         ctx = Context(runtime, session, "test")
         instance = session.scalars(select(Instance).where(Instance.name == service.name)).one()
         rows = outbox.list_messages(ctx, instance_id=instance.id, limit=500)
         found = [(row.template, outbox.open_message(ctx, row)) for row in reversed(rows)]
-    return [envelope for template, envelope in found if template == "PasswordResetIdentityDefault"]
+    return [
+        envelope
+        for template, envelope in found
+        if template == "PasswordResetByAdminNotificationMessage"
+    ]
 
 
 def test_edited_template_shapes_the_next_email_until_reset(

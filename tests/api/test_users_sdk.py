@@ -480,7 +480,7 @@ def test_password_reset_request_is_recorded(
             select(OutboxMessage).where(OutboxMessage.instance_id == instance.id)
         ).all()
         assert [(r.template, r.to_address) for r in rows] == [
-            ("PasswordResetIdentityDefault", "forgetful@example.com")
+            ("PasswordResetByAdminNotificationMessage", "forgetful@example.com")
         ]
 
 
