@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -20,6 +19,7 @@ from apidesk.gateway import app as gateway
 from apidesk.mail.dispatcher import Dispatcher
 from apidesk.mail.smtp import SmtpSender
 from apidesk.portal import app as portal
+from apidesk.refusals import BodyTooLarge, refusal
 from apidesk.settings import Settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -41,8 +41,28 @@ def redact_query(query: str) -> str:
     )
 
 
+# Request headers, counted as names plus values: all of them together, and any one of them.
+MAX_HEADER_BYTES = 32 * 1024
+MAX_HEADER_FIELD_BYTES = 16 * 1024
+
+
+def oversized_headers(scope: Scope) -> str | None:
+    """Why the request's headers are too large, if they are."""
+    total = 0
+    for name, value in scope.get("headers", []):
+        size = len(name) + len(value)
+        if size > MAX_HEADER_FIELD_BYTES:
+            shown = name.decode("latin-1")[:100]
+            return f"The header '{shown}' is larger than {MAX_HEADER_FIELD_BYTES} bytes."
+        total += size
+    if total > MAX_HEADER_BYTES:
+        return f"The request's headers are larger than {MAX_HEADER_BYTES} bytes in all."
+    return None
+
+
 class RequestLimits:
-    """Caps request bodies and stamps every response with a request id and an access line."""
+    """Caps request headers and bodies, and stamps every response with a request id and an
+    access line. Refusals come before any front door runs, each in its door's shape."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
@@ -56,19 +76,28 @@ class RequestLimits:
         started = time.perf_counter()
         status_holder = {"status": 0}
 
+        path = scope.get("path", "")
+        too_many_headers = oversized_headers(scope)
+        if too_many_headers is not None:
+            await _refuse(
+                scope, send, request_id, 431, "RequestHeaderFieldsTooLarge", too_many_headers
+            )
+            self._log(scope, 431, started)
+            return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
-            await _refuse(send, request_id, 413, "RequestEntityTooLarge", self._too_large_text)
+            await _refuse(
+                scope, send, request_id, 413, "RequestEntityTooLarge", self._too_large_text
+            )
             self._log(scope, 413, started)
             return
-        path = scope.get("path", "")
         if not path.startswith("/gateway/") and (
             "\x00" in path or b"%00" in scope.get("query_string", b"")
         ):
             # No database stores a NUL character; refuse it before anything looks it up. The
             # key check answers for itself: a gateway only understands its 2xx/401/403.
             await _refuse(
-                send, request_id, 400, "ValidationError", "The URL contains a NUL character."
+                scope, send, request_id, 400, "ValidationError", "The URL contains a NUL character."
             )
             self._log(scope, 400, started)
             return
@@ -99,7 +128,7 @@ class RequestLimits:
                     replaced = True
                     status_holder["status"] = 413
                     await _refuse(
-                        send, request_id, 413, "RequestEntityTooLarge", self._too_large_text
+                        scope, send, request_id, 413, "RequestEntityTooLarge", self._too_large_text
                     )
                     return
                 status_holder["status"] = message["status"]
@@ -115,7 +144,9 @@ class RequestLimits:
         except BodyTooLarge:
             if not replaced:
                 status_holder["status"] = 413
-                await _refuse(send, request_id, 413, "RequestEntityTooLarge", self._too_large_text)
+                await _refuse(
+                    scope, send, request_id, 413, "RequestEntityTooLarge", self._too_large_text
+                )
         finally:
             self._log(scope, status_holder["status"] or 500, started)
 
@@ -155,25 +186,14 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-class BodyTooLarge(Exception):
-    """Raised from `receive` once a body passes the limit."""
-
-
-async def _refuse(send: Send, request_id: str, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message, "details": None}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-ms-request-id", request_id.encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _refuse(
+    scope: Scope, send: Send, request_id: str, status: int, code: str, message: str
+) -> None:
+    response = refusal(scope.get("path", ""), status, code, message)
+    response.headers["x-ms-request-id"] = request_id
+    response.headers["connection"] = "close"
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 Hook = Callable[[], Awaitable[None]]

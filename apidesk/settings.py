@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         48, gt=0, description="How long a sign-up or e-mail-change confirmation link works."
     )
     session_hours: float = Field(12, gt=0, description="Lifetime of a developer-portal session.")
+    portal_forms_per_window: int = Field(
+        60,
+        ge=1,
+        description="Forms (sign-in, forgot password, links) one client address may send to "
+        "an instance's portal in ten minutes.",
+    )
 
     smtp_host: str | None = Field(None, description="SMTP server; unset keeps e-mail queued.")
     smtp_port: int | None = Field(None, ge=1, le=65535, description="Default: 25, 587, 465.")

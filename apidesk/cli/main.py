@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from apidesk import __version__
@@ -29,4 +31,7 @@ def version() -> None:
 
 
 def main() -> None:
+    # Whatever this process creates (the database, its journal files, the key file) is its
+    # owner's alone.
+    os.umask(0o077)
     app()

@@ -9,6 +9,7 @@ import typer
 import uvicorn
 from sqlalchemy.engine import make_url
 
+from apidesk import server
 from apidesk.app import LOG_FORMAT, create_app
 from apidesk.bootstrap import build_runtime, prepare
 from apidesk.cli.banner import first_start
@@ -53,9 +54,10 @@ def serve(
         "server_header": False,
         "proxy_headers": True,
         "timeout_graceful_shutdown": 10,
+        **server.OPTIONS,
     }
     if workers == 1:
-        uvicorn.run(create_app(runtime), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(runtime), **common)
         return
     # Each worker builds its own app (and dispatcher; they share the outbox safely).
     runtime.database.dispose()
@@ -63,7 +65,7 @@ def serve(
         "apidesk.app:create_app_from_settings",
         factory=True,
         workers=workers,
-        **common,  # type: ignore[arg-type]
+        **common,
     )
 
 

@@ -7,10 +7,19 @@ import json
 import typer
 from rich.table import Table
 
-from apidesk.cli.common import ServiceOption, console, fail, pick_instance, unit_of_work
+from apidesk.cli.common import (
+    ServiceOption,
+    console,
+    describe,
+    fail,
+    pick_instance,
+    runtime,
+    unit_of_work,
+)
 from apidesk.domain.flows import invitation, recovery
 from apidesk.domain.users import repository
 from apidesk.domain.users import service as users
+from apidesk.errors import DomainError
 from apidesk.query import Compare, ListQuery
 
 app = typer.Typer(help="Developer accounts.", no_args_is_help=True)
@@ -84,6 +93,11 @@ def create(
         fields["state"] = state
     if set_password:
         fields["password"] = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            # Checked and hashed before the unit of work: no lock waits for argon2.
+            fields = users.hash_ahead(runtime(), fields)
+        except DomainError as error:
+            raise fail(describe(error)) from None
     with unit_of_work() as ctx:
         ictx = pick_instance(ctx, service)
         if repository.find(ictx, user_id) is not None:

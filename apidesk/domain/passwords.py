@@ -22,11 +22,6 @@ def prepare(runtime: Runtime, plain: str, hints: tuple[str, ...] = ()) -> Prepar
     return PreparedPassword(plain, runtime.passwords.hash(plain), checked=True)
 
 
-def hash_ahead(runtime: Runtime, plain: str) -> PreparedPassword:
-    """Hash now and leave the policy check to the domain, which knows every hint."""
-    return PreparedPassword(plain, runtime.passwords.hash(plain), checked=False)
-
-
 def hints_of(user: User) -> tuple[str, ...]:
     """A user's own details: words a password of theirs must not lean on."""
     return (user.email, user.first_name, user.last_name)

@@ -1,7 +1,8 @@
 """Developer-portal sessions: a random token in a cookie, its digest in the database.
 
-A session is honoured only while it is unexpired and its user is active, so blocking a user
-ends their sessions at once; a password reset deletes them.
+A session is honoured only while it is unexpired and its user is active. A new password, a
+new e-mail address or a block deletes every session of the user (`apidesk.domain.users.
+credentials`), so none comes back when the user is activated again.
 """
 
 from __future__ import annotations

@@ -7,12 +7,8 @@ signed with the old one.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import os
-import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -20,6 +16,7 @@ from sqlalchemy import select
 from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
+from apidesk.security import sas
 from apidesk.storage.models import TenantAccess
 
 KeySlot = Literal["primary", "secondary"]
@@ -185,38 +182,11 @@ def management_principal(ctx: InstanceContext, token: str) -> str | None:
     """The principal of a management shared-access signature
     (`uid={principal}&ex={expiry:O}&sn={signature}`), if it is genuine, current and `access`
     is enabled; None otherwise."""
-    parts = dict(part.partition("=")[::2] for part in token.split("&"))
-    uid, expiry_text, signature = parts.get("uid"), parts.get("ex"), parts.get("sn")
-    if not uid or not expiry_text or not signature:
-        return None
-    expiry = _parse_expiry(expiry_text)
-    if expiry is None or expiry <= ctx.now():
+    parsed = sas.parse_management(token)
+    if parsed is None or parsed.expiry <= ctx.now():
         return None
     row = find(ctx, SIGNING_ACCESS)
-    if row is None or not row.enabled or uid != row.principal_id:
+    if row is None or not row.enabled or parsed.uid != row.principal_id:
         return None
-    message = f"{uid}\n{expiry_text}".encode()
-    slots: tuple[KeySlot, KeySlot] = ("primary", "secondary")
-    for slot in slots:
-        key = reveal(ctx, row, slot)
-        expected = base64.b64encode(hmac.new(key.encode(), message, hashlib.sha512).digest())
-        if hmac.compare_digest(expected, signature.encode("ascii", "replace")):
-            return uid
-    return None
-
-
-def _parse_expiry(text: str) -> datetime | None:
-    match = re.fullmatch(
-        r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?", text
-    )
-    if match is None:
-        return None
-    fraction = (match.group(2) or "0")[:6].ljust(6, "0")
-    zone = match.group(3) or "Z"
-    try:
-        parsed = datetime.fromisoformat(
-            f"{match.group(1)}.{fraction}{'+00:00' if zone == 'Z' else zone}"
-        )
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC)
+    keys = [reveal(ctx, row, "primary"), reveal(ctx, row, "secondary")]
+    return parsed.uid if sas.verify_management(parsed, keys, ctx.now()) else None

@@ -1,6 +1,6 @@
-"""Growing waits for what must not be tried too often: failed sign-ins per account, and
-password-reset e-mails per address. Counts live in the database, so every process of a
-deployment sees them."""
+"""Growing waits for what must not be tried too often: failed sign-ins per account,
+password-reset e-mails per address, and portal forms per client address. Counts live in the
+database, so every process of a deployment sees them."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ WINDOW = timedelta(hours=1)
 LONGEST_WAIT = timedelta(minutes=15)
 SIGN_IN = "sign-in"
 RESET_REQUEST = "reset-request"
+PORTAL_FORM = "portal-form"
+RENEWAL = "invitation-renewal"
+RENEWAL_FROM = "invitation-renewal-from"
+RENEWALS_PER_HOUR = 3
+RENEWALS_FROM_ONE_ADDRESS_PER_HOUR = 10
+# Counted in windows of their own length: a burst is judged over minutes, not an hour.
+FORM_WINDOW = timedelta(minutes=10)
 # Failed sign-ins allowed before waits begin; each further failure doubles the wait.
 FREE_SIGN_IN_FAILURES = 5
 RESET_REQUESTS_PER_HOUR = 3
@@ -96,7 +103,9 @@ def _purge_lapsed(ctx: InstanceContext, kind: str, key: str) -> None:
     )
 
 
-def _count(ctx: InstanceContext, kind: str, key: str, *, sliding: bool) -> Throttle:
+def _count(
+    ctx: InstanceContext, kind: str, key: str, *, sliding: bool, window: timedelta = WINDOW
+) -> Throttle:
     """Count one event. A fixed window starts with its first event; a sliding one with its
     latest, so a count only lapses after a whole quiet window."""
     now = ctx.now()
@@ -104,7 +113,7 @@ def _count(ctx: InstanceContext, kind: str, key: str, *, sliding: bool) -> Throt
     row = _locked_row(ctx, kind, key)
     if (
         row.count
-        and row.window_started_at + WINDOW <= now
+        and row.window_started_at + window <= now
         and (row.blocked_until is None or row.blocked_until <= now)
     ):
         row.count, row.window_started_at, row.blocked_until = 0, now, None
@@ -138,3 +147,26 @@ def allow_reset_request(ctx: InstanceContext, key: str) -> bool:
     row = _count(ctx, RESET_REQUEST, key, sliding=False)
     ctx.session.flush()
     return row.count <= RESET_REQUESTS_PER_HOUR
+
+
+def portal_form(ctx: InstanceContext, client: str) -> timedelta | None:
+    """Count one form sent to the portal from `client` (its network address); how long that
+    address must wait, if it has sent more than its share for the window."""
+    row = _count(ctx, PORTAL_FORM, client, sliding=False, window=FORM_WINDOW)
+    ctx.session.flush()
+    if row.count <= ctx.runtime.settings.portal_forms_per_window:
+        return None
+    return max(row.window_started_at + FORM_WINDOW - ctx.now(), timedelta(seconds=1))
+
+
+def allow_invitation_renewal(ctx: InstanceContext, invitee: str, client: str) -> bool:
+    """Count one new invitation asked for from a dead link; False once the invitee or the
+    client address has had its share for the hour. Both counts move either way, so a
+    refused ask still counts against whoever keeps asking."""
+    for_invitee = _count(ctx, RENEWAL, invitee, sliding=False)
+    from_client = _count(ctx, RENEWAL_FROM, client, sliding=False)
+    ctx.session.flush()
+    return (
+        for_invitee.count <= RENEWALS_PER_HOUR
+        and from_client.count <= RENEWALS_FROM_ONE_ADDRESS_PER_HOUR
+    )

@@ -76,6 +76,24 @@ def email(
     return normalized
 
 
+def sender_email(
+    problems: Collection, target: str, value: Any, *, max_length: int = EMAIL_MAX
+) -> str | None:
+    """An address e-mail can be sent from through any mail server: its part before the '@'
+    in ASCII (an internationalized domain is fine, it has an ASCII spelling). Others need
+    SMTPUTF8, which not every server offers, and every message would fail on those that
+    do not."""
+    address = email(problems, target, value, max_length=max_length)
+    if address is not None and not address.rpartition("@")[0].isascii():
+        problems.add(
+            target,
+            f"'{target}' is an address e-mail is sent from: the part before the '@' must be "
+            "ASCII, since not every mail server accepts others.",
+        )
+        return None
+    return address
+
+
 def email_key(address: str) -> str:
     """The form in which addresses are compared: case does not make two addresses different."""
     return unicodedata.normalize("NFC", address).lower()

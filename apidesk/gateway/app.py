@@ -14,6 +14,7 @@ import logging
 from urllib.parse import unquote
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -21,6 +22,7 @@ from starlette.routing import Route
 from apidesk.domain.context import Runtime
 from apidesk.gateway.check import Call, Decision, check
 from apidesk.gateway.store import GatewayStore, open_store
+from apidesk.storage.availability import is_unavailable
 
 log = logging.getLogger("apidesk.gateway")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -84,6 +86,32 @@ def _answer(decision: Decision) -> Response:
     )
 
 
+def refusal(status: int, reason: str, message: str) -> Response:
+    """The gateway's own answer to a request it cannot judge."""
+    return _answer(Decision(status, reason, message))
+
+
+def failure(error: Exception) -> Response:
+    if is_unavailable(error):
+        log.warning("database unavailable: %s: %s", type(error).__name__, error)
+        response = refusal(503, "unavailable", "The key check cannot reach its data; retry.")
+        response.headers["Retry-After"] = "1"
+        return response
+    log.error("the key check failed", exc_info=error)
+    return refusal(500, "error", "The key check hit an unexpected error; it has been logged.")
+
+
+async def _http_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    if error.status_code == 405:
+        response = refusal(405, "method-not-allowed", "The method is not allowed here.")
+        response.headers.update(error.headers or {})
+        return response
+    if error.status_code == 404:
+        return refusal(404, "not-found", "There is no such gateway endpoint.")
+    return refusal(error.status_code, "refused", str(error.detail))
+
+
 def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
     """The gateway app, and its store (which the caller closes at shutdown)."""
     store = open_store(runtime.settings.database_url)
@@ -113,18 +141,23 @@ def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
                 Decision(403, "conflicting-uri", "Access denied: the request is described twice.")
             )
         call = Call(uri=uris.pop(), headers={k.lower(): v for k, v in request.headers.items()})
-        async with store.reads() as reads:
-            decision = await check(reads, secrets, request.path_params["service"], call)
+        try:
+            async with store.reads() as reads:
+                decision = await check(reads, secrets, request.path_params["service"], call)
+        except Exception as error:
+            # No decision is a refusal: the proxy fails the call closed.
+            return failure(error)
         return _answer(decision)
 
     async def health(_request: Request) -> Response:
         return Response("ok", media_type="text/plain")
 
     app = Starlette(
+        exception_handlers={HTTPException: _http_error},
         routes=[
             Route("/{service}/check", key_check, methods=METHODS),
             Route("/{service}/check/{rest:path}", key_check, methods=METHODS),
             Route("/health", health, methods=["GET", "HEAD"]),
-        ]
+        ],
     )
     return app, store

@@ -3,6 +3,8 @@
 Several dispatchers may run against one PostgreSQL database (each message is leased by one
 of them); on SQLite, writers are serialized. A message whose sending crashed midway is retried
 when its lease runs out, so delivery is at least once; everything else is sent exactly once.
+Whatever goes wrong while a message is sent fails that attempt, with its error recorded: no
+message can stop the queue or stay `sending`.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class Dispatcher:
             error, permanent = str(exc), True
         except TemporaryFailure as exc:
             error = str(exc)
+        except Exception as exc:
+            # Not a failure the sender foresaw, so perhaps a bug: retried like any other,
+            # up to the attempt limit, with the trace in the log.
+            log.error("outbox message %d could not be sent", envelope.id, exc_info=exc)
+            error = f"{type(exc).__name__}: {exc}"
         status = await asyncio.to_thread(self._finish, envelope, error, permanent)
         if error is None:
             log.info("sent outbox message %d", envelope.id)

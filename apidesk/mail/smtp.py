@@ -1,11 +1,18 @@
-"""SMTP delivery with aiosmtplib, configured by the APIDESK_SMTP_* settings."""
+"""SMTP delivery with aiosmtplib, configured by the APIDESK_SMTP_* settings.
+
+Addresses travel in their ASCII form wherever they have one (an internationalized domain in
+its IDNA spelling). An address whose local part is not ASCII has none: its message needs the
+server's SMTPUTF8 extension, and fails for good, saying so, where the server does not offer it.
+"""
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 import aiosmtplib
+from email_validator import EmailNotValidError, validate_email
 
 from apidesk.domain.notifications.outbox import Envelope
 from apidesk.settings import Settings
@@ -19,13 +26,46 @@ class TemporaryFailure(Exception):
     """The server was unreachable or answered 4xx: try again later."""
 
 
+def ascii_form(address: str) -> str | None:
+    """The address as plain ASCII (its domain in IDNA), or None when its local part is not
+    ASCII; an address that does not read as one at all is a permanent failure."""
+    if address.isascii():
+        return address
+    try:
+        return validate_email(address, check_deliverability=False).ascii_email
+    except EmailNotValidError as exc:
+        raise PermanentFailure(
+            f"'{address}' is not an address mail can be sent to: {exc}"
+        ) from None
+
+
+def _mailbox(name: str, address: str) -> str:
+    """A header's mailbox: `Name <address>`, the name quoted or encoded as it needs."""
+    plain = ascii_form(address)
+    if plain is not None:
+        return formataddr((name, plain))
+    if not name:
+        return address
+    # formataddr refuses a non-ASCII address; it still spells the name.
+    spelled = formataddr((name, "x@x"))
+    return f"{spelled[: -len('<x@x>')]}<{address}>"
+
+
+def envelope_address(address: str) -> str:
+    return ascii_form(address) or address
+
+
 def compose(envelope: Envelope) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = formataddr((envelope.sender_name, envelope.sender))
-    message["To"] = envelope.to_address
+    sender = _mailbox(envelope.sender_name, envelope.sender)
+    to = _mailbox("", envelope.to_address)
+    utf8 = not (sender.isascii() and to.isascii())
+    # Without SMTPUTF8, headers may hold only ASCII: a name goes encoded, an address must be.
+    message = EmailMessage(policy=policy.SMTPUTF8 if utf8 else policy.default)
+    message["From"] = sender
+    message["To"] = to
     message["Subject"] = envelope.subject
     message["Date"] = formatdate(localtime=False)
-    domain = envelope.sender.rpartition("@")[2] or "apidesk.invalid"
+    domain = envelope_address(envelope.sender).rpartition("@")[2] or "apidesk.invalid"
     message["Message-ID"] = make_msgid(idstring=f"outbox-{envelope.id}", domain=domain)
     message.set_content(envelope.text)
     message.add_alternative(envelope.html, subtype="html")
@@ -48,11 +88,12 @@ class SmtpSender:
 
     async def send(self, envelope: Envelope) -> None:
         # Blind copies travel in the envelope only, never in a header.
-        recipients = [envelope.to_address, *envelope.bcc]
+        recipients = [envelope_address(a) for a in (envelope.to_address, *envelope.bcc)]
+        message = compose(envelope)
         try:
             await aiosmtplib.send(
-                compose(envelope),
-                sender=envelope.sender,
+                message,
+                sender=envelope_address(envelope.sender),
                 recipients=recipients,
                 hostname=self._host,
                 port=self._port,
@@ -63,6 +104,12 @@ class SmtpSender:
                 timeout=self._timeout,
                 cert_bundle=self._ca_file,
             )
+        except aiosmtplib.SMTPNotSupported as exc:
+            # The server will not take this message, today or later.
+            raise PermanentFailure(
+                f"the message needs SMTPUTF8 (an address with non-ASCII characters before "
+                f"the '@'), which the server does not offer ({exc})"
+            ) from None
         except aiosmtplib.SMTPAuthenticationError as exc:
             # A login problem is the operator's to fix; keep the mail waiting until they do.
             raise TemporaryFailure(f"SMTP login refused ({exc.code})") from None

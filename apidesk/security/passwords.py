@@ -12,8 +12,9 @@ from apidesk.errors import Invalid
 
 # A zxcvbn run on a very long input is slow; nobody needs more than this many characters.
 MAX_LENGTH = 256
-# Only the first characters of a password feed the strength estimate, to bound its cost.
-_STRENGTH_PREFIX = 100
+# Only the first characters of a password feed the strength estimate, to bound its cost;
+# zxcvbn itself refuses anything longer than 72.
+_STRENGTH_PREFIX = 72
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from apidesk.files import warn_if_shared
+
 _VERSION = "v1"
 
 
@@ -74,12 +76,13 @@ def load_or_create_key(secret: str | None, key_file: Path) -> bytes:
             raise SecretKeyError("APIDESK_SECRET_KEY must decode to 32 bytes")
         return key
     if key_file.exists():
+        warn_if_shared(key_file)
         key = base64.b64decode(key_file.read_text().strip())
         if len(key) != 32:
             raise SecretKeyError(f"{key_file} does not hold a 32-byte base64 key")
         return key
     key = os.urandom(32)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w") as handle:
         handle.write(base64.b64encode(key).decode("ascii") + "\n")

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from apidesk.files import create_private
+
 WRITE_OPTION = "apidesk_write"
 
 
@@ -66,7 +68,9 @@ def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
     if real_url.startswith("sqlite"):
         path = sqlite_path(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Made here, owner-only, before SQLite makes it with the process's umask; SQLite
+            # gives the -wal and -shm files the mode of the database file.
+            create_private(path)
         engine = create_engine(
             real_url,
             connect_args={"check_same_thread": False, "timeout": 30},

@@ -273,3 +273,23 @@ def test_service_put_validates_its_body(http: httpx.Client) -> None:
     targets = {d["target"] for d in response.json()["error"]["details"]}
     assert {"sku.name", "publisherEmail", "publisherName"} <= targets
     assert http.get(path, params=V).status_code == 404
+
+
+def test_a_long_passphrase_is_accepted(http: httpx.Client, service: ServiceRef) -> None:
+    # The strength estimate reads a prefix of the password; the rest still counts as typed.
+    phrase = "violet harbour lanterns drift past " * 4
+    response = http.put(service.url("/users/longphrase"), params=V, json=props(password=phrase))
+    assert response.status_code == 201, response.text
+
+
+def test_a_template_that_would_compile_for_minutes_is_refused(
+    http: httpx.Client, service: ServiceRef
+) -> None:
+    body = "<html><body>" + "#* " * 60_000 + "</body></html>"
+    response = http.put(
+        service.url("/templates/NewDeveloperNotificationMessage"),
+        params=V,
+        json={"properties": {"body": body}},
+    )
+    assert response.status_code == 400, response.text
+    assert "never closed" in response.text

@@ -341,7 +341,7 @@ def test_mail_with_a_one_time_link_gets_no_blind_copy(
     sdk.notification_recipient_email.create_or_update(rg, name, "BCC", "audit@example.org")
     sdk.user_confirmation_password.send(rg, name, "dev")
     [(template, message)] = messages(runtime, service)
-    assert template == "PasswordResetIdentityDefault"
+    assert template == "PasswordResetByAdminNotificationMessage"
     assert message.bcc == []
 
 

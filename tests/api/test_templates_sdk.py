@@ -46,6 +46,7 @@ TEMPLATE_NAMES = {
 }
 RESET = "passwordResetIdentityDefault"
 RESET_SUBJECT = "Your password change request"
+RESET_BY_ADMIN = "passwordResetByAdminNotificationMessage"
 CUSTOM_BODY = (
     "<!DOCTYPE html>\n<html><head><title>Reset</title></head><body>"
     "<p>Dear $DevFirstName, choose a new password here: "
@@ -540,13 +541,17 @@ def test_html_anchors_and_colours_are_not_directives(
 
 
 def developer_messages(runtime: Runtime, service: ServiceRef) -> list[Envelope]:
-    """Every queued message of the service, oldest first, decrypted."""
+    """Every password-reset message an administrator sent in the service, oldest first."""
     with runtime.database.unit_of_work() as session:
         ctx = Context(runtime, session, "test")
         instance = session.scalars(select(Instance).where(Instance.name == service.name)).one()
         rows = outbox.list_messages(ctx, instance_id=instance.id, limit=500)
         found = [(row.template, outbox.open_message(ctx, row)) for row in reversed(rows)]
-    return [envelope for template, envelope in found if template == "PasswordResetIdentityDefault"]
+    return [
+        envelope
+        for template, envelope in found
+        if template == "PasswordResetByAdminNotificationMessage"
+    ]
 
 
 def test_edited_template_shapes_the_next_email_until_reset(
@@ -559,10 +564,11 @@ def test_edited_template_shapes_the_next_email_until_reset(
         "ada",
         UserCreateParameters(email="ada@example.com", first_name="Ada <b>&", last_name="King"),
     )
+    # An administrator's reset sends PasswordResetByAdminNotificationMessage.
     customize(
         sdk,
         service,
-        RESET,
+        RESET_BY_ADMIN,
         subject="Password help for $DevFirstName",
         body=CUSTOM_BODY,
     )
@@ -582,12 +588,12 @@ def test_edited_template_shapes_the_next_email_until_reset(
     assert url.startswith("http")
     assert "Hello Ada" not in custom.html
 
-    sdk.email_template.delete(rg, name, RESET, if_match="*")
+    sdk.email_template.delete(rg, name, RESET_BY_ADMIN, if_match="*")
     sdk.user_confirmation_password.send(rg, name, "ada")
 
     custom_again, default = developer_messages(runtime, service)
     assert custom_again == custom
-    assert default.subject == RESET_SUBJECT
+    assert default.subject == "Your password was reset"
     assert "Hello Ada &lt;b&gt;&amp; King" in default.html
     assert "choose a new password here" not in default.html
     assert link in default.text

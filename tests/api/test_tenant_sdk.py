@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,10 +21,13 @@ from azure.mgmt.apimanagement.models import (
     UserCreateParameters,
     UserTokenParameters,
 )
+from sqlalchemy import select
 from support.sdk import client_for
 from support.server import LiveServer, ServiceRef, create_service
 
+from apidesk.domain.context import Runtime
 from apidesk.security import sas
+from apidesk.storage.models import Instance, User
 
 V = {"api-version": "2024-05-01"}
 FAR_FUTURE = "2030-01-01T00:00:00.0000000Z"
@@ -65,7 +69,15 @@ def list_users_with(http: httpx.Client, service: ServiceRef, authorization: str)
     return http.get(service.url("/users"), params=V, headers={"Authorization": authorization})
 
 
-def user_token(sdk: ApiManagementClient, service: ServiceRef, user_id: str, key_type: str) -> Any:
+@dataclass(frozen=True)
+class UserToken:
+    parsed: sas.ParsedToken
+    stamp: str  # the account's own, which the signature covers
+
+
+def user_token(
+    runtime: Runtime, sdk: ApiManagementClient, service: ServiceRef, user_id: str, key_type: str
+) -> UserToken:
     result = sdk.user.get_shared_access_token(
         service.resource_group,
         service.name,
@@ -74,11 +86,19 @@ def user_token(sdk: ApiManagementClient, service: ServiceRef, user_id: str, key_
     )
     parsed = sas.parse(result.value)
     assert parsed is not None
-    return parsed
+    with runtime.database.unit_of_work(write=False) as session:
+        stamp = session.scalars(
+            select(User.stamp)
+            .join(Instance, Instance.id == User.instance_id)
+            .where(Instance.name == service.name, User.name_key == user_id.lower())
+        ).one()
+    return UserToken(parsed, stamp)
 
 
-def verifies(token: Any, keys: Any) -> bool:
-    return sas.verify(token, [keys.primary_key, keys.secondary_key], datetime.now(UTC))
+def verifies(token: UserToken, keys: Any) -> bool:
+    return sas.verify(
+        token.parsed, [keys.primary_key, keys.secondary_key], datetime.now(UTC), token.stamp
+    )
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -345,7 +365,7 @@ def test_bad_tenant_bodies_are_refused_and_change_nothing(
 
 
 def test_regenerating_the_primary_key_voids_user_tokens_signed_with_it(
-    sdk: ApiManagementClient, service: ServiceRef
+    runtime: Runtime, sdk: ApiManagementClient, service: ServiceRef
 ) -> None:
     sdk.user.create_or_update(
         service.resource_group,
@@ -353,8 +373,8 @@ def test_regenerating_the_primary_key_voids_user_tokens_signed_with_it(
         "holder",
         UserCreateParameters(email="holder@example.com", first_name="Token", last_name="Holder"),
     )
-    primary_token = user_token(sdk, service, "holder", "primary")
-    secondary_token = user_token(sdk, service, "holder", "secondary")
+    primary_token = user_token(runtime, sdk, service, "holder", "primary")
+    secondary_token = user_token(runtime, sdk, service, "holder", "secondary")
     before = secrets(sdk, service)
     assert verifies(primary_token, before)
     assert verifies(secondary_token, before)
@@ -364,11 +384,11 @@ def test_regenerating_the_primary_key_voids_user_tokens_signed_with_it(
     assert not verifies(primary_token, after)
     assert verifies(secondary_token, after)
     # A fresh primary token is signed with the new key.
-    assert verifies(user_token(sdk, service, "holder", "primary"), after)
+    assert verifies(user_token(runtime, sdk, service, "holder", "primary"), after)
 
 
 def test_user_tokens_follow_a_key_set_by_create(
-    sdk: ApiManagementClient, service: ServiceRef
+    runtime: Runtime, sdk: ApiManagementClient, service: ServiceRef
 ) -> None:
     sdk.tenant_access.create(
         service.resource_group,
@@ -377,8 +397,8 @@ def test_user_tokens_follow_a_key_set_by_create(
         if_match="*",
         parameters=AccessInformationCreateParameters(primary_key="chosen-primary-key"),
     )
-    token = user_token(sdk, service, "1", "primary")
-    assert sas.verify(token, ["chosen-primary-key"], datetime.now(UTC))
+    token = user_token(runtime, sdk, service, "1", "primary")
+    assert sas.verify(token.parsed, ["chosen-primary-key"], datetime.now(UTC), token.stamp)
 
 
 # --- Management shared-access signatures -------------------------------------------------------
@@ -461,6 +481,22 @@ def test_expired_management_signature_is_refused(
     key = secrets(sdk, service).primary_key
     past = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
     assert list_users_with(http, service, signature(key, expiry=past)).status_code == 401
+
+
+@pytest.mark.parametrize("expiry", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_an_expiry_beyond_the_calendar_is_401_without_a_trace(
+    server: LiveServer,
+    sdk: ApiManagementClient,
+    service: ServiceRef,
+    http: httpx.Client,
+    expiry: str,
+) -> None:
+    key = secrets(sdk, service).primary_key
+    logged = len(server.log())
+    answer = list_users_with(http, service, signature(key, expiry=expiry))
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["error"]["code"] == "AuthenticationFailed"
+    assert "Traceback" not in server.log()[logged:]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ from support.server import LiveServer, ServiceRef, create_service
 
 from apidesk.domain.context import Runtime
 from apidesk.security import sas
-from apidesk.storage.models import Instance, OutboxMessage, TenantAccess
+from apidesk.storage.models import Instance, OutboxMessage, TenantAccess, User
 
 PASSWORD = "correct horse battery staple"
 
@@ -387,7 +387,19 @@ def test_sso_url_carries_a_verifiable_token(
     parsed = sas.parse(token)
     assert parsed is not None and parsed.user_id == "sso"
     assert datetime.now(UTC) < parsed.expiry <= datetime.now(UTC) + timedelta(minutes=11)
-    assert sas.verify(parsed, [tenant_key(runtime, service, "primary")], datetime.now(UTC))
+    stamp = user_stamp(runtime, service, "sso")
+    assert sas.verify(parsed, [tenant_key(runtime, service, "primary")], datetime.now(UTC), stamp)
+
+
+def user_stamp(runtime: Runtime, service: ServiceRef, user_id: str) -> str:
+    with runtime.database.unit_of_work(write=False) as session:
+        return str(
+            session.scalars(
+                select(User.stamp)
+                .join(Instance, Instance.id == User.instance_id)
+                .where(Instance.name == service.name, User.name_key == user_id.lower())
+            ).one()
+        )
 
 
 def tenant_key(runtime: Runtime, service: ServiceRef, slot: str) -> str:
@@ -422,9 +434,13 @@ def test_shared_access_token(
         assert stamp == expiry.strftime("%Y%m%d%H%M")
         parsed = sas.parse(result.value)
         assert parsed is not None
-        assert sas.verify(parsed, [tenant_key(runtime, service, key_type)], datetime.now(UTC))
-        other = "secondary" if key_type == "primary" else "primary"
-        assert not sas.verify(parsed, [tenant_key(runtime, service, other)], datetime.now(UTC))
+        account = user_stamp(runtime, service, "userId1718")
+        key, other = (
+            tenant_key(runtime, service, key_type),
+            tenant_key(runtime, service, "secondary" if key_type == "primary" else "primary"),
+        )
+        assert sas.verify(parsed, [key], datetime.now(UTC), account)
+        assert not sas.verify(parsed, [other], datetime.now(UTC), account)
 
 
 def test_shared_access_token_expiry_is_capped(
@@ -464,7 +480,7 @@ def test_password_reset_request_is_recorded(
             select(OutboxMessage).where(OutboxMessage.instance_id == instance.id)
         ).all()
         assert [(r.template, r.to_address) for r in rows] == [
-            ("PasswordResetIdentityDefault", "forgetful@example.com")
+            ("PasswordResetByAdminNotificationMessage", "forgetful@example.com")
         ]
 
 

@@ -200,3 +200,29 @@ def test_templates_within_the_budget_still_render() -> None:
     assert "api0 api1 api2 api4" in rendered.html
     assert "api3 " not in rendered.html
     assert rendered.html.endswith("done")
+
+
+@pytest.mark.parametrize(
+    "inside",
+    [
+        "$Apis",  # a list
+        "$Apis.get",  # a method, unbound from its call
+        "$DevFirstName.upper",  # a method of a string
+        "#foreach($Api in $Apis)$Api#end",  # a map
+        "#foreach($Api in $Apis)$foreach#end",  # the loop's own map
+        '#set($copy = "$Apis")$copy',  # a list spelled into a string
+    ],
+)
+def test_values_without_text_of_their_own_print_nothing(inside: str) -> None:
+    rendered = render("subject", f"<p>[{inside}]</p>", {"DevFirstName": "Ada", "Apis": [{}]})
+    assert rendered.html == "<p>[]</p>"
+
+
+def test_plain_values_still_print() -> None:
+    rendered = render(
+        "subject",
+        "<p>$DevFirstName $velocityCount #foreach($Api in $Apis)$Api.Name $foreach.count "
+        "$foreach.last#end $!Missing $Missing</p>",
+        {"DevFirstName": "Ada", "Apis": [{"Name": "a"}]},
+    )
+    assert rendered.html == "<p>Ada $velocityCount a 1 true  $Missing</p>"

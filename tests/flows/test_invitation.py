@@ -76,7 +76,7 @@ def test_invitation_email_link_activates_and_signs_in(
 
     again = browser.get(path_of(link))
     assert again.status_code == 410
-    assert "already been used" in again.text
+    assert "accepted already" in again.text
 
 
 def test_a_weak_password_keeps_the_link_usable(

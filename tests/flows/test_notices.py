@@ -141,7 +141,7 @@ def test_a_template_edit_changes_the_next_email(
         }
     }
     admin.put(
-        shop.url("/templates/passwordResetIdentityDefault"), params=V, json=custom
+        shop.url("/templates/passwordResetByAdminNotificationMessage"), params=V, json=custom
     ).raise_for_status()
     admin.post(shop.url("/users/styled/confirmations/password/send"), params=V).raise_for_status()
     [mail] = mailbox.wait_for(to=email)
@@ -150,7 +150,9 @@ def test_a_template_edit_changes_the_next_email(
     assert "Hello Ann <b>&" in mail.text
     assert "/reset-password?token=" in mail.text
     admin.delete(
-        shop.url("/templates/passwordResetIdentityDefault"), params=V, headers={"If-Match": "*"}
+        shop.url("/templates/passwordResetByAdminNotificationMessage"),
+        params=V,
+        headers={"If-Match": "*"},
     ).raise_for_status()
     admin.post(shop.url("/users/styled/confirmations/password/send"), params=V).raise_for_status()
     second = mailbox.wait_for(2, to=email)[1]
@@ -180,7 +182,9 @@ def test_a_template_that_fails_on_real_values_sends_the_built_in_text(
             '<a href="$ConfirmUrl">reset</a></p></body></html>',
         }
     }
-    saved = admin.put(shop.url("/templates/passwordResetIdentityDefault"), params=V, json=custom)
+    saved = admin.put(
+        shop.url("/templates/passwordResetByAdminNotificationMessage"), params=V, json=custom
+    )
     assert saved.status_code in (200, 201), saved.text
     sent = admin.post(shop.url("/users/long/confirmations/password/send"), params=V)
     assert sent.status_code == 204, sent.text

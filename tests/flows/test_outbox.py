@@ -172,7 +172,7 @@ def test_without_smtp_mail_waits_and_can_be_read(
     [message] = [
         json.loads(line) for line in listed.stdout.splitlines() if "reader@example.com" in line
     ]
-    assert message["template"] == "PasswordResetIdentityDefault"
+    assert message["template"] == "PasswordResetByAdminNotificationMessage"
     shown = cli(server.env, "outbox", "show", str(message["id"]))
     assert shown.returncode == 0, shown.stderr
     assert "To: reader@example.com" in shown.stdout

@@ -3,6 +3,7 @@ carries a password."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.portal import Browser
-from support.server import ServiceRef
+from support.server import ServiceRef, cli
 
 from apidesk.domain import passwords
 from apidesk.storage.models import OutboxMessage
@@ -123,7 +124,6 @@ def test_weak_or_mismatched_passwords_are_refused_and_the_link_survives(
         page, f"/portal/{shop.name}/reset-password", token=token, password=NEW, confirm=NEW + "x"
     )
     assert differ.status_code == 400 and "differ" in differ.text
-    assert sign_in(browser, shop, email, OLD).status_code == 303
     assert browser.get(path_of(link)).status_code == 200
 
 
@@ -251,4 +251,63 @@ def test_a_link_that_expires_while_the_form_is_checked_gets_the_expired_page(
     assert late.status_code == 410, late.text
     assert "expired" in late.text
     monkeypatch.undo()
+    assert browser.get(path_of(link)).status_code == 410
+
+
+def test_an_administrator_reset_voids_the_old_password_at_once(
+    admin: httpx.Client,
+    shop: ServiceRef,
+    mailbox: Mailbox,
+    browser: Browser,
+    other_browser: Browser,
+) -> None:
+    email = make_user(admin, shop, "reset-by-admin")
+    assert sign_in(other_browser, shop, email, OLD).status_code == 303
+    request_reset(admin, shop, "reset-by-admin")
+    # Before the link is used: the old password is gone, and so are the sessions.
+    assert sign_in(browser, shop, email, OLD).status_code == 400
+    assert not signed_in(other_browser, shop)
+
+    [mail] = mailbox.wait_for(to=email)
+    assert mail.subject == "Your password was reset"
+    assert "old password no longer works" in mail.text
+    link = mail.link("reset-password")
+    page = browser.get(path_of(link))
+    done = browser.submit(
+        page,
+        f"/portal/{shop.name}/reset-password",
+        token=link.rsplit("=", 1)[1],
+        password=NEW,
+        confirm=NEW,
+    )
+    assert done.status_code == 200, done.text
+    assert sign_in(browser, shop, email, NEW).status_code == 303
+
+
+def test_a_reset_from_the_command_line_is_a_reset_too(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    email = make_user(admin, shop, "reset-by-cli")
+    settings = app.runtime.settings
+    env = {
+        **os.environ,
+        "APIDESK_DATABASE_URL": settings.database_url,
+        "APIDESK_SECRET_KEY_FILE": str(settings.secret_key_file),
+        "APIDESK_PUBLIC_URL": settings.public_url,
+    }
+    done = cli(env, "users", "reset-password", "reset-by-cli", "--service", shop.name)
+    assert done.returncode == 0, done.stderr
+    assert sign_in(browser, shop, email, OLD).status_code == 400
+    assert mailbox.wait_for(to=email)[0].subject == "Your password was reset"
+
+
+def test_forgot_password_leaves_the_old_password_working(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    # Anyone may ask for a link with an address: asking changes nothing.
+    email = make_user(admin, shop, "forgetful")
+    page = browser.get(f"/portal/{shop.name}/forgot-password")
+    browser.submit(page, f"/portal/{shop.name}/forgot-password", email=email)
+    [mail] = mailbox.wait_for(to=email)
+    assert mail.subject == "Your password change request"
     assert sign_in(browser, shop, email, OLD).status_code == 303

@@ -6,6 +6,8 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apidesk.errors import Invalid
 from apidesk.security import sas
@@ -76,16 +78,76 @@ def test_secretbox_round_trip_and_binding() -> None:
 
 def test_sas_tokens() -> None:
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    token = sas.create("key-one", "user&with&amps", now + timedelta(hours=1))
+    token = sas.create("key-one", "user&with&amps", now + timedelta(hours=1), "stamp-a")
     parsed = sas.parse(token)
     assert parsed is not None
     assert parsed.user_id == "user&with&amps"
     assert parsed.expiry == datetime(2026, 1, 1, 13, 0, tzinfo=UTC)
-    assert sas.verify(parsed, ["other", "key-one"], now)
-    assert not sas.verify(parsed, ["other"], now)
-    assert not sas.verify(parsed, ["key-one"], now + timedelta(hours=1))
+    assert sas.verify(parsed, ["other", "key-one"], now, "stamp-a")
+    assert not sas.verify(parsed, ["other"], now, "stamp-a")
+    assert not sas.verify(parsed, ["key-one"], now + timedelta(hours=1), "stamp-a")
     tampered = sas.parse(token.replace("user&with&amps", "admin", 1))
-    assert tampered is not None and not sas.verify(tampered, ["key-one"], now)
+    assert tampered is not None and not sas.verify(tampered, ["key-one"], now, "stamp-a")
     for junk in ("", "abc", "u&2026&", "u&notadate12&sig", "u&209913311261&sig"):
         parsed_junk = sas.parse(junk)
-        assert parsed_junk is None or not sas.verify(parsed_junk, ["key-one"], now)
+        assert parsed_junk is None or not sas.verify(parsed_junk, ["key-one"], now, "stamp-a")
+
+
+def test_a_user_token_speaks_only_for_the_account_it_was_issued_to() -> None:
+    now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    parsed = sas.parse(sas.create("key-one", "ada", now + timedelta(hours=1), "first-account"))
+    assert parsed is not None
+    assert sas.verify(parsed, ["key-one"], now, "first-account")
+    assert not sas.verify(parsed, ["key-one"], now, "later-account-same-id")
+
+
+# Text a client could put in a management signature, mixing the pieces the parser looks for
+# with dates at the edges of the calendar and every kind of character.
+_PIECES = st.sampled_from(
+    [
+        "uid=",
+        "ex=",
+        "sn=",
+        "&",
+        "=",
+        "integration",
+        "9999-12-31T23:59:59",
+        "0001-01-01T00:00:00",
+        "2030-02-30T25:61:61",
+        ".",
+        "0000000",
+        "9" * 30,
+        "Z",
+        "-14:00",
+        "+14:00",
+        "+99:99",
+        "\x00",
+        "\u017f",
+    ]
+)
+_SIGNATURES = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=16).map("".join),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_SIGNATURES)
+def test_the_management_signature_parser_reads_anything_without_raising(text: str) -> None:
+    parsed = sas.parse_management(text)
+    if parsed is not None:
+        assert parsed.expiry.tzinfo is not None
+        assert not sas.verify_management(parsed, ["key"], datetime.now(UTC))
+
+
+@pytest.mark.parametrize("expiry", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_an_expiry_beyond_the_calendar_reads_as_no_signature(expiry: str) -> None:
+    assert sas.parse_management(f"uid=integration&ex={expiry}&sn=AAAA") is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=200), st.lists(_PIECES, max_size=12).map("".join)))
+def test_the_user_token_parser_reads_anything_without_raising(text: str) -> None:
+    parsed = sas.parse(text)
+    if parsed is not None:
+        assert not sas.verify(parsed, ["key"], datetime.now(UTC), "stamp")

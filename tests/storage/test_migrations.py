@@ -55,3 +55,39 @@ def test_each_migration_upgrades_a_database_of_the_one_before(
                 assert "throttles" in inspect(connection).get_table_names()
         finally:
             engine.dispose()
+
+
+def test_users_of_an_earlier_release_each_get_a_stamp_of_their_own(
+    tmp_path: Path, workspace_backend: str
+) -> None:
+    with database_for(workspace_backend, tmp_path) as url:
+        engine = create_database_engine(url, pool_size=2)
+        try:
+            migrate.upgrade(engine, "0003")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO instances (id, name, name_key, subscription_id, "
+                        "resource_group, location, sku_name, sku_capacity, publisher_email, "
+                        "publisher_name, tags, created_at, etag) VALUES (1, 'old', 'old', "
+                        "'00000000-0000-0000-0000-000000000000', 'rg', 'here', 'Developer', 1, "
+                        "'p@example.com', 'P', '{}', '2026-01-01 00:00:00', 'e')"
+                    )
+                )
+                for number in (1, 2):
+                    connection.execute(
+                        text(
+                            "INSERT INTO users (instance_id, name, name_key, email, email_key, "
+                            "first_name, last_name, state, identities, registration_date, etag) "
+                            "VALUES (1, :name, :name, :email, :email, 'A', 'B', 'active', '[]', "
+                            "'2026-01-01 00:00:00', 'e')"
+                        ),
+                        {"name": f"u{number}", "email": f"u{number}@example.com"},
+                    )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                stamps = connection.execute(text("SELECT stamp FROM users")).scalars().all()
+            assert len(stamps) == 2 and len(set(stamps)) == 2
+            assert all(len(stamp) == 32 for stamp in stamps)
+        finally:
+            engine.dispose()

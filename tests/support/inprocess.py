@@ -24,6 +24,7 @@ from support.server import (
     service_body,
 )
 
+from apidesk import server as apidesk_server
 from apidesk.app import create_app
 from apidesk.bootstrap import build_runtime, prepare
 from apidesk.clock import ManualClock
@@ -94,6 +95,7 @@ def in_process_server(
             log_config=None,
             access_log=False,
             lifespan="on",
+            **apidesk_server.OPTIONS,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

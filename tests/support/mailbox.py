@@ -99,9 +99,12 @@ def _matches(message: Received, match: dict[str, str]) -> bool:
 
 
 @contextmanager
-def smtp_server(port: int | None = None, mailbox: Mailbox | None = None) -> Iterator[Mailbox]:
+def smtp_server(
+    port: int | None = None, mailbox: Mailbox | None = None, *, smtputf8: bool = False
+) -> Iterator[Mailbox]:
+    """With `smtputf8`, the server offers SMTPUTF8 (internationalized addresses)."""
     box = mailbox or Mailbox(port=port or free_port())
-    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, enable_SMTPUTF8=smtputf8)
     controller.start()
     try:
         yield box

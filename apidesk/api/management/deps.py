@@ -111,9 +111,12 @@ class Call:
     write: bool
 
     @contextmanager
-    def context(self) -> Iterator[Context]:
-        """A unit of work that commits when the block ends without an error."""
-        with self.runtime.database.unit_of_work(write=self.write) as session:
+    def context(self, *, write: bool | None = None) -> Iterator[Context]:
+        """A unit of work that commits when the block ends without an error; it writes when
+        the request's method does, unless `write` says otherwise."""
+        with self.runtime.database.unit_of_work(
+            write=self.write if write is None else write
+        ) as session:
             yield Context(runtime=self.runtime, session=session, actor=self.principal.name)
 
 
@@ -124,10 +127,10 @@ class InstanceCall(Call):
     service_name: str
 
     @contextmanager
-    def instance(self) -> Iterator[InstanceContext]:
+    def instance(self, *, write: bool | None = None) -> Iterator[InstanceContext]:
         """A unit of work inside the instance named by the path."""
         instances.check_path(self.subscription_id, self.resource_group, self.service_name)
-        with self.context() as ctx:
+        with self.context(write=write) as ctx:
             instance = instances.get_or_raise(
                 ctx, self.subscription_id, self.resource_group, self.service_name
             )

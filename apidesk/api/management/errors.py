@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -24,6 +25,7 @@ from apidesk.errors import (
     PreconditionFailed,
     Unauthorized,
 )
+from apidesk.storage.availability import is_unavailable
 from apidesk.storage.integrity import constraint_name
 
 log = logging.getLogger("apidesk.api")
@@ -170,14 +172,19 @@ def install(app: FastAPI) -> None:
             Conflict("The request conflicts with a concurrent change; read the entity and retry.")
         )
 
-    @app.exception_handler(OperationalError)
-    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s: %s", type(exc.orig).__name__, exc.orig, exc_info=exc)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if not is_unavailable(exc):
+            return await _unexpected(request, exc)
+        original = getattr(exc, "orig", None) or exc
+        log.warning("database unavailable: %s: %s", type(original).__name__, original)
         return JSONResponse(
             error_body("ServiceUnavailable", "The database is busy or unreachable; retry shortly."),
             status_code=503,
             headers={"Retry-After": "1"},
         )
+
+    app.add_exception_handler(DBAPIError, _database)
+    app.add_exception_handler(PoolTimeout, _database)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -201,13 +208,14 @@ def install(app: FastAPI) -> None:
             headers = {"Allow": ", ".join(_allowed_methods(request))}
         return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=headers)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            error_body(
-                "InternalServerError",
-                "The service hit an unexpected error; it has been logged.",
-            ),
-            status_code=500,
-        )
+    app.add_exception_handler(Exception, _unexpected)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(
+        error_body(
+            "InternalServerError", "The service hit an unexpected error; it has been logged."
+        ),
+        status_code=500,
+    )

@@ -3,14 +3,17 @@ once, for two days (APIDESK_INVITATION_HOURS), and becomes active."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
-from apidesk.domain import audit, passwords
+from apidesk.domain import audit, passwords, throttle
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import links
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.notifications import outbox, values
 from apidesk.domain.passwords import PreparedPassword
+from apidesk.domain.users import credentials
 from apidesk.errors import Invalid
 from apidesk.storage.models import User
 
@@ -48,19 +51,61 @@ def accept(ctx: InstanceContext, token: str, password: str | PreparedPassword) -
     user = invitee(ctx, token)
     hashed = passwords.for_user(ctx, user, password)
     links.redeem_or_raise(ctx, token, Purpose.INVITATION)
-    user.password_hash = hashed
-    user.password_changed_at = ctx.now()
+    credentials.set_password(ctx, user, hashed)
     user.state = "active"
     audit.record(ctx, "user.invitation-accept", f"users/{user.name}", {"state": "active"})
     ctx.session.flush()
     return user
 
 
-def renew(ctx: InstanceContext, token: str) -> User | None:
-    """Answer 'send me a new invitation' from a dead link: only a still-pending invitee gets
-    one, and only at the address on file, so the link itself grants nothing."""
+class Standing(StrEnum):
+    """What a link that no longer works can still do."""
+
+    RENEWABLE = "renewable"  # the latest link of a still-pending invitee: a new one may be sent
+    ACCEPTED = "accepted"  # the account is active: sign in instead
+    SUPERSEDED = "superseded"  # a newer invitation was sent: that one is to be used
+    DEAD = "dead"  # nothing to be done with it
+
+
+@dataclass(frozen=True)
+class DeadLink:
+    state: LinkState
+    standing: Standing
+
+
+def dead_link(ctx: InstanceContext, token: str) -> DeadLink:
+    """What a link that cannot be accepted (any more) still means to whoever holds it."""
     found = links.look_up(ctx, token, Purpose.INVITATION)
-    if found.state is LinkState.UNKNOWN or found.user is None or found.user.state != "pending":
-        return None
+    state = found.state
+    if found.link is None or found.user is None:
+        return DeadLink(LinkState.UNKNOWN, Standing.DEAD)
+    if found.user.state == "active":
+        return DeadLink(state, Standing.ACCEPTED)
+    if found.user.state != "pending":
+        return DeadLink(state, Standing.DEAD)
+    if not links.is_latest(ctx, found.link):
+        return DeadLink(LinkState.REPLACED, Standing.SUPERSEDED)
+    if found.state in (LinkState.EXPIRED, LinkState.VOIDED):
+        return DeadLink(state, Standing.RENEWABLE)
+    return DeadLink(state, Standing.DEAD)
+
+
+class Renewal(StrEnum):
+    SENT = "sent"
+    HELD = "held"  # asked too often, for this invitee or from this address
+    REFUSED = "refused"  # this link may not ask (see `Standing`)
+
+
+def renew(ctx: InstanceContext, token: str, client: str) -> tuple[Renewal, DeadLink]:
+    """Answer 'send me a new invitation' from a dead link. Only the latest link of a
+    still-pending invitee may ask, and a new link goes only to the address on file, so the
+    old link itself grants nothing; asking is limited per invitee and per client address."""
+    dead = dead_link(ctx, token)
+    if dead.standing is not Standing.RENEWABLE:
+        return Renewal.REFUSED, dead
+    found = links.look_up(ctx, token, Purpose.INVITATION)
+    assert found.user is not None
+    if not throttle.allow_invitation_renewal(ctx, found.user.name_key, client):
+        return Renewal.HELD, dead
     invite(ctx, found.user)
-    return found.user
+    return Renewal.SENT, dead

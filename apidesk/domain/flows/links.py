@@ -1,7 +1,9 @@
 """One-time links: 256 random bits in the link, only a digest stored, used once, expiring.
 
 Issuing a link closes the user's earlier open links of the same purpose. Redeeming is one
-conditional UPDATE, so two racing redemptions cannot both succeed.
+conditional UPDATE, so two racing redemptions cannot both succeed. A change that makes a
+user's open links point at the wrong person or the wrong state (a new e-mail address, a block)
+voids them all.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Purpose(StrEnum):
     PASSWORD_RESET = "password-reset"  # noqa: S105 - a purpose, not a password
     SIGNUP = "signup"
     EMAIL_CHANGE = "email-change"
+    SSO = "sso"
 
 
 class LinkState(StrEnum):
@@ -31,6 +34,7 @@ class LinkState(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     REPLACED = "replaced"
+    VOIDED = "voided"
     UNKNOWN = "unknown"
 
 
@@ -47,19 +51,25 @@ def issue(
     purpose: Purpose,
     lifetime: timedelta,
     payload: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    replace: bool = True,
 ) -> str:
-    """A new link for `user`; earlier open links for the same purpose stop working."""
+    """A new link for `user`: a fresh random token, or `token` when the caller made one (a
+    signed sign-on token). With `replace`, earlier open links for the same purpose stop
+    working."""
     now = ctx.now()
-    ctx.session.execute(
-        update(OneTimeLink)
-        .where(
-            OneTimeLink.user_id == user.id,
-            OneTimeLink.purpose == purpose.value,
-            OneTimeLink.closed_at.is_(None),
+    if replace:
+        ctx.session.execute(
+            update(OneTimeLink)
+            .where(
+                OneTimeLink.user_id == user.id,
+                OneTimeLink.purpose == purpose.value,
+                OneTimeLink.closed_at.is_(None),
+            )
+            .values(closed_at=now, outcome=LinkState.REPLACED.value)
         )
-        .values(closed_at=now, outcome=LinkState.REPLACED.value)
-    )
-    token = tokens.new_token()
+    token = token or tokens.new_token()
     ctx.session.add(
         OneTimeLink(
             instance_id=ctx.instance.id,
@@ -73,6 +83,31 @@ def issue(
     )
     ctx.session.flush()
     return token
+
+
+def void_all(ctx: InstanceContext, user: User) -> int:
+    """Close every open link of `user`, whatever it is for; how many were open."""
+    result = ctx.session.execute(
+        update(OneTimeLink)
+        .where(OneTimeLink.user_id == user.id, OneTimeLink.closed_at.is_(None))
+        .values(closed_at=ctx.now(), outcome=LinkState.VOIDED.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def is_latest(ctx: InstanceContext, link: OneTimeLink) -> bool:
+    """Whether no link of the same purpose was issued to the user after `link`."""
+    newer = ctx.session.scalar(
+        select(OneTimeLink.id)
+        .where(
+            OneTimeLink.user_id == link.user_id,
+            OneTimeLink.purpose == link.purpose,
+            OneTimeLink.id > link.id,
+        )
+        .limit(1)
+    )
+    return newer is None
 
 
 def look_up(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
@@ -90,8 +125,11 @@ def look_up(ctx: InstanceContext, token: str, purpose: Purpose) -> Lookup:
         return Lookup(LinkState.UNKNOWN)
     user = ctx.session.get(User, link.user_id)
     if link.closed_at is not None:
-        state = LinkState.REPLACED if link.outcome == LinkState.REPLACED.value else LinkState.USED
-        return Lookup(state, link, user)
+        closed = {
+            LinkState.REPLACED.value: LinkState.REPLACED,
+            LinkState.VOIDED.value: LinkState.VOIDED,
+        }
+        return Lookup(closed.get(link.outcome or "", LinkState.USED), link, user)
     if link.expires_at <= ctx.now():
         return Lookup(LinkState.EXPIRED, link, user)
     return Lookup(LinkState.OPEN, link, user)

@@ -1,17 +1,21 @@
 """Password recovery: a one-time link (one hour, APIDESK_PASSWORD_RESET_MINUTES) to a page
-that sets a new password and signs the user out everywhere. No e-mail carries a password."""
+that sets a new password and signs the user out everywhere. No e-mail carries a password.
+
+Anyone can ask for a link with an address (the portal's "forgot password"), so that request
+changes nothing else. An administrator's reset is a reset: the old password stops working at
+once."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from apidesk.domain import audit, passwords, sessions
+from apidesk.domain import audit, passwords
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import links
-from apidesk.domain.flows.links import Purpose
+from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.notifications import outbox, values
 from apidesk.domain.passwords import PreparedPassword
-from apidesk.domain.users import repository
+from apidesk.domain.users import credentials, repository
 from apidesk.domain.validation import email_key
 from apidesk.errors import Invalid, NotFound
 from apidesk.storage.models import User
@@ -29,19 +33,20 @@ def _send(ctx: InstanceContext, user: User, template: str) -> None:
 
 
 def request(ctx: InstanceContext, user_id: str, *, by_administrator: bool = False) -> User:
-    """Send a reset link (the management API's `confirmations/password/send`, the CLI)."""
+    """Send a reset link. By an administrator (the management API's
+    `confirmations/password/send`, the CLI), the reset is one: the old password stops working
+    at once and the user's sessions end; only the link sets a new one."""
     user = repository.find(ctx, user_id)
     if user is None:
         raise NotFound(f"User '{user_id}' was not found.")
     if user.state == "blocked":
         raise Invalid.field("userId", f"User '{user.name}' is blocked; activate them first.")
+    ended = credentials.set_password(ctx, user, None) if by_administrator else 0
     _send(ctx, user, BY_ADMINISTRATOR if by_administrator else SELF_SERVICE)
-    audit.record(
-        ctx,
-        "user.password-reset-request",
-        f"users/{user.name}",
-        {"byAdministrator": by_administrator},
-    )
+    changes: dict[str, object] = {"byAdministrator": by_administrator}
+    if by_administrator:
+        changes.update({"password": "removed", "sessionsEnded": ended})
+    audit.record(ctx, "user.password-reset-request", f"users/{user.name}", changes)
     ctx.session.flush()
     return user
 
@@ -61,6 +66,9 @@ def request_by_email(ctx: InstanceContext, email: str) -> None:
 def account_of(ctx: InstanceContext, token: str) -> User:
     found = links.open_or_raise(ctx, token, Purpose.PASSWORD_RESET)
     assert found.user is not None
+    if found.user.state == "blocked":
+        # A block voids open links; this holds even for one that escaped it.
+        raise LinkUnusable(LinkState.VOIDED, found.user)
     return found.user
 
 
@@ -68,9 +76,7 @@ def complete(ctx: InstanceContext, token: str, password: str | PreparedPassword)
     user = account_of(ctx, token)
     hashed = passwords.for_user(ctx, user, password)
     links.redeem_or_raise(ctx, token, Purpose.PASSWORD_RESET)
-    user.password_hash = hashed
-    user.password_changed_at = ctx.now()
-    ended = sessions.end_all(ctx, user)
+    ended = credentials.set_password(ctx, user, hashed)
     audit.record(
         ctx,
         "user.password-reset",

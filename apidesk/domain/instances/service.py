@@ -129,7 +129,8 @@ def _validated(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
             else:
                 clean[name] = value
         elif name in ("publisher_email", "notification_sender_email"):
-            clean[name] = validation.email(problems, target, value, max_length=100)
+            # Either one is the From of the instance's e-mails.
+            clean[name] = validation.sender_email(problems, target, value, max_length=100)
         elif name == "publisher_name":
             clean[name] = validation.text(problems, target, value, max_length=100)
         elif name == "portal_url":

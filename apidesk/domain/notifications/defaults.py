@@ -211,8 +211,8 @@ _NEW_ISSUE = DefaultTemplate(
 _PASSWORD_RESET_BY_ADMIN = DefaultTemplate(
     name="PasswordResetByAdminNotificationMessage",
     title="Password reset by publisher notification (Password reset by admin)",
-    description="Tells a developer that an administrator started a password reset and gives a "
-    "one-time link to choose a new password.",
+    description="Tells a developer that an administrator reset their password, so the old one no "
+    "longer works, and gives a one-time link to choose a new one.",
     subject="Your password was reset",
     body=_body("PasswordResetByAdminNotificationMessage"),
     parameters=(

@@ -4,7 +4,7 @@ them, so a change and its e-mail never come apart. A dispatcher sends them later
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import defaults, recipients, render, templates
 from apidesk.errors import Invalid, NotFound
+from apidesk.security.secretbox import SecretKeyError
 from apidesk.storage.models import Instance, OutboxMessage, User
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
@@ -129,9 +130,15 @@ def open_message(ctx: Context, message: OutboxMessage) -> Envelope:
 
 def claim_due(ctx: Context, limit: int) -> list[Envelope]:
     """Lease up to `limit` due messages to this dispatcher. On PostgreSQL, rows another
-    dispatcher holds are skipped; SQLite serializes writers, so the lease suffices there."""
+    dispatcher holds are skipped; SQLite serializes writers, so the lease suffices there.
+
+    A message whose last attempt never finished (its lease ran out) counts that attempt: at
+    the attempt limit it fails instead of being tried again. A message that cannot be opened
+    (sealed with another key) fails at once. Either way it is not claimed, and the rest of
+    the queue goes on."""
     now = ctx.now()
-    statement = (
+    settings = ctx.runtime.settings
+    due = (
         select(OutboxMessage)
         .where(
             or_(
@@ -141,17 +148,38 @@ def claim_due(ctx: Context, limit: int) -> list[Envelope]:
             )
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    claimed = list(ctx.session.scalars(statement))
-    lease = lease_for(ctx.runtime.settings.smtp_timeout_seconds)
-    for message in claimed:
-        message.status = SENDING
-        message.lease_until = now + lease
-        message.attempts += 1
-    ctx.session.flush()
-    return [open_message(ctx, message) for message in claimed]
+    lease = lease_for(settings.smtp_timeout_seconds)
+    claimed: list[Envelope] = []
+    while len(claimed) < limit:
+        found = list(ctx.session.scalars(due.limit(limit - len(claimed))))
+        if not found:
+            break
+        for message in found:
+            if message.status == SENDING and message.attempts >= settings.outbox_max_attempts:
+                _give_up(message, "the last attempt did not finish (the sender stopped midway)")
+                continue
+            try:
+                opened = open_message(ctx, message)
+            except (SecretKeyError, ValueError) as exc:
+                _give_up(message, f"the message cannot be opened: {exc}")
+                continue
+            message.status = SENDING
+            message.lease_until = now + lease
+            message.attempts += 1
+            claimed.append(
+                replace(opened, attempts=message.attempts, lease_until=message.lease_until)
+            )
+        # Given-up messages no longer match: the next look finds the ones behind them.
+        ctx.session.flush()
+    return claimed
+
+
+def _give_up(message: OutboxMessage, error: str) -> None:
+    message.status = FAILED
+    message.lease_until = None
+    message.last_error = error
 
 
 def mark_sent(ctx: Context, message_id: int) -> None:

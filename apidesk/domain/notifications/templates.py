@@ -15,7 +15,7 @@ from sqlalchemy import select
 from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications import defaults, render
-from apidesk.errors import Collection, NotFound, PreconditionFailed
+from apidesk.errors import Collection, Conflict, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page, matches
 from apidesk.storage.models import EmailTemplate
 
@@ -196,11 +196,49 @@ def _sample_values(parameters: list[dict[str, Any]]) -> dict[str, Any]:
     return {p["name"]: f"[{p['name']}]" for p in parameters} | {"Apis": []}
 
 
-def _check_renders(subject: str, body: str, parameters: list[dict[str, Any]]) -> None:
+@dataclass(frozen=True)
+class Draft:
+    """A change to a template, merged onto the version it was read from. It is checked
+    (compiled and rendered) with no unit of work open, then saved in a short one."""
+
+    name: str
+    expected_etag: str | None
+    base_etag: str
+    clean: dict[str, Any]
+    merged: dict[str, Any]
+
+
+def prepare(
+    ctx: InstanceContext, name: str, fields: TemplateFields, *, expected_etag: str | None
+) -> Draft:
+    """Validate `fields` and merge them onto the current template (a read-only step)."""
+    default = _default_or_raise(name)
+    clean = _validate(fields)
+    current = _view(default, _row(ctx, name))
+    if expected_etag not in (None, "*") and expected_etag != current.etag:
+        raise PreconditionFailed()
+    return Draft(default.name, expected_etag, current.etag, clean, _merged(current, clean))
+
+
+def _merged(current: TemplateView, clean: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "subject": clean.get("subject", current.subject),
+        "body": clean.get("body", current.body),
+        "title": clean.get("title", current.title),
+        "description": clean.get("description", current.description),
+        "parameters": clean.get("parameters", current.parameters),
+    }
+
+
+def check(draft: Draft) -> None:
+    """Prove the drafted template compiles, is allowed and renders. The costly part of a
+    save: run it while no unit of work is open, so no lock waits for it."""
+    subject, body = draft.merged["subject"], draft.merged["body"]
     problems = Collection()
+    compiled: dict[str, Any] = {}
     for target, text in (("subject", subject), ("body", body)):
         try:
-            render.check_source(text)
+            compiled[target] = render.check_source(text)
         except render.TemplateProblem as exc:
             problems.add(target, f"The {target} is not a usable template: {exc}.")
     try:
@@ -208,52 +246,47 @@ def _check_renders(subject: str, body: str, parameters: list[dict[str, Any]]) ->
     except render.TemplateProblem as exc:
         problems.add("body", f"{str(exc)[0].upper()}{str(exc)[1:]}.")
     problems.raise_if_any()
-    samples = _sample_values(parameters)
-    for target, text in (("subject", subject), ("body", body)):
+    samples = _sample_values(draft.merged["parameters"])
+    empty = render.check_source("")
+    for target in ("subject", "body"):
         try:
-            render.render(
-                text if target == "subject" else "", text if target == "body" else "", samples
+            render.render_compiled(
+                compiled["subject"] if target == "subject" else empty,
+                compiled["body"] if target == "body" else empty,
+                samples,
             )
         except render.TemplateProblem as exc:
             problems.add(target, f"The {target} does not render: {exc}.")
     problems.raise_if_any()
 
 
-def save(
-    ctx: InstanceContext,
-    name: str,
-    fields: TemplateFields,
-    *,
-    expected_etag: str | None,
-) -> tuple[TemplateView, bool]:
-    """Merge `fields` onto the current template; True when it was the built-in default."""
-    default = _default_or_raise(name)
-    clean = _validate(fields)
-    row = _row(ctx, name)
+def save(ctx: InstanceContext, draft: Draft) -> tuple[TemplateView, bool]:
+    """Store a checked draft; True when the template was the built-in default. Should the
+    template have changed since the draft was read, in a way that changes what was checked,
+    the save is refused rather than storing an unchecked mix."""
+    default = _default_or_raise(draft.name)
+    row = _row(ctx, draft.name)
     current = _view(default, row)
-    if expected_etag not in (None, "*") and expected_etag != current.etag:
+    if draft.expected_etag not in (None, "*") and draft.expected_etag != current.etag:
         raise PreconditionFailed()
-    merged = {
-        "subject": clean.get("subject", current.subject),
-        "body": clean.get("body", current.body),
-        "title": clean.get("title", current.title),
-        "description": clean.get("description", current.description),
-        "parameters": clean.get("parameters", current.parameters),
-    }
-    _check_renders(merged["subject"], merged["body"], merged["parameters"])
+    if current.etag != draft.base_etag and _merged(current, draft.clean) != draft.merged:
+        raise Conflict(
+            f"The template '{default.name}' was changed while this change was checked; "
+            "read it again and retry."
+        )
     was_default = row is None
     if row is None:
         row = EmailTemplate(
             instance_id=ctx.instance.id, name=default.name, name_key=default.name.lower()
         )
         ctx.session.add(row)
-    for key, value in merged.items():
+    for key, value in draft.merged.items():
         setattr(row, key, value)
     audit.record(
         ctx,
         "template.update",
         f"templates/{default.name}",
-        {WIRE[key]: ("changed" if key == "body" else value) for key, value in clean.items()},
+        {WIRE[key]: ("changed" if key == "body" else value) for key, value in draft.clean.items()},
     )
     ctx.session.flush()
     return _view(default, row), was_default

@@ -14,7 +14,7 @@ from apidesk.domain.flows import invitation, notices, signup
 from apidesk.domain.instances.seed import ADMIN_USER_ID, DEVELOPERS
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.subscriptions import service as subscriptions
-from apidesk.domain.users import repository
+from apidesk.domain.users import credentials, repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Group, GroupMember, User
@@ -133,11 +133,18 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
 
 
 def hash_ahead(runtime: Runtime, fields: UserFields) -> UserFields:
-    """Hash a given password before the unit of work starts (see `apidesk.domain.passwords`)."""
+    """Check a given password against the policy and hash it before the unit of work starts
+    (see `apidesk.domain.passwords`): both take their time, and no lock may wait for them.
+    The user's own details given alongside are the words it must not lean on."""
     password = fields.get("password")
     if not isinstance(password, str):
         return fields
-    return {**fields, "password": passwords.hash_ahead(runtime, password)}
+    hints = tuple(
+        value
+        for name in ("email", "first_name", "last_name")
+        if isinstance(value := fields.get(name), str) and value
+    )
+    return {**fields, "password": passwords.prepare(runtime, password, hints)}
 
 
 def _identities(problems: Collection, value: Any) -> list[dict[str, str]] | None:
@@ -191,8 +198,10 @@ def create_or_update(
     existing = repository.find(ctx, user_id)
     if existing is not None:
         _check_etag(existing, expected_etag)
-        _apply(ctx, existing, clean)
-        audit.record(ctx, "user.update", f"users/{existing.name}", _changes_for_audit(clean))
+        ended = _apply(ctx, existing, clean)
+        audit.record(
+            ctx, "user.update", f"users/{existing.name}", {**_changes_for_audit(clean), **ended}
+        )
         ctx.session.flush()
         return existing, False
     if expected_etag is not None:
@@ -268,9 +277,11 @@ def _system_group(ctx: InstanceContext, name: str) -> Group:
     return group
 
 
-def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> None:
+def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply validated changes; what they ended besides (sessions), for the audit record."""
+    ended = 0
     if "email" in clean and clean["email"] != user.email:
-        old = user.email
+        old, old_key = user.email, user.email_key
         user.email_key = _ensure_email_free(ctx, clean["email"], except_id=user.id)
         user.email = clean["email"]
         if "identities" not in clean:
@@ -281,19 +292,24 @@ def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> None:
                 else i
                 for i in user.identities
             ]
+        if user.email_key != old_key:
+            # A new mailbox, not the same one spelled differently.
+            ended += credentials.email_changed(ctx, user)
     if "first_name" in clean:
         user.first_name = clean["first_name"]
     if "last_name" in clean:
         user.last_name = clean["last_name"]
     if "note" in clean:
         user.note = clean["note"]
-    if "state" in clean:
+    if "state" in clean and clean["state"] != user.state:
         user.state = clean["state"]
+        if user.state == "blocked":
+            ended += credentials.blocked(ctx, user)
     if "identities" in clean:
         user.identities = clean["identities"]
     if "password" in clean:
-        user.password_hash = clean["password"]
-        user.password_changed_at = ctx.now()
+        ended += credentials.set_password(ctx, user, clean["password"])
+    return {"sessionsEnded": ended} if ended else {}
 
 
 def update(
@@ -307,8 +323,8 @@ def update(
     clean = _validate(ctx, fields)
     user = get_or_raise(ctx, user_id)
     _check_etag(user, expected_etag)
-    _apply(ctx, user, clean)
-    audit.record(ctx, "user.update", f"users/{user.name}", _changes_for_audit(clean))
+    ended = _apply(ctx, user, clean)
+    audit.record(ctx, "user.update", f"users/{user.name}", {**_changes_for_audit(clean), **ended})
     ctx.session.flush()
     return user
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from apidesk.storage.models.base import Base, UTCDateTime, new_etag
 
 
+def new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 class User(Base):
+    """A developer account. `stamp` is random and made with the account: tokens signed for
+    the user include it, so a token of a deleted user never speaks for a later account that
+    happens to reuse the id."""
+
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("instance_id", "name_key"),
@@ -30,6 +39,7 @@ class User(Base):
     registration_date: Mapped[datetime] = mapped_column(UTCDateTime)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
     etag: Mapped[str] = mapped_column(String(32))
 
     __mapper_args__ = {"version_id_col": etag, "version_id_generator": new_etag}

@@ -21,6 +21,7 @@ from apidesk.api.management.schemas.templates import (
 from apidesk.api.management.views import mail as views
 from apidesk.domain.notifications import templates
 from apidesk.domain.notifications.templates import TemplateFields
+from apidesk.storage.models import Instance
 
 router = APIRouter(tags=["E-mail templates"])
 TemplateName = Annotated[
@@ -38,6 +39,19 @@ def _fields(body: EmailTemplateUpdateParameters) -> TemplateFields:
         return {}
     given: dict[str, Any] = body.properties.model_dump(exclude_unset=True)
     return {k: v for k, v in given.items() if k in templates.WIRE}  # type: ignore[return-value]
+
+
+def _save(
+    call: IReq, name: str, fields: TemplateFields, expected_etag: str | None
+) -> tuple[Instance, templates.TemplateView, bool]:
+    """Read, then check with no unit of work open (compiling a template is the slow part),
+    then write in a short unit."""
+    with call.instance(write=False) as ctx:
+        draft = templates.prepare(ctx, name, fields, expected_etag=expected_etag)
+    templates.check(draft)
+    with call.instance() as ctx:
+        view, was_default = templates.save(ctx, draft)
+        return ctx.instance, view, was_default
 
 
 @router.get(
@@ -97,15 +111,10 @@ def get_template(call: IReq, name: TemplateName) -> JSONResponse:
 def put_template(
     call: IReq, name: TemplateName, body: EmailTemplateUpdateParameters, if_match: IfMatch = None
 ) -> JSONResponse:
-    with call.instance() as ctx:
-        view, was_default = templates.save(
-            ctx, name, _fields(body), expected_etag=parse_if_match(if_match)
-        )
-        return envelope.entity(
-            views.template(ctx.instance, view),
-            etag=view.etag,
-            status_code=201 if was_default else 200,
-        )
+    instance, view, was_default = _save(call, name, _fields(body), parse_if_match(if_match))
+    return envelope.entity(
+        views.template(instance, view), etag=view.etag, status_code=201 if was_default else 200
+    )
 
 
 @router.patch(
@@ -118,11 +127,8 @@ def put_template(
 def patch_template(
     call: IReq, name: TemplateName, body: EmailTemplateUpdateParameters, if_match: IfMatchRequired
 ) -> JSONResponse:
-    with call.instance() as ctx:
-        view, _ = templates.save(
-            ctx, name, _fields(body), expected_etag=parse_if_match(if_match) or ""
-        )
-        return envelope.entity(views.template(ctx.instance, view), etag=view.etag)
+    instance, view, _ = _save(call, name, _fields(body), parse_if_match(if_match) or "")
+    return envelope.entity(views.template(instance, view), etag=view.etag)
 
 
 @router.delete(

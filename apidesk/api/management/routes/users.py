@@ -272,7 +272,7 @@ def list_user_identities(call: IReq, user_id: UserId) -> JSONResponse:
 @router.post(
     "/users/{userId}/confirmations/password/send",
     operation_id="UserConfirmationPassword_Send",
-    summary="Send the user a password-reset e-mail",
+    summary="Reset the user's password: the old one stops working, an e-mailed link sets a new one",
     status_code=204,
     response_model=None,
     responses={204: {"description": "The e-mail is queued."}, **errors()},
@@ -280,9 +280,10 @@ def list_user_identities(call: IReq, user_id: UserId) -> JSONResponse:
 def send_password_confirmation(
     call: IReq, user_id: UserId, app_type: AppTypeQuery = AppType.portal
 ) -> Response:
-    # Apidesk has one portal, so appType does not change the links.
+    # Apidesk has one portal, so appType does not change the links. An administrator's reset
+    # voids the old password at once, as Azure's does.
     with call.instance() as ctx:
-        recovery.request(ctx, user_id)
+        recovery.request(ctx, user_id, by_administrator=True)
     return envelope.no_content()
 
 

@@ -1,0 +1,37 @@
+"""Changes that make a user's earlier proofs of identity worthless: a new password, a new
+e-mail address, a block. Each one ends every portal session of the user for good: the sessions
+are deleted, so activating the user later brings none of them back. A new address or a block
+also voids every open one-time link of the user: a link sent to the old address must not act
+for the new one, and no link acts for a blocked account.
+
+Every front door (management API, portal, console, CLI) changes these through here, so none
+of them can forget a consequence.
+"""
+
+from __future__ import annotations
+
+from apidesk.domain import sessions
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.flows import links
+from apidesk.storage.models import User
+
+
+def set_password(ctx: InstanceContext, user: User, hashed: str | None) -> int:
+    """Store a new password hash (None: no password works until one is set through a link).
+    Returns how many sessions ended."""
+    user.password_hash = hashed
+    user.password_changed_at = ctx.now()
+    return sessions.end_all(ctx, user)
+
+
+def email_changed(ctx: InstanceContext, user: User) -> int:
+    """After the address changed: whoever signed in as the old address is signed out, and the
+    links sent to it stop working."""
+    links.void_all(ctx, user)
+    return sessions.end_all(ctx, user)
+
+
+def blocked(ctx: InstanceContext, user: User) -> int:
+    """After the user was blocked."""
+    links.void_all(ctx, user)
+    return sessions.end_all(ctx, user)

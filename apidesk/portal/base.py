@@ -1,0 +1,177 @@
+"""What every portal page shares: the unit of work inside the instance named by the URL,
+rendering with the security headers, cookies, the CSRF check and sessions.
+
+Forms carry a CSRF token that must match a cookie (double submit); pages behind one-time links
+carry the link's token as well. Sessions live in a cookie holding a random token whose digest
+is stored; the cookie is HttpOnly, SameSite=Lax, and Secure when the portal is served over
+HTTPS.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from apidesk.domain import sessions, throttle
+from apidesk.domain.context import Context, InstanceContext, Runtime
+from apidesk.domain.instances import service as instances
+from apidesk.domain.notifications.values import portal_base_url
+from apidesk.errors import DomainError, Invalid
+from apidesk.portal import pages
+from apidesk.storage.models import User
+
+SESSION_COOKIE = "apidesk_session"
+CSRF_COOKIE = "apidesk_csrf"
+
+
+class PageNotFound(Exception):
+    pass
+
+
+class Portal:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    # Plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def unit(self, request: Request, *, write: bool) -> Iterator[InstanceContext]:
+        with self.runtime.database.unit_of_work(write=write) as session:
+            ctx = Context(self.runtime, session, "portal")
+            instance = instances.find_by_name(ctx, request.path_params["service"])
+            if instance is None:
+                raise PageNotFound()
+            ictx = InstanceContext.of(ctx, instance)
+            # Where this instance's forms must come from (see `checked`).
+            request.state.portal_origin = origin_of(portal_base_url(ictx))
+            yield ictx
+
+    def render(
+        self,
+        request: Request,
+        ctx: InstanceContext,
+        page: str,
+        status: int = 200,
+        **values: Any,
+    ) -> HTMLResponse:
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        response = pages.page(
+            page,
+            status,
+            organization=ctx.instance.publisher_name,
+            base=self.base_path(ctx),
+            csrf=csrf,
+            **values,
+        )
+        if request.cookies.get(CSRF_COOKIE) != csrf:
+            self._cookie(response, ctx, CSRF_COOKIE, csrf, max_age=None)
+        return response
+
+    def hold_back(self, request: Request) -> Response | None:
+        """Count a form sent from the request's client address; the 429 page once that
+        address has sent more than its share (`APIDESK_PORTAL_FORMS_PER_WINDOW`). Behind a
+        proxy, the address is the one the proxy reports, when the server trusts it."""
+        with self.unit(request, write=True) as ctx:
+            wait = throttle.portal_form(ctx, client_address(request))
+            if wait is None:
+                return None
+            seconds = max(1, int(wait.total_seconds() + 0.999))
+            minutes = (seconds + 59) // 60
+            response = self.render(
+                request,
+                ctx,
+                "message.html",
+                429,
+                title="Too many attempts",
+                message="Too many forms were sent from your network address. Try again in "
+                f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            )
+            response.headers["Retry-After"] = str(seconds)
+            return response
+
+    def base_path(self, ctx: InstanceContext) -> str:
+        return urlsplit(portal_base_url(ctx)).path.rstrip("/")
+
+    def _cookie(
+        self, response: Response, ctx: InstanceContext, name: str, value: str, max_age: int | None
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=self.base_path(ctx) or "/",
+            httponly=True,
+            samesite="lax",
+            secure=portal_base_url(ctx).startswith("https://"),
+        )
+
+    def checked(self, request: Request, form: FormData | None) -> FormData:
+        """The submitted form, if its CSRF token matches the cookie."""
+        if form is None:
+            raise Invalid.field("csrf", "The form is missing.")
+        sent = form.get("csrf")
+        expected = request.cookies.get(CSRF_COOKIE)
+        if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+            raise Invalid.field("csrf", "The form has expired; reload the page and try again.")
+        # Then where the form was sent from: a browser says so in Origin, or failing that in
+        # Referer. A request that names neither is no browser's cross-site form.
+        claimed = request.headers.get("origin")
+        if claimed is None and (referer := request.headers.get("referer")) is not None:
+            claimed = origin_of(referer)
+        own = getattr(request.state, "portal_origin", None)
+        if claimed is not None and own is not None and claimed.lower() != own:
+            raise Invalid.field(
+                "origin", "The form was sent from another site; open this page and try again."
+            )
+        return form
+
+    def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
+        return sessions.user_of(ctx, request.cookies.get(SESSION_COOKIE))
+
+    def sign_in(self, ctx: InstanceContext, user: User, target: str) -> RedirectResponse:
+        token = sessions.start(ctx, user)
+        response = RedirectResponse(target, status_code=303)
+        hours = ctx.runtime.settings.session_hours
+        self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
+        return response
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL, as a browser writes it in Origin ("null" if none)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "null"
+    if not parts.scheme or not parts.hostname:
+        return "null"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    shown = "" if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f":{port}"
+    return f"{parts.scheme}://{host}{shown}".lower()
+
+
+def client_address(request: Request) -> str:
+    client = request.client
+    return client.host if client is not None and client.host else "unknown"
+
+
+def form_field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    # NUL never belongs in a form field, and no database would store it.
+    return value if isinstance(value, str) and "\x00" not in value else ""
+
+
+def problem_text(error: DomainError) -> str:
+    if isinstance(error, Invalid) and error.problems:
+        return " ".join(problem.message for problem in error.problems)
+    return error.message

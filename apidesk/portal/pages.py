@@ -1,0 +1,74 @@
+"""Rendering portal pages: the templates, the headers every page carries, and the error pages
+that need no instance (an unknown service, a database that cannot be used, a request refused
+before any page ran). Every failure of the portal is one of these pages, never a trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+PAGES = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+HEADERS = {
+    "Cache-Control": "no-store",
+    # Not no-referrer: with it, chromium sends `Origin: null` on a page's own forms, and the
+    # origin check could not tell them from a forged one. A link's token still never leaves
+    # the portal in a Referer.
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+# What each status means to a person, in words.
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be understood."),
+    404: ("Not found", "There is no such page here. Check the address."),
+    405: ("Not allowed", "This page cannot be used that way."),
+    413: ("Too large", "What was sent is too large."),
+    429: ("Too many attempts", "Too many requests came from your address. Try again later."),
+    431: ("Too large", "The request's headers are too large."),
+    500: (
+        "Something went wrong",
+        "The portal hit an unexpected error; it has been logged. Try again later.",
+    ),
+    503: (
+        "Temporarily unavailable",
+        "The portal cannot reach its data right now. Try again in a moment.",
+    ),
+}
+
+
+def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    response = HTMLResponse(PAGES.get_template(template).render(**values), status_code=status)
+    response.headers.update(HEADERS)
+    return response
+
+
+def error(
+    status: int, message: str | None = None, *, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """A styled page for `status`, outside any instance."""
+    title, default = ERRORS.get(status, ("Error", "The request failed."))
+    response = page(
+        "message.html",
+        status,
+        organization=None,
+        base=None,
+        title=title,
+        message=message or default,
+    )
+    response.headers.update(headers or {})
+    return response
