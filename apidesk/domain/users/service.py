@@ -132,6 +132,24 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
     return clean
 
 
+def clean(ctx: InstanceContext, fields: UserFields) -> dict[str, Any]:
+    """`fields` checked against the user rules, keyed as given; `Invalid` names every bad
+    one. A password in `fields` comes back hashed."""
+    return _validate(ctx, fields)
+
+
+def identities_after_email_change(
+    identities: list[dict[str, Any]], old: str, new: str
+) -> list[dict[str, Any]]:
+    """The Basic identity is the sign-in name: it follows the address."""
+    return [
+        {"provider": i["provider"], "id": new}
+        if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
+        else i
+        for i in identities
+    ]
+
+
 def hash_ahead(runtime: Runtime, fields: UserFields) -> UserFields:
     """Hash a given password before the unit of work starts (see `apidesk.domain.passwords`)."""
     password = fields.get("password")
@@ -274,13 +292,7 @@ def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> None:
         user.email_key = _ensure_email_free(ctx, clean["email"], except_id=user.id)
         user.email = clean["email"]
         if "identities" not in clean:
-            # The Basic identity is the sign-in name: it follows the address.
-            user.identities = [
-                {"provider": i["provider"], "id": clean["email"]}
-                if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
-                else i
-                for i in user.identities
-            ]
+            user.identities = identities_after_email_change(user.identities, old, clean["email"])
     if "first_name" in clean:
         user.first_name = clean["first_name"]
     if "last_name" in clean:
