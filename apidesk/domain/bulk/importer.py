@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from apidesk.domain import audit
 from apidesk.domain.bulk import rows as row_checks
@@ -36,6 +36,7 @@ from apidesk.domain.instances.seed import DEVELOPERS
 from apidesk.domain.users import service as users
 from apidesk.errors import FieldProblem, Invalid
 from apidesk.ids import object_id
+from apidesk.storage import bulk
 from apidesk.storage.models import GroupMember, OneTimeLink, User, new_etag
 
 _USERS = cast(Table, User.__table__)
@@ -147,6 +148,7 @@ class Importer:
             problems = self._resolve(ctx, known, catalogue, row, totals, released)
             if problems:
                 self._fail(totals, row.line, problems)
+        totals.errors.sort(key=lambda error: error.line)
         if self.overlay is not None:
             self.overlay.remember(known, released)
             return totals
@@ -284,29 +286,37 @@ class Importer:
                 ],
             )
         if created:
-            values = [
-                {
-                    "instance_id": instance_id,
-                    "name": user.name,
-                    "name_key": user.name_key,
-                    "etag": new_etag(),
-                    **{column: getattr(user, column) for column in _WRITTEN},
-                }
-                for user in created
-            ]
-            inserting = insert(_USERS).returning(_USERS.c.id, _USERS.c.name_key)
-            ids = {key: pk for pk, key in session.execute(inserting, values)}
+            columns = ("instance_id", "name", "name_key", "etag", *_WRITTEN)
+            bulk.insert_rows(
+                session,
+                _USERS,
+                columns,
+                [
+                    (
+                        instance_id,
+                        user.name,
+                        user.name_key,
+                        new_etag(),
+                        *[getattr(user, column) for column in _WRITTEN],
+                    )
+                    for user in created
+                ],
+            )
+            ids = state.ids_of(ctx, [user.name_key for user in created])
             developers = catalogue[DEVELOPERS].pk
             for user in created:
                 user.pk = ids[user.name_key]
                 user.new_groups.add(developers)
-        memberships = [
-            {"group_id": group, "user_id": user.pk, "instance_id": instance_id}
-            for user in touched
-            for group in sorted(user.new_groups)
-        ]
-        if memberships:
-            session.execute(insert(_MEMBERS), memberships)
+        bulk.insert_rows(
+            session,
+            _MEMBERS,
+            ("group_id", "user_id", "instance_id"),
+            [
+                (group, user.pk, instance_id)
+                for user in touched
+                for group in sorted(user.new_groups)
+            ],
+        )
 
     def _invite(self, ctx: InstanceContext, known: Known, checked: list[Row]) -> int:
         pending: dict[int, Current] = {}

@@ -136,8 +136,9 @@ def _csv_record(line: int, names: list[str], row: list[str]) -> Record:
             FieldProblem("line", f"The row has {len(row)} fields; the header has {len(names)}.")
         )
         return record
+    suspect = _not_utf8("".join(row))
     for name, cell in zip(names, row, strict=True):
-        if _not_utf8(cell):
+        if suspect and _not_utf8(cell):
             record.problems.append(FieldProblem(name, f"'{name}' is not valid UTF-8."))
             continue
         if cell == "":

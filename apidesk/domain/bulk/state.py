@@ -100,6 +100,19 @@ def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
         yield items[start : start + _CHUNK]
 
 
+def ids_of(ctx: InstanceContext, name_keys: list[str]) -> dict[str, int]:
+    """The primary keys of users just inserted, by lowercased id."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(name_keys):
+        rows = ctx.session.execute(
+            select(_USERS.name_key, _USERS.id).where(
+                _USERS.instance_id == ctx.instance.id, _USERS.name_key.in_(chunk)
+            )
+        )
+        found.update({key: pk for key, pk in rows})
+    return found
+
+
 def load(
     ctx: InstanceContext, id_keys: set[str], email_keys: set[str], overlay: Overlay | None
 ) -> Known:
