@@ -9,16 +9,23 @@ the ORM would store them) and handed to the driver: `COPY` on PostgreSQL, a prep
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.orm import Session
 
 
 def _processors(session: Session, table: Table, columns: Sequence[str]) -> list[Any]:
     dialect = session.get_bind().dialect
-    return [table.c[name].type.bind_processor(dialect) for name in columns]
+    # JSON goes as its text: psycopg's COPY would not know what to make of a dict.
+    return [
+        json.dumps
+        if isinstance(table.c[name].type, JSON)
+        else table.c[name].type.bind_processor(dialect)
+        for name in columns
+    ]
 
 
 def prepare(
@@ -30,6 +37,7 @@ def prepare(
         for index, process in enumerate(_processors(session, table, columns))
         if process is not None
     ]
+
     def convert(values: Sequence[Any]) -> tuple[Any, ...]:
         converted = list(values)
         for index, process in processors:

@@ -47,6 +47,8 @@ class Row:
 
 def check(ctx: InstanceContext, record: Record, match: Match) -> Row | list[FieldProblem]:
     """The record as a `Row`, or every problem found with it."""
+    if any(problem.target == "line" for problem in record.problems):
+        return record.problems  # nothing could be read from it
     problems = Collection()
     problems.problems.extend(record.problems)
     values = record.values
