@@ -171,7 +171,11 @@ def import_users(
                 pick_instance(ctx, service), digest, source, options, restart=restart
             )
     if start.resumed:
-        errors.print(f"Resuming the import of {file} after line {start.last_line}.")
+        errors.print(
+            f"Resuming the import of {file} after line {start.last_line}.",
+            highlight=False,
+            soft_wrap=True,
+        )
     importer = Importer(options, invite_next_at=start.invite_next_at)
     report = ErrorReport(source, errors_file, start.last_line if start.resumed else None)
     totals, done_line = start.totals, start.last_line
