@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import multiprocessing
+import os
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
+from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import IO
+from queue import Full
+from typing import IO, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -30,9 +35,10 @@ from apidesk.cli.common import (
 from apidesk.domain.bulk import export, progress, records, writing
 from apidesk.domain.bulk.importer import Importer, Options, RowError, Totals, parse_rate
 from apidesk.domain.bulk.records import Format, Record
-from apidesk.domain.bulk.rows import MATCHES
+from apidesk.domain.bulk.rows import MATCHES, Refused, Row
 from apidesk.domain.context import Context
-from apidesk.errors import DomainError
+from apidesk.errors import DomainError, FieldProblem, Invalid
+from apidesk.security.passwords import PasswordHashing
 
 # Row errors shown on the terminal; the --errors file gets every one.
 SHOWN_ERRORS = 50
@@ -69,6 +75,69 @@ def _batches(items: Iterator[Record], size: int, after: int) -> Iterator[list[Re
             batch = []
     if batch:
         yield batch
+
+
+def _produce(
+    path: Path,
+    fmt: Format,
+    size: int,
+    after: int,
+    importer: Importer,
+    passwords: PasswordHashing,
+    queue: Queue[Any],
+    parent: int,
+) -> None:
+    """In the second process: read and check the file, batch by batch."""
+
+    def put(item: Any) -> None:
+        while True:
+            try:
+                queue.put(item, timeout=1)
+                return
+            except Full:
+                if os.getppid() != parent:  # the importing process is gone (kill -9)
+                    os._exit(0)
+
+    try:
+        with path.open("rb") as stream:
+            for batch in _batches(records.read(stream, fmt), size, after):
+                put(importer.check(passwords, batch))
+    except Invalid as error:
+        put([(problem.target, problem.message) for problem in error.problems] or error.message)
+        return
+    except Exception as error:  # any failure must reach the parent, which waits for batches
+        put(f"reading {path} failed: {type(error).__name__}: {error}")
+        return
+    put(None)
+
+
+def _checked(
+    path: Path, fmt: Format, size: int, after: int, importer: Importer, passwords: PasswordHashing
+) -> Iterator[list[Row | Refused]]:
+    """Checked batches of the file. Reading and checking rows costs about as much as writing
+    them, so a second process does it while this one writes: two cores, twice the speed."""
+    context = multiprocessing.get_context("fork")
+    queue: Queue[Any] = context.Queue(maxsize=2)
+    child = context.Process(
+        target=_produce,
+        args=(path, fmt, size, after, importer, passwords, queue, os.getpid()),
+        daemon=True,
+    )
+    child.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is None:
+                return
+            if isinstance(item, str):
+                raise Invalid.field("file", item)
+            if item and isinstance(item[0], tuple):
+                raise Invalid(problems=[FieldProblem(target, text) for target, text in item])
+            yield item
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
 
 
 def _bar() -> Progress:
@@ -180,22 +249,30 @@ def import_users(
     report = ErrorReport(source, errors_file, start.last_line if start.resumed else None)
     totals, done_line = start.totals, start.last_line
     fresh = Totals()
+    # A batch makes tens of thousands of objects; the collector would walk them again and
+    # again while they are being made. They hold no cycles worth chasing: collect once per
+    # batch instead.
+    gc.freeze()
+    gc.disable()
     try:
-        with file.open("rb") as stream, _bar() if sys.stderr.isatty() else nullcontext() as bar:
+        with _bar() if sys.stderr.isatty() else nullcontext() as bar:
             task = bar.add_task(file.name, total=lines, completed=done_line) if bar else None
-            for batch in _batches(records.read(stream, fmt), batch_size, done_line):
+            checking = _checked(file, fmt, batch_size, done_line, importer, runtime().passwords)
+            for batch in checking:
                 outcome = _run_batch(service, importer, report, start.job_id, done_line, batch)
                 done_line = batch[-1].line
                 totals.add(outcome)
                 fresh.add(outcome)
                 if bar is not None and task is not None:
                     bar.update(task, completed=done_line)
+                gc.collect()
         if not dry_run:
             with unit_of_work() as ctx:
                 progress.finish(pick_instance(ctx, service), start.job_id)
     except DomainError as error:
         raise fail(describe(error)) from None
     finally:
+        gc.enable()
         report.close()
     _summary(file, totals, fresh, time.perf_counter() - began, dry_run)
     if totals.failed:
@@ -208,7 +285,7 @@ def _run_batch(
     report: ErrorReport,
     job_id: int,
     after_line: int,
-    batch: list[Record],
+    batch: list[Row | Refused],
 ) -> Totals:
     """One batch in one transaction, with its place in the import record."""
     rt = runtime()
@@ -217,7 +294,7 @@ def _run_batch(
         try:
             with rt.database.unit_of_work(write=not importer.options.dry_run) as session:
                 ctx = pick_instance(Context(rt, session, actor()), service)
-                outcome = importer.apply(ctx, batch)
+                outcome = importer.apply_checked(ctx, batch)
                 report.write(outcome.errors)
                 if not importer.options.dry_run:
                     progress.advance(

@@ -95,10 +95,9 @@ def _plain_email(value: str) -> bool:
     if len(local) > 64 or len(domain) > 253 or "--" in domain:
         return False
     # Reserved names such as `localhost` or `.test` are refused by the full check.
-    return not any(
-        domain == reserved or domain.endswith("." + reserved)
-        for reserved in email_validator.SPECIAL_USE_DOMAIN_NAMES
-    )
+    reserved = email_validator.SPECIAL_USE_DOMAIN_NAMES
+    labels = domain.split(".")
+    return not any(".".join(labels[i:]) in reserved for i in range(len(labels)))
 
 
 def email_key(address: str) -> str:

@@ -13,8 +13,10 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, BigInteger, Integer, Table, any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def _processors(session: Session, table: Table, columns: Sequence[str]) -> list[Any]:
@@ -38,14 +40,37 @@ def prepare(
         if process is not None
     ]
 
+    # Many rows share a value (the moment of the import): convert it once.
+    last: dict[int, tuple[Any, Any]] = {}
+
     def convert(values: Sequence[Any]) -> tuple[Any, ...]:
         converted = list(values)
         for index, process in processors:
-            if converted[index] is not None:
-                converted[index] = process(converted[index])
+            value = converted[index]
+            if value is None:
+                continue
+            seen = last.get(index)
+            if seen is not None and seen[0] is value:
+                converted[index] = seen[1]
+            else:
+                converted[index] = process(value)
+                last[index] = (value, converted[index])
         return tuple(converted)
 
     return convert
+
+
+def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values` as one bound parameter, whatever the number of values: a JSON
+    array on SQLite, an array on PostgreSQL. SQLAlchemy would render thousands of
+    placeholders, and building that statement costs more than running it."""
+    if session.get_bind().dialect.name == "postgresql":
+        element_type = column.type if not isinstance(column.type, Integer) else BigInteger()
+        return column == any_(bindparam(None, list(values), type_=ARRAY(element_type)))
+    listed = select(text("value")).select_from(
+        func.json_each(bindparam(None, json.dumps(list(values))))
+    )
+    return column.in_(listed.scalar_subquery())
 
 
 def insert_rows(

@@ -27,7 +27,7 @@ from apidesk.domain import audit
 from apidesk.domain.bulk import rows as row_checks
 from apidesk.domain.bulk import state
 from apidesk.domain.bulk.records import Record
-from apidesk.domain.bulk.rows import Match, Row
+from apidesk.domain.bulk.rows import Match, Refused, Row
 from apidesk.domain.bulk.state import Current, GroupInfo, Known, Overlay
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import invitation
@@ -36,6 +36,7 @@ from apidesk.domain.instances.seed import DEVELOPERS
 from apidesk.domain.users import service as users
 from apidesk.errors import FieldProblem, Invalid
 from apidesk.ids import object_id
+from apidesk.security.passwords import PasswordHashing
 from apidesk.storage import bulk
 from apidesk.storage.models import GroupMember, OneTimeLink, User, new_etag
 
@@ -127,16 +128,27 @@ class Importer:
         self.options = options
         self.overlay = Overlay() if options.dry_run else None
         self.invite_next_at = invite_next_at
+        self._now = datetime.min
+
+    def check(self, passwords: PasswordHashing, records: Sequence[Record]) -> list[Row | Refused]:
+        """Step 1, which needs no database: each record checked on its own."""
+        return [row_checks.check(passwords, record, self.options.match) for record in records]
 
     def apply(self, ctx: InstanceContext, records: Sequence[Record]) -> Totals:
+        """Check and write one batch."""
+        return self.apply_checked(ctx, self.check(ctx.runtime.passwords, records))
+
+    def apply_checked(self, ctx: InstanceContext, results: Sequence[Row | Refused]) -> Totals:
+        """Step 2: apply a batch of checked records, in order, to what the database holds."""
         totals = Totals()
+        # One moment for the whole batch: it is one transaction.
+        self._now = ctx.now()
         checked: list[Row] = []
-        for record in records:
-            result = row_checks.check(ctx, record, self.options.match)
+        for result in results:
             if isinstance(result, Row):
                 checked.append(result)
             else:
-                self._fail(totals, record.line, result)
+                self._fail(totals, result.line, result.problems)
         # What an earlier unit of this session loaded may be stale after bulk statements.
         ctx.session.expire_all()
         id_keys = {row.id_key for row in checked if row.id_key is not None}
@@ -162,7 +174,7 @@ class Importer:
                 "user.import",
                 "users",
                 {
-                    "lines": [records[0].line, records[-1].line],
+                    "lines": [results[0].line, results[-1].line],
                     "created": totals.created,
                     "updated": totals.updated,
                     "users": [user.name for user in touched],
@@ -204,7 +216,7 @@ class Importer:
             if user is None and row.id_key is not None and row.id_key in known.users:
                 other = known.users[row.id_key]
                 return [FieldProblem("id", f"The id belongs to the user with '{other.email}'.")]
-        new_groups, problems = _groups(catalogue, row, user)
+        new_groups, problems = _groups(catalogue, row, user) if row.groups else (set(), [])
         if user is None:
             problems += [
                 FieldProblem(users.WIRE[name], f"'{users.WIRE[name]}' is required.")
@@ -214,10 +226,10 @@ class Importer:
         if problems:
             return problems
         if user is None:
-            user = self._create(ctx, row)
+            user = self._create(row)
             known.add(user)
             totals.created += 1
-        elif _apply(ctx, user, row, known, released) or not new_groups <= user.groups:
+        elif _apply(self._now, user, row, known, released) or not new_groups <= user.groups:
             user.changed = True
             totals.updated += 1
         else:
@@ -227,10 +239,10 @@ class Importer:
         user.groups |= new_groups
         return []
 
-    def _create(self, ctx: InstanceContext, row: Row) -> Current:
+    def _create(self, row: Row) -> Current:
         fields = row.fields
         name = row.user_id or object_id()
-        now = ctx.now()
+        now = self._now
         default_state = "pending" if self.options.invite else "active"
         return Current(
             pk=None,
@@ -376,7 +388,7 @@ def _groups(
     return wanted, problems
 
 
-def _apply(ctx: InstanceContext, user: Current, row: Row, known: Known, released: set[str]) -> bool:
+def _apply(now: datetime, user: Current, row: Row, known: Known, released: set[str]) -> bool:
     """Change `user` as `row` says; whether anything changed."""
     fields = row.fields
     changed = False
@@ -398,7 +410,7 @@ def _apply(ctx: InstanceContext, user: Current, row: Row, known: Known, released
             changed = True
     if row.password_hash is not None and row.password_hash != user.password_hash:
         user.password_hash = row.password_hash
-        user.password_changed_at = ctx.now()
+        user.password_changed_at = now
         changed = True
     if row.registration_date is not None and row.registration_date != user.registration_date:
         user.registration_date = row.registration_date

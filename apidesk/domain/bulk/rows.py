@@ -9,10 +9,10 @@ from typing import Any, Literal, cast
 
 from apidesk.domain import validation
 from apidesk.domain.bulk.records import Record
-from apidesk.domain.context import InstanceContext
 from apidesk.domain.users import service as users
 from apidesk.errors import Collection, FieldProblem, Invalid
 from apidesk.security.hash_formats import UnusableHash
+from apidesk.security.passwords import PasswordHashing
 
 Match = Literal["id", "email"]
 MATCHES: tuple[Match, ...] = ("id", "email")
@@ -27,7 +27,7 @@ _USER_FIELDS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """A record that passed every check that needs no database."""
 
@@ -39,16 +39,25 @@ class Row:
     groups: list[str] = field(default_factory=list)
     password_hash: str | None = None
     registration_date: datetime | None = None
+    id_key: str | None = None
 
-    @property
-    def id_key(self) -> str | None:
-        return self.user_id.lower() if self.user_id is not None else None
+    def __post_init__(self) -> None:
+        self.id_key = self.user_id.lower() if self.user_id is not None else None
 
 
-def check(ctx: InstanceContext, record: Record, match: Match) -> Row | list[FieldProblem]:
-    """The record as a `Row`, or every problem found with it."""
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A record that broke a rule, with every problem found."""
+
+    line: int
+    problems: list[FieldProblem]
+
+
+def check(passwords: PasswordHashing, record: Record, match: Match) -> Row | Refused:
+    """The record as a `Row`, or why it is refused. Needs no database, so it can run apart
+    from the unit of work that writes."""
     if any(problem.target == "line" for problem in record.problems):
-        return record.problems  # nothing could be read from it
+        return Refused(record.line, record.problems)  # nothing could be read from it
     problems = Collection()
     problems.problems.extend(record.problems)
     values = record.values
@@ -56,16 +65,12 @@ def check(ctx: InstanceContext, record: Record, match: Match) -> Row | list[Fiel
     if match == "email" and values.get("email") is None:
         problems.add("email", "'email' is required to match users by e-mail address.")
     given = {_USER_FIELDS[name]: value for name, value in values.items() if name in _USER_FIELDS}
-    try:
-        clean = users.clean(ctx, cast(users.UserFields, given))
-    except Invalid as error:
-        problems.problems.extend(error.problems)
-        clean = {}
+    clean = users.check_fields(problems, cast(users.UserFields, given))
     groups = _groups(problems, values.get("groups"))
-    password_hash = _password_hash(ctx, problems, values.get("passwordHash"))
+    password_hash = _password_hash(passwords, problems, values.get("passwordHash"))
     registered = _moment(problems, values.get("registrationDate"))
     if problems.problems:
-        return _unique(problems.problems)
+        return Refused(record.line, _unique(problems.problems))
     email = clean.get("email")
     return Row(
         line=record.line,
@@ -114,11 +119,11 @@ def _groups(problems: Collection, value: Any) -> list[str]:
     return [item.strip() for item in value if item.strip()]
 
 
-def _password_hash(ctx: InstanceContext, problems: Collection, value: Any) -> str | None:
+def _password_hash(passwords: PasswordHashing, problems: Collection, value: Any) -> str | None:
     if value is None:
         return None
     try:
-        return ctx.runtime.passwords.importable(value)
+        return passwords.importable(value)
     except UnusableHash as error:
         problems.add("passwordHash", f"The password hash cannot be used: {error}.")
         return None

@@ -11,14 +11,13 @@ from typing import Any
 from sqlalchemy import select
 
 from apidesk.domain.context import InstanceContext
+from apidesk.storage import bulk
 from apidesk.storage.models import Group, GroupMember, User
 
 _USERS = User.__table__.c
-# SQLite allows 32,766 parameters a statement; a batch stays well below.
-_CHUNK = 5000
 
 
-@dataclass
+@dataclass(slots=True)
 class Current:
     """A user as the batch sees it, changed in place as rows apply; `pk` is None until a
     new user is inserted."""
@@ -94,22 +93,16 @@ def groups(ctx: InstanceContext) -> dict[str, GroupInfo]:
     return {key: GroupInfo(pk, name, bool(built)) for pk, name, key, built in rows}
 
 
-def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
-    items = list(values)
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 def ids_of(ctx: InstanceContext, name_keys: list[str]) -> dict[str, int]:
     """The primary keys of users just inserted, by lowercased id."""
     found: dict[str, int] = {}
-    for chunk in _chunks(name_keys):
-        rows = ctx.session.execute(
-            select(_USERS.name_key, _USERS.id).where(
-                _USERS.instance_id == ctx.instance.id, _USERS.name_key.in_(chunk)
-            )
+    rows = ctx.session.execute(
+        select(_USERS.name_key, _USERS.id).where(
+            _USERS.instance_id == ctx.instance.id,
+            bulk.one_of(ctx.session, _USERS.name_key, name_keys),
         )
-        found.update({key: pk for key, pk in rows})
+    )
+    found.update({key: pk for key, pk in rows})
     return found
 
 
@@ -134,14 +127,15 @@ def load(
     )
     scoped = select(*columns).where(_USERS.instance_id == ctx.instance.id)
     for column, keys in ((_USERS.name_key, id_keys), (_USERS.email_key, email_keys)):
-        for chunk in _chunks(keys):
-            for row in ctx.session.execute(scoped.where(column.in_(chunk))):
-                if row.name_key not in known.users:
-                    known.add(Current(*row))  # type: ignore[call-arg]
+        if not keys:
+            continue
+        for row in ctx.session.execute(scoped.where(bulk.one_of(ctx.session, column, list(keys)))):
+            if row.name_key not in known.users:
+                known.add(Current(*row))  # type: ignore[call-arg]
     by_pk = {user.pk: user for user in known.users.values()}
-    for chunk in _chunks(by_pk):  # type: ignore[arg-type]
+    if by_pk:
         memberships = select(GroupMember.user_id, GroupMember.group_id).where(
-            GroupMember.user_id.in_(chunk)
+            bulk.one_of(ctx.session, GroupMember.user_id, list(by_pk))
         )
         for user_pk, group_pk in ctx.session.execute(memberships):
             by_pk[user_pk].groups.add(group_pk)

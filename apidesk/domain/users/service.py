@@ -81,6 +81,14 @@ def _check_etag(user: User, expected_etag: str | None) -> None:
 def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check the supplied fields and return them cleaned, the password hashed."""
     problems = Collection()
+    clean = _check(problems, fields)
+    problems.raise_if_any()
+    _password(ctx, fields, clean)
+    return clean
+
+
+def _check(problems: Collection, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields cleaned; what is wrong with them goes into `problems`."""
     clean: dict[str, Any] = {}
     for name, value in fields.items():
         target = WIRE[name]
@@ -116,7 +124,11 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
             clean[name] = _identities(problems, value)
         elif name == "password" and not isinstance(value, str | PreparedPassword):
             problems.add(target, "'password' must be a string.")
-    problems.raise_if_any()
+    return clean
+
+
+def _password(ctx: InstanceContext, fields: Mapping[str, Any], clean: dict[str, Any]) -> None:
+    """Check the policy for the given password and put its hash into `clean`."""
     if "password" in fields:
         given = fields["password"]
         hints = tuple(
@@ -129,13 +141,13 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
         else:
             ctx.runtime.policy.check(given, hints=hints)
             clean["password"] = ctx.runtime.passwords.hash(given)
-    return clean
 
 
-def clean(ctx: InstanceContext, fields: UserFields) -> dict[str, Any]:
-    """`fields` checked against the user rules, keyed as given; `Invalid` names every bad
-    one. A password in `fields` comes back hashed."""
-    return _validate(ctx, fields)
+def check_fields(problems: Collection, fields: UserFields) -> dict[str, Any]:
+    """`fields` (a password aside) checked against the user rules, keyed as given; what is
+    wrong with them goes into `problems`. Needs no database: bulk imports check rows with
+    it away from the unit of work."""
+    return _check(problems, fields)
 
 
 def identities_after_email_change(
