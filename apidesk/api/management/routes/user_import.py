@@ -99,12 +99,15 @@ def _run(call: InstanceCall, body: bytes, fmt: Format, options: Options) -> Tota
         "as APIDESK_MAX_BODY_BYTES; use `apidesk users import` for larger files."
     ),
     response_model=None,
+    # Any bytes are a file to read: what cannot be read is reported row by row, so the
+    # body has no schema that a request could violate.
     openapi_extra={
         "requestBody": {
             "required": True,
+            "description": "The file: CSV with a header row, or JSON Lines.",
             "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {}},
+                "application/x-ndjson": {"schema": {}},
             },
         }
     },
