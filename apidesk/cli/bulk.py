@@ -361,22 +361,27 @@ def export_users(
             "file can try to guess passwords offline. Keep it safe and delete it after use.",
         )
     target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    rt = runtime()
     try:
-        with unit_of_work() as ctx:
+        # A read-only unit: a long export must not hold the write lock.
+        with rt.database.unit_of_work(write=False) as session:
+            ctx = Context(rt, session, actor())
+            export.snapshot(ctx)
             ictx = pick_instance(ctx, service)
             total = export.count(ictx, node)
             show = output is not None and sys.stderr.isatty()
             with _bar() if show else nullcontext() as bar:
                 task = bar.add_task("export", total=total) if bar else None
                 target.write(writing.export_header(fmt, with_password_hashes))
-                for index, user in enumerate(
-                    export.stream(ictx, node, with_password_hashes=with_password_hashes), 1
-                ):
+                exported = export.stream(ictx, node, with_password_hashes=with_password_hashes)
+                for index, user in enumerate(exported, 1):
                     target.write(writing.export_line(fmt, user, with_password_hashes))
                     if bar is not None and task is not None and index % 1000 == 0:
                         bar.update(task, completed=index)
                 if bar is not None and task is not None:
                     bar.update(task, completed=total)
+    except DomainError as error:
+        raise fail(describe(error)) from None
     finally:
         if output:
             target.close()

@@ -73,6 +73,13 @@ def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
     return column.in_(listed.scalar_subquery())
 
 
+def snapshot(session: Session) -> None:
+    """Make the session's transaction read from one snapshot. SQLite's read transactions do
+    already; PostgreSQL's default isolation takes a new one for each statement."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def insert_rows(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:

@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from apidesk.domain.context import InstanceContext
+from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.users.repository import COLUMNS
 from apidesk.query import Filter
+from apidesk.storage import bulk
 from apidesk.storage.filtering import compile_filter
 from apidesk.storage.models import Group, GroupMember, User
 
@@ -43,6 +44,11 @@ def _condition(ctx: InstanceContext, node: Filter | None) -> ColumnElement[bool]
     if node is not None:
         condition = condition & compile_filter(node, COLUMNS)
     return condition
+
+
+def snapshot(ctx: Context) -> None:
+    """Read the whole export from one snapshot of the database. Call first in the unit."""
+    bulk.snapshot(ctx.session)
 
 
 def count(ctx: InstanceContext, node: Filter | None) -> int:

@@ -156,10 +156,13 @@ class Importer:
         known = state.load(ctx, id_keys, email_keys, self.overlay)
         catalogue = state.groups(ctx)
         released: set[str] = set()
+        applied: list[Row] = []
         for row in checked:
             problems = self._resolve(ctx, known, catalogue, row, totals, released)
             if problems:
                 self._fail(totals, row.line, problems)
+            else:
+                applied.append(row)
         totals.errors.sort(key=lambda error: error.line)
         if self.overlay is not None:
             self.overlay.remember(known, released)
@@ -167,7 +170,7 @@ class Importer:
         touched = [user for user in known.users.values() if user.changed or user.pk is None]
         self._write(ctx, touched, catalogue)
         if self.options.invite:
-            totals.invited = self._invite(ctx, known, checked)
+            totals.invited = self._invite(ctx, known, applied)
         if touched:
             audit.record(
                 ctx,
