@@ -33,7 +33,8 @@ from apidesk.cli.common import (
     unit_of_work,
 )
 from apidesk.domain.bulk import export, progress, records, writing
-from apidesk.domain.bulk.importer import Importer, Options, RowError, Totals, parse_rate
+from apidesk.domain.bulk.importer import Importer, RowError, Totals
+from apidesk.domain.bulk.options import Options, parse_rate
 from apidesk.domain.bulk.records import Format, Record
 from apidesk.domain.bulk.rows import MATCHES, Refused, Row
 from apidesk.domain.context import Context

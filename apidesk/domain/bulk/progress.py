@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from apidesk.domain.bulk.importer import Options, Totals
+from apidesk.domain.bulk.importer import Totals
+from apidesk.domain.bulk.options import Options
 from apidesk.domain.context import InstanceContext
 from apidesk.errors import Conflict, Invalid
 from apidesk.storage.models import UserImport

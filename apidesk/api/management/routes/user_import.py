@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from apidesk.api.management.deps import InstanceCall, IReq
 from apidesk.api.management.schemas.common import errors
 from apidesk.domain.bulk import records
-from apidesk.domain.bulk.importer import Importer, Options, Totals, parse_rate
+from apidesk.domain.bulk.importer import Importer, Totals
+from apidesk.domain.bulk.options import Options, parse_rate
 from apidesk.domain.bulk.records import Format
 from apidesk.errors import Invalid
 
