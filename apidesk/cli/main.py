@@ -7,7 +7,7 @@ import os
 import typer
 
 from apidesk import __version__
-from apidesk.cli import audit, db, outbox, serve, tokens, users
+from apidesk.cli import audit, bulk, db, outbox, serve, tokens, users
 
 app = typer.Typer(
     name="apidesk",
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(tokens.app, name="token")
+bulk.register(users.app)
 app.add_typer(users.app, name="users")
 app.add_typer(outbox.app, name="outbox")
 app.command("audit")(audit.show)

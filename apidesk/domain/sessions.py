@@ -7,6 +7,7 @@ credentials`), so none comes back when the user is activated again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -62,5 +63,16 @@ def end(ctx: InstanceContext, token: str | None) -> None:
 
 
 def end_all(ctx: InstanceContext, user: User) -> int:
-    result = ctx.session.execute(delete(PortalSession).where(PortalSession.user_id == user.id))
+    return end_all_of(ctx, [user.id])
+
+
+def end_all_of(ctx: InstanceContext, user_ids: Collection[int]) -> int:
+    """End every session of these users; how many there were."""
+    if not user_ids:
+        return 0
+    result = ctx.session.execute(
+        delete(PortalSession).where(
+            PortalSession.instance_id == ctx.instance.id, PortalSession.user_id.in_(user_ids)
+        )
+    )
     return int(getattr(result, "rowcount", 0) or 0)

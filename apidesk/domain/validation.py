@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import email_validator
 from email_validator import EmailNotValidError, validate_email
 
 from apidesk.errors import Collection, Invalid
@@ -19,6 +20,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # ARM id unchanged. The pattern is also published in the OpenAPI document.
 ID_PATTERN = r"^[^\x00-\x1f\x7f/\\?#\s](?:[^\x00-\x1f\x7f/\\?#]*[^\x00-\x1f\x7f/\\?#\s])?$"
 _ID = re.compile(ID_PATTERN)
+# Most addresses are plain ASCII ones that the full check (some 50 us each) would return
+# unchanged; a bulk import of a million users notices. This recognizes a safe subset of them:
+# anything it does not match, or any doubt, goes through `validate_email`. A property test
+# holds the two to agreement.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]{1,64})*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    re.ASCII,
+)
 
 
 def text(
@@ -64,6 +74,8 @@ def email(
     if len(value) > max_length:
         problems.add(target, f"'{target}' must be at most {max_length} characters long.")
         return None
+    if _plain_email(value):
+        return value
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -92,6 +104,18 @@ def sender_email(
         )
         return None
     return address
+
+
+def _plain_email(value: str) -> bool:
+    if not _PLAIN_EMAIL.fullmatch(value):
+        return False
+    local, _, domain = value.rpartition("@")
+    if len(local) > 64 or len(domain) > 253 or "--" in domain:
+        return False
+    # Reserved names such as `localhost` or `.test` are refused by the full check.
+    reserved = email_validator.SPECIAL_USE_DOMAIN_NAMES
+    labels = domain.split(".")
+    return not any(".".join(labels[i:]) in reserved for i in range(len(labels)))
 
 
 def email_key(address: str) -> str:

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher, Type
+from argon2 import (
+    DEFAULT_HASH_LENGTH,
+    DEFAULT_RANDOM_SALT_LENGTH,
+    Parameters,
+    PasswordHasher,
+    Type,
+    extract_parameters,
+)
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from argon2.low_level import ARGON2_VERSION
 from zxcvbn import zxcvbn
 
 from apidesk.errors import Invalid
+from apidesk.security import hash_formats
 
 # A zxcvbn run on a very long input is slow; nobody needs more than this many characters.
 MAX_LENGTH = 256
@@ -48,28 +57,77 @@ class PasswordPolicy:
 
 
 class PasswordHashing:
-    """argon2id with parameters from settings; hashes made with weaker ones get rehashed."""
+    """argon2id with parameters from settings. Hashes made otherwise (weaker argon2id, other
+    argon2 variants, or the foreign formats of `apidesk.security.hash_formats`, which users
+    bring along on import) still verify, and `needs_rehash` says to replace them."""
 
-    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    def __init__(
+        self,
+        *,
+        time_cost: int,
+        memory_kib: int,
+        parallelism: int,
+        limits: hash_formats.Limits | None = None,
+    ) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost,
             memory_cost=memory_kib,
             parallelism=parallelism,
             type=Type.ID,
         )
+        self.limits = limits or hash_formats.Limits()
+        self._own = Parameters(
+            type=Type.ID,
+            version=ARGON2_VERSION,
+            salt_len=DEFAULT_RANDOM_SALT_LENGTH,
+            hash_len=DEFAULT_HASH_LENGTH,
+            time_cost=time_cost,
+            memory_cost=memory_kib,
+            parallelism=parallelism,
+        )
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
-        if not stored_hash:
+        parsed = None
+        if stored_hash:
+            try:
+                parsed = hash_formats.parse(stored_hash)
+            except hash_formats.UnusableHash:
+                parsed = None
+        if parsed is None:
             # Spend the same time as a real check so that "no password set" is not visible.
             self._hasher.hash(password)
             return False
+        if parsed.kind is not hash_formats.Kind.ARGON2:
+            return hash_formats.verify_pbkdf2_or_bcrypt(parsed, password)
         try:
-            return self._hasher.verify(stored_hash, password)
+            # argon2-cffi reads the variant (id, i or d) from the hash itself.
+            return self._hasher.verify(parsed.text, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
     def needs_rehash(self, stored_hash: str) -> bool:
-        return self._hasher.check_needs_rehash(stored_hash)
+        """True for anything but argon2id at least as strong as the configured parameters."""
+        if not stored_hash.startswith("$argon2id$"):
+            return True
+        try:
+            stored = extract_parameters(stored_hash)
+        except (InvalidHashError, ValueError):
+            return True
+        own = self._own
+        return (
+            stored.version < own.version
+            or stored.memory_cost < own.memory_cost
+            or stored.time_cost < own.time_cost
+            or stored.hash_len < own.hash_len
+            or stored.salt_len < own.salt_len
+        )
+
+    def importable(self, value: object) -> str:
+        """A password hash from another system as it will be stored; `UnusableHash` names
+        what is wrong when the format is unknown or the hash asks for too much work."""
+        text = hash_formats.normalize(value)
+        hash_formats.check_cost(hash_formats.parse(text), self.limits, self._own)
+        return text

@@ -16,6 +16,7 @@ from apidesk.api.management.routes import (
     subscriptions,
     templates,
     tenant,
+    user_import,
     users,
 )
 from apidesk.domain.context import Runtime
@@ -43,6 +44,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     errors.install(app)
     scoped = APIRouter(prefix=SERVICE_PREFIX)
     for module in (
+        user_import,
         users,
         groups,
         products,

@@ -4,7 +4,7 @@ once, for two days (APIDESK_INVITATION_HOURS), and becomes active."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from apidesk.domain import audit, passwords, throttle
@@ -21,16 +21,20 @@ TEMPLATE = "InviteUserNotificationMessage"
 PAGE = "invitation"
 
 
-def invite(ctx: InstanceContext, user: User) -> None:
-    """E-mail a fresh invitation link; any earlier one stops working."""
+def invite(ctx: InstanceContext, user: User, *, not_before: datetime | None = None) -> None:
+    """E-mail a fresh invitation link; any earlier one stops working. `not_before` holds the
+    e-mail back until then (bulk invitations are spread out so as not to flood SMTP)."""
     if user.state != "pending":
         raise Invalid.field(
             "state", f"Only pending users can be invited; '{user.name}' is {user.state}."
         )
     lifetime = timedelta(hours=ctx.runtime.settings.invitation_hours)
+    if not_before is not None and not_before > ctx.now():
+        # The invitee gets the whole lifetime from when the e-mail may leave.
+        lifetime += not_before - ctx.now()
     token = links.issue(ctx, user, Purpose.INVITATION, lifetime)
     filled = values.with_link(values.developer(ctx, user), values.portal_link(ctx, PAGE, token))
-    outbox.to_developer(ctx, TEMPLATE, user, filled)
+    outbox.to_developer(ctx, TEMPLATE, user, filled, not_before=not_before)
     audit.record(
         ctx, "user.invite", f"users/{user.name}", {"expiresInHours": lifetime / timedelta(hours=1)}
     )

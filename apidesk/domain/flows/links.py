@@ -8,6 +8,7 @@ voids them all.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -87,9 +88,20 @@ def issue(
 
 def void_all(ctx: InstanceContext, user: User) -> int:
     """Close every open link of `user`, whatever it is for; how many were open."""
+    return void_all_of(ctx, [user.id])
+
+
+def void_all_of(ctx: InstanceContext, user_ids: Collection[int]) -> int:
+    """Close every open link of these users; how many were open."""
+    if not user_ids:
+        return 0
     result = ctx.session.execute(
         update(OneTimeLink)
-        .where(OneTimeLink.user_id == user.id, OneTimeLink.closed_at.is_(None))
+        .where(
+            OneTimeLink.instance_id == ctx.instance.id,
+            OneTimeLink.user_id.in_(user_ids),
+            OneTimeLink.closed_at.is_(None),
+        )
         .values(closed_at=ctx.now(), outcome=LinkState.VOIDED.value)
         .execution_options(synchronize_session=False)
     )

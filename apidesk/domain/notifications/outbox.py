@@ -44,6 +44,7 @@ def _store(
     rendered: render.Rendered,
     recipient: User | None,
     bcc: Sequence[str] = (),
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
     now = ctx.now()
     address, name = sender_of(ctx.instance)
@@ -61,14 +62,20 @@ def _store(
         status=QUEUED,
         attempts=0,
         created_at=now,
-        next_attempt_at=now,
+        # The dispatcher takes a message only once this has passed: bulk sends spread out.
+        next_attempt_at=max(now, not_before) if not_before is not None else now,
     )
     ctx.session.add(message)
     return message
 
 
 def to_developer(
-    ctx: InstanceContext, template: str, recipient: User, values: Mapping[str, Any]
+    ctx: InstanceContext,
+    template: str,
+    recipient: User,
+    values: Mapping[str, Any],
+    *,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one of the 14 templates for a developer. BCC recipients get a blind copy,
     except of e-mails that carry a one-time link: whoever holds the link holds the account."""
@@ -81,6 +88,7 @@ def to_developer(
         rendered=rendered,
         recipient=recipient,
         bcc=[] if carries_link else recipients.addresses(ctx, recipients.BCC),
+        not_before=not_before,
     )
 
 

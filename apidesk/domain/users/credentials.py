@@ -10,6 +10,8 @@ of them can forget a consequence.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from apidesk.domain import sessions
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import links
@@ -35,3 +37,10 @@ def blocked(ctx: InstanceContext, user: User) -> int:
     """After the user was blocked."""
     links.void_all(ctx, user)
     return sessions.end_all(ctx, user)
+
+
+def lapsed(ctx: InstanceContext, ended: Collection[int], voided: Collection[int]) -> int:
+    """The same consequences for many users at once (bulk import): `ended` lose their
+    sessions, `voided` their open links. Returns how many sessions ended."""
+    links.void_all_of(ctx, voided)
+    return sessions.end_all_of(ctx, ended)

@@ -81,6 +81,14 @@ def _check_etag(user: User, expected_etag: str | None) -> None:
 def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check the supplied fields and return them cleaned, the password hashed."""
     problems = Collection()
+    clean = _check(problems, fields)
+    problems.raise_if_any()
+    _password(ctx, fields, clean)
+    return clean
+
+
+def _check(problems: Collection, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields cleaned; what is wrong with them goes into `problems`."""
     clean: dict[str, Any] = {}
     for name, value in fields.items():
         target = WIRE[name]
@@ -116,7 +124,11 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
             clean[name] = _identities(problems, value)
         elif name == "password" and not isinstance(value, str | PreparedPassword):
             problems.add(target, "'password' must be a string.")
-    problems.raise_if_any()
+    return clean
+
+
+def _password(ctx: InstanceContext, fields: Mapping[str, Any], clean: dict[str, Any]) -> None:
+    """Check the policy for the given password and put its hash into `clean`."""
     if "password" in fields:
         given = fields["password"]
         hints = tuple(
@@ -129,7 +141,25 @@ def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]
         else:
             ctx.runtime.policy.check(given, hints=hints)
             clean["password"] = ctx.runtime.passwords.hash(given)
-    return clean
+
+
+def check_fields(problems: Collection, fields: UserFields) -> dict[str, Any]:
+    """`fields` (a password aside) checked against the user rules, keyed as given; what is
+    wrong with them goes into `problems`. Needs no database: bulk imports check rows with
+    it away from the unit of work."""
+    return _check(problems, fields)
+
+
+def identities_after_email_change(
+    identities: list[dict[str, Any]], old: str, new: str
+) -> list[dict[str, Any]]:
+    """The Basic identity is the sign-in name: it follows the address."""
+    return [
+        {"provider": i["provider"], "id": new}
+        if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
+        else i
+        for i in identities
+    ]
 
 
 def hash_ahead(runtime: Runtime, fields: UserFields) -> UserFields:
@@ -285,13 +315,7 @@ def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> dict[s
         user.email_key = _ensure_email_free(ctx, clean["email"], except_id=user.id)
         user.email = clean["email"]
         if "identities" not in clean:
-            # The Basic identity is the sign-in name: it follows the address.
-            user.identities = [
-                {"provider": i["provider"], "id": clean["email"]}
-                if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
-                else i
-                for i in user.identities
-            ]
+            user.identities = identities_after_email_change(user.identities, old, clean["email"])
         if user.email_key != old_key:
             # A new mailbox, not the same one spelled differently.
             ended += credentials.email_changed(ctx, user)

@@ -18,6 +18,7 @@ from apidesk.storage.models.system import SystemValue
 from apidesk.storage.models.tenant import TenantAccess
 from apidesk.storage.models.token import AdminToken
 from apidesk.storage.models.user import User
+from apidesk.storage.models.user_import import UserImport
 
 __all__ = [
     "AdminToken",
@@ -43,5 +44,6 @@ __all__ = [
     "Throttle",
     "UTCDateTime",
     "User",
+    "UserImport",
     "new_etag",
 ]

@@ -45,8 +45,9 @@ class AppType(StrEnum):
 
 
 def one_of(values: tuple[str, ...], description: str | None = None) -> Any:
-    """An optional string field documented as an enum; the domain checks the value."""
-    return Field(None, description=description, json_schema_extra={"enum": list(values)})
+    """An optional string field documented as an enum; the domain checks the value. Null is
+    one of the values: it is accepted, and means the same as leaving the field out."""
+    return Field(None, description=description, json_schema_extra={"enum": [*values, None]})
 
 
 ETAG_ONLY: dict[str, Any] = {

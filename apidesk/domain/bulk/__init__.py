@@ -1,0 +1,1 @@
+"""Bulk import and export of users: files in, files out, the user rules in between."""
