@@ -44,6 +44,14 @@ ALIASES = {
     "registration_date": "registrationDate",
 }
 GROUP_SEPARATOR = ";"
+# A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)" in a
+# first name). CSV written by Apidesk puts an apostrophe before such a cell, which spreadsheets
+# read as "text", and reading CSV takes exactly that apostrophe off again, so a round trip
+# keeps every value. A value that itself starts with an apostrophe followed by one of these
+# (or by another apostrophe) gets one too, which keeps the mapping one-to-one; "'t Hooft"
+# is left as it is both ways.
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+_ESCAPED_STARTS = _FORMULA_STARTS | {"'"}
 # csv's own default is 128 KiB; a note may hold 10,000 characters, so this is plenty.
 _CSV_FIELD_LIMIT = 1 << 20
 
@@ -143,11 +151,26 @@ def _csv_record(line: int, names: list[str], row: list[str]) -> Record:
             continue
         if cell == "":
             continue  # an empty cell leaves the field as it is
+        cell = from_spreadsheet_cell(cell)
         if name == "groups":
             record.values[name] = [g.strip() for g in cell.split(GROUP_SEPARATOR) if g.strip()]
         else:
             record.values[name] = cell
     return record
+
+
+def spreadsheet_cell(value: str) -> str:
+    """`value` as a CSV cell that no spreadsheet runs as a formula."""
+    if value[:1] in _FORMULA_STARTS or (value[:1] == "'" and value[1:2] in _ESCAPED_STARTS):
+        return "'" + value
+    return value
+
+
+def from_spreadsheet_cell(cell: str) -> str:
+    """The value `spreadsheet_cell` wrote as `cell`."""
+    if cell[:1] == "'" and cell[1:2] in _ESCAPED_STARTS:
+        return cell[1:]
+    return cell
 
 
 def _not_utf8(text: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 from apidesk.domain.bulk.export import Exported
 from apidesk.domain.bulk.importer import RowError
-from apidesk.domain.bulk.records import GROUP_SEPARATOR, Format
+from apidesk.domain.bulk.records import GROUP_SEPARATOR, Format, spreadsheet_cell
 
 EXPORT_FIELDS = (
     "id",
@@ -35,7 +35,8 @@ def export_fields(with_password_hashes: bool) -> tuple[str, ...]:
 
 def _csv_line(values: Iterable[Any]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)
+    cells = [spreadsheet_cell(v) if isinstance(v, str) else v for v in values]
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
     return buffer.getvalue()
 
 
