@@ -117,7 +117,9 @@ def test_an_import_killed_again_and_again_resumes_to_a_clean_result(
     make_group(http, crashed)
     make_group(http, clean)
 
-    targets = sorted(random.sample(range(1, USERS - 300), 3))
+    # Kill points in the first half leave the last killed run well short of the end even when a
+    # loaded machine notices a reached target late.
+    targets = sorted(random.sample(range(1, USERS // 2), 3))
     for target in targets:
         kill_midway(server, source, crashed.name, runtime, target)
     stopped_at = last_line(runtime, crashed.name)
