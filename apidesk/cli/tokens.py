@@ -5,8 +5,9 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from apidesk.cli.common import console, pick_instance, unit_of_work
+from apidesk.cli.common import console, fail, pick_instance, unit_of_work
 from apidesk.domain import admin_tokens
+from apidesk.errors import Conflict
 
 app = typer.Typer(help="Admin tokens for the management API.", no_args_is_help=True)
 
@@ -18,15 +19,29 @@ def create(
     service: str = typer.Option(
         None, "--service", "-s", help="Limit the token to this service instance."
     ),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="If a token of this name exists, rotate it: its old value stops working at once.",
+    ),
 ) -> None:
-    """Create a token. It is printed once, as the last line; only its digest is kept."""
+    """Create a token. It is printed once, as the last line; only its digest is kept.
+
+    A name that is taken fails (exit code 1, message on stderr, nothing on stdout) unless
+    --replace is given."""
     with unit_of_work() as ctx:
         instance = pick_instance(ctx, service).instance if service else None
-        issued = admin_tokens.create(ctx, name, expires_in_days=expires_in, instance=instance)
+        try:
+            issued = admin_tokens.create(
+                ctx, name, expires_in_days=expires_in, instance=instance, replace=replace
+            )
+        except Conflict as error:
+            raise fail(f"{error.message} Add --replace to rotate it.") from None
     expiry = issued.record.expires_at.isoformat() if issued.record.expires_at else "never"
     scope = f"service {instance.name}" if instance else "every service"
     console.print(
-        f"Created token '{issued.record.name}' for {scope} (expires: {expiry}). "
+        f"{'Replaced' if issued.replaced else 'Created'} token '{issued.record.name}' "
+        f"for {scope} (expires: {expiry}). "
         "Store it now; it cannot be shown again.",
         highlight=False,
     )

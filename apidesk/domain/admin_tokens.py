@@ -23,6 +23,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 class IssuedToken:
     record: AdminToken
     secret: str
+    replaced: bool = False
 
 
 def create(
@@ -31,7 +32,10 @@ def create(
     *,
     expires_in_days: int | None = None,
     instance: Instance | None = None,
+    replace: bool = False,
 ) -> IssuedToken:
+    """A new token. With `replace`, a token of the same name is rotated: its old value stops
+    working at once and the name carries the new value, scope and expiry."""
     name = name or f"token-{secrets.token_hex(4)}"
     if not NAME_PATTERN.match(name):
         raise Invalid.field(
@@ -41,27 +45,27 @@ def create(
         )
     if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
         raise Invalid.field("expiresIn", "A token expires in 1 to 3650 days.")
-    if ctx.session.scalars(select(AdminToken).where(AdminToken.name == name)).first():
+    existing = ctx.session.scalars(select(AdminToken).where(AdminToken.name == name)).first()
+    if existing is not None and not replace:
         raise Conflict(f"A token named '{name}' already exists.", target="name")
     secret = tokens.new_token(tokens.ADMIN_TOKEN_PREFIX)
     now = ctx.now()
-    record = AdminToken(
-        name=name,
-        digest=tokens.digest(secret),
-        instance_id=instance.id if instance else None,
-        created_at=now,
-        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
-        revoked_at=None,
-    )
-    ctx.session.add(record)
+    record = existing or AdminToken(name=name)
+    record.digest = tokens.digest(secret)
+    record.instance_id = instance.id if instance else None
+    record.created_at = now
+    record.expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
+    record.revoked_at = None
+    if existing is None:
+        ctx.session.add(record)
     audit.record(
         ctx,
-        "token.create",
+        "token.rotate" if existing is not None else "token.create",
         f"token/{name}",
         {"expiresAt": record.expires_at, "service": instance.name if instance else None},
     )
     ctx.session.flush()
-    return IssuedToken(record, secret)
+    return IssuedToken(record, secret, replaced=existing is not None)
 
 
 def list_all(ctx: Context) -> Sequence[AdminToken]:
