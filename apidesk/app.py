@@ -18,6 +18,8 @@ from apidesk.domain.context import Runtime
 from apidesk.gateway import app as gateway
 from apidesk.mail.dispatcher import Dispatcher
 from apidesk.mail.smtp import SmtpSender
+from apidesk.ops import metrics
+from apidesk.ops.app import Ops
 from apidesk.portal import app as portal
 from apidesk.refusals import BodyTooLarge, refusal
 from apidesk.settings import Settings
@@ -74,7 +76,7 @@ class RequestLimits:
             return
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
-        status_holder = {"status": 0}
+        status_holder: dict[str, Any] = {"status": 0, "reason": None}
 
         path = scope.get("path", "")
         too_many_headers = oversized_headers(scope)
@@ -82,14 +84,14 @@ class RequestLimits:
             await _refuse(
                 scope, send, request_id, 431, "RequestHeaderFieldsTooLarge", too_many_headers
             )
-            self._log(scope, 431, started)
+            self._log(scope, 431, started, None)
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             await _refuse(
                 scope, send, request_id, 413, "RequestEntityTooLarge", self._too_large_text
             )
-            self._log(scope, 413, started)
+            self._log(scope, 413, started, None)
             return
         if not path.startswith("/gateway/") and (
             "\x00" in path or b"%00" in scope.get("query_string", b"")
@@ -99,7 +101,7 @@ class RequestLimits:
             await _refuse(
                 scope, send, request_id, 400, "ValidationError", "The URL contains a NUL character."
             )
-            self._log(scope, 400, started)
+            self._log(scope, 400, started, None)
             return
 
         received = 0
@@ -133,6 +135,7 @@ class RequestLimits:
                     return
                 status_holder["status"] = message["status"]
                 headers = list(message.get("headers", []))
+                status_holder["reason"] = _reason(headers)
                 headers.append((b"x-ms-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
             elif replaced:
@@ -148,17 +151,19 @@ class RequestLimits:
                     scope, send, request_id, 413, "RequestEntityTooLarge", self._too_large_text
                 )
         finally:
-            self._log(scope, status_holder["status"] or 500, started)
+            self._log(scope, status_holder["status"] or 500, started, status_holder["reason"])
 
     @property
     def _too_large_text(self) -> str:
         return f"The request body is larger than {self.max_body_bytes} bytes."
 
     @staticmethod
-    def _log(scope: Scope, status: int, started: float) -> None:
+    def _log(scope: Scope, status: int, started: float, reason: str | None) -> None:
+        elapsed = time.perf_counter() - started
+        path = scope.get("path", "")
+        metrics.observe(path, scope.get("method", "-"), status, elapsed, reason)
         if not access_log.isEnabledFor(logging.INFO):
             return
-        path = scope.get("path", "")
         # The key check may carry a caller's key under any parameter name: log no query there.
         if not path.startswith("/gateway/"):
             query = redact_query(scope.get("query_string", b"").decode("latin-1"))
@@ -172,8 +177,16 @@ class RequestLimits:
             scope.get("method", "-"),
             path,
             status,
-            (time.perf_counter() - started) * 1000,
+            elapsed * 1000,
         )
+
+
+def _reason(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The key check's reason code, for the metrics of its decisions."""
+    for name, value in headers:
+        if name.lower() == b"x-apidesk-reason":
+            return value.decode("latin-1")
+    return None
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -266,9 +279,16 @@ def create_app(runtime: Runtime, *, dispatch: bool = True) -> ASGIApp:
         log.warning(
             "APIDESK_SMTP_HOST is not set: e-mails wait in the outbox (apidesk outbox list)"
         )
+    ops = Ops(runtime)
     doors = FrontDoors(
         management_app,
-        {"/gateway": gateway_app, "/portal": portal.create_app(runtime)},
+        {
+            "/gateway": gateway_app,
+            "/portal": portal.create_app(runtime),
+            "/health": ops,
+            "/ready": ops,
+            "/metrics": ops,
+        },
         on_startup=on_startup,
         on_shutdown=on_shutdown,
     )

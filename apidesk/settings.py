@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         30, gt=0, description="First retry delay; each later one doubles, up to an hour."
     )
 
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token that `/metrics` asks for; unset, only loopback clients may "
+        "read it.",
+    )
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("public_url")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
+from collections.abc import Iterator
 
 import typer
 import uvicorn
@@ -61,12 +64,27 @@ def serve(
         return
     # Each worker builds its own app (and dispatcher; they share the outbox safely).
     runtime.database.dispose()
-    uvicorn.run(
-        "apidesk.app:create_app_from_settings",
-        factory=True,
-        workers=workers,
-        **common,
-    )
+    with _metrics_directory():
+        uvicorn.run(
+            "apidesk.app:create_app_from_settings",
+            factory=True,
+            workers=workers,
+            **common,
+        )
+
+
+@contextlib.contextmanager
+def _metrics_directory() -> Iterator[None]:
+    """Where worker processes pool their metrics, unless the environment names one."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="apidesk-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def _describe(url: str) -> str:

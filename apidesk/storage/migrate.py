@@ -29,6 +29,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
+def known_revisions() -> list[str]:
+    """Every revision this release ships."""
+    return [script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()]
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import defaults, recipients, render, templates
@@ -272,3 +272,22 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
     message.lease_until = None
     ctx.session.flush()
     return message
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    by_status: dict[str, int]
+    oldest_waiting: datetime | None  # when the oldest message not yet sent was queued
+
+
+def state(ctx: Context) -> OutboxState:
+    """Messages per status and the oldest one still waiting, over all instances."""
+    counts = ctx.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    oldest = ctx.session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status.in_((QUEUED, SENDING))
+        )
+    )
+    return OutboxState({status: count for status, count in counts}, oldest)
