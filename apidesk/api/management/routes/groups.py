@@ -186,7 +186,8 @@ def add_group_user(call: IReq, group_id: GroupId, user_id: UserId) -> JSONRespon
     with call.instance() as ctx:
         user, added = groups.add_member(ctx, group_id, user_id)
         return JSONResponse(
-            user_views.user(ctx.instance, user, type_=user_views.GROUP_USERS_TYPE),
+            # As in Azure's answer: `groups` is present and empty (not expanded here).
+            user_views.user(ctx.instance, user, groups=[], type_=user_views.GROUP_USERS_TYPE),
             status_code=201 if added else 200,
         )
 
