@@ -91,3 +91,36 @@ def test_users_of_an_earlier_release_each_get_a_stamp_of_their_own(
             assert all(len(stamp) == 32 for stamp in stamps)
         finally:
             engine.dispose()
+
+
+def test_instances_of_an_earlier_release_get_the_default_portal_settings(
+    tmp_path: Path, workspace_backend: str
+) -> None:
+    with database_for(workspace_backend, tmp_path) as url:
+        engine = create_database_engine(url, pool_size=2)
+        try:
+            migrate.upgrade(engine, "0005")
+            with engine.begin() as connection:
+                for number in (1, 2):
+                    connection.execute(
+                        text(
+                            "INSERT INTO instances (id, name, name_key, subscription_id, "
+                            "resource_group, location, sku_name, sku_capacity, "
+                            "publisher_email, publisher_name, tags, created_at, etag) VALUES "
+                            "(:id, :name, :name, '00000000-0000-0000-0000-000000000000', 'rg', "
+                            "'here', 'Developer', 1, 'p@example.com', 'P', '{}', "
+                            "'2026-01-01 00:00:00', 'e')"
+                        ),
+                        {"id": number, "name": f"old{number}"},
+                    )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT instance_id, name, etag FROM portal_settings")
+                ).all()
+            assert sorted((row[0], row[1]) for row in rows) == [
+                (i, name) for i in (1, 2) for name in ("delegation", "signin", "signup")
+            ]
+            assert len({row[2] for row in rows}) == 6
+        finally:
+            engine.dispose()

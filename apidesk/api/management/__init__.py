@@ -10,6 +10,7 @@ from apidesk.api.management.routes import (
     apis,
     groups,
     notifications,
+    portal_settings,
     product_links,
     products,
     services,
@@ -54,6 +55,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         tenant,
         templates,
         notifications,
+        portal_settings,
     ):
         scoped.include_router(module.router)
     app.include_router(services.router)

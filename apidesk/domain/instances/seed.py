@@ -10,6 +10,7 @@ import uuid
 from apidesk.domain import tenant
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications import recipients
+from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.subscriptions import keys
 from apidesk.domain.validation import email_key
 from apidesk.ids import object_id
@@ -88,6 +89,7 @@ def populate(ctx: InstanceContext) -> None:
     session.add(admin)
 
     tenant.create_defaults(ctx)
+    portal_settings.create_defaults(ctx)
     session.flush()
     for name in (ADMINISTRATORS, DEVELOPERS):
         session.add(

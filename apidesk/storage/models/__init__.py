@@ -12,6 +12,7 @@ from apidesk.storage.models.mail import (
     NotificationRecipientUser,
 )
 from apidesk.storage.models.outbox import OutboxMessage
+from apidesk.storage.models.portal import PortalSetting
 from apidesk.storage.models.product import Product, ProductApi, ProductGroup
 from apidesk.storage.models.subscription import Subscription, SubscriptionKey
 from apidesk.storage.models.system import SystemValue
@@ -34,6 +35,7 @@ __all__ = [
     "OneTimeLink",
     "OutboxMessage",
     "PortalSession",
+    "PortalSetting",
     "Product",
     "ProductApi",
     "ProductGroup",
