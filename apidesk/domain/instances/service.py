@@ -180,19 +180,7 @@ def create_or_update(
                 code="ServiceAlreadyExists",
                 target="serviceName",
             )
-        if expected_etag not in (None, "*") and expected_etag != existing.etag:
-            raise PreconditionFailed()
-        clean = _validated(fields, creating=False)
-        for key, value in clean.items():
-            setattr(existing, key, value)
-        audit.record(
-            InstanceContext.of(ctx, existing),
-            "service.update",
-            f"service/{existing.name}",
-            _audit_view(clean),
-        )
-        ctx.session.flush()
-        return existing, False
+        return _change(ctx, existing, fields, expected_etag), False
     if expected_etag is not None:
         raise PreconditionFailed("The service does not exist, so it cannot match 'If-Match'.")
     clean = _validated(fields, creating=True)
@@ -210,6 +198,9 @@ def create_or_update(
         portal_url=clean.get("portal_url"),
         tags=clean.get("tags", {}),
         created_at=ctx.now(),
+        created_by=ctx.actor,
+        updated_at=ctx.now(),
+        updated_by=ctx.actor,
     )
     ctx.session.add(instance)
     ctx.session.flush()
@@ -218,6 +209,41 @@ def create_or_update(
     audit.record(ictx, "service.create", f"service/{instance.name}", _audit_view(clean))
     ctx.session.flush()
     return instance, True
+
+
+def update(
+    ctx: Context,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    fields: Mapping[str, Any],
+    *,
+    expected_etag: str | None = None,
+) -> Instance:
+    """Merge `fields` onto an existing instance (ARM's PATCH); the instance must exist."""
+    check_path(subscription_id, resource_group, name)
+    instance = get_or_raise(ctx, subscription_id, resource_group, name)
+    return _change(ctx, instance, fields, expected_etag)
+
+
+def _change(
+    ctx: Context, instance: Instance, fields: Mapping[str, Any], expected_etag: str | None
+) -> Instance:
+    if expected_etag not in (None, "*") and expected_etag != instance.etag:
+        raise PreconditionFailed()
+    clean = _validated(fields, creating=False)
+    for key, value in clean.items():
+        setattr(instance, key, value)
+    instance.updated_at = ctx.now()
+    instance.updated_by = ctx.actor
+    audit.record(
+        InstanceContext.of(ctx, instance),
+        "service.update",
+        f"service/{instance.name}",
+        _audit_view(clean),
+    )
+    ctx.session.flush()
+    return instance
 
 
 def _audit_view(clean: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,11 @@ class Instance(Base):
     portal_url: Mapped[str | None] = mapped_column(String(2000))
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # ARM's systemData. Who is the actor of the change (`token:<name>`, `sas:<id>`,
+    # `cli:<login>`, `system`); rows older than these columns have no creator on record.
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(200))
     etag: Mapped[str] = mapped_column(String(32))
 
     __mapper_args__ = {"version_id_col": etag, "version_id_generator": new_etag}

@@ -14,6 +14,7 @@ from apidesk.api.management.schemas.services import (
     ServiceCollection,
     ServiceContract,
     ServiceResource,
+    ServiceUpdateParameters,
 )
 from apidesk.api.management.views.services import service as render
 from apidesk.domain.instances import service as instances
@@ -29,7 +30,7 @@ SERVICE_PATH = (
 )
 
 
-def _fields(body: ServiceResource) -> dict[str, Any]:
+def _fields(body: ServiceResource | ServiceUpdateParameters) -> dict[str, Any]:
     given = body.model_dump(exclude_unset=True)
     fields: dict[str, Any] = {}
     if "location" in given:
@@ -123,6 +124,41 @@ def create_or_update_service(
         )
         body_out = render(instance, call.runtime.settings.public_url)
     return JSONResponse(body_out, status_code=201 if created else 200)
+
+
+@router.patch(
+    SERVICE_PATH,
+    operation_id="ApiManagementService_Update",
+    summary="Change some fields of a service instance",
+    description=(
+        "Publisher e-mail and name, notification sender, tags, SKU and the developer-portal "
+        "host name can change; the location cannot. The change is done when the answer comes."
+    ),
+    response_model=None,
+    responses={200: {"model": ServiceContract}, **errors(412)},
+)
+def update_service(
+    call: Req,
+    subscription_id: SubscriptionId,
+    resource_group: ResourceGroup,
+    service_name: ServiceName,
+    body: ServiceUpdateParameters,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> JSONResponse:
+    instances.check_path(subscription_id, resource_group, service_name)
+    fields = _fields(body)
+    with call.context() as ctx:
+        instance = instances.get_or_raise(ctx, subscription_id, resource_group, service_name)
+        _refuse_unless_allowed(call, instance, changing=True)
+        instance = instances.update(
+            ctx,
+            subscription_id,
+            resource_group,
+            service_name,
+            fields,
+            expected_etag=parse_if_match(if_match),
+        )
+        return JSONResponse(render(instance, call.runtime.settings.public_url))
 
 
 @router.get(
