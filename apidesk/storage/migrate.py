@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, Engine, text
 
 from apidesk.storage.database import WRITE_OPTION
 
+log = logging.getLogger("apidesk.migrate")
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process of a deployment.
 _PG_LOCK_ID = 0x61706964
@@ -46,6 +48,13 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _PG_LOCK_ID})
             connection.commit()
         try:
+            found = MigrationContext.configure(connection).get_current_revision()
+            if revision == "head" and found is not None and found not in known_revisions():
+                # A newer release migrated this database (a rolling upgrade's expand step):
+                # this release runs on it as it is and leaves the schema alone.
+                log.warning("the schema (%s) is newer than this release; not migrating", found)
+                connection.rollback()
+                return
             command.upgrade(_config(connection), revision)
             connection.commit()
         finally:

@@ -88,8 +88,6 @@ class Nginx:
 
 @contextmanager
 def nginx(apidesk_url: str, backend_port: int, service: str, directory: Path) -> Iterator[Nginx]:
-    binary = nginx_binary()
-    assert binary, "nginx is not installed (scripts/setup-system installs it)"
     port = free_port()
     apidesk_address = apidesk_url.removeprefix("http://")
     block = (
@@ -99,6 +97,17 @@ def nginx(apidesk_url: str, backend_port: int, service: str, directory: Path) ->
         .replace("listen 8080;", f"listen 127.0.0.1:{port};")
         .replace("/gateway/apidesk/check", f"/gateway/{service}/check")
     )
+    with running(block, port, directory) as url:
+        yield Nginx(url, directory)
+
+
+@contextmanager
+def running(
+    block: str, port: int, directory: Path, *, scheme: str = "http", verify: Any = True
+) -> Iterator[str]:
+    """nginx serving `block` (the inside of its `http` context) on `port`; yields its URL."""
+    binary = nginx_binary()
+    assert binary, "nginx is not installed (scripts/setup-system installs it)"
     for directory_name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (directory / directory_name).mkdir(parents=True, exist_ok=True)
     config = directory / "nginx.conf"
@@ -133,12 +142,12 @@ http {{
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"{scheme}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
         while True:
             try:
-                httpx.get(url, timeout=1)
+                httpx.get(url, timeout=1, verify=verify)
                 break
             except httpx.HTTPError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -146,7 +155,7 @@ http {{
                         f"nginx did not start:\n{(directory / 'error.log').read_text()}"
                     ) from None
                 time.sleep(0.05)
-        yield Nginx(url, directory)
+        yield url
     finally:
         process.terminate()
         try:
