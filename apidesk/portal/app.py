@@ -21,12 +21,15 @@ from starlette.routing import Match, Route
 
 from apidesk.domain import sessions, signin
 from apidesk.domain.context import InstanceContext, Runtime
+from apidesk.domain.portal import delegation
+from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import access
 from apidesk.errors import Invalid
 from apidesk.portal import pages
 from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
+from apidesk.portal.delegated import hand_off, registration_hand_off
 from apidesk.portal.flows import (
     FORGOT_ANSWER_SECONDS,
     confirm_page,
@@ -87,6 +90,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/{service}/", page(home), methods=["GET"]),
             Route("/{service}/signin", page(signin_page), methods=["GET"]),
             Route("/{service}/signin", page(signin_submit), methods=["POST"]),
+            Route("/{service}/signup", page(signup_page), methods=["GET"]),
             Route("/{service}/signout", page(signout), methods=["POST"]),
             Route("/{service}/signin-sso", page(signin_sso), methods=["GET"]),
             Route("/{service}/invitation", page(invitation_page), methods=["GET"]),
@@ -145,13 +149,27 @@ def home(portal: Portal, request: Request, form: FormData | None) -> Response:
 
 def signin_page(portal: Portal, request: Request, form: FormData | None) -> Response:
     with portal.unit(request, write=False) as ctx:
+        delegated = registration_hand_off(ctx, request, Operation.SIGN_IN, portal.base_path(ctx))
+        if delegated is not None:
+            return delegated
         return portal.render(request, ctx, "signin.html", email="")
+
+
+def signup_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        delegated = registration_hand_off(ctx, request, Operation.SIGN_UP, portal.base_path(ctx))
+        if delegated is not None:
+            return delegated
+    raise PageNotFound()
 
 
 def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
     # The password is checked in a read-only unit, so sign-ins never hold the write lock while
     # argon2 runs; only the outcome is written, in a short second unit (apidesk.domain.signin).
     with portal.unit(request, write=False) as ctx:
+        if delegation.is_delegated(ctx, Operation.SIGN_IN):
+            # Passwords are the publisher's business while sign-in is delegated.
+            return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
         try:
             form = portal.checked(request, form)
         except Invalid as error:
@@ -195,8 +213,12 @@ def signout(portal: Portal, request: Request, form: FormData | None) -> Response
             portal.checked(request, form)
         except Invalid:
             return RedirectResponse(f"{portal.base_path(ctx)}/", status_code=303)
+        user = portal.signed_in(request, ctx)
         sessions.end(ctx, request.cookies.get(SESSION_COOKIE))
-        response = RedirectResponse(f"{portal.base_path(ctx)}/", status_code=303)
+        delegated = None
+        if user is not None:
+            delegated = hand_off(ctx, Operation.SIGN_OUT, status=303, userId=user.name)
+        response = delegated or RedirectResponse(f"{portal.base_path(ctx)}/", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
         return response
 

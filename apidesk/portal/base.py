@@ -23,6 +23,7 @@ from apidesk.domain import sessions, throttle
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications.values import portal_base_url
+from apidesk.domain.portal import delegation
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import pages
 from apidesk.storage.models import User
@@ -72,6 +73,14 @@ class Portal:
         )
         if request.cookies.get(CSRF_COOKIE) != csrf:
             self._cookie(response, ctx, CSRF_COOKIE, csrf, max_age=None)
+        publisher = delegation.publisher_origin(ctx)
+        if publisher is not None:
+            # Forms whose answer hands the browser to the publisher's site (sign-out) must be
+            # allowed to go there; CSP's form-action governs that redirect too.
+            policy = response.headers["Content-Security-Policy"]
+            response.headers["Content-Security-Policy"] = policy.replace(
+                "form-action 'self'", f"form-action 'self' {publisher}"
+            )
         return response
 
     def hold_back(self, request: Request) -> Response | None:
