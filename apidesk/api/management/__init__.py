@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from apidesk import __version__
-from apidesk.api.management import errors
+from apidesk.api.management import docs, errors
 from apidesk.api.management.routes import (
     apis,
     groups,
@@ -37,7 +37,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="Apidesk management API",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        # Our own /docs (see docs.py): FastAPI's loads Swagger UI from a CDN, inline.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -58,6 +59,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         portal_settings,
     ):
         scoped.include_router(module.router)
+    app.include_router(docs.router)
     app.include_router(services.router)
     app.include_router(scoped)
     return app
