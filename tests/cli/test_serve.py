@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 from support.databases import database_for
-from support.server import cli, live_server
+from support.server import cli, free_port, live_server
 
 V = {"api-version": "2024-05-01"}
 DEFAULT = (
@@ -55,7 +55,7 @@ def test_a_different_secret_key_is_refused(tmp_path: Path) -> None:
     assert cli(env, "token", "list").returncode == 0
     other = {**env, "APIDESK_SECRET_KEY": base64.b64encode(os.urandom(32)).decode()}
     started = subprocess.run(
-        [sys.executable, "-m", "apidesk", "serve", "--port", "1"],
+        [sys.executable, "-m", "apidesk", "serve", "--port", str(free_port())],
         env=other,
         capture_output=True,
         text=True,
