@@ -124,3 +124,57 @@ def test_instances_of_an_earlier_release_get_the_default_portal_settings(
             assert len({row[2] for row in rows}) == 6
         finally:
             engine.dispose()
+
+
+def test_apis_in_products_of_an_earlier_release_get_link_names(
+    tmp_path: Path, workspace_backend: str
+) -> None:
+    with database_for(workspace_backend, tmp_path) as url:
+        engine = create_database_engine(url, pool_size=2)
+        try:
+            migrate.upgrade(engine, "0007")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO instances (id, name, name_key, subscription_id, "
+                        "resource_group, location, sku_name, sku_capacity, publisher_email, "
+                        "publisher_name, tags, created_at, etag) VALUES (1, 'old', 'old', "
+                        "'00000000-0000-0000-0000-000000000000', 'rg', 'here', 'Developer', 1, "
+                        "'p@example.com', 'P', '{}', '2026-01-01 00:00:00', 'e')"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO products (id, instance_id, name, name_key, display_name, "
+                        "subscription_required, approval_required, state, etag) VALUES "
+                        "(1, 1, 'p', 'p', 'P', true, false, 'published', 'e')"
+                    )
+                )
+                for number in (1, 2):
+                    connection.execute(
+                        text(
+                            "INSERT INTO apis (id, instance_id, name, name_key, display_name, "
+                            "path, path_key, protocols, subscription_required, header_name, "
+                            "query_name, etag) VALUES (:id, 1, :name, :name, 'A', :name, "
+                            ":name, '[\"https\"]', true, 'h', 'q', 'e')"
+                        ),
+                        {"id": number, "name": f"a{number}"},
+                    )
+                    connection.execute(
+                        text(
+                            "INSERT INTO product_apis (product_id, api_id, instance_id) "
+                            "VALUES (1, :id, 1)"
+                        ),
+                        {"id": number},
+                    )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT api_id, link_name, link_key, etag FROM product_apis")
+                ).all()
+                kept = connection.execute(text("SELECT count(*) FROM apis")).scalar_one()
+            assert sorted(row[0] for row in rows) == [1, 2] and kept == 2
+            assert len({row[1] for row in rows}) == 2
+            assert all(row[2] == row[1].lower() and row[3] for row in rows)
+        finally:
+            engine.dispose()

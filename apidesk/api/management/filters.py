@@ -110,3 +110,7 @@ def subscriptions(service_id: str) -> dict[str, FieldSpec]:
 
 def group_links(service_id: str) -> dict[str, FieldSpec]:
     return {"groupId": FieldSpec(FieldKind.TEXT, CMP, True, _full_id(service_id, "groups"))}
+
+
+def api_links(service_id: str) -> dict[str, FieldSpec]:
+    return {"apiId": FieldSpec(FieldKind.TEXT, CMP, True, _full_id(service_id, "apis"))}

@@ -164,13 +164,28 @@ def links(
     )
 
 
-def add_api(ctx: InstanceContext, product_id: str, api_id: str) -> tuple[Api, bool]:
+def add_api(
+    ctx: InstanceContext, product_id: str, api_id: str, *, link_name: str | None = None
+) -> tuple[Api, bool]:
+    """Make the API part of the product; False when it already was. Each membership is also
+    an API link (`products/{p}/apiLinks/{link}`), named `link_name` or a fresh GUID."""
     product = get_or_raise(ctx, product_id)
     api = apis.get_or_raise(ctx, api_id)
     if ctx.session.get(ProductApi, (product.id, api.id)) is not None:
         return api, False
-    ctx.session.add(ProductApi(product_id=product.id, api_id=api.id, instance_id=ctx.instance.id))
-    audit.record(ctx, "product.api-add", f"products/{product.name}", {"apiId": api.name})
+    name = link_name or str(uuid.uuid4()).upper()
+    ctx.session.add(
+        ProductApi(
+            product_id=product.id,
+            api_id=api.id,
+            instance_id=ctx.instance.id,
+            link_name=name,
+            link_key=name.lower(),
+        )
+    )
+    audit.record(
+        ctx, "product.api-add", f"products/{product.name}", {"apiId": api.name, "link": name}
+    )
     ctx.session.flush()
     return api, True
 

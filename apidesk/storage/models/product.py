@@ -49,7 +49,10 @@ class ProductGroup(Base):
 
 
 class ProductApi(Base):
+    """An API that is part of a product. The `apis` and `apiLinks` routes both show it."""
+
     __tablename__ = "product_apis"
+    __table_args__ = (UniqueConstraint("product_id", "link_key"),)
 
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
@@ -60,3 +63,8 @@ class ProductApi(Base):
     instance_id: Mapped[int] = mapped_column(
         ForeignKey("instances.id", ondelete="CASCADE"), index=True
     )
+    link_name: Mapped[str] = mapped_column(String(80))
+    link_key: Mapped[str] = mapped_column(String(80))
+    etag: Mapped[str] = mapped_column(String(32))
+
+    __mapper_args__ = {"version_id_col": etag, "version_id_generator": new_etag}

@@ -47,3 +47,19 @@ class ProductGroupLinkContract(Resource):
 
 class ProductGroupLinkCollection(CollectionBase):
     value: list[ProductGroupLinkContract] = []
+
+
+class ProductApiLinkProperties(WireModel):
+    apiId: str | None = Field(None, description="The API's id, full or as /apis/{apiId}.")
+
+
+class ProductApiLinkParameters(WireModel):
+    properties: ProductApiLinkProperties | None = None
+
+
+class ProductApiLinkContract(Resource):
+    properties: ProductApiLinkProperties | None = None
+
+
+class ProductApiLinkCollection(CollectionBase):
+    value: list[ProductApiLinkContract] = []

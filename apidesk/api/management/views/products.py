@@ -4,11 +4,12 @@ from typing import Any
 
 from apidesk.api.management.envelope import PROVIDER, child_id, drop_none, resource
 from apidesk.api.management.views.users import group_properties
-from apidesk.storage.models import Group, Instance, Product, ProductGroup
+from apidesk.storage.models import Api, Group, Instance, Product, ProductApi, ProductGroup
 
 PRODUCTS_TYPE = f"{PROVIDER}/service/products"
 PRODUCT_GROUPS_TYPE = f"{PROVIDER}/service/products/groups"
 GROUP_LINKS_TYPE = f"{PROVIDER}/service/products/groupLinks"
+API_LINKS_TYPE = f"{PROVIDER}/service/products/apiLinks"
 
 
 def product_properties(entity: Product, groups: list[Group] | None = None) -> dict[str, Any]:
@@ -47,4 +48,13 @@ def group_link(
         link.link_name,
         GROUP_LINKS_TYPE,
         {"groupId": child_id(instance, "groups", group.name)},
+    )
+
+
+def api_link(instance: Instance, product_name: str, link: ProductApi, api: Api) -> dict[str, Any]:
+    return resource(
+        child_id(instance, "products", product_name, "apiLinks", link.link_name),
+        link.link_name,
+        API_LINKS_TYPE,
+        {"apiId": child_id(instance, "apis", api.name)},
     )
