@@ -47,11 +47,6 @@ SHOWN_ERRORS = 50
 ATTEMPTS = 3
 
 
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_users)
-    app.command("export")(export_users)
-
-
 def _scan(path: Path) -> tuple[str, int]:
     """The file's SHA-256 and its number of lines."""
     digest = hashlib.sha256()

@@ -5,15 +5,18 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from apidesk.bootstrap import build_runtime, prepare
-from apidesk.domain.context import Context, InstanceContext, Runtime
-from apidesk.domain.instances import service as instances
 from apidesk.errors import DomainError, Invalid
-from apidesk.settings import Settings
+
+if TYPE_CHECKING:
+    from apidesk.domain.context import Context, InstanceContext, Runtime
+
+# The domain, the database layer and the settings are imported inside the functions that need
+# them: every command imports this module, and `apidesk --help` must stay fast.
 
 console = Console()
 errors = Console(stderr=True)
@@ -43,6 +46,9 @@ _runtime: Runtime | None = None
 def runtime() -> Runtime:
     global _runtime
     if _runtime is None:
+        from apidesk.bootstrap import build_runtime, prepare
+        from apidesk.settings import Settings
+
         _runtime = build_runtime(Settings())
         result = prepare(_runtime)
         if result.created_default is not None:
@@ -55,6 +61,8 @@ def runtime() -> Runtime:
 @contextmanager
 def unit_of_work() -> Iterator[Context]:
     """A committed unit of work; domain errors become a message and exit code 1."""
+    from apidesk.domain.context import Context
+
     rt = runtime()
     try:
         with rt.database.unit_of_work() as session:
@@ -65,6 +73,9 @@ def unit_of_work() -> Iterator[Context]:
 
 def pick_instance(ctx: Context, name: str | None) -> InstanceContext:
     """The named instance, or the only one, or the default one."""
+    from apidesk.domain.context import InstanceContext
+    from apidesk.domain.instances import service as instances
+
     if name:
         instance = instances.find_by_name(ctx, name)
         if instance is None:

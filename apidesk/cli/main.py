@@ -1,4 +1,8 @@
-"""Entry point: `apidesk <command>`."""
+"""Entry point: `apidesk <command>`.
+
+Nothing heavy is imported here: each subcommand's module loads when that command runs (see
+`apidesk.cli.lazy`), so `apidesk --help` starts as fast as Typer does.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,24 @@ import os
 import typer
 
 from apidesk import __version__
-from apidesk.cli import audit, bulk, db, outbox, serve, tokens, users
+from apidesk.cli.lazy import Lazy, LazyGroup
+
+
+class Commands(LazyGroup):
+    lazy = {
+        "serve": Lazy(
+            "apidesk.cli.serve:serve",
+            "Run the management API and the other front doors on one port.",
+        ),
+        "db": Lazy("apidesk.cli.db:app", "Database schema."),
+        "token": Lazy("apidesk.cli.tokens:app", "Admin tokens for the management API."),
+        "users": Lazy("apidesk.cli.users:app", "Developer accounts."),
+        "outbox": Lazy("apidesk.cli.outbox:app", "The e-mail outbox."),
+        "audit": Lazy(
+            "apidesk.cli.audit:show", "Show the newest audit events: who changed what, and when."
+        ),
+    }
+
 
 app = typer.Typer(
     name="apidesk",
@@ -15,14 +36,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Commands,
 )
-app.command("serve")(serve.serve)
-app.add_typer(db.app, name="db")
-app.add_typer(tokens.app, name="token")
-bulk.register(users.app)
-app.add_typer(users.app, name="users")
-app.add_typer(outbox.app, name="outbox")
-app.command("audit")(audit.show)
+
+
+@app.callback()
+def root() -> None:
+    # A callback keeps `apidesk` a command group even while only `version` is registered here.
+    pass
 
 
 @app.command("version")

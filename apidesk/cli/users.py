@@ -16,13 +16,30 @@ from apidesk.cli.common import (
     runtime,
     unit_of_work,
 )
+from apidesk.cli.lazy import Lazy, LazyGroup
 from apidesk.domain.flows import invitation, recovery
 from apidesk.domain.users import repository
 from apidesk.domain.users import service as users
 from apidesk.errors import DomainError
 from apidesk.query import Compare, ListQuery
 
-app = typer.Typer(help="Developer accounts.", no_args_is_help=True)
+
+class UserCommands(LazyGroup):
+    # The bulk commands bring the import machinery and the $filter parser: loaded on use.
+    lazy = {
+        "import": Lazy(
+            "apidesk.cli.bulk:import_users",
+            "Create or update users from a CSV or JSON Lines file; resumes an interrupted import.",
+        ),
+        "export": Lazy(
+            "apidesk.cli.bulk:export_users",
+            "Write users, all or those a filter selects, as CSV or JSON Lines.",
+        ),
+    }
+    lazy_first = False
+
+
+app = typer.Typer(help="Developer accounts.", no_args_is_help=True, cls=UserCommands)
 
 
 @app.command("list")

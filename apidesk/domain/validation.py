@@ -7,10 +7,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
-
-import email_validator
-from email_validator import EmailNotValidError, validate_email
 
 from apidesk.errors import Collection, Invalid
 
@@ -76,6 +74,8 @@ def email(
         return None
     if _plain_email(value):
         return value
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -113,9 +113,17 @@ def _plain_email(value: str) -> bool:
     if len(local) > 64 or len(domain) > 253 or "--" in domain:
         return False
     # Reserved names such as `localhost` or `.test` are refused by the full check.
-    reserved = email_validator.SPECIAL_USE_DOMAIN_NAMES
+    reserved = _reserved_domains()
     labels = domain.split(".")
     return not any(".".join(labels[i:]) in reserved for i in range(len(labels)))
+
+
+@cache
+def _reserved_domains() -> frozenset[str]:
+    # email_validator is loaded on first use: most commands never check an address.
+    import email_validator
+
+    return frozenset(email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 def email_key(address: str) -> str:

@@ -14,7 +14,6 @@ from argon2 import (
 )
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.low_level import ARGON2_VERSION
-from zxcvbn import zxcvbn
 
 from apidesk.errors import Invalid
 from apidesk.security import hash_formats
@@ -46,6 +45,9 @@ class PasswordPolicy:
         if password.strip() == "":
             raise Invalid.field(target, "The password cannot be only spaces.")
         if self.min_strength > 0:
+            # Imported here: loading its dictionaries takes longer than most CLI commands.
+            from zxcvbn import zxcvbn
+
             inputs = [hint for hint in hints if hint]
             score = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=inputs)["score"]
             if score < self.min_strength:
