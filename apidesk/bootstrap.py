@@ -25,7 +25,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         clock=clock or SystemClock(),
-        database=open_database(settings.database_url),
+        database=open_database(settings.database_url, settings.read_urls),
         secrets=SecretBox(key),
         passwords=PasswordHashing(
             time_cost=settings.argon2_time_cost,

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
         "sqlite:///./apidesk.db",
         description="`sqlite:///path` (WAL, foreign keys on) or `postgresql://user@host:port/db`.",
     )
+    database_read_urls: str = Field(
+        "",
+        description="Comma-separated PostgreSQL URLs of hot standbys that serve reads once "
+        "they have caught up with the primary (docs/deploy.md).",
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000",
         description="Where people and clients reach this service; links in e-mails and "
@@ -92,6 +97,10 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def read_urls(self) -> list[str]:
+        return [url.strip() for url in self.database_read_urls.split(",") if url.strip()]
 
     @cached_property
     def is_sqlite(self) -> bool:

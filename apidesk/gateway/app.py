@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from apidesk.domain.context import Runtime
 from apidesk.gateway.check import Call, Decision, check
-from apidesk.gateway.store import GatewayStore, open_store
+from apidesk.gateway.store import GatewayStore, open_store, standby_is_current
 from apidesk.storage.availability import is_unavailable
 
 log = logging.getLogger("apidesk.gateway")
@@ -112,9 +112,25 @@ async def _http_error(_request: Request, error: Exception) -> Response:
     return refusal(error.status_code, "refused", str(error.detail))
 
 
+def _store(runtime: Runtime) -> GatewayStore:
+    """Checks read from the first standby only when a block committed on the primary is
+    visible there before its answer returns; otherwise from the primary."""
+    settings = runtime.settings
+    standby = settings.read_urls[0] if settings.read_urls else None
+    if standby is not None and not standby_is_current(settings.database_url):
+        log.warning(
+            "key checks read from the primary: the standbys are not synchronous with "
+            "remote_apply, so a block might not be visible there yet (docs/deploy.md)"
+        )
+        standby = None
+    elif standby is not None:
+        log.info("key checks read from the standby (synchronous_commit = remote_apply)")
+    return open_store(settings.database_url, standby)
+
+
 def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
     """The gateway app, and its store (which the caller closes at shutdown)."""
-    store = open_store(runtime.settings.database_url)
+    store = _store(runtime)
     secrets = runtime.secrets
 
     async def key_check(request: Request) -> Response:
@@ -142,8 +158,8 @@ def create_app(runtime: Runtime) -> tuple[Starlette, GatewayStore]:
             )
         call = Call(uri=uris.pop(), headers={k.lower(): v for k, v in request.headers.items()})
         try:
-            async with store.reads() as reads:
-                decision = await check(reads, secrets, request.path_params["service"], call)
+            service = request.path_params["service"]
+            decision = await store.run(lambda reads: check(reads, secrets, service, call))
         except Exception as error:
             # No decision is a refusal: the proxy fails the call closed.
             return failure(error)

@@ -11,16 +11,23 @@ ROLLBACK round trips). The SQL is written once with `:name` parameters and rewri
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+import psycopg
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
+from apidesk.storage.availability import is_unavailable
 from apidesk.storage.database import driver_url, sqlite_path
+
+log = logging.getLogger("apidesk.gateway")
+T = TypeVar("T")
 
 MAX_CANDIDATES = 13
 
@@ -81,6 +88,10 @@ class GatewayStore(Protocol):
         """An async context manager yielding `Reads` for one check."""
         ...
 
+    async def run(self, work: Callable[[Reads], Awaitable[T]]) -> T:
+        """`work` with the reads of one check."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -95,6 +106,9 @@ class SqliteStore:
     @asynccontextmanager
     async def reads(self) -> AsyncIterator[Reads]:
         yield _SqliteReads(self._connection)
+
+    async def run(self, work: Callable[[Reads], Awaitable[T]]) -> T:
+        return await work(_SqliteReads(self._connection))
 
     async def close(self) -> None:
         self._connection.close()
@@ -125,13 +139,14 @@ class PostgresStore:
     _FIND_SERVICE = _pyformat(_FIND_SERVICE)
     _FIND_KEY = _pyformat(_FIND_KEY)
 
-    def __init__(self, conninfo: str, *, max_size: int = 10) -> None:
+    def __init__(self, conninfo: str, *, max_size: int = 10, timeout: float = 30) -> None:
         self._pool = AsyncConnectionPool(
             conninfo,
             min_size=1,
             max_size=max_size,
             kwargs={"autocommit": True},
             open=False,
+            timeout=timeout,
         )
         self._opened = False
         self._lock = asyncio.Lock()
@@ -148,6 +163,10 @@ class PostgresStore:
             await self._open()
         async with self._pool.connection() as connection:
             yield _PostgresReads(connection)
+
+    async def run(self, work: Callable[[Reads], Awaitable[T]]) -> T:
+        async with self.reads() as reads:
+            return await work(reads)
 
     async def close(self) -> None:
         if self._opened:
@@ -176,11 +195,58 @@ class _PostgresReads:
         )
 
 
-def open_store(database_url: str) -> GatewayStore:
+class FailoverStore:
+    """Checks read from a standby, and from the primary while the standby cannot answer."""
+
+    def __init__(self, standby: PostgresStore, primary: PostgresStore, rest_seconds: float = 5):
+        self.standby = standby
+        self.primary = primary
+        self.rest_seconds = rest_seconds
+        self._resting_until = 0.0
+
+    def reads(self) -> Any:
+        return self.primary.reads()
+
+    async def run(self, work: Callable[[Reads], Awaitable[T]]) -> T:
+        if time.monotonic() >= self._resting_until:
+            try:
+                return await self.standby.run(work)
+            except Exception as error:
+                if not is_unavailable(error):
+                    raise
+                self._resting_until = time.monotonic() + self.rest_seconds
+                log.warning("the standby cannot answer key checks; the primary does for a while")
+        return await self.primary.run(work)
+
+    async def close(self) -> None:
+        await self.standby.close()
+        await self.primary.close()
+
+
+def _conninfo(database_url: str) -> str:
+    url = make_url(driver_url(database_url)).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def open_store(database_url: str, standby_url: str | None = None) -> GatewayStore:
+    """The key check's store; with `standby_url`, checks read from that standby (only safe
+    when the primary applies every commit there before it returns: see `standby_is_current`)."""
     if database_url.startswith("sqlite"):
         path = sqlite_path(database_url)
         if path is None:
             raise ValueError("the gateway needs a SQLite file; an in-memory database has none")
         return SqliteStore(str(path))
-    url = make_url(driver_url(database_url)).set(drivername="postgresql")
-    return PostgresStore(url.render_as_string(hide_password=False))
+    primary = PostgresStore(_conninfo(database_url))
+    if standby_url is None:
+        return primary
+    return FailoverStore(PostgresStore(_conninfo(standby_url), timeout=2), primary)
+
+
+def standby_is_current(database_url: str) -> bool:
+    """True when the primary makes a commit visible on its synchronous standbys before the
+    commit returns (`synchronous_commit = remote_apply` with `synchronous_standby_names` set):
+    then a block is refused by a check on a standby as soon as the block's answer is out."""
+    with psycopg.connect(_conninfo(database_url), autocommit=True, connect_timeout=10) as conn:
+        commit = conn.execute("SHOW synchronous_commit").fetchone()
+        names = conn.execute("SHOW synchronous_standby_names").fetchone()
+    return bool(commit and commit[0] == "remote_apply" and names and names[0].strip())

@@ -8,7 +8,7 @@ must not race use conditional updates or row locks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from apidesk.files import create_private
+from apidesk.storage.standbys import Standbys
 
 WRITE_OPTION = "apidesk_write"
 
@@ -92,6 +93,7 @@ def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
 @dataclass
 class Database:
     engine: Engine
+    standbys: Standbys | None = None
 
     def __post_init__(self) -> None:
         self._reader = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
@@ -106,7 +108,13 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     def session(self, *, write: bool) -> Session:
-        return (self._writer if write else self._reader)()
+        if write:
+            return self._writer()
+        if self.standbys is not None:
+            on_standby = self.standbys.reader()
+            if on_standby is not None:
+                return on_standby()
+        return self._reader()
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
@@ -123,7 +131,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.standbys is not None:
+            self.standbys.dispose()
 
 
-def open_database(url: str) -> Database:
-    return Database(create_database_engine(url))
+def open_database(url: str, read_urls: Sequence[str] = ()) -> Database:
+    """The database at `url`; reads go to the hot standbys at `read_urls` when they have
+    caught up (see `standbys`)."""
+    engine = create_database_engine(url)
+    if not read_urls:
+        return Database(engine)
+    if engine.dialect.name != "postgresql":
+        raise ValueError("APIDESK_DATABASE_READ_URLS needs a PostgreSQL primary")
+    standbys = [create_database_engine(read_url) for read_url in read_urls]
+    return Database(engine, Standbys(engine, standbys))

@@ -1,0 +1,159 @@
+"""Reads from a hot standby: the SDK's core scenarios through a primary and a standby, a block
+refused by a key check served from a synchronous standby, and life without the standby."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from azure.mgmt.apimanagement.models import UserCreateParameters, UserUpdateParameters
+from support import catalog
+from support.databases import require_postgres
+from support.sdk import client_for
+from support.server import (
+    RESOURCE_GROUP,
+    SUBSCRIPTION,
+    LiveServer,
+    ServiceRef,
+    create_service,
+    live_server,
+)
+from support.standby import Pair, primary_and_standby
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[Pair]:
+    try:
+        with primary_and_standby() as running:
+            yield running
+    except RuntimeError as error:
+        if require_postgres():
+            raise
+        pytest.skip(f"cannot build a PostgreSQL primary and standby here: {error}")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the deployment's secret key lives: every server of this module shares it."""
+    return tmp_path_factory.mktemp("standby-deployment")
+
+
+@contextmanager
+def served(pair: Pair, directory: Path) -> Iterator[LiveServer]:
+    with live_server(pair.primary.url, directory, database_read_urls=pair.standby.url) as server:
+        yield server
+
+
+def standby_user_scans(pair: Pair) -> int:
+    """Scans of the users table that the standby's own backends have run."""
+    pair.standby.execute("SELECT pg_stat_clear_snapshot()")
+    [(count,)] = pair.standby.execute(
+        "SELECT coalesce(sum(seq_scan + coalesce(idx_scan, 0)), 0) FROM pg_stat_user_tables "
+        "WHERE relname = 'users'"
+    )
+    return int(count)  # type: ignore[call-overload]
+
+
+def test_sdk_scenarios_read_the_standby_and_always_see_their_own_writes(
+    pair: Pair, home: Path
+) -> None:
+    pair.synchronous(False)
+    with served(pair, home) as server, server.client() as http:
+        assert "key checks read from the primary" in server.log()
+        service = create_service(http)
+        sdk = client_for(server.url, server.token, SUBSCRIPTION)
+        before = standby_user_scans(pair)
+        for n in range(15):
+            # Each call follows a write at once: a stale read would miss it.
+            created = sdk.user.create_or_update(
+                RESOURCE_GROUP,
+                service.name,
+                f"dev{n}",
+                UserCreateParameters(
+                    email=f"dev{n}@example.com", first_name="Dev", last_name=str(n)
+                ),
+            )
+            assert created.email == f"dev{n}@example.com"
+            sdk.user.update(
+                RESOURCE_GROUP,
+                service.name,
+                f"dev{n}",
+                "*",
+                UserUpdateParameters(first_name=f"Renamed{n}"),
+            )
+            assert sdk.user.get(RESOURCE_GROUP, service.name, f"dev{n}").first_name == f"Renamed{n}"
+            listed = list(
+                sdk.user.list_by_service(
+                    RESOURCE_GROUP, service.name, filter=f"email eq 'dev{n}@example.com'"
+                )
+            )
+            assert [user.first_name for user in listed] == [f"Renamed{n}"]
+        sdk.user.begin_delete(RESOURCE_GROUP, service.name, "dev0", "*").result()
+        assert not list(
+            sdk.user.list_by_service(
+                RESOURCE_GROUP, service.name, filter="email eq 'dev0@example.com'"
+            )
+        )
+        # The reads ran on the standby: its backends read table rows for them.
+        deadline = time.monotonic() + 10
+        while standby_user_scans(pair) < before + 30:  # 15 GETs and 16 lists at least
+            assert time.monotonic() < deadline, "the standby served no reads"
+            time.sleep(0.2)
+
+
+def test_a_block_is_refused_by_a_check_served_from_a_synchronous_standby(
+    pair: Pair, home: Path
+) -> None:
+    pair.synchronous(True)
+    try:
+        with served(pair, home) as server, server.client() as http:
+            assert "key checks read from the standby" in server.log()
+            shop: ServiceRef = create_service(http)
+            catalog.api(http, shop, "echo", "echo")
+            catalog.product(http, shop, "gold", "echo")
+            catalog.user(http, shop, "ada")
+            key = catalog.subscription(http, shop, "s1", "/products/gold", owner="ada")
+
+            def check() -> httpx.Response:
+                return httpx.get(
+                    f"{server.url}/gateway/{shop.name}/check",
+                    headers={"X-Original-URI": "/echo/x", "Ocp-Apim-Subscription-Key": key},
+                )
+
+            for _ in range(5):
+                assert check().status_code == 200
+                catalog.patch(http, shop, "/users/ada", {"state": "blocked"})
+                refused = check()
+                assert refused.status_code == 403, refused.text
+                assert refused.headers["x-apidesk-reason"] == "user-blocked"
+                catalog.patch(http, shop, "/users/ada", {"state": "active"})
+    finally:
+        pair.synchronous(False)
+
+
+def test_with_the_standby_stopped_the_primary_serves_everything(pair: Pair, home: Path) -> None:
+    """Last in the module: it stops the standby."""
+    pair.synchronous(False)
+    with served(pair, home) as server, server.client() as http:
+        shop = create_service(http)
+        catalog.api(http, shop, "echo", "echo")
+        catalog.product(http, shop, "gold", "echo")
+        catalog.user(http, shop, "bea")
+        key = catalog.subscription(http, shop, "s1", "/products/gold", owner="bea")
+        pair.standby.stop()
+        catalog.user(http, shop, "cid")
+        got = http.get(shop.url("/users/cid"), params={"api-version": "2024-05-01"})
+        assert got.status_code == 200, got.text
+        listed = http.get(shop.url("/users"), params={"api-version": "2024-05-01"})
+        assert {"bea", "cid"} <= {user["name"] for user in listed.json()["value"]}
+        check = httpx.get(
+            f"{server.url}/gateway/{shop.name}/check",
+            headers={"X-Original-URI": "/echo/x", "Ocp-Apim-Subscription-Key": key},
+        )
+        assert check.status_code == 200
+        assert httpx.get(f"{server.url}/ready").status_code == 200
+        assert "standby 1 cannot be reached" in server.log()
