@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Table
 
 from apidesk.cli.common import console, unit_of_work
+from apidesk.cli.tables import cell, changes, column, print_table, table
 from apidesk.domain import audit
 
 
@@ -18,7 +18,7 @@ def show(
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=10000, help="Newest N events."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
-    """Show the newest audit events: who changed what, and when."""
+    """Show the newest audit events: who changed what, and when (--json for every field)."""
     with unit_of_work() as ctx:
         events = audit.search(
             ctx,
@@ -39,14 +39,25 @@ def show(
             }
             print(json.dumps(record, ensure_ascii=False))
         return
-    table = Table("at", "service", "actor", "action", "target", "changes")
+    # The service column only where it tells something: several services among the rows.
+    several = service is None and len({event.instance_name for event in rows}) > 1
+    shown = table(
+        column("at (UTC)", fixed=True),
+        *([column("service")] if several else []),
+        column("actor"),
+        column("action"),
+        column("target", ratio=1),
+        column("changes", ratio=2),
+    )
     for event in rows:
-        table.add_row(
-            event.at.strftime("%Y-%m-%d %H:%M:%S"),
-            event.instance_name or "-",
-            event.actor,
-            event.action,
-            event.target,
-            json.dumps(event.changes, ensure_ascii=False) if event.changes else "",
+        shown.add_row(
+            cell(event.at.strftime("%Y-%m-%d %H:%M:%S")),
+            *([cell(event.instance_name or "-")] if several else []),
+            cell(event.actor),
+            cell(event.action),
+            cell(event.target),
+            changes(event.changes),
         )
-    console.print(table)
+    if not several and rows and service is None and rows[0].instance_name:
+        console.print(f"service: {rows[0].instance_name}", highlight=False, markup=False)
+    print_table(console, shown)

@@ -7,9 +7,9 @@ import contextlib
 import json
 
 import typer
-from rich.table import Table
 
 from apidesk.cli.common import console, fail, runtime, unit_of_work
+from apidesk.cli.tables import cell, column, print_table, table
 from apidesk.domain.notifications import outbox
 from apidesk.mail.dispatcher import Dispatcher
 from apidesk.mail.smtp import SmtpSender
@@ -24,7 +24,7 @@ def list_messages(
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=10000),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
 ) -> None:
-    """List the newest messages (never their bodies)."""
+    """List the newest messages (never their bodies; --json for every field)."""
     with unit_of_work() as ctx:
         messages = outbox.list_messages(ctx, status=status, limit=limit)
         names = {i.id: i.name for i in ctx.session.query(Instance).all()}
@@ -43,19 +43,28 @@ def list_messages(
                 }
                 print(json.dumps(record, ensure_ascii=False))
             return
-        table = Table("id", "service", "created", "status", "tries", "to", "template", "subject")
+        several = len({message.instance_id for message in messages}) > 1
+        shown = table(
+            column("id", fixed=True),
+            *([column("service")] if several else []),
+            column("created (UTC)", fixed=True),
+            column("status", fixed=True),
+            column("to", ratio=1),
+            column("subject", ratio=1),
+        )
         for message in messages:
-            table.add_row(
-                str(message.id),
-                names.get(message.instance_id, "?"),
-                message.created_at.strftime("%Y-%m-%d %H:%M"),
-                message.status,
-                str(message.attempts),
-                message.to_address,
-                message.template,
-                message.subject,
+            status = message.status
+            if message.attempts and message.status != "sent":
+                status = f"{status} ({message.attempts})"
+            shown.add_row(
+                cell(message.id),
+                *([cell(names.get(message.instance_id, "?"))] if several else []),
+                cell(message.created_at.strftime("%Y-%m-%d %H:%M")),
+                cell(status),
+                cell(message.to_address),
+                cell(message.subject),
             )
-    console.print(table)
+    print_table(console, shown)
 
 
 @app.command("show")
