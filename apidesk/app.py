@@ -23,6 +23,7 @@ from apidesk.ops.app import Ops
 from apidesk.portal import app as portal
 from apidesk.refusals import BodyTooLarge, refusal
 from apidesk.settings import Settings
+from apidesk.web import assets
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 access_log = logging.getLogger("apidesk.access")
@@ -288,6 +289,7 @@ def create_app(runtime: Runtime, *, dispatch: bool = True) -> ASGIApp:
             "/health": ops,
             "/ready": ops,
             "/metrics": ops,
+            "/static": assets.create_app(),
         },
         on_startup=on_startup,
         on_shutdown=on_shutdown,

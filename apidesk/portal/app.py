@@ -44,6 +44,7 @@ from apidesk.portal.flows import (
 )
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
+from apidesk.web import assets
 
 log = logging.getLogger("apidesk.portal")
 
@@ -88,6 +89,7 @@ def create_app(runtime: Runtime) -> Starlette:
         exception_handlers={HTTPException: _http_error},
         routes=[
             Route("/{service}/", page(home), methods=["GET"]),
+            Route("/{service}/static/{file}", assets.serve, methods=["GET"]),
             Route("/{service}/signin", page(signin_page), methods=["GET"]),
             Route("/{service}/signin", page(signin_submit), methods=["POST"]),
             Route("/{service}/signup", page(signup_page), methods=["GET"]),

@@ -1,15 +1,14 @@
 """What every portal page shares: the unit of work inside the instance named by the URL,
 rendering with the security headers, cookies, the CSRF check and sessions.
 
-Forms carry a CSRF token that must match a cookie (double submit); pages behind one-time links
-carry the link's token as well. Sessions live in a cookie holding a random token whose digest
-is stored; the cookie is HttpOnly, SameSite=Lax, and Secure when the portal is served over
-HTTPS.
+Forms carry a CSRF token bound to the browser and its session (`apidesk.web.csrf`); pages
+behind one-time links carry the link's token as well. Sessions live in a cookie holding a
+random token whose digest is stored; the cookie is HttpOnly, SameSite=Lax, and Secure when
+the portal is served over HTTPS.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +26,8 @@ from apidesk.domain.portal import delegation
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import pages
 from apidesk.storage.models import User
+from apidesk.web import csrf
+from apidesk.web.csrf import origin_of
 
 SESSION_COOKIE = "apidesk_session"
 CSRF_COOKIE = "apidesk_csrf"
@@ -62,17 +63,24 @@ class Portal:
         status: int = 200,
         **values: Any,
     ) -> HTMLResponse:
-        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+        nonce = request.cookies.get(CSRF_COOKIE) or csrf.new_nonce()
+        base = self.base_path(ctx)
         response = pages.page(
             page,
             status,
             organization=ctx.instance.publisher_name,
-            base=self.base_path(ctx),
-            csrf=csrf,
+            base=base,
+            static=f"{base}/static",
+            csrf=csrf.token(
+                self.runtime.secrets.csrf_key,
+                "portal",
+                nonce,
+                request.cookies.get(SESSION_COOKIE),
+            ),
             **values,
         )
-        if request.cookies.get(CSRF_COOKIE) != csrf:
-            self._cookie(response, ctx, CSRF_COOKIE, csrf, max_age=None)
+        if request.cookies.get(CSRF_COOKIE) != nonce:
+            self._cookie(response, ctx, CSRF_COOKIE, nonce, max_age=None)
         publisher = delegation.publisher_origin(ctx)
         if publisher is not None:
             # Forms whose answer hands the browser to the publisher's site (sign-out) must be
@@ -122,23 +130,19 @@ class Portal:
         )
 
     def checked(self, request: Request, form: FormData | None) -> FormData:
-        """The submitted form, if its CSRF token matches the cookie."""
+        """The submitted form, if its CSRF token is this browser's and it came from the
+        portal's own origin."""
         if form is None:
             raise Invalid.field("csrf", "The form is missing.")
-        sent = form.get("csrf")
-        expected = request.cookies.get(CSRF_COOKIE)
-        if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
-            raise Invalid.field("csrf", "The form has expired; reload the page and try again.")
-        # Then where the form was sent from: a browser says so in Origin, or failing that in
-        # Referer. A request that names neither is no browser's cross-site form.
-        claimed = request.headers.get("origin")
-        if claimed is None and (referer := request.headers.get("referer")) is not None:
-            claimed = origin_of(referer)
-        own = getattr(request.state, "portal_origin", None)
-        if claimed is not None and own is not None and claimed.lower() != own:
-            raise Invalid.field(
-                "origin", "The form was sent from another site; open this page and try again."
-            )
+        csrf.check_or_raise(
+            self.runtime.secrets.csrf_key,
+            "portal",
+            sent=form.get(csrf.FIELD),
+            nonce=request.cookies.get(CSRF_COOKIE),
+            session=request.cookies.get(SESSION_COOKIE),
+            claimed_origin=csrf.claimed_origin(request.headers),
+            own_origin=getattr(request.state, "portal_origin", None),
+        )
         return form
 
     def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
@@ -150,23 +154,6 @@ class Portal:
         hours = ctx.runtime.settings.session_hours
         self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
         return response
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin_of(url: str) -> str:
-    """`scheme://host[:port]` of a URL, as a browser writes it in Origin ("null" if none)."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "null"
-    if not parts.scheme or not parts.hostname:
-        return "null"
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    shown = "" if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f":{port}"
-    return f"{parts.scheme}://{host}{shown}".lower()
 
 
 def client_address(request: Request) -> str:

@@ -7,34 +7,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
+
+from apidesk.web import render
+from apidesk.web.headers import PAGE_HEADERS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-PAGES = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+PAGES = render.environment(TEMPLATES)
 
-HEADERS = {
-    "Cache-Control": "no-store",
-    # Not no-referrer: with it, chromium sends `Origin: null` on a page's own forms, and the
-    # origin check could not tell them from a forged one. A link's token still never leaves
-    # the portal in a Referer.
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-}
+HEADERS = PAGE_HEADERS
+
+# Where pages outside any instance take their stylesheet from (the top-level asset route).
+GLOBAL_STATIC = "/static"
 
 # What each status means to a person, in words.
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "You cannot open this page."),
     404: ("Not found", "There is no such page here. Check the address."),
     405: ("Not allowed", "This page cannot be used that way."),
     413: ("Too large", "What was sent is too large."),
@@ -52,9 +42,8 @@ ERRORS: dict[int, tuple[str, str]] = {
 
 
 def page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    response = HTMLResponse(PAGES.get_template(template).render(**values), status_code=status)
-    response.headers.update(HEADERS)
-    return response
+    values.setdefault("static", GLOBAL_STATIC)
+    return render.page(PAGES, template, status, **values)
 
 
 def error(

@@ -37,6 +37,8 @@ class SecretBox:
             raise SecretKeyError("the secret key must be 32 bytes (base64 of 32 random bytes)")
         self._aead = AESGCM(_derive(master_key, b"apidesk encryption v1"))
         self._digest_key = _derive(master_key, b"apidesk lookup digest v1")
+        # Signs the CSRF tokens of the web front doors.
+        self.csrf_key = _derive(master_key, b"apidesk web csrf v1")
         self.fingerprint = hmac.new(
             _derive(master_key, b"apidesk fingerprint v1"), b"apidesk", hashlib.sha256
         ).hexdigest()[:32]
