@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from apidesk.api import management
 from apidesk.bootstrap import build_runtime, prepare
 from apidesk.clock import Clock
+from apidesk.console import app as console
 from apidesk.domain.context import Runtime
 from apidesk.gateway import app as gateway
 from apidesk.mail.dispatcher import Dispatcher
@@ -265,6 +266,21 @@ class FrontDoors:
                 return
 
 
+class RootToConsole:
+    """`GET /` leads a person to the admin console; every other path is the management API's."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] in ("GET", "HEAD"):
+            headers = [(b"location", b"/console/"), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 307, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
 def create_app(runtime: Runtime, *, dispatch: bool = True) -> ASGIApp:
     """The whole service. With `dispatch`, the outbox dispatcher runs beside it when SMTP is
     configured; without SMTP, e-mails wait in the outbox."""
@@ -282,13 +298,14 @@ def create_app(runtime: Runtime, *, dispatch: bool = True) -> ASGIApp:
         )
     ops = Ops(runtime)
     doors = FrontDoors(
-        management_app,
+        RootToConsole(management_app),
         {
             "/gateway": gateway_app,
             "/portal": portal.create_app(runtime),
             "/health": ops,
             "/ready": ops,
             "/metrics": ops,
+            "/console": console.create_app(runtime),
             "/static": assets.create_app(),
         },
         on_startup=on_startup,

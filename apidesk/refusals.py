@@ -17,6 +17,7 @@ class BodyTooLarge(Exception):
 
 
 PORTAL = "/portal"
+CONSOLE = "/console"
 GATEWAY = "/gateway"
 
 # What the key check calls each refusal (its `X-Apidesk-Reason`).
@@ -28,7 +29,7 @@ def _under(path: str, prefix: str) -> bool:
 
 
 def refusal(path: str, status: int, code: str, message: str) -> Response:
-    if _under(path, PORTAL):
+    if _under(path, PORTAL) or _under(path, CONSOLE):
         return pages.error(status, message)
     if _under(path, GATEWAY):
         return gateway_refusal(status, _GATEWAY_REASONS.get(status, "refused"), message)

@@ -24,6 +24,9 @@ class Commands(LazyGroup):
         "token": Lazy("apidesk.cli.tokens:app", "Admin tokens for the management API."),
         "users": Lazy("apidesk.cli.users:app", "Developer accounts."),
         "outbox": Lazy("apidesk.cli.outbox:app", "The e-mail outbox."),
+        "operator": Lazy(
+            "apidesk.cli.operators:app", "Operators: who signs in to the admin console."
+        ),
         "audit": Lazy(
             "apidesk.cli.audit:show", "Show the newest audit events: who changed what, and when."
         ),

@@ -21,6 +21,7 @@ from apidesk.app import LOG_FORMAT, create_app
 from apidesk.bootstrap import build_runtime, prepare
 from apidesk.cli.banner import first_start
 from apidesk.cli.common import console, fail
+from apidesk.cli.operators import announce_first_operator
 from apidesk.security.secretbox import SecretKeyError
 from apidesk.settings import Settings
 from apidesk.storage.database import driver_url
@@ -56,6 +57,7 @@ def serve(
         raise fail(str(error)) from None
     if result.created_default is not None:
         first_start(runtime, result.created_default, settings.public_url)
+    announce_first_operator(runtime)
     address = f"http://{_host_in_url(host)}:{sock.getsockname()[1]}"
     listening = f"Apidesk listening on {address} (database: {_describe(settings.database_url)})"
     common = {

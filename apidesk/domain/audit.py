@@ -57,6 +57,7 @@ class AuditQuery:
     instance_name: str | None = None
     action_prefix: str | None = None
     target_contains: str | None = None
+    target: str | None = None
     since: datetime | None = None
     limit: int = 50
 
@@ -71,6 +72,8 @@ def search(ctx: Context, query: AuditQuery) -> Sequence[AuditEvent]:
         statement = statement.where(
             AuditEvent.target.contains(query.target_contains, autoescape=True)
         )
+    if query.target is not None:
+        statement = statement.where(AuditEvent.target == query.target)
     if query.since is not None:
         statement = statement.where(AuditEvent.at >= query.since)
     return ctx.session.scalars(statement).all()

@@ -11,6 +11,12 @@ from apidesk.storage.models.mail import (
     NotificationRecipientEmail,
     NotificationRecipientUser,
 )
+from apidesk.storage.models.operator import (
+    Operator,
+    OperatorLink,
+    OperatorSession,
+    OperatorThrottle,
+)
 from apidesk.storage.models.outbox import OutboxMessage
 from apidesk.storage.models.portal import PortalSetting
 from apidesk.storage.models.product import Product, ProductApi, ProductGroup
@@ -33,6 +39,10 @@ __all__ = [
     "NotificationRecipientEmail",
     "NotificationRecipientUser",
     "OneTimeLink",
+    "Operator",
+    "OperatorLink",
+    "OperatorSession",
+    "OperatorThrottle",
     "OutboxMessage",
     "PortalSession",
     "PortalSetting",

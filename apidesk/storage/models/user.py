@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from apidesk.storage.models.base import Base, UTCDateTime, new_etag
@@ -23,6 +23,10 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "name_key"),
         UniqueConstraint("instance_id", "email_key"),
+        # The console's Users page walks these orders a page at a time (keyset paging).
+        Index("ix_users_browse_registered", "instance_id", "registration_date", "id"),
+        Index("ix_users_browse_first_name", "instance_id", "first_name", "id"),
+        Index("ix_users_browse_state", "instance_id", "state", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

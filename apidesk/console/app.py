@@ -1,0 +1,246 @@
+"""The admin console's routes, served under /console/. Page handlers read forms and render;
+every rule lives in the domain services they call."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from apidesk.console import users
+from apidesk.console.base import (
+    DONE,
+    PATH,
+    Console,
+    PageNotFound,
+    SignInNeeded,
+    field,
+    problem_text,
+    see_other,
+)
+from apidesk.domain import passwords, signin
+from apidesk.domain.context import Runtime
+from apidesk.domain.operators import access
+from apidesk.domain.operators import service as operators
+from apidesk.errors import DomainError, Invalid
+from apidesk.portal.pages import ERRORS
+from apidesk.refusals import BodyTooLarge
+from apidesk.storage.availability import is_unavailable
+from apidesk.web import assets
+
+log = logging.getLogger("apidesk.console")
+
+Handler = Callable[[Console, Request, FormData | None], Response]
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    console = Console(runtime)
+
+    def page(handler: Handler) -> Any:
+        """Read the form, then do the page's work in a worker thread: a unit of work never
+        spans an await, and the event loop never waits for the database."""
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                form = await request.form() if request.method == "POST" else None
+                return await run_in_threadpool(handler, console, request, form)
+            except SignInNeeded:
+                return RedirectResponse(f"{PATH}/", status_code=303)
+            except PageNotFound:
+                return _error(console, request, 404)
+            except BodyTooLarge:
+                raise
+            except HTTPException as error:
+                return _error(console, request, error.status_code)
+            except Exception as error:
+                if is_unavailable(error):
+                    return _error(console, request, 503, headers={"Retry-After": "1"})
+                log.error(
+                    "unhandled error on %s %s", request.method, request.url.path, exc_info=error
+                )
+                return _error(console, request, 500)
+
+        return endpoint
+
+    async def not_found(request: Request, error: Exception) -> Response:
+        status = error.status_code if isinstance(error, HTTPException) else 404
+        return _error(console, request, status)
+
+    return Starlette(
+        exception_handlers={HTTPException: not_found},
+        routes=[
+            Route("/", page(home), methods=["GET"]),
+            Route("/signin", page(signin_page), methods=["GET"]),
+            Route("/signin", page(signin_submit), methods=["POST"]),
+            Route("/signout", page(signout), methods=["POST"]),
+            Route("/set-password", page(set_password_page), methods=["GET"]),
+            Route("/set-password", page(set_password_submit), methods=["POST"]),
+            Route("/switch", page(switch), methods=["GET"]),
+            Route("/static/{file}", assets.serve, methods=["GET"]),
+            Route("/{service}/", page(instance_home), methods=["GET"]),
+            *users.routes(page),
+        ],
+    )
+
+
+def _error(
+    console: Console, request: Request, status: int, headers: dict[str, str] | None = None
+) -> Response:
+    title, message = ERRORS.get(status, ("Error", "The request failed."))
+    response = console.render(request, None, "message.html", status, title=title, message=message)
+    response.headers.update(headers or {})
+    return response
+
+
+# Signing in and out ---------------------------------------------------------------------
+
+
+def home(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator = console.operator(request, ctx)
+        if operator is None:
+            return console.render(request, ctx, "signin.html", email="")
+        services = operators.manageable(ctx, operator)
+        if not services:
+            return console.render(
+                request,
+                ctx,
+                "message.html",
+                operator=operator,
+                title="No service yet",
+                message="There is no service instance to manage yet. Create one with the "
+                "management API.",
+            )
+        done = request.query_params.get("done")
+        return see_other(f"{PATH}/{services[0].name}/users", done if done in DONE else None)
+
+
+def signin_page(console: Console, request: Request, form: FormData | None) -> Response:
+    """The sign-in form, also for someone signed in already (to sign in as someone else)."""
+    with console.unit(write=False) as ctx:
+        return console.render(request, ctx, "signin.html", email="")
+
+
+def signin_submit(console: Console, request: Request, form: FormData | None) -> Response:
+    # As in the portal: the password is checked in a read-only unit, the outcome written in
+    # a short second one (apidesk.domain.operators.access).
+    with console.unit(write=False) as ctx:
+        try:
+            form = console.checked(request, form)
+        except Invalid as error:
+            return console.render(
+                request, ctx, "signin.html", 400, email="", error=problem_text(error)
+            )
+        email = field(form, "email").strip()
+        checked = access.check(ctx, email, field(form, "password"))
+    if isinstance(checked, signin.Refusal):
+        with console.unit(write=False) as ctx:
+            return _refused(console, request, ctx, email, checked)
+    with console.unit(write=True) as ctx:
+        outcome = access.complete(ctx, checked)
+        if isinstance(outcome, signin.Refusal):
+            response = _refused(console, request, ctx, email, outcome)
+            return response
+        ctx.actor = f"console:{outcome.email}"
+        return console.sign_in(request, ctx, outcome, f"{PATH}/")
+
+
+def _refused(
+    console: Console, request: Request, ctx: Any, email: str, refusal: signin.Refusal
+) -> Response:
+    status = 429 if refusal.reason is signin.Reason.HELD else 400
+    response = console.render(
+        request, ctx, "signin.html", status, email=email, error=refusal.message
+    )
+    if refusal.retry_after is not None:
+        response.headers["Retry-After"] = str(
+            max(1, int(refusal.retry_after.total_seconds() + 0.999))
+        )
+    return response
+
+
+def signout(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=True) as ctx:
+        try:
+            console.checked(request, form)
+        except Invalid:
+            return see_other(f"{PATH}/")
+        return console.sign_out(request, ctx)
+
+
+def set_password_page(console: Console, request: Request, form: FormData | None) -> Response:
+    token = request.query_params.get("token", "")
+    with console.unit(write=False) as ctx:
+        try:
+            operator = operators.link_holder_or_raise(ctx, token)
+        except operators.LinkUnusable as dead:
+            return console.render(
+                request, ctx, "message.html", 410, title="Link not valid", message=dead.message
+            )
+        return console.render(request, ctx, "set_password.html", token=token, email=operator.email)
+
+
+def set_password_submit(console: Console, request: Request, form: FormData | None) -> Response:
+    token = ""
+    try:
+        with console.unit(write=False) as ctx:
+            form = console.checked(request, form)
+            token = field(form, "token")
+            operator = operators.link_holder_or_raise(ctx, token)
+            if field(form, "password") != field(form, "confirm"):
+                raise Invalid.field("confirm", "The two passwords differ.")
+            # Checked and hashed here, outside the unit that writes.
+            prepared = passwords.prepare(ctx.runtime, field(form, "password"), (operator.email,))
+        with console.unit(write=True) as ctx:
+            ctx.actor = f"console:{operator.email}"
+            operator = operators.set_password(ctx, token, prepared)
+            return console.sign_in(request, ctx, operator, f"{PATH}/?done=password-set")
+    except operators.LinkUnusable as dead:
+        with console.unit(write=False) as ctx:
+            return console.render(
+                request, ctx, "message.html", 410, title="Link not valid", message=dead.message
+            )
+    except DomainError as error:
+        with console.unit(write=False) as ctx:
+            try:
+                shown = operators.link_holder_or_raise(ctx, token).email
+            except operators.LinkUnusable as dead:
+                return console.render(
+                    request, ctx, "message.html", 410, title="Link not valid", message=dead.message
+                )
+            return console.render(
+                request,
+                ctx,
+                "set_password.html",
+                400,
+                token=token,
+                email=shown,
+                error=problem_text(error),
+            )
+
+
+# Instances ---------------------------------------------------------------------------------
+
+
+def switch(console: Console, request: Request, form: FormData | None) -> Response:
+    """The instance switcher's target: a GET that changes nothing but the page shown."""
+    with console.unit(write=False) as ctx:
+        operator = console.operator_or_raise(request, ctx)
+        name = request.query_params.get("service", "")
+        instance = console.instance(ctx, operator, name)
+        return see_other(f"{PATH}/{instance.instance.name}/users")
+
+
+def instance_home(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator = console.operator_or_raise(request, ctx)
+        instance = console.instance(ctx, operator, request.path_params["service"])
+        return see_other(f"{PATH}/{instance.instance.name}/users")

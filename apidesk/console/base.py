@@ -1,0 +1,179 @@
+"""What every console page shares: units of work, the signed-in operator, the instance named
+by the URL (only one the operator may manage), rendering, cookies and the CSRF check.
+
+Sessions live in a cookie holding a random token whose digest is stored; the cookie is
+HttpOnly, SameSite=Lax, scoped to /console, and Secure when the public URL is HTTPS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from apidesk.domain.context import Context, InstanceContext, Runtime
+from apidesk.domain.instances import service as instances
+from apidesk.domain.operators import access
+from apidesk.domain.operators import service as operators
+from apidesk.errors import DomainError, Invalid
+from apidesk.storage.models import Operator
+from apidesk.web import csrf, render
+from apidesk.web.csrf import origin_of
+
+from . import TEMPLATES
+
+PATH = "/console"
+SESSION_COOKIE = "apidesk_console"
+CSRF_COOKIE = "apidesk_console_csrf"
+
+PAGES = render.environment(TEMPLATES)
+
+
+class PageNotFound(Exception):
+    """No such page, or an instance this operator may not see: one answer for both."""
+
+
+class SignInNeeded(Exception):
+    """The page needs a signed-in operator."""
+
+
+class Console:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.origin = origin_of(runtime.settings.public_url)
+        self.secure = runtime.settings.public_url.startswith("https://")
+
+    @contextmanager
+    def unit(self, *, write: bool) -> Iterator[Context]:
+        with self.runtime.database.unit_of_work(write=write) as session:
+            yield Context(self.runtime, session, "console")
+
+    def operator(self, request: Request, ctx: Context) -> Operator | None:
+        operator = access.operator_of(ctx, request.cookies.get(SESSION_COOKIE))
+        if operator is not None:
+            ctx.actor = f"console:{operator.email}"
+        return operator
+
+    def operator_or_raise(self, request: Request, ctx: Context) -> Operator:
+        operator = self.operator(request, ctx)
+        if operator is None:
+            raise SignInNeeded()
+        return operator
+
+    def instance(self, ctx: Context, operator: Operator, name: str) -> InstanceContext:
+        """The instance named in the URL, if this operator may manage it."""
+        found = instances.find_by_name(ctx, name)
+        if found is None or not operators.may_manage(operator, found):
+            raise PageNotFound()
+        return InstanceContext.of(ctx, found)
+
+    def render(
+        self,
+        request: Request,
+        ctx: Context | None,
+        template: str,
+        status: int = 200,
+        *,
+        operator: Operator | None = None,
+        **values: Any,
+    ) -> HTMLResponse:
+        nonce = request.cookies.get(CSRF_COOKIE) or csrf.new_nonce()
+        token = csrf.token(
+            self.runtime.secrets.csrf_key, "console", nonce, request.cookies.get(SESSION_COOKIE)
+        )
+        services = operators.manageable(ctx, operator) if operator and ctx else []
+        response = render.page(
+            PAGES,
+            template,
+            status,
+            base=PATH,
+            static=f"{PATH}/static",
+            csrf=token,
+            operator=operator,
+            services=services,
+            # Only our own words: a link cannot make the console say anything else.
+            status_message=DONE.get(request.query_params.get("done", "")),
+            **values,
+        )
+        if request.cookies.get(CSRF_COOKIE) != nonce:
+            self._cookie(response, CSRF_COOKIE, nonce, max_age=None)
+        return response
+
+    def checked(self, request: Request, form: FormData | None) -> FormData:
+        """The submitted form, if its CSRF token is this browser's and session's, and it came
+        from this site."""
+        if form is None:
+            raise Invalid.field("csrf", "The form is missing.")
+        csrf.check_or_raise(
+            self.runtime.secrets.csrf_key,
+            "console",
+            sent=form.get(csrf.FIELD),
+            nonce=request.cookies.get(CSRF_COOKIE),
+            session=request.cookies.get(SESSION_COOKIE),
+            claimed_origin=csrf.claimed_origin(request.headers),
+            own_origin=self.origin,
+        )
+        return form
+
+    def sign_in(self, request: Request, ctx: Context, operator: Operator, target: str) -> Response:
+        """A new session (the old one, if any, ends: the cookie is rotated)."""
+        access.end_session(ctx, request.cookies.get(SESSION_COOKIE))
+        token = access.start_session(ctx, operator)
+        response = RedirectResponse(target, status_code=303)
+        self._cookie(response, SESSION_COOKIE, token, max_age=access.SESSION_HOURS * 3600)
+        return response
+
+    def sign_out(self, request: Request, ctx: Context) -> Response:
+        access.end_session(ctx, request.cookies.get(SESSION_COOKIE))
+        response = RedirectResponse(f"{PATH}/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=PATH, secure=self.secure, httponly=True)
+        return response
+
+    def _cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path=PATH,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure,
+        )
+
+
+# What the page after an action says about it (`?done=...`).
+DONE = {
+    "signed-in": "You are signed in.",
+    "password-set": "Your password is set; you are signed in.",
+    "added": "The user was added.",
+    "invited": "The invitation was sent.",
+    "reinvited": "A new invitation was sent; the earlier link no longer works.",
+    "blocked": "The user is blocked.",
+    "activated": "The user is active.",
+    "reset-sent": "A password reset e-mail is on its way.",
+    "deleted": "The user was deleted.",
+    "note-saved": "The note was saved.",
+}
+
+
+def see_other(target: str, done: str | None = None) -> RedirectResponse:
+    """Redirect after a POST; `done` names the status message the next page shows."""
+    if done:
+        assert done in DONE, done
+        target = f"{target}{'&' if '?' in target else '?'}done={done}"
+    return RedirectResponse(target, status_code=303)
+
+
+def field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) and "\x00" not in value else ""
+
+
+def problem_text(error: DomainError) -> str:
+    if isinstance(error, Invalid) and error.problems:
+        return " ".join(problem.message for problem in error.problems)
+    return error.message

@@ -1,0 +1,309 @@
+"""The console's Users pages: the list, + Add, + Invite, a user's page and its actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from apidesk.console.base import PATH, Console, PageNotFound, field, problem_text, see_other
+from apidesk.domain import audit
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.flows import recovery
+from apidesk.domain.subscriptions import service as subscriptions
+from apidesk.domain.users import admin, browse
+from apidesk.domain.users import service as users
+from apidesk.errors import DomainError, Invalid, NotFound
+from apidesk.query import ListQuery
+from apidesk.storage.models import Operator, User
+
+Handler = Callable[[Console, Request, FormData | None], Response]
+
+
+def routes(page: Callable[[Handler], Any]) -> list[Route]:
+    return [
+        Route("/{service}/users", page(user_list), methods=["GET"]),
+        Route("/{service}/add-user", page(add_page), methods=["GET"]),
+        Route("/{service}/add-user", page(add_submit), methods=["POST"]),
+        Route("/{service}/invite-user", page(invite_page), methods=["GET"]),
+        Route("/{service}/invite-user", page(invite_submit), methods=["POST"]),
+        Route("/{service}/users/{user}", page(user_page), methods=["GET"]),
+        Route("/{service}/users/{user}/block", page(block), methods=["POST"]),
+        Route("/{service}/users/{user}/activate", page(activate), methods=["POST"]),
+        Route("/{service}/users/{user}/invitation", page(resend), methods=["POST"]),
+        Route("/{service}/users/{user}/reset-password", page(reset_page), methods=["GET"]),
+        Route("/{service}/users/{user}/reset-password", page(reset_submit), methods=["POST"]),
+        Route("/{service}/users/{user}/delete", page(delete_page), methods=["GET"]),
+        Route("/{service}/users/{user}/delete", page(delete_submit), methods=["POST"]),
+    ]
+
+
+def _scope(console: Console, request: Request, ctx: Any) -> tuple[Operator, InstanceContext]:
+    operator = console.operator_or_raise(request, ctx)
+    return operator, console.instance(ctx, operator, request.path_params["service"])
+
+
+def _show(
+    console: Console,
+    request: Request,
+    ictx: InstanceContext,
+    operator: Operator,
+    template: str,
+    status: int = 200,
+    **values: Any,
+) -> Response:
+    return console.render(
+        request,
+        ictx,
+        template,
+        status,
+        operator=operator,
+        instance=ictx.instance,
+        section="users",
+        **values,
+    )
+
+
+def _users_url(ictx: InstanceContext) -> str:
+    return f"{PATH}/{ictx.instance.name}/users"
+
+
+def _user_url(ictx: InstanceContext, user: User | str) -> str:
+    name = user if isinstance(user, str) else user.name
+    return f"{_users_url(ictx)}/{name}"
+
+
+# The list ---------------------------------------------------------------------------------
+
+
+def user_list(console: Console, request: Request, form: FormData | None) -> Response:
+    params = request.query_params
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        asked = browse.Browse(
+            search=params.get("search", ""),
+            state=params.get("state") or None,
+            sort=params.get("sort", "registered"),
+            descending=params.get("order", "desc") != "asc",
+            after=params.get("after"),
+            before=params.get("before"),
+        )
+        found = browse.browse(ictx, asked)
+        return _show(
+            console,
+            request,
+            ictx,
+            operator,
+            "users/list.html",
+            asked=asked,
+            found=found,
+            states=browse.STATES,
+        )
+
+
+# + Add and + Invite -----------------------------------------------------------------------
+
+ADD_FIELDS = ("email", "first_name", "last_name", "note")
+
+
+def add_page(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        return _show(console, request, ictx, operator, "users/add.html", values={})
+
+
+def add_submit(console: Console, request: Request, form: FormData | None) -> Response:
+    values: dict[str, str] = {}
+    try:
+        with console.unit(write=False) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            form = console.checked(request, form)
+            values = {name: field(form, name).strip() for name in ADD_FIELDS}
+            fields = admin.fields_to_add(**values, password=field(form, "password"))
+            # The password is checked and hashed before the unit that writes.
+            fields = users.hash_ahead(ctx.runtime, fields)
+        with console.unit(write=True) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            user = admin.add(ictx, fields)
+            return see_other(_user_url(ictx, user), "added")
+    except DomainError as error:
+        with console.unit(write=False) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            return _show(
+                console,
+                request,
+                ictx,
+                operator,
+                "users/add.html",
+                400,
+                values=values,
+                error=problem_text(error),
+            )
+
+
+def invite_page(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        return _show(console, request, ictx, operator, "users/invite.html", values={})
+
+
+def invite_submit(console: Console, request: Request, form: FormData | None) -> Response:
+    values: dict[str, str] = {}
+    try:
+        with console.unit(write=True) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            form = console.checked(request, form)
+            values = {name: field(form, name).strip() for name in ADD_FIELDS[:3]}
+            user = admin.invite(ictx, **values)
+            return see_other(_user_url(ictx, user), "invited")
+    except DomainError as error:
+        with console.unit(write=False) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            return _show(
+                console,
+                request,
+                ictx,
+                operator,
+                "users/invite.html",
+                400,
+                values=values,
+                error=problem_text(error),
+            )
+
+
+# A user's page and its actions ------------------------------------------------------------
+
+
+def _user_or_404(ictx: InstanceContext, request: Request) -> User:
+    try:
+        return users.get_or_raise(ictx, request.path_params["user"])
+    except (NotFound, Invalid):
+        raise PageNotFound() from None
+
+
+def user_page(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        user = _user_or_404(ictx, request)
+        return _user_view(console, request, ictx, operator, user)
+
+
+def _user_view(
+    console: Console,
+    request: Request,
+    ictx: InstanceContext,
+    operator: Operator,
+    user: User,
+    template: str = "users/detail.html",
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    held = subscriptions.list_subscriptions(ictx, ListQuery(top=100), "", owner=user).items
+    trail = audit.search(
+        ictx,
+        audit.AuditQuery(instance_name=ictx.instance.name, target=f"users/{user.name}", limit=20),
+    )
+    return _show(
+        console,
+        request,
+        ictx,
+        operator,
+        template,
+        status,
+        user=user,
+        groups=users.groups(ictx, user),
+        subscriptions=held,
+        trail=trail,
+        **extra,
+    )
+
+
+def _act(
+    console: Console,
+    request: Request,
+    form: FormData | None,
+    action: Callable[[InstanceContext, User, FormData], str],
+    *,
+    back_to_list: bool = False,
+) -> Response:
+    """Run one action on the user in the URL; back to the user's page with its outcome, or
+    with the reason it was refused."""
+    try:
+        with console.unit(write=True) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            user = _user_or_404(ictx, request)
+            checked = console.checked(request, form)
+            done = action(ictx, user, checked)
+            target = _users_url(ictx) if back_to_list else _user_url(ictx, user)
+            return see_other(target, done)
+    except DomainError as error:
+        with console.unit(write=False) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            user = _user_or_404(ictx, request)
+            return _user_view(
+                console, request, ictx, operator, user, status=400, error=problem_text(error)
+            )
+
+
+def block(console: Console, request: Request, form: FormData | None) -> Response:
+    def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        users.set_state(ictx, user.name, "blocked")
+        return "blocked"
+
+    return _act(console, request, form, run)
+
+
+def activate(console: Console, request: Request, form: FormData | None) -> Response:
+    def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        users.set_state(ictx, user.name, "active")
+        return "activated"
+
+    return _act(console, request, form, run)
+
+
+def resend(console: Console, request: Request, form: FormData | None) -> Response:
+    def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        admin.resend_invitation(ictx, user.name)
+        return "reinvited"
+
+    return _act(console, request, form, run)
+
+
+def reset_page(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        user = _user_or_404(ictx, request)
+        return _user_view(console, request, ictx, operator, user, "users/confirm_reset.html")
+
+
+def reset_submit(console: Console, request: Request, form: FormData | None) -> Response:
+    def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        recovery.request(ictx, user.name, by_administrator=True)
+        return "reset-sent"
+
+    return _act(console, request, form, run)
+
+
+def delete_page(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        user = _user_or_404(ictx, request)
+        return _user_view(console, request, ictx, operator, user, "users/confirm_delete.html")
+
+
+def delete_submit(console: Console, request: Request, form: FormData | None) -> Response:
+    def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        users.delete(
+            ictx,
+            user.name,
+            expected_etag="*",
+            delete_subscriptions=field(form, "delete_subscriptions") == "on",
+            notify=field(form, "notify") == "on",
+        )
+        return "deleted"
+
+    return _act(console, request, form, run, back_to_list=True)

@@ -1,0 +1,163 @@
+"""Console sessions and sign-in of operators.
+
+Sign-in follows the developer portal's two steps (`apidesk.domain.signin`): the password is
+checked in a read-only unit, the outcome written in a short second one. Failures are counted
+per address, known or not, with the same growing waits as the portal's. A developer's address
+and password are just a wrong pair here: developer accounts never open the console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from apidesk.domain import audit
+from apidesk.domain.context import Context
+from apidesk.domain.operators import service
+from apidesk.domain.signin import Reason, Refusal
+from apidesk.domain.throttle import FREE_SIGN_IN_FAILURES, KEY_LENGTH, LONGEST_WAIT, WINDOW
+from apidesk.domain.validation import email_key
+from apidesk.security import tokens
+from apidesk.storage.models import Operator, OperatorSession, OperatorThrottle
+
+SESSION_HOURS = 8
+
+
+@dataclass(frozen=True)
+class Checked:
+    key: str
+    operator_id: int | None
+    genuine: bool
+    checked_at: datetime | None
+    fresh_hash: str | None
+
+
+def _counter(ctx: Context, key: str, *, lock: bool = False) -> OperatorThrottle | None:
+    query = select(OperatorThrottle).where(OperatorThrottle.key == key[:KEY_LENGTH])
+    return ctx.session.scalars(query.with_for_update() if lock else query).first()
+
+
+def _held(ctx: Context, key: str, *, lock: bool = False) -> timedelta | None:
+    row = _counter(ctx, key, lock=lock)
+    if row is None or row.blocked_until is None or row.blocked_until <= ctx.now():
+        return None
+    return row.blocked_until - ctx.now()
+
+
+def check(ctx: Context, email: str, password: str) -> Checked | Refusal:
+    """Step 1: verify the password without holding a lock."""
+    key = email_key(email.strip())
+    hasher = ctx.runtime.passwords
+    if not key:
+        hasher.verify(None, password)  # the same time as a real check
+        return Refusal(Reason.WRONG)
+    held = _held(ctx, key)
+    if held is not None:
+        return Refusal(Reason.HELD, held)
+    operator = service.find(ctx, key)
+    stored = operator.password_hash if operator is not None else None
+    genuine = hasher.verify(stored, password)
+    stale = bool(genuine and stored and hasher.needs_rehash(stored))
+    return Checked(
+        key=key,
+        operator_id=operator.id if operator is not None else None,
+        genuine=genuine,
+        checked_at=operator.password_changed_at if operator is not None else None,
+        fresh_hash=hasher.hash(password) if stale else None,
+    )
+
+
+def complete(ctx: Context, checked: Checked) -> Operator | Refusal:
+    """Step 2: judge again under lock, record the outcome in the counter and the audit log."""
+    current = None
+    if checked.operator_id is not None:
+        current = ctx.session.scalars(
+            select(Operator).where(Operator.id == checked.operator_id).with_for_update()
+        ).first()
+    held = _held(ctx, checked.key, lock=True)
+    if held is not None:
+        return Refusal(Reason.HELD, held)
+    right = (
+        current is not None
+        and checked.genuine
+        and current.password_hash is not None
+        and current.password_changed_at == checked.checked_at
+    )
+    if current is None or not right:
+        _count_failure(ctx, checked.key)
+        audit.record(ctx, "operator.signIn.failed", f"operator/{checked.key[:KEY_LENGTH]}")
+        return Refusal(Reason.WRONG)
+    ctx.session.execute(
+        delete(OperatorThrottle).where(OperatorThrottle.key == checked.key[:KEY_LENGTH])
+    )
+    if checked.fresh_hash is not None:
+        current.password_hash = checked.fresh_hash
+    audit.record(ctx, "operator.signIn", f"operator/{current.email}")
+    return current
+
+
+def _count_failure(ctx: Context, key: str) -> None:
+    """Count one failure; past the free ones, each doubles the wait (up to a quarter hour).
+    A quiet hour forgives the count."""
+    now = ctx.now()
+    row = _counter(ctx, key, lock=True)
+    if row is None:
+        try:
+            with ctx.session.begin_nested():
+                row = OperatorThrottle(
+                    key=key[:KEY_LENGTH], count=0, window_started_at=now, blocked_until=None
+                )
+                ctx.session.add(row)
+        except IntegrityError:
+            row = _counter(ctx, key, lock=True)
+            assert row is not None
+    if row.count and row.window_started_at + WINDOW <= now:
+        row.count, row.blocked_until = 0, None
+    row.count += 1
+    row.window_started_at = now
+    beyond = row.count - FREE_SIGN_IN_FAILURES
+    if beyond > 0:
+        row.blocked_until = now + min(timedelta(seconds=2 ** min(beyond - 1, 20)), LONGEST_WAIT)
+    ctx.session.flush()
+
+
+def start_session(ctx: Context, operator: Operator) -> str:
+    token = tokens.new_token()
+    now = ctx.now()
+    ctx.session.add(
+        OperatorSession(
+            operator_id=operator.id,
+            digest=tokens.digest(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=SESSION_HOURS),
+        )
+    )
+    ctx.session.flush()
+    return token
+
+
+def operator_of(ctx: Context, token: str | None) -> Operator | None:
+    """The operator signed in with this session token, while the session lasts."""
+    if not token or len(token) > 200:
+        return None
+    row = ctx.session.execute(
+        select(OperatorSession, Operator)
+        .join(Operator, Operator.id == OperatorSession.operator_id)
+        .where(OperatorSession.digest == tokens.digest(token))
+    ).first()
+    if row is None:
+        return None
+    session, operator = row
+    if session.expires_at <= ctx.now():
+        return None
+    return operator
+
+
+def end_session(ctx: Context, token: str | None) -> None:
+    if token:
+        ctx.session.execute(
+            delete(OperatorSession).where(OperatorSession.digest == tokens.digest(token))
+        )

@@ -1,0 +1,118 @@
+"""Browsing the users of an instance page by page, as the console's Users page does: a search
+over name and e-mail, a state filter, a sort, and keyset paging. Each page is one query that
+reads at most one row more than it shows; nothing ever counts the whole table."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.storage.models import User
+
+Sort = Literal["registered", "name", "email", "state"]
+SORTS: dict[str, Any] = {
+    "registered": User.registration_date,
+    "name": User.first_name,
+    "email": User.email_key,
+    "state": User.state,
+}
+STATES = ("active", "blocked", "pending", "deleted")
+PAGE_SIZE = 25
+SEARCH_MAX = 200
+
+
+@dataclass(frozen=True)
+class Browse:
+    search: str = ""
+    state: str | None = None
+    sort: str = "registered"
+    descending: bool = True
+    after: str | None = None
+    before: str | None = None
+    size: int = PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    users: list[User]
+    next: str | None
+    previous: str | None
+
+
+def _cursor(user: User, sort: str) -> str:
+    value = getattr(user, SORTS[sort].key)
+    shown = value.isoformat() if isinstance(value, datetime) else value
+    raw = json.dumps([shown, user.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _read_cursor(cursor: str | None, sort: str) -> tuple[Any, int] | None:
+    """A cursor's position, or None for one that cannot be read (the first page then)."""
+    if not cursor or len(cursor) > 1000:
+        return None
+    try:
+        value, user_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(user_id, int):
+            return None
+        if sort == "registered":
+            value = datetime.fromisoformat(value)
+        elif not isinstance(value, str):
+            return None
+        return value, user_id
+    except (ValueError, TypeError):
+        return None
+
+
+def _beyond(column: Any, value: Any, user_id: int, *, downward: bool) -> ColumnElement[bool]:
+    if downward:
+        return or_(column < value, and_(column == value, User.id < user_id))
+    return or_(column > value, and_(column == value, User.id > user_id))
+
+
+def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
+    sort = request.sort if request.sort in SORTS else "registered"
+    column = SORTS[sort]
+    size = max(1, min(request.size, 200))
+    statement = select(User).where(User.instance_id == ctx.instance.id)
+    if request.state in STATES:
+        statement = statement.where(User.state == request.state)
+    words = request.search.strip()[:SEARCH_MAX].lower()
+    if words:
+        pattern = f"%{escape_like(words)}%"
+        statement = statement.where(
+            or_(
+                User.email_key.like(pattern, escape="\\"),
+                func.lower(User.first_name + " " + User.last_name).like(pattern, escape="\\"),
+            )
+        )
+    backward = request.before is not None and request.after is None
+    position = _read_cursor(request.before if backward else request.after, sort)
+    # Walking back reads the rows before the cursor in the opposite order, then turns them.
+    downward = request.descending != backward
+    if position is not None:
+        statement = statement.where(_beyond(column, *position, downward=downward))
+    order = (column.desc(), User.id.desc()) if downward else (column.asc(), User.id.asc())
+    rows = list(ctx.session.scalars(statement.order_by(*order).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+    if not rows:
+        return BrowsePage([], None, None)
+    has_next = (more and not backward) or (backward and position is not None)
+    has_previous = (more and backward) or (not backward and position is not None)
+    return BrowsePage(
+        rows,
+        _cursor(rows[-1], sort) if has_next else None,
+        _cursor(rows[0], sort) if has_previous else None,
+    )
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,233 @@
+"""The console's Users pages, over HTTP as a browser without JavaScript uses them: the list,
++ Add, + Invite, and the actions of a user's page, each ending with a status message."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import httpx
+from support.console import PASSWORD, Person, signed_in_operator
+from support.inprocess import InProcessServer
+from support.mailbox import Mailbox
+from support.server import ServiceRef
+
+from apidesk.domain.context import Context, InstanceContext
+from apidesk.domain.instances import service as instances
+from apidesk.domain.users import admin as user_admin
+
+V = {"api-version": "2024-05-01"}
+
+
+def add(person: Person, shop: ServiceRef, **fields: str) -> httpx.Response:
+    page = person.get(f"/console/{shop.name}/add-user")
+    assert page.status_code == 200
+    return person.submit(page, f"/console/{shop.name}/add-user", **fields)
+
+
+def user_id_of(response: httpx.Response) -> str:
+    return urlsplit(response.headers["location"]).path.rsplit("/", 1)[1]
+
+
+def wire(admin: httpx.Client, shop: ServiceRef, user_id: str) -> httpx.Response:
+    return admin.get(shop.url(f"/users/{user_id}"), params=V)
+
+
+def act(
+    person: Person, shop: ServiceRef, user_id: str, action: str, **fields: str
+) -> httpx.Response:
+    page = person.get(f"/console/{shop.name}/users/{user_id}")
+    done = person.submit(page, f"/console/{shop.name}/users/{user_id}/{action}", **fields)
+    assert done.status_code == 303, done.text
+    return person.follow(done)
+
+
+def status_of(page: httpx.Response) -> str:
+    match = re.search(r'role="status">([^<]+)<', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+def test_add_makes_an_active_developer(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    added = add(
+        person, shop, email="ada@example.com", first_name="Ada", last_name="Added", note="VIP"
+    )
+    assert added.status_code == 303
+    user_id = user_id_of(added)
+    page = person.follow(added)
+    assert status_of(page) == "The user was added."
+    assert "Developers" in page.text and "VIP" in page.text
+    properties = wire(admin, shop, user_id).json()["properties"]
+    assert properties["state"] == "active" and properties["email"] == "ada@example.com"
+    groups = admin.get(shop.url(f"/users/{user_id}/groups"), params=V).json()["value"]
+    assert [group["name"] for group in groups] == ["developers"]
+
+
+def test_add_with_a_password_lets_the_user_sign_in_to_the_portal(
+    app: InProcessServer, shop: ServiceRef, person: Person, other_person: Person
+) -> None:
+    signed_in_operator(app, person)
+    added = add(
+        person, shop, email="pat@example.com", first_name="Pat", last_name="P", password=PASSWORD
+    )
+    assert added.status_code == 303
+    page = other_person.get(f"/portal/{shop.name}/signin")
+    signed = other_person.submit(
+        page, f"/portal/{shop.name}/signin", email="pat@example.com", password=PASSWORD
+    )
+    assert signed.status_code == 303
+
+
+def test_a_bad_form_comes_back_with_its_values_and_the_reason(
+    app: InProcessServer, shop: ServiceRef, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    refused = add(person, shop, email="not an address", first_name="Bo", last_name="B")
+    assert refused.status_code == 400
+    assert 'role="alert"' in refused.text and "valid e-mail" in refused.text
+    assert 'value="Bo"' in refused.text
+    weak = add(person, shop, email="bo@example.com", first_name="Bo", last_name="B", password="bo")
+    assert weak.status_code == 400 and 'value="bo@example.com"' in weak.text
+
+
+def test_invite_sends_the_invitation_and_the_user_waits_pending(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, mailbox: Mailbox, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    page = person.get(f"/console/{shop.name}/invite-user")
+    invited = person.submit(
+        page,
+        f"/console/{shop.name}/invite-user",
+        email="ivy@example.com",
+        first_name="Ivy",
+        last_name="Invitee",
+    )
+    assert invited.status_code == 303
+    user_id = user_id_of(invited)
+    shown = person.follow(invited)
+    assert status_of(shown) == "The invitation was sent." and "Resend invitation" in shown.text
+    [mail] = mailbox.wait_for(to="ivy@example.com", subject="invited")
+    first_link = mail.link("invitation")
+    assert wire(admin, shop, user_id).json()["properties"]["state"] == "pending"
+    again = act(person, shop, user_id, "invitation")
+    assert status_of(again).startswith("A new invitation was sent")
+    [second] = mailbox.wait_for(2, to="ivy@example.com", subject="invited")[1:]
+    assert second.link("invitation") != first_link
+    assert (
+        person.get(urlsplit(first_link).path + "?" + urlsplit(first_link).query).status_code == 410
+    )
+
+
+def test_block_and_activate(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    user_id = user_id_of(
+        add(person, shop, email="bee@example.com", first_name="Bee", last_name="B")
+    )
+    blocked = act(person, shop, user_id, "block")
+    assert status_of(blocked) == "The user is blocked." and ">Activate</button>" in blocked.text
+    assert wire(admin, shop, user_id).json()["properties"]["state"] == "blocked"
+    active = act(person, shop, user_id, "activate")
+    assert status_of(active) == "The user is active." and ">Block</button>" in active.text
+    assert wire(admin, shop, user_id).json()["properties"]["state"] == "active"
+
+
+def test_reset_password_asks_then_sends_the_mail(
+    app: InProcessServer, shop: ServiceRef, mailbox: Mailbox, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    user_id = user_id_of(
+        add(
+            person,
+            shop,
+            email="rex@example.com",
+            first_name="Rex",
+            last_name="R",
+            password=PASSWORD,
+        )
+    )
+    asking = person.get(f"/console/{shop.name}/users/{user_id}/reset-password")
+    assert "Send a password reset e-mail to rex@example.com?" in asking.text
+    assert ">Yes</button>" in asking.text and ">No</a>" in asking.text
+    done = person.submit(asking, f"/console/{shop.name}/users/{user_id}/reset-password")
+    assert status_of(person.follow(done)) == "A password reset e-mail is on its way."
+    [mail] = mailbox.wait_for(to="rex@example.com")
+    assert "reset-password?token=" in mail.text
+
+
+def test_delete_with_subscriptions(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    user_id = user_id_of(
+        add(person, shop, email="del@example.com", first_name="Del", last_name="D")
+    )
+    asking = person.get(f"/console/{shop.name}/users/{user_id}/delete")
+    assert "Delete subscriptions" in asking.text and "Send notification" in asking.text
+    done = person.submit(
+        asking, f"/console/{shop.name}/users/{user_id}/delete", delete_subscriptions="on"
+    )
+    listed = person.follow(done)
+    assert status_of(listed) == "The user was deleted."
+    assert "del@example.com" not in listed.text
+    assert wire(admin, shop, user_id).status_code == 404
+    assert person.get(f"/console/{shop.name}/users/{user_id}").status_code == 404
+
+
+def test_script_in_names_is_shown_as_text(
+    app: InProcessServer, shop: ServiceRef, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    evil = "<script>alert(1)</script>"
+    added = add(person, shop, email="xss@example.com", first_name=evil, last_name="<b>x</b>")
+    page = person.follow(added)
+    assert evil not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    listed = person.get(f"/console/{shop.name}/users", search="xss")
+    assert evil not in listed.text and "&lt;b&gt;x&lt;/b&gt;" in listed.text
+
+
+def _fill(app: InProcessServer, shop: ServiceRef, count: int, prefix: str) -> None:
+    with app.runtime.database.unit_of_work() as session:
+        ctx = Context(app.runtime, session, "tests")
+        instance = instances.find_by_name(ctx, shop.name)
+        assert instance is not None
+        ictx = InstanceContext.of(ctx, instance)
+        for n in range(count):
+            fields = user_admin.fields_to_add(
+                email=f"{prefix}{n:03}@example.com", first_name=f"{prefix}{n:03}", last_name="L"
+            )
+            user_admin.add(ictx, fields)
+
+
+def emails_on(page: httpx.Response) -> list[str]:
+    return re.findall(r"<td>([a-z0-9]+@example\.com)</td>", page.text)
+
+
+def test_search_filter_sort_and_paging(
+    app: InProcessServer, shop: ServiceRef, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    _fill(app, shop, 60, "page")
+    base = f"/console/{shop.name}/users"
+    first = person.get(base, sort="email", order="asc")
+    emails = emails_on(first)
+    assert emails == [f"page{n:03}@example.com" for n in range(25)]
+    next_href = re.search(r'href="\?([^"]+)">Next<', first.text)
+    assert next_href and ">Previous<" not in first.text
+    second = person.get(f"{base}?{next_href.group(1).replace('&amp;', '&')}")
+    assert emails_on(second) == [f"page{n:03}@example.com" for n in range(25, 50)]
+    back = re.search(r'href="\?([^"]+)">Previous<', second.text)
+    assert back
+    again = person.get(f"{base}?{back.group(1).replace('&amp;', '&')}")
+    assert emails_on(again) == emails
+    backwards = person.get(base, sort="email", order="desc")
+    assert emails_on(backwards)[0] == "page059@example.com"
+    found = person.get(base, search="PAGE04")
+    assert sorted(emails_on(found)) == [f"page04{n}@example.com" for n in range(10)]
+    assert ">Next<" not in found.text
+    nothing = person.get(base, search="page", state="blocked")
+    assert "No user matches this search." in nothing.text
