@@ -19,6 +19,10 @@ RESET_REQUEST = "reset-request"
 PORTAL_FORM = "portal-form"
 RENEWAL = "invitation-renewal"
 RENEWAL_FROM = "invitation-renewal-from"
+SIGN_UP = "sign-up"
+SIGN_UP_FROM = "sign-up-from"
+SIGN_UPS_PER_HOUR = 3
+SIGN_UPS_FROM_ONE_ADDRESS_PER_HOUR = 10
 RENEWALS_PER_HOUR = 3
 RENEWALS_FROM_ONE_ADDRESS_PER_HOUR = 10
 # Counted in windows of their own length: a burst is judged over minutes, not an hour.
@@ -169,4 +173,16 @@ def allow_invitation_renewal(ctx: InstanceContext, invitee: str, client: str) ->
     return (
         for_invitee.count <= RENEWALS_PER_HOUR
         and from_client.count <= RENEWALS_FROM_ONE_ADDRESS_PER_HOUR
+    )
+
+
+def allow_sign_up(ctx: InstanceContext, address: str, client: str) -> bool:
+    """Count one portal sign-up; False once the e-mail address or the client address has had
+    its share for the hour. Both counts move either way."""
+    for_address = _count(ctx, SIGN_UP, address, sliding=False)
+    from_client = _count(ctx, SIGN_UP_FROM, client, sliding=False)
+    ctx.session.flush()
+    return (
+        for_address.count <= SIGN_UPS_PER_HOUR
+        and from_client.count <= SIGN_UPS_FROM_ONE_ADDRESS_PER_HOUR
     )

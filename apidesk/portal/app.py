@@ -22,6 +22,7 @@ from starlette.routing import Match, Route
 from apidesk.domain import sessions, signin
 from apidesk.domain.context import InstanceContext, Runtime
 from apidesk.domain.portal import delegation
+from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import access
 from apidesk.errors import Invalid
@@ -42,6 +43,7 @@ from apidesk.portal.flows import (
     reset_page,
     reset_submit,
 )
+from apidesk.portal.signup import signup_page, signup_submit
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 from apidesk.web import assets
@@ -93,6 +95,12 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/{service}/signin", page(signin_page), methods=["GET"]),
             Route("/{service}/signin", page(signin_submit), methods=["POST"]),
             Route("/{service}/signup", page(signup_page), methods=["GET"]),
+            Route(
+                "/{service}/signup",
+                # Just as long whether or not the address has an account: timing tells nothing.
+                page(signup_submit, answer_after=FORGOT_ANSWER_SECONDS),
+                methods=["POST"],
+            ),
             Route("/{service}/signout", page(signout), methods=["POST"]),
             Route("/{service}/signin-sso", page(signin_sso), methods=["GET"]),
             Route("/{service}/invitation", page(invitation_page), methods=["GET"]),
@@ -146,7 +154,10 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def home(portal: Portal, request: Request, form: FormData | None) -> Response:
     with portal.unit(request, write=False) as ctx:
         user = portal.signed_in(request, ctx)
-        return portal.render(request, ctx, "home.html", user=user)
+        if user is None and portal_settings.signin_required(ctx):
+            return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
+        signup_open = portal_settings.signup(ctx).enabled
+        return portal.render(request, ctx, "home.html", user=user, signup_open=signup_open)
 
 
 def signin_page(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -155,14 +166,6 @@ def signin_page(portal: Portal, request: Request, form: FormData | None) -> Resp
         if delegated is not None:
             return delegated
         return portal.render(request, ctx, "signin.html", email="")
-
-
-def signup_page(portal: Portal, request: Request, form: FormData | None) -> Response:
-    with portal.unit(request, write=False) as ctx:
-        delegated = registration_hand_off(ctx, request, Operation.SIGN_UP, portal.base_path(ctx))
-        if delegated is not None:
-            return delegated
-    raise PageNotFound()
 
 
 def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:

@@ -1,0 +1,87 @@
+"""Self-service sign-up on the developer portal, as the instance's sign-up settings allow.
+
+A new address gets a `pending` account and the `ConfirmSignUpIdentityDefault` e-mail, whose
+link activates it (apidesk.domain.flows.signup). The answer is the same for an address that
+already has an account, so the form does not tell who is registered; the owner of that
+address gets the `PasswordResetIdentityDefault` e-mail instead (a link to choose a new
+password, in case they forgot they had an account), and a blocked owner gets nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apidesk.domain import throttle, validation
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.flows import recovery, signup
+from apidesk.domain.passwords import PreparedPassword
+from apidesk.domain.portal import settings
+from apidesk.domain.portal.delegation import Operation, is_delegated
+from apidesk.domain.users import repository
+from apidesk.domain.users import service as users
+from apidesk.errors import Collection, Conflict, Forbidden
+from apidesk.ids import object_id
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a person typed into the sign-up form (the password apart)."""
+
+    email: str
+    first_name: str
+    last_name: str
+    consent: bool
+
+
+def terms_or_raise(ctx: InstanceContext) -> settings.Signup:
+    """The sign-up settings, if people may sign up on the portal itself."""
+    current = settings.signup(ctx)
+    if is_delegated(ctx, Operation.SIGN_UP):
+        raise Forbidden("Sign-up happens on the publisher's own site.", code="SignUpDelegated")
+    if not current.enabled:
+        raise Forbidden("Sign-up is closed for this developer portal.", code="SignUpClosed")
+    return current
+
+
+def check(ctx: InstanceContext, application: Application) -> str:
+    """Check the form (the password is checked while it is hashed); the e-mail address as it
+    will be stored."""
+    terms = terms_or_raise(ctx)
+    problems = Collection()
+    email = validation.email(problems, "email", application.email.strip())
+    validation.text(problems, "firstName", application.first_name, max_length=users.NAME_MAX)
+    validation.text(problems, "lastName", application.last_name, max_length=users.NAME_MAX)
+    if terms.terms_enabled and terms.terms_consent_required and not application.consent:
+        problems.add("consent", "Accept the terms of use to sign up.")
+    problems.raise_if_any()
+    assert email is not None
+    return email
+
+
+def sign_up(
+    ctx: InstanceContext, application: Application, password: PreparedPassword, client: str
+) -> None:
+    """Register the application: a pending account and its confirmation e-mail, or a notice
+    to the owner of an address that is taken. Says nothing about which it was."""
+    email = check(ctx, application)
+    key = validation.email_key(email)
+    if not throttle.allow_sign_up(ctx, key, client):
+        return
+    existing = repository.find_by_email(ctx, key)
+    if existing is not None:
+        if existing.state != "blocked":
+            recovery.request_by_email(ctx, email)
+        return
+    fields: users.UserFields = {
+        "email": email,
+        "first_name": application.first_name,
+        "last_name": application.last_name,
+        "password": password,
+        "state": "pending",
+    }
+    try:
+        user, _ = users.create_or_update(ctx, object_id(), fields)
+    except Conflict:
+        return  # the address was taken a moment ago, by a sign-up running alongside
+    signup.request_confirmation(ctx, user)
+    ctx.session.flush()

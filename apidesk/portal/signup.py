@@ -1,0 +1,107 @@
+"""The portal's sign-up page, as the instance's sign-up settings allow (terms and consent),
+handed to the publisher while sign-up is delegated (apidesk.domain.portal.registration)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from apidesk.domain import passwords
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.portal import registration
+from apidesk.domain.portal.delegation import Operation, is_delegated
+from apidesk.errors import Forbidden, Invalid
+from apidesk.portal.base import Portal, client_address
+from apidesk.portal.base import form_field as _field
+from apidesk.portal.base import problem_text as _problem
+from apidesk.portal.delegated import registration_hand_off
+
+EMPTY = {"email": "", "first_name": "", "last_name": "", "consent": False}
+
+
+def _closed(portal: Portal, request: Request, ctx: InstanceContext) -> Response:
+    return portal.render(
+        request,
+        ctx,
+        "message.html",
+        403,
+        title="Sign-up is closed",
+        message="New accounts cannot be created on this developer portal. If you have an "
+        "account, sign in.",
+        signin=True,
+    )
+
+
+def _form(
+    portal: Portal,
+    request: Request,
+    ctx: InstanceContext,
+    status: int = 200,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> Response:
+    try:
+        terms = registration.terms_or_raise(ctx)
+    except Forbidden:
+        return _closed(portal, request, ctx)
+    return portal.render(
+        request, ctx, "signup.html", status, terms=terms, form=values or EMPTY, error=error
+    )
+
+
+def signup_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        delegated = registration_hand_off(ctx, request, Operation.SIGN_UP, portal.base_path(ctx))
+        if delegated is not None:
+            return delegated
+        return _form(portal, request, ctx)
+
+
+def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    # The form is checked and the password hashed before the unit that writes, so no lock is
+    # held while argon2 runs.
+    with portal.unit(request, write=False) as ctx:
+        if is_delegated(ctx, Operation.SIGN_UP):
+            return RedirectResponse(f"{portal.base_path(ctx)}/signup", status_code=303)
+        try:
+            registration.terms_or_raise(ctx)
+        except Forbidden:
+            return _closed(portal, request, ctx)
+        try:
+            form = portal.checked(request, form)
+        except Invalid as error:
+            return _form(portal, request, ctx, 400, error=_problem(error))
+        values: dict[str, Any] = {
+            "email": _field(form, "email").strip(),
+            "first_name": _field(form, "first_name").strip(),
+            "last_name": _field(form, "last_name").strip(),
+            "consent": _field(form, "consent") == "yes",
+        }
+        application = registration.Application(**values)
+        try:
+            registration.check(ctx, application)
+            prepared = passwords.prepare(
+                portal.runtime,
+                _field(form, "password"),
+                (values["email"], values["first_name"], values["last_name"]),
+            )
+        except Invalid as error:
+            return _form(portal, request, ctx, 400, values, _problem(error))
+    with portal.unit(request, write=True) as ctx:
+        try:
+            registration.sign_up(ctx, application, prepared, client_address(request))
+        except Forbidden:
+            return _closed(portal, request, ctx)
+        except Invalid as error:
+            return _form(portal, request, ctx, 400, values, _problem(error))
+        return portal.render(
+            request,
+            ctx,
+            "message.html",
+            title="Check your e-mail",
+            message=f"We have sent a message to {values['email']}. Open the link in it to "
+            "finish signing up; it works for a limited time.",
+        )
