@@ -91,7 +91,7 @@ def create_app(runtime: Runtime) -> Starlette:
         exception_handlers={HTTPException: _http_error},
         routes=[
             Route("/{service}/", page(home), methods=["GET"]),
-            Route("/{service}/static/{file}", assets.serve, methods=["GET"]),
+            Route("/{service}/static/{file}", _static_file, methods=["GET"]),
             Route("/{service}/signin", page(signin_page), methods=["GET"]),
             Route("/{service}/signin", page(signin_submit), methods=["POST"]),
             Route("/{service}/signup", page(signup_page), methods=["GET"]),
@@ -120,6 +120,12 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/{service}/confirm-email", page(confirm_submit), methods=["POST"]),
         ],
     )
+
+
+async def _static_file(request: Request) -> Response:
+    """A stylesheet or script of the pages; any other name gets the portal's styled 404."""
+    response = await assets.serve(request)
+    return pages.error(404) if response.status_code == 404 else response
 
 
 def _failed(request: Request, error: Exception) -> Response:
