@@ -144,6 +144,38 @@ def test_a_taken_address_gets_the_same_answer_and_its_owner_a_notice(
     assert queued_for(app, "newcomer@example.com") == ["ConfirmSignUpIdentityDefault"]
 
 
+def test_signing_up_again_before_confirming_sends_the_confirmation_again(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser, app: InProcessServer
+) -> None:
+    sign_up(browser, shop, "forgetful@example.com")
+    first = mailbox.wait_for(to="forgetful@example.com")[0].link("confirm-email")
+    sign_up(browser, shop, "forgetful@example.com", first_name="Other")
+    assert queued_for(app, "forgetful@example.com") == ["ConfirmSignUpIdentityDefault"] * 2
+    [user] = users_with(admin, shop, "forgetful@example.com")
+    assert user["properties"]["firstName"] == "Sam"
+    second = mailbox.wait_for(2, to="forgetful@example.com")[1].link("confirm-email")
+    assert second != first
+    assert browser.get(path_of(first)).status_code == 410
+    assert browser.get(path_of(second)).status_code == 200
+
+
+def test_a_blocked_owner_gets_nothing(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser, app: InProcessServer
+) -> None:
+    body = {
+        "properties": {"email": "shut@example.com", "firstName": "B", "lastName": "L"},
+    }
+    admin.put(shop.url("/users/shut"), params=V, json=body).raise_for_status()
+    admin.patch(
+        shop.url("/users/shut"),
+        params=V,
+        headers={"If-Match": "*"},
+        json={"properties": {"state": "blocked"}},
+    ).raise_for_status()
+    assert sign_up(browser, shop, "shut@example.com").status_code == 200
+    assert queued_for(app, "shut@example.com") == []
+
+
 def test_bad_input_is_shown_on_the_form_and_creates_nothing(
     admin: httpx.Client, shop: ServiceRef, browser: Browser
 ) -> None:

@@ -2,9 +2,11 @@
 
 A new address gets a `pending` account and the `ConfirmSignUpIdentityDefault` e-mail, whose
 link activates it (apidesk.domain.flows.signup). The answer is the same for an address that
-already has an account, so the form does not tell who is registered; the owner of that
-address gets the `PasswordResetIdentityDefault` e-mail instead (a link to choose a new
-password, in case they forgot they had an account), and a blocked owner gets nothing.
+already has an account, so the form does not tell who is registered. The owner of that
+address is told instead: an active one gets the `PasswordResetIdentityDefault` e-mail (a link
+to choose a new password, in case they forgot they had an account), one who signed up before
+and never confirmed gets the confirmation again, and others (blocked, or invited and not yet
+registered) get nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from apidesk.domain.users import repository
 from apidesk.domain.users import service as users
 from apidesk.errors import Collection, Conflict, Forbidden
 from apidesk.ids import object_id
+from apidesk.storage.models import User
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,15 @@ def check(ctx: InstanceContext, application: Application) -> str:
     return email
 
 
+def _notify_owner(ctx: InstanceContext, owner: User) -> None:
+    """Someone signed up with a taken address: an active owner gets a way back in; one who
+    signed up before and never confirmed gets the confirmation again; others get nothing."""
+    if owner.state == "active":
+        recovery.request_by_email(ctx, owner.email)
+    elif owner.state == "pending" and owner.password_hash:
+        signup.request_confirmation(ctx, owner)
+
+
 def sign_up(
     ctx: InstanceContext, application: Application, password: PreparedPassword, client: str
 ) -> None:
@@ -69,8 +81,7 @@ def sign_up(
         return
     existing = repository.find_by_email(ctx, key)
     if existing is not None:
-        if existing.state != "blocked":
-            recovery.request_by_email(ctx, email)
+        _notify_owner(ctx, existing)
         return
     fields: users.UserFields = {
         "email": email,
