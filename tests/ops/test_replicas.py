@@ -15,7 +15,7 @@ from support.cluster import Cluster, cluster
 from support.databases import fresh_postgres_database
 from support.mailbox import Mailbox, smtp_server
 from support.portal import Browser
-from support.server import API_VERSION, ServiceRef, create_service
+from support.server import API_VERSION, ServiceRef, cli, create_service
 
 V = {"api-version": API_VERSION}
 PASSWORD = "correct horse battery staple"
@@ -209,6 +209,46 @@ def test_portal_sessions_csrf_and_links_work_on_any_replica(
     fresh = portal_browser(three)
     assert sign_in(fresh, shop, email, PASSWORD).status_code == 400
     assert sign_in(fresh, shop, email, NEW_PASSWORD).status_code == 303
+
+
+def test_console_sessions_and_forms_work_on_any_replica(three: Cluster, shop: ServiceRef) -> None:
+    email = f"operator-{shop.name}@example.com"
+    made = cli(three.replicas[0].env, "operator", "create", email, "--service", shop.name)
+    assert made.returncode == 0, made.stderr
+    link = made.stdout.strip().splitlines()[-1]
+    assert link.startswith(f"{three.url}/console/set-password?token=")
+    person = portal_browser(three)
+    page = person.get(link.removeprefix(three.url))
+    assert page.status_code == 200, page.text
+    landed = person.submit(
+        page,
+        "/console/set-password",
+        token=link.split("token=", 1)[1],
+        password=PASSWORD,
+        confirm=PASSWORD,
+    )
+    assert landed.status_code == 303, landed.text
+    assert "Secure" in landed.headers["set-cookie"]
+    for _ in range(3):
+        users = person.get(f"/console/{shop.name}/users")
+        assert users.status_code == 200 and email in users.text
+    assert replicas_that_served(three, f"/console/{shop.name}/users") == 3
+    # Each form is shown by one replica and sent to the next: the CSRF token holds on all.
+    for n in range(3):
+        form = person.get(f"/console/{shop.name}/add-user")
+        added = person.submit(
+            form,
+            f"/console/{shop.name}/add-user",
+            email=f"added{n}-{shop.name}@example.com",
+            first_name="Added",
+            last_name=str(n),
+            password="",
+            note="",
+        )
+        assert added.status_code == 303, added.text
+    with three.client() as http:
+        found = http.get(shop.url("/users"), params={**V, "$filter": "firstName eq 'Added'"})
+    assert len(found.json()["value"]) == 3
 
 
 def test_a_form_without_its_csrf_token_is_refused_by_every_replica(
