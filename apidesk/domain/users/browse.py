@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.storage.models import User
@@ -75,7 +75,16 @@ def _beyond(column: Any, value: Any, user_id: int, *, downward: bool) -> ColumnE
     return or_(column > value, and_(column == value, User.id > user_id))
 
 
-def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
+@dataclass(frozen=True)
+class _Plan:
+    sort: str
+    size: int
+    backward: bool
+    position: tuple[Any, int] | None
+    statement: Select[Any]
+
+
+def _plan(ctx: InstanceContext, request: Browse) -> _Plan:
     sort = request.sort if request.sort in SORTS else "registered"
     column = SORTS[sort]
     size = max(1, min(request.size, 200))
@@ -98,19 +107,31 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
     if position is not None:
         statement = statement.where(_beyond(column, *position, downward=downward))
     order = (column.desc(), User.id.desc()) if downward else (column.asc(), User.id.asc())
-    rows = list(ctx.session.scalars(statement.order_by(*order).limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    if backward:
+    statement = statement.order_by(*order).limit(size + 1)
+    return _Plan(sort, size, backward, position, statement)
+
+
+def query(ctx: InstanceContext, request: Browse) -> Select[Any]:
+    """The one query a page costs (for a look at its plan)."""
+    return _plan(ctx, request).statement
+
+
+def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
+    plan = _plan(ctx, request)
+    rows: list[User] = list(ctx.session.scalars(plan.statement))
+    more = len(rows) > plan.size
+    rows = rows[: plan.size]
+    if plan.backward:
         rows.reverse()
     if not rows:
         return BrowsePage([], None, None)
+    backward, position = plan.backward, plan.position
     has_next = (more and not backward) or (backward and position is not None)
     has_previous = (more and backward) or (not backward and position is not None)
     return BrowsePage(
         rows,
-        _cursor(rows[-1], sort) if has_next else None,
-        _cursor(rows[0], sort) if has_previous else None,
+        _cursor(rows[-1], plan.sort) if has_next else None,
+        _cursor(rows[0], plan.sort) if has_previous else None,
     )
 
 
