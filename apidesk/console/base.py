@@ -156,7 +156,8 @@ DONE = {
     "activated": "The user is active.",
     "reset-sent": "A password reset e-mail is on its way.",
     "deleted": "The user was deleted.",
-    "note-saved": "The note was saved.",
+    "group-added": "The user was added to the group.",
+    "group-removed": "The user was removed from the group.",
 }
 
 

@@ -14,6 +14,7 @@ from apidesk.console.base import PATH, Console, PageNotFound, field, problem_tex
 from apidesk.domain import audit
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import recovery
+from apidesk.domain.groups import service as groups
 from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.users import admin, browse
 from apidesk.domain.users import service as users
@@ -35,6 +36,8 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
         Route("/{service}/users/{user}/block", page(block), methods=["POST"]),
         Route("/{service}/users/{user}/activate", page(activate), methods=["POST"]),
         Route("/{service}/users/{user}/invitation", page(resend), methods=["POST"]),
+        Route("/{service}/users/{user}/groups", page(join_group), methods=["POST"]),
+        Route("/{service}/users/{user}/groups/{group}/remove", page(leave_group), methods=["POST"]),
         Route("/{service}/users/{user}/reset-password", page(reset_page), methods=["GET"]),
         Route("/{service}/users/{user}/reset-password", page(reset_submit), methods=["POST"]),
         Route("/{service}/users/{user}/delete", page(delete_page), methods=["GET"]),
@@ -207,6 +210,9 @@ def _user_view(
         ictx,
         audit.AuditQuery(instance_name=ictx.instance.name, target=f"users/{user.name}", limit=20),
     )
+    member_of = users.groups(ictx, user)
+    joined = {group.id for group in member_of}
+    every = groups.list_groups(ictx, ListQuery(top=500)).items
     return _show(
         console,
         request,
@@ -215,7 +221,8 @@ def _user_view(
         template,
         status,
         user=user,
-        groups=users.groups(ictx, user),
+        groups=member_of,
+        joinable=[group for group in every if not group.built_in and group.id not in joined],
         subscriptions=held,
         trail=trail,
         **extra,
@@ -269,6 +276,22 @@ def resend(console: Console, request: Request, form: FormData | None) -> Respons
     def run(ictx: InstanceContext, user: User, form: FormData) -> str:
         admin.resend_invitation(ictx, user.name)
         return "reinvited"
+
+    return _act(console, request, form, run)
+
+
+def join_group(console: Console, request: Request, form: FormData | None) -> Response:
+    def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        groups.add_member(ictx, field(form, "group"), user.name)
+        return "group-added"
+
+    return _act(console, request, form, run)
+
+
+def leave_group(console: Console, request: Request, form: FormData | None) -> Response:
+    def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        groups.remove_member(ictx, request.path_params["group"], user.name)
+        return "group-removed"
 
     return _act(console, request, form, run)
 

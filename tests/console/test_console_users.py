@@ -231,3 +231,29 @@ def test_search_filter_sort_and_paging(
     assert ">Next<" not in found.text
     nothing = person.get(base, search="page", state="blocked")
     assert "No user matches this search." in nothing.text
+
+
+def test_groups_are_added_and_removed_from_the_users_page(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    admin.put(
+        shop.url("/groups/partners"), params=V, json={"properties": {"displayName": "Partners"}}
+    ).raise_for_status()
+    signed_in_operator(app, person)
+    user_id = user_id_of(
+        add(person, shop, email="gus@example.com", first_name="Gus", last_name="G")
+    )
+    joined = act(person, shop, user_id, "groups", group="partners")
+    assert status_of(joined) == "The user was added to the group."
+    names = [
+        g["name"] for g in admin.get(shop.url(f"/users/{user_id}/groups"), params=V).json()["value"]
+    ]
+    assert sorted(names) == ["developers", "partners"]
+    assert 'aria-label="Remove from Partners"' in joined.text
+    assert 'aria-label="Remove from Developers"' not in joined.text  # system groups stay
+    left = act(person, shop, user_id, "groups/partners/remove")
+    assert status_of(left) == "The user was removed from the group."
+    names = [
+        g["name"] for g in admin.get(shop.url(f"/users/{user_id}/groups"), params=V).json()["value"]
+    ]
+    assert names == ["developers"]
