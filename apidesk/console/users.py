@@ -104,6 +104,7 @@ def user_list(console: Console, request: Request, form: FormData | None) -> Resp
             "users/list.html",
             asked=asked,
             found=found,
+            invitations=browse.invitations(ictx, found.users),
             states=browse.STATES,
         )
 
@@ -245,8 +246,10 @@ def _act(
             user = _user_or_404(ictx, request)
             checked = console.checked(request, form)
             done = action(ictx, user, checked)
-            target = _users_url(ictx) if back_to_list else _user_url(ictx, user)
-            return see_other(target, done)
+            back = field(checked, "back")
+            if back_to_list or back == "list":
+                return see_other(_users_url(ictx), done)
+            return see_other(_user_url(ictx, user), done)
     except DomainError as error:
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)

@@ -257,3 +257,36 @@ def test_groups_are_added_and_removed_from_the_users_page(
         g["name"] for g in admin.get(shop.url(f"/users/{user_id}/groups"), params=V).json()["value"]
     ]
     assert names == ["developers"]
+
+
+def test_the_list_shows_where_invitations_stand_and_resends_them(
+    app: InProcessServer, shop: ServiceRef, mailbox: Mailbox, person: Person
+) -> None:
+    from datetime import timedelta
+
+    signed_in_operator(app, person)
+    page = person.get(f"/console/{shop.name}/invite-user")
+    person.submit(
+        page,
+        f"/console/{shop.name}/invite-user",
+        email="nia@example.com",
+        first_name="Nia",
+        last_name="N",
+    )
+    mailbox.wait_for(to="nia@example.com", subject="invited")
+    listed = person.get(f"/console/{shop.name}/users", search="nia")
+    assert "Invitation pending" in listed.text
+    app.clock.advance(timedelta(hours=49))
+    signed_in_operator(app, person)  # the session of two days ago is over
+    listed = person.get(f"/console/{shop.name}/users", search="nia")
+    assert "Invitation expired" in listed.text
+    resent = person.submit(
+        listed,
+        re.findall(r'<form method="post" action="([^"]+/invitation)"', listed.text)[0],
+        back="list",
+    )
+    assert resent.status_code == 303 and "/users?done=reinvited" in resent.headers["location"]
+    again = person.follow(resent)
+    assert status_of(again).startswith("A new invitation was sent")
+    assert "Invitation pending" in person.get(f"/console/{shop.name}/users", search="nia").text
+    mailbox.wait_for(2, to="nia@example.com", subject="invited")

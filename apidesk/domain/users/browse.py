@@ -13,7 +13,8 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from apidesk.domain.context import InstanceContext
-from apidesk.storage.models import User
+from apidesk.domain.flows.links import LinkState, Purpose
+from apidesk.storage.models import OneTimeLink, User
 
 Sort = Literal["registered", "name", "email", "state"]
 SORTS: dict[str, Any] = {
@@ -133,6 +134,37 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
         _cursor(rows[-1], plan.sort) if has_next else None,
         _cursor(rows[0], plan.sort) if has_previous else None,
     )
+
+
+def invitations(ctx: InstanceContext, users: list[User]) -> dict[int, str]:
+    """Where the latest invitation of each listed user stands: pending, expired, accepted or
+    void (a block or a newer kind of link closed it). Users never invited are left out. One
+    query for the page, by the index on (user, purpose)."""
+    ids = [user.id for user in users]
+    if not ids:
+        return {}
+    latest: dict[int, OneTimeLink] = {}
+    rows = ctx.session.scalars(
+        select(OneTimeLink)
+        .where(
+            OneTimeLink.user_id.in_(ids),
+            OneTimeLink.purpose == Purpose.INVITATION.value,
+            OneTimeLink.instance_id == ctx.instance.id,
+        )
+        .order_by(OneTimeLink.id)
+    )
+    for link in rows:
+        latest[link.user_id] = link
+    now = ctx.now()
+    standing: dict[int, str] = {}
+    for user_id, link in latest.items():
+        if link.outcome == LinkState.USED.value:
+            standing[user_id] = "accepted"
+        elif link.closed_at is None:
+            standing[user_id] = "pending" if link.expires_at > now else "expired"
+        else:
+            standing[user_id] = "void"
+    return standing
 
 
 def escape_like(text: str) -> str:
