@@ -12,6 +12,7 @@ import httpx
 import pytest
 from azure.mgmt.apimanagement.models import UserCreateParameters, UserUpdateParameters
 from support import catalog
+from support.console import Person
 from support.databases import require_postgres
 from support.sdk import client_for
 from support.server import (
@@ -19,10 +20,13 @@ from support.server import (
     SUBSCRIPTION,
     LiveServer,
     ServiceRef,
+    cli,
     create_service,
     live_server,
 )
 from support.standby import Pair, primary_and_standby
+
+PASSWORD = "a tidy lighthouse at dusk"
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +107,38 @@ def test_sdk_scenarios_read_the_standby_and_always_see_their_own_writes(
         while standby_user_scans(pair) < before + 30:  # 15 GETs and 16 lists at least
             assert time.monotonic() < deadline, "the standby served no reads"
             time.sleep(0.2)
+
+
+def test_portal_and_console_pages_work_with_reads_on_the_standby(pair: Pair, home: Path) -> None:
+    pair.synchronous(False)
+    with served(pair, home) as server, server.client() as http:
+        shop = create_service(http)
+        catalog.user(http, shop, "pia", email="pia@example.com", password=PASSWORD)
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            person = Person(client)
+            page = person.get(f"/portal/{shop.name}/signin")
+            signed = person.submit(
+                page, f"/portal/{shop.name}/signin", email="pia@example.com", password=PASSWORD
+            )
+            assert signed.status_code == 303, signed.text
+            assert "pia@example.com" in person.get(f"/portal/{shop.name}/").text
+
+        made = cli(server.env, "operator", "create", "op@example.com", "--service", shop.name)
+        assert made.returncode == 0, made.stderr
+        link = made.stdout.strip().splitlines()[-1].removeprefix(server.url)
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            person = Person(client)
+            page = person.get(link)
+            landed = person.submit(
+                page,
+                "/console/set-password",
+                token=link.split("token=", 1)[1],
+                password=PASSWORD,
+                confirm=PASSWORD,
+            )
+            assert landed.status_code == 303, landed.text
+            users = person.get(f"/console/{shop.name}/users")
+            assert users.status_code == 200 and "pia@example.com" in users.text
 
 
 def test_a_block_is_refused_by_a_check_served_from_a_synchronous_standby(
