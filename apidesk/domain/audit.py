@@ -58,6 +58,7 @@ class AuditQuery:
     action_prefix: str | None = None
     target_contains: str | None = None
     target: str | None = None
+    actor_contains: str | None = None
     since: datetime | None = None
     limit: int = 50
 
@@ -71,6 +72,10 @@ def search(ctx: Context, query: AuditQuery) -> Sequence[AuditEvent]:
     if query.target_contains:
         statement = statement.where(
             AuditEvent.target.contains(query.target_contains, autoescape=True)
+        )
+    if query.actor_contains:
+        statement = statement.where(
+            AuditEvent.actor.contains(query.actor_contains, autoescape=True)
         )
     if query.target is not None:
         statement = statement.where(AuditEvent.target == query.target)

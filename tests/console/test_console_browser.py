@@ -306,3 +306,17 @@ def test_users_page_with_many_users_searches_and_pages(
     assert console.locator("tbody tr").count() == 5
     console.get_by_role("link", name="Previous").click()
     assert console.locator("tbody tr").count() == 25
+
+
+def test_outbox_and_audit_log_pages(console: Any, shop: ServiceRef, axe: str) -> None:
+    open_users(console, shop)
+    menu = console.get_by_role("navigation", name="Console")
+    menu.get_by_role("link", name="Outbox").click()
+    assert console.get_by_role("heading", name="Outbox").is_visible()
+    checked(console, axe, "console-outbox")
+    menu.get_by_role("link", name="Audit log").click()
+    assert console.get_by_role("heading", name="Audit log").is_visible()
+    console.get_by_label("Action").fill("user.create")
+    console.get_by_role("button", name="Filter").click()
+    assert console.get_by_role("cell", name="user.create").first.is_visible()
+    checked(console, axe, "console-audit-log")

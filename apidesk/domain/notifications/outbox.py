@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
+from apidesk.domain import audit
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import defaults, recipients, render, templates
 from apidesk.errors import Invalid, NotFound
@@ -272,6 +273,16 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
     message.lease_until = None
     ctx.session.flush()
     return message
+
+
+def retry_in(ctx: InstanceContext, message_id: int) -> OutboxMessage:
+    """`retry`, for a message of this instance only (the console's Retry); audited."""
+    message = ctx.session.get(OutboxMessage, message_id)
+    if message is None or message.instance_id != ctx.instance.id:
+        raise NotFound(f"There is no outbox message {message_id}.")
+    retried = retry(ctx, message_id)
+    audit.record(ctx, "outbox.retry", f"outbox/{message_id}", {"to": message.to_address})
+    return retried
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,109 @@
+"""The console's record pages: the audit log of an instance and its e-mail outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from apidesk.console.base import PATH, Console, problem_text, see_other
+from apidesk.domain import audit
+from apidesk.domain.notifications import outbox
+from apidesk.errors import DomainError
+
+Handler = Callable[[Console, Request, FormData | None], Response]
+
+
+def routes(page: Callable[[Handler], Any]) -> list[Route]:
+    return [
+        Route("/{service}/audit", page(audit_log), methods=["GET"]),
+        Route("/{service}/outbox", page(outbox_page), methods=["GET"]),
+        Route("/{service}/outbox/{message}/retry", page(outbox_retry), methods=["POST"]),
+    ]
+
+
+def _since(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+    except ValueError:
+        return None
+
+
+def audit_log(console: Console, request: Request, form: FormData | None) -> Response:
+    params = request.query_params
+    asked = {name: params.get(name, "")[:200] for name in ("actor", "action", "target", "since")}
+    with console.unit(write=False) as ctx:
+        operator = console.operator_or_raise(request, ctx)
+        ictx = console.instance(ctx, operator, request.path_params["service"])
+        events = audit.search(
+            ictx,
+            audit.AuditQuery(
+                instance_name=ictx.instance.name,
+                actor_contains=asked["actor"] or None,
+                action_prefix=asked["action"] or None,
+                target_contains=asked["target"] or None,
+                since=_since(asked["since"]),
+                limit=100,
+            ),
+        )
+        return console.render(
+            request,
+            ictx,
+            "audit.html",
+            operator=operator,
+            instance=ictx.instance,
+            section="audit",
+            asked=asked,
+            events=events,
+        )
+
+
+def outbox_page(
+    console: Console,
+    request: Request,
+    form: FormData | None,
+    *,
+    status: int = 200,
+    error: str | None = None,
+) -> Response:
+    shown = request.query_params.get("status", "")
+    with console.unit(write=False) as ctx:
+        operator = console.operator_or_raise(request, ctx)
+        ictx = console.instance(ctx, operator, request.path_params["service"])
+        messages = outbox.list_messages(
+            ictx,
+            status=shown if shown in outbox.STATUSES else None,
+            limit=100,
+            instance_id=ictx.instance.id,
+        )
+        return console.render(
+            request,
+            ictx,
+            "outbox.html",
+            status,
+            operator=operator,
+            instance=ictx.instance,
+            section="outbox",
+            messages=messages,
+            shown=shown,
+            statuses=outbox.STATUSES,
+            error=error,
+        )
+
+
+def outbox_retry(console: Console, request: Request, form: FormData | None) -> Response:
+    try:
+        with console.unit(write=True) as ctx:
+            operator = console.operator_or_raise(request, ctx)
+            ictx = console.instance(ctx, operator, request.path_params["service"])
+            console.checked(request, form)
+            raw = request.path_params["message"]
+            outbox.retry_in(ictx, int(raw) if raw.isdigit() else -1)
+            return see_other(f"{PATH}/{ictx.instance.name}/outbox", "retried")
+    except DomainError as error:
+        return outbox_page(console, request, form, status=400, error=problem_text(error))
