@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         "read it.",
     )
 
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Worker processes of `apidesk serve`; default one per CPU core.",
+    )
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("public_url")

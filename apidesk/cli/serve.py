@@ -38,7 +38,12 @@ def configure_logging(level: str) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        max=64,
+        help="Worker processes. Default: APIDESK_WORKERS, or one per CPU core.",
+    ),
 ) -> None:
     """Run the management API and the other front doors on one port."""
     if "APIDESK_PUBLIC_URL" not in os.environ:
@@ -47,6 +52,7 @@ def serve(
         os.environ["APIDESK_PUBLIC_URL"] = f"http://{_host_in_url(shown)}:{port}"
     settings = Settings()
     configure_logging(settings.log_level)
+    workers = workers or settings.workers or os.cpu_count() or 1
     # The port first: a start that cannot have it changes nothing, not even the database.
     sock = _listen(host, port)
     try:

@@ -78,7 +78,19 @@ def live_server(database_url: str, directory: Path, **settings: str) -> Iterator
     log_path = directory / f"server-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "apidesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            # One worker: a test server starts faster; tests/cli/test_workers.py runs several.
+            [
+                sys.executable,
+                "-m",
+                "apidesk",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+            ],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
