@@ -7,6 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
+from support import catalog
 from support.console import PASSWORD, Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
@@ -290,3 +291,20 @@ def test_the_list_shows_where_invitations_stand_and_resends_them(
     assert status_of(again).startswith("A new invitation was sent")
     assert "Invitation pending" in person.get(f"/console/{shop.name}/users", search="nia").text
     mailbox.wait_for(2, to="nia@example.com", subject="invited")
+
+
+def test_the_users_page_lists_subscriptions_with_state_and_creation_date(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    user_id = user_id_of(
+        add(person, shop, email="subs@example.com", first_name="Sub", last_name="S")
+    )
+    catalog.api(admin, shop, "echo", "echo")
+    catalog.product(admin, shop, "gold", "echo")
+    catalog.subscription(admin, shop, "subs-gold", "/products/gold", owner=user_id)
+    page = person.get(f"/console/{shop.name}/users/{user_id}").text
+    row = re.search(r"<tr><td>subs-gold</td>.*?</tr>", page)
+    assert row, page
+    assert "active" in row.group(0)
+    assert app.clock.now().strftime("%Y-%m-%d") in row.group(0)
