@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from apidesk.console import records, users
+from apidesk.console import people, records, users
 from apidesk.console.base import (
     DONE,
     PATH,
@@ -88,6 +88,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/{service}/", page(instance_home), methods=["GET"]),
             *users.routes(page),
             *records.routes(page),
+            *people.routes(page),
         ],
     )
 

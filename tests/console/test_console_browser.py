@@ -320,3 +320,13 @@ def test_outbox_and_audit_log_pages(console: Any, shop: ServiceRef, axe: str) ->
     console.get_by_role("button", name="Filter").click()
     assert console.get_by_role("cell", name="user.create").first.is_visible()
     checked(console, axe, "console-audit-log")
+
+
+def test_operators_page(console: Any, shop: ServiceRef, axe: str) -> None:
+    open_users(console, shop)
+    console.get_by_role("navigation", name="Console").get_by_role("link", name="Operators").click()
+    assert console.get_by_role("heading", name="Operators", level=1).is_visible()
+    console.get_by_label("Email").fill(f"next-{uuid.uuid4().hex[:6]}@example.com")
+    console.get_by_role("button", name="Invite operator").click()
+    assert "/console/set-password?token=" in console.locator("code.link").inner_text()
+    checked(console, axe)  # no screenshot: the page shows a live link

@@ -15,7 +15,7 @@ from apidesk.domain.instances import service as instances
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.validation import email as valid_email
 from apidesk.domain.validation import email_key
-from apidesk.errors import Collection, Conflict, DomainError, NotFound
+from apidesk.errors import Collection, Conflict, DomainError, Forbidden, Invalid, NotFound
 from apidesk.security import tokens
 from apidesk.storage.models import Instance, Operator, OperatorLink, OperatorSession
 
@@ -186,3 +186,25 @@ def first_operator(ctx: Context) -> Issued | None:
     default = instances.find_by_name(ctx, settings.default_service_name)
     address = default.publisher_email if default is not None else settings.default_publisher_email
     return create(ctx, address, None)
+
+
+def may_manage_operators(operator: Operator) -> bool:
+    """Only an operator of every instance manages operators: one limited to an instance
+    could otherwise make an operator of all of them."""
+    return operator.instance_id is None
+
+
+def remove_by(ctx: Context, acting: Operator, email: str) -> Operator:
+    """`remove`, asked for by an operator in the console."""
+    if not may_manage_operators(acting):
+        raise Forbidden("Only an operator of every service manages operators.")
+    if email_key(email.strip()) == acting.email_key:
+        raise Invalid.field("email", "You cannot remove yourself; another operator or the CLI can.")
+    return remove(ctx, email)
+
+
+def invite_by(ctx: Context, acting: Operator, email: str, instance: Instance | None) -> Issued:
+    """`create`, asked for by an operator in the console."""
+    if not may_manage_operators(acting):
+        raise Forbidden("Only an operator of every service manages operators.")
+    return create(ctx, email, instance)
