@@ -44,6 +44,7 @@ def create(
         f"for {scope} (expires: {expiry}). "
         "Store it now; it cannot be shown again.",
         highlight=False,
+        soft_wrap=True,
     )
     print(issued.secret)
 

@@ -30,8 +30,9 @@ def test_a_taken_name_fails_on_stderr_with_nothing_on_stdout(
     again = cli(server.env, "token", "create", "--name", "taken-name")
     assert again.returncode == 1
     assert again.stdout == ""
-    assert "already exists" in again.stderr
-    assert "--replace" in again.stderr
+    assert again.stderr == (
+        "error: A token named 'taken-name' already exists. Add --replace to rotate it.\n"
+    )
     # The failed attempt changed nothing.
     assert _status(server, service, token) == 200
 
