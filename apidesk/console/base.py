@@ -156,6 +156,7 @@ DONE = {
     "activated": "The user is active.",
     "reset-sent": "A password reset e-mail is on its way.",
     "deleted": "The user was deleted.",
+    "saved": "The changes were saved.",
     "operator-removed": "The operator was removed; their sessions have ended.",
     "retried": "The message is queued to be sent again.",
     "group-added": "The user was added to the group.",

@@ -18,7 +18,8 @@ from apidesk.domain.groups import service as groups
 from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.users import admin, browse
 from apidesk.domain.users import service as users
-from apidesk.errors import DomainError, Invalid, NotFound
+from apidesk.domain.users.service import UserFields
+from apidesk.errors import DomainError, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, User
 
@@ -33,6 +34,8 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
         Route("/{service}/invite-user", page(invite_page), methods=["GET"]),
         Route("/{service}/invite-user", page(invite_submit), methods=["POST"]),
         Route("/{service}/users/{user}", page(user_page), methods=["GET"]),
+        Route("/{service}/users/{user}/edit", page(edit_page), methods=["GET"]),
+        Route("/{service}/users/{user}/edit", page(edit_submit), methods=["POST"]),
         Route("/{service}/users/{user}/block", page(block), methods=["POST"]),
         Route("/{service}/users/{user}/activate", page(activate), methods=["POST"]),
         Route("/{service}/users/{user}/invitation", page(resend), methods=["POST"]),
@@ -256,6 +259,54 @@ def _act(
             user = _user_or_404(ictx, request)
             return _user_view(
                 console, request, ictx, operator, user, status=400, error=problem_text(error)
+            )
+
+
+EDIT_FIELDS = ("email", "first_name", "last_name", "note")
+
+
+def edit_page(console: Console, request: Request, form: FormData | None) -> Response:
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        user = _user_or_404(ictx, request)
+        values = {name: getattr(user, name) or "" for name in EDIT_FIELDS}
+        return _show(console, request, ictx, operator, "users/edit.html", user=user, values=values)
+
+
+def edit_submit(console: Console, request: Request, form: FormData | None) -> Response:
+    values: dict[str, str] = {}
+    try:
+        with console.unit(write=True) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            user = _user_or_404(ictx, request)
+            form = console.checked(request, form)
+            values = {name: field(form, name).strip() for name in EDIT_FIELDS}
+            fields: UserFields = {
+                "email": values["email"],
+                "first_name": values["first_name"],
+                "last_name": values["last_name"],
+                "note": values["note"],
+            }
+            # The entity tag of the page that was edited: a change made since is not undone.
+            users.update(ictx, user.name, fields, expected_etag=field(form, "etag") or None)
+            return see_other(_user_url(ictx, user), "saved")
+    except DomainError as error:
+        with console.unit(write=False) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            user = _user_or_404(ictx, request)
+            return _show(
+                console,
+                request,
+                ictx,
+                operator,
+                "users/edit.html",
+                400 if not isinstance(error, PreconditionFailed) else 409,
+                user=user,
+                values=values,
+                error=problem_text(error)
+                if not isinstance(error, PreconditionFailed)
+                else "This user changed since you opened the page: check the values below "
+                "(they are the ones you typed) and save again.",
             )
 
 

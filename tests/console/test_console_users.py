@@ -308,3 +308,44 @@ def test_the_users_page_lists_subscriptions_with_state_and_creation_date(
     assert row, page
     assert "active" in row.group(0)
     assert app.clock.now().strftime("%Y-%m-%d") in row.group(0)
+
+
+def test_edit_saves_the_profile_and_does_not_undo_a_change_made_meanwhile(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    user_id = user_id_of(add(person, shop, email="ed@example.com", first_name="Ed", last_name="E"))
+    form = person.get(f"/console/{shop.name}/users/{user_id}/edit")
+    assert 'value="ed@example.com"' in form.text
+    saved = person.submit(
+        form,
+        f"/console/{shop.name}/users/{user_id}/edit",
+        etag=re.search(r'name="etag" value="([^"]+)"', form.text).group(1),  # type: ignore[union-attr]
+        email="edward@example.com",
+        first_name="Edward",
+        last_name="E",
+        note="Renamed",
+    )
+    assert status_of(person.follow(saved)) == "The changes were saved."
+    properties = wire(admin, shop, user_id).json()["properties"]
+    assert properties["firstName"] == "Edward" and properties["email"] == "edward@example.com"
+    assert properties["note"] == "Renamed"
+    # Someone changes the user while the form is open: saving it does not undo that.
+    stale = person.get(f"/console/{shop.name}/users/{user_id}/edit")
+    admin.patch(
+        shop.url(f"/users/{user_id}"),
+        params=V,
+        headers={"If-Match": "*"},
+        json={"properties": {"lastName": "Elsewhere"}},
+    ).raise_for_status()
+    refused = person.submit(
+        stale,
+        f"/console/{shop.name}/users/{user_id}/edit",
+        etag=re.search(r'name="etag" value="([^"]+)"', stale.text).group(1),  # type: ignore[union-attr]
+        email="edward@example.com",
+        first_name="Edward",
+        last_name="E",
+        note="Renamed",
+    )
+    assert refused.status_code == 409 and "changed since you opened the page" in refused.text
+    assert wire(admin, shop, user_id).json()["properties"]["lastName"] == "Elsewhere"
