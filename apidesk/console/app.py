@@ -70,6 +70,11 @@ def create_app(runtime: Runtime) -> Starlette:
 
         return endpoint
 
+    async def static_file(request: Request) -> Response:
+        """A stylesheet or script of the pages; any other name gets the console's 404 page."""
+        response = await assets.serve(request)
+        return _error(console, request, 404) if response.status_code == 404 else response
+
     async def not_found(request: Request, error: Exception) -> Response:
         status = error.status_code if isinstance(error, HTTPException) else 404
         return _error(console, request, status)
@@ -84,7 +89,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/set-password", page(set_password_page), methods=["GET"]),
             Route("/set-password", page(set_password_submit), methods=["POST"]),
             Route("/switch", page(switch), methods=["GET"]),
-            Route("/static/{file}", assets.serve, methods=["GET"]),
+            Route("/static/{file}", static_file, methods=["GET"]),
             Route("/{service}/", page(instance_home), methods=["GET"]),
             *users.routes(page),
             *records.routes(page),

@@ -62,3 +62,20 @@ def test_the_management_api_of_an_unknown_service_answers_an_arm_404(
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["error"]["code"] in {"ResourceNotFound", "NotFound"}
+
+
+@pytest.mark.parametrize(
+    ("path", "mark"),
+    [
+        (f"/portal/{UNKNOWN}/static/apidesk.0123456789ab.css", "Developer portal"),
+        ("/console/static/apidesk.0123456789ab.css", "console"),
+    ],
+)
+def test_an_unknown_static_file_of_a_web_door_is_its_styled_404(
+    server: LiveServer, path: str, mark: str
+) -> None:
+    response = httpx.get(f"{server.url}{path}")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<main" in response.text and mark.lower() in response.text.lower()
+    assert "default-src 'none'" in response.headers["content-security-policy"]
