@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from apidesk.errors import DomainError, Invalid
+from apidesk.errors import DomainError, Invalid, NotFound
 
 if TYPE_CHECKING:
     from apidesk.domain.context import Context, InstanceContext, Runtime
@@ -71,6 +71,15 @@ def unit_of_work() -> Iterator[Context]:
             yield Context(runtime=rt, session=session, actor=actor())
     except DomainError as error:
         raise fail(describe(error)) from None
+
+
+def found(get_or_raise: Callable[..., object], *args: object) -> bool:
+    """Whether a service's `get_or_raise` finds the entity (create commands refuse to overwrite)."""
+    try:
+        get_or_raise(*args)
+    except NotFound:
+        return False
+    return True
 
 
 def pick_instance(ctx: Context, name: str | None) -> InstanceContext:

@@ -23,6 +23,9 @@ class Commands(LazyGroup):
         "db": Lazy("apidesk.cli.db:app", "Database schema."),
         "token": Lazy("apidesk.cli.tokens:app", "Admin tokens for the management API."),
         "users": Lazy("apidesk.cli.users:app", "Developer accounts."),
+        "groups": Lazy("apidesk.cli.groups:app", "Groups of users and their members."),
+        "products": Lazy("apidesk.cli.products:app", "Products: what developers subscribe to."),
+        "subscriptions": Lazy("apidesk.cli.subscriptions:app", "Subscriptions and their keys."),
         "outbox": Lazy("apidesk.cli.outbox:app", "The e-mail outbox."),
         "operator": Lazy(
             "apidesk.cli.operators:app", "Operators: who signs in to the admin console."

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import json
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from apidesk.cli.common import (
     ServiceOption,
-    console,
     describe,
     fail,
+    found,
     pick_instance,
     runtime,
     unit_of_work,
 )
 from apidesk.cli.lazy import Lazy, LazyGroup
-from apidesk.domain.flows import invitation, recovery
-from apidesk.domain.users import repository
+from apidesk.cli.output import JsonOption, LimitOption, YesOption, done, listing, print_json
 from apidesk.domain.users import service as users
 from apidesk.errors import DomainError
-from apidesk.query import Compare, ListQuery
+
+if TYPE_CHECKING:
+    from apidesk.domain.context import InstanceContext
+    from apidesk.storage.models import User
 
 
 class UserCommands(LazyGroup):
@@ -41,52 +42,68 @@ class UserCommands(LazyGroup):
 
 app = typer.Typer(help="Developer accounts.", no_args_is_help=True, cls=UserCommands)
 
+COLUMNS = [
+    ("id", "id"),
+    ("email", "email"),
+    ("name", "name"),
+    ("state", "state"),
+    ("registered", "registrationDate"),
+]
+
+
+def user_data(user: User) -> dict[str, Any]:
+    return {
+        "id": user.name,
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "state": user.state,
+        "note": user.note,
+        "registrationDate": user.registration_date.isoformat(),
+    }
+
+
+def _with_groups(ictx: InstanceContext, user: User) -> dict[str, Any]:
+    from apidesk.domain.users import repository
+
+    groups = [group.name for group in repository.groups_of(ictx, [user]).get(user.id, [])]
+    return {
+        **user_data(user),
+        "identities": user.identities,
+        "groups": groups,
+        "hasPassword": user.password_hash is not None,
+    }
+
 
 @app.command("list")
 def list_users(
     service: str = ServiceOption,
     state: str = typer.Option(None, help="Only users in this state."),
-    limit: int = typer.Option(100, "--limit", "-n", min=1, max=100000),
+    limit: int = LimitOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """List users, oldest first."""
+    from apidesk.query import Compare, ListQuery
+
     with unit_of_work() as ctx:
         ictx = pick_instance(ctx, service)
         condition = Compare("state", "eq", state) if state else None
         page = users.list_users(ictx, ListQuery(filter=condition, top=limit))
-        table = Table("id", "email", "name", "state", "registered")
-        for user in page.items:
-            table.add_row(
-                user.name,
-                user.email,
-                f"{user.first_name} {user.last_name}".strip(),
-                user.state,
-                user.registration_date.strftime("%Y-%m-%d"),
-            )
-    console.print(table)
-    if page.total > len(page.items):
-        console.print(f"{len(page.items)} of {page.total} users shown; raise --limit for more.")
+        rows = [user_data(user) for user in page.items]
+    if not as_json:
+        for row in rows:
+            row["name"] = f"{row['firstName']} {row['lastName']}".strip()
+            row["registrationDate"] = row["registrationDate"][:10]
+    listing(rows, page.total, "users", as_json, COLUMNS)
 
 
 @app.command("show")
-def show(user_id: str, service: str = ServiceOption) -> None:
+def show(user_id: str, service: str = ServiceOption, as_json: bool = JsonOption) -> None:
     """Show one user as JSON."""
     with unit_of_work() as ctx:
         ictx = pick_instance(ctx, service)
-        user = users.get_or_raise(ictx, user_id)
-        groups = [group.name for group in repository.groups_of(ictx, [user]).get(user.id, [])]
-        data = {
-            "id": user.name,
-            "email": user.email,
-            "firstName": user.first_name,
-            "lastName": user.last_name,
-            "state": user.state,
-            "note": user.note,
-            "registrationDate": user.registration_date.isoformat(),
-            "identities": user.identities,
-            "groups": groups,
-            "hasPassword": user.password_hash is not None,
-        }
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+        data = _with_groups(ictx, users.get_or_raise(ictx, user_id))
+    print_json(data)
 
 
 @app.command("create")
@@ -101,6 +118,7 @@ def create(
         False, "--password", help="Prompt for a password (otherwise none is set)."
     ),
     service: str = ServiceOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Create a user."""
     fields: users.UserFields = {"email": email, "first_name": first_name, "last_name": last_name}
@@ -117,30 +135,30 @@ def create(
             raise fail(describe(error)) from None
     with unit_of_work() as ctx:
         ictx = pick_instance(ctx, service)
-        if repository.find(ictx, user_id) is not None:
+        if found(users.get_or_raise, ictx, user_id):
             raise fail(f"user '{user_id}' already exists")
         user, _ = users.create_or_update(ictx, user_id, fields)
-        name = user.name
-    console.print(f"Created user '{name}'.", highlight=False)
+        data = _with_groups(ictx, user)
+    done(f"Created user '{data['id']}'.", as_json, data)
 
 
-def _set_state(user_id: str, state: str, service: str | None) -> None:
+def _set_state(user_id: str, state: str, service: str | None, as_json: bool) -> None:
     with unit_of_work() as ctx:
         user = users.set_state(pick_instance(ctx, service), user_id, state)
-        name = user.name
-    console.print(f"User '{name}' is now {state}.", highlight=False)
+        data = user_data(user)
+    done(f"User '{data['id']}' is now {state}.", as_json, data)
 
 
 @app.command("block")
-def block(user_id: str, service: str = ServiceOption) -> None:
+def block(user_id: str, service: str = ServiceOption, as_json: bool = JsonOption) -> None:
     """Block a user: no sign-in, no API calls."""
-    _set_state(user_id, "blocked", service)
+    _set_state(user_id, "blocked", service, as_json)
 
 
 @app.command("activate")
-def activate(user_id: str, service: str = ServiceOption) -> None:
+def activate(user_id: str, service: str = ServiceOption, as_json: bool = JsonOption) -> None:
     """Activate a blocked or pending user."""
-    _set_state(user_id, "active", service)
+    _set_state(user_id, "active", service, as_json)
 
 
 @app.command("delete")
@@ -150,7 +168,8 @@ def delete(
     delete_subscriptions: bool = typer.Option(
         False, "--delete-subscriptions", help="Delete the user's subscriptions too."
     ),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YesOption,
+    as_json: bool = JsonOption,
 ) -> None:
     """Delete a user."""
     if not yes:
@@ -164,21 +183,74 @@ def delete(
         )
     if not deleted:
         raise fail(f"there is no user '{user_id}'")
-    console.print(f"Deleted user '{user_id}'.", highlight=False)
+    done(f"Deleted user '{user_id}'.", as_json, {"deleted": user_id})
 
 
 @app.command("invite")
-def invite(user_id: str, service: str = ServiceOption) -> None:
-    """E-mail a pending user a new invitation link (earlier links stop working)."""
+def invite(
+    target: str = typer.Argument(
+        ..., metavar="EMAIL|USER_ID", help="A new user's e-mail, or a pending user's id."
+    ),
+    first_name: str = typer.Option(None, "--first-name", help="Invite a new user: first name."),
+    last_name: str = typer.Option(None, "--last-name", help="Invite a new user: last name."),
+    user_id: str = typer.Option(None, "--id", help="The new user's id; generated when left out."),
+    note: str = typer.Option(None, help="A note about the new user."),
+    service: str = ServiceOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Invite someone by e-mail: with --first-name and --last-name a pending user is created
+    and invited in one step; given only a pending user's id, a new invitation link is sent
+    (earlier links stop working)."""
+    if first_name is None and last_name is None:
+        if user_id is not None or note is not None:
+            raise fail("--id and --note are for a new user: give --first-name and --last-name")
+        _reinvite(target, service, as_json)
+        return
+    if first_name is None or last_name is None:
+        raise fail("a new user needs both --first-name and --last-name")
+    from apidesk.domain.users.service import CreateOptions
+    from apidesk.ids import object_id
+
+    fields: users.UserFields = {"email": target, "first_name": first_name, "last_name": last_name}
+    if note is not None:
+        fields["note"] = note
+    new_id = user_id or object_id()
     with unit_of_work() as ctx:
         ictx = pick_instance(ctx, service)
-        invitation.invite(ictx, users.get_or_raise(ictx, user_id))
-    console.print(f"Invitation for '{user_id}' queued.", highlight=False)
+        if found(users.get_or_raise, ictx, new_id):
+            raise fail(f"user '{new_id}' already exists")
+        # The management API's PUT with confirmation=invite and notify=true: a pending user,
+        # a one-time link and the invitation e-mail, in one transaction.
+        user, _ = users.create_or_update(
+            ictx, new_id, fields, options=CreateOptions(confirmation="invite", notify=True)
+        )
+        data = _with_groups(ictx, user)
+    done(f"Invited '{data['email']}' as user '{data['id']}'.", as_json, data)
+
+
+def _reinvite(user_id: str, service: str | None, as_json: bool) -> None:
+    from apidesk.domain.flows import invitation
+
+    with unit_of_work() as ctx:
+        ictx = pick_instance(ctx, service)
+        try:
+            user = users.get_or_raise(ictx, user_id)
+        except DomainError as error:
+            if "@" in user_id:
+                raise fail(
+                    f"{error.message} To invite someone new, give --first-name and --last-name."
+                ) from None
+            raise
+        invitation.invite(ictx, user)
+        data = user_data(user)
+    done(f"Invitation for '{data['id']}' queued.", as_json, data)
 
 
 @app.command("reset-password")
-def reset_password(user_id: str, service: str = ServiceOption) -> None:
+def reset_password(user_id: str, service: str = ServiceOption, as_json: bool = JsonOption) -> None:
     """E-mail the user a one-time link to choose a new password."""
+    from apidesk.domain.flows import recovery
+
     with unit_of_work() as ctx:
         recovery.request(pick_instance(ctx, service), user_id, by_administrator=True)
-    console.print(f"Password-reset link for '{user_id}' queued.", highlight=False)
+    done(f"Password-reset link for '{user_id}' queued.", as_json, {"id": user_id, "queued": True})

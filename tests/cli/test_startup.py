@@ -16,7 +16,15 @@ from support.server import LiveServer
 from apidesk.cli.lazy import LazyGroup
 from apidesk.cli.main import app
 
-WEB = ("fastapi", "starlette", "uvicorn", "apidesk.app", "apidesk.api", "apidesk.portal")
+WEB = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "apidesk.app",
+    "apidesk.api.management.routes",
+    "apidesk.api.management.envelope",
+    "apidesk.portal",
+)
 
 
 def imported_by(env: dict[str, str], *args: str) -> set[str]:
@@ -44,13 +52,17 @@ def loaded(names: set[str], prefix: str) -> list[str]:
 
 def test_help_loads_neither_the_web_app_nor_the_database_layer() -> None:
     names = imported_by(dict(os.environ), "--help")
-    for prefix in (*WEB, "sqlalchemy", "alembic", "apidesk.domain", "apidesk.storage"):
+    for prefix in (*WEB, "apidesk.api", "sqlalchemy", "alembic", "apidesk.domain"):
         assert loaded(names, prefix) == [], prefix
+    assert loaded(names, "apidesk.storage") == []
 
 
-def test_users_list_loads_no_web_app_and_no_migration_tool(server: LiveServer) -> None:
-    names = imported_by(server.env, "users", "list")
-    assert loaded(names, "apidesk.domain.users")  # it did its work
+@pytest.mark.parametrize("entity", ["users", "groups", "products", "subscriptions"])
+def test_list_commands_load_no_web_app_and_no_migration_tool(
+    server: LiveServer, entity: str
+) -> None:
+    names = imported_by(server.env, entity, "list")
+    assert loaded(names, f"apidesk.domain.{entity}")  # it did its work
     # The schema is current, so Alembic stays unloaded; zxcvbn is for setting passwords.
     for prefix in (*WEB, "alembic", "zxcvbn", "apidesk.cli.bulk"):
         assert loaded(names, prefix) == [], prefix

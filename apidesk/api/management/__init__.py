@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from typing import TYPE_CHECKING
 
-from apidesk import __version__
-from apidesk.api.management import docs, errors
-from apidesk.api.management.routes import (
-    apis,
-    groups,
-    notifications,
-    portal_settings,
-    product_api_links,
-    product_links,
-    products,
-    services,
-    subscriptions,
-    templates,
-    tenant,
-    user_import,
-    users,
-)
-from apidesk.domain.context import Runtime
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from apidesk.domain.context import Runtime
+
+# FastAPI and the routes load when the app is built: the command line imports modules of this
+# package (resource ids, $filter fields) and must not pay for the web stack.
 
 SERVICE_PREFIX = (
     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
@@ -34,6 +23,26 @@ around them. Authenticate with `Authorization: Bearer <token>` (`apidesk token c
 
 
 def create_app(runtime: Runtime) -> FastAPI:
+    from fastapi import APIRouter, FastAPI
+
+    from apidesk import __version__
+    from apidesk.api.management import docs, errors
+    from apidesk.api.management.routes import (
+        apis,
+        groups,
+        notifications,
+        portal_settings,
+        product_api_links,
+        product_links,
+        products,
+        services,
+        subscriptions,
+        templates,
+        tenant,
+        user_import,
+        users,
+    )
+
     app = FastAPI(
         title="Apidesk management API",
         version=__version__,

@@ -10,18 +10,13 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from apidesk.api.management.etag import quoted
+
+# Re-exported: the views take the resource ids from here with the rest of the envelope.
+from apidesk.api.management.ids import PROVIDER as PROVIDER
+from apidesk.api.management.ids import SERVICE_TYPE as SERVICE_TYPE
+from apidesk.api.management.ids import service_id as service_id
 from apidesk.query import Page
 from apidesk.storage.models import Instance
-
-PROVIDER = "Microsoft.ApiManagement"
-SERVICE_TYPE = f"{PROVIDER}/service"
-
-
-def service_id(instance: Instance) -> str:
-    return (
-        f"/subscriptions/{instance.subscription_id}/resourceGroups/{instance.resource_group}"
-        f"/providers/{PROVIDER}/service/{instance.name}"
-    )
 
 
 def child_id(instance: Instance, *segments: str) -> str:
