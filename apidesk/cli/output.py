@@ -25,17 +25,13 @@ def print_json(data: Any) -> None:
 
 
 def table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> None:
-    """Rows as a table; None shows as '-'. Values are never read as Rich markup."""
-    from rich.table import Table
-    from rich.text import Text
+    """Rows as a table in the house style (see `tables`); None shows as '-'."""
+    from apidesk.cli import tables
 
-    shown = Table()
-    for title in columns:
-        # Fold rather than cut: an id shortened with an ellipsis cannot be typed back.
-        shown.add_column(title, overflow="fold")
+    shown = tables.table(*(tables.column(title) for title in columns))
     for row in rows:
-        shown.add_row(*(Text("-" if row[key] is None else str(row[key])) for key in keys))
-    console.print(shown)
+        shown.add_row(*(tables.cell("-" if row[key] is None else row[key]) for key in keys))
+    tables.print_table(console, shown)
 
 
 def listing(
