@@ -36,7 +36,7 @@ class Lazy:
         if isinstance(found, typer.Typer):
             command = typer.main.get_group(found)
         else:
-            single = typer.Typer()
+            single = typer.Typer(add_completion=False)
             single.command(name)(found)
             command = get_command(single)
         command.name = name

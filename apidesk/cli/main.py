@@ -31,7 +31,8 @@ class Commands(LazyGroup):
             "apidesk.cli.operators:app", "Operators: who signs in to the admin console."
         ),
         "audit": Lazy(
-            "apidesk.cli.audit:show", "Show the newest audit events: who changed what, and when."
+            "apidesk.cli.audit:show",
+            "Show the newest audit events: who changed what, and when (--json for every field).",
         ),
     }
 

@@ -89,3 +89,5 @@ def test_help_summaries_match_the_commands_they_stand_for(group: str) -> None:
     for name, entry in lazy.lazy.items():
         real = entry.load(name)
         assert (real.help or "").split("\n\n")[0].replace("\n", " ").strip() == entry.summary, name
+        # Loaded on its own, a command must not grow options the whole app does not have.
+        assert not any("completion" in (param.name or "") for param in real.params), name
