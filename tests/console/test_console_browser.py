@@ -330,3 +330,28 @@ def test_operators_page(console: Any, shop: ServiceRef, axe: str) -> None:
     console.get_by_role("button", name="Invite operator").click()
     assert "/console/set-password?token=" in console.locator("code.link").inner_text()
     checked(console, axe)  # no screenshot: the page shows a live link
+
+
+def test_the_users_page_fits_a_phone(
+    console: Any, browser: Any, live: LiveServer, shop: ServiceRef, axe: str
+) -> None:
+    phone = browser.new_context(
+        base_url=live.url,
+        viewport={"width": 390, "height": 844},
+        storage_state=console.context.storage_state(),
+    )
+    try:
+        page = phone.new_page()
+        open_users(page, shop)
+        assert page.get_by_role("link", name="+ Add").is_visible()
+        # Nothing sticks out sideways: the page is no wider than the screen.
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > 391)
+                .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' +
+                    Math.round(e.getBoundingClientRect().right))"""
+        )
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, wide
+        checked(page, axe, "console-users-phone")
+    finally:
+        phone.close()
