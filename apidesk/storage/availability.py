@@ -8,9 +8,8 @@ a 500.
 from __future__ import annotations
 
 import sqlite3
+import sys
 
-import psycopg
-import psycopg_pool
 from sqlalchemy import exc
 
 # PostgreSQL error classes that mean "not now" rather than "wrong": connection exceptions,
@@ -27,14 +26,22 @@ def _pg_unavailable(error: BaseException) -> bool:
 
 def is_unavailable(error: BaseException) -> bool:
     """True when `error` says the database cannot serve requests at the moment."""
-    if isinstance(error, exc.TimeoutError | psycopg_pool.PoolTimeout):
+    # psycopg is looked up, not imported: a process that never loaded it (every SQLite one,
+    # and the command line) cannot hold one of its errors, and need not pay for loading it.
+    psycopg = sys.modules.get("psycopg")
+    psycopg_pool = sys.modules.get("psycopg_pool")
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if psycopg_pool is not None and isinstance(error, psycopg_pool.PoolTimeout):
         return True
     if isinstance(error, exc.DBAPIError):
         if isinstance(error, exc.OperationalError):
             return True
         return error.orig is not None and _pg_unavailable(error.orig)
-    if isinstance(error, sqlite3.OperationalError | psycopg.OperationalError):
+    if isinstance(error, sqlite3.OperationalError):
         return True
-    if isinstance(error, psycopg.Error):
+    if psycopg is not None and isinstance(error, psycopg.OperationalError):
+        return True
+    if psycopg is not None and isinstance(error, psycopg.Error):
         return _pg_unavailable(error)
     return False

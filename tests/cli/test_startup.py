@@ -66,6 +66,8 @@ def test_list_commands_load_no_web_app_and_no_migration_tool(
     # The schema is current, so Alembic stays unloaded; zxcvbn is for setting passwords.
     for prefix in (*WEB, "alembic", "zxcvbn", "apidesk.cli.bulk"):
         assert loaded(names, prefix) == [], prefix
+    if server.database_url.startswith("sqlite"):
+        assert loaded(names, "psycopg") == []  # the PostgreSQL driver, for a SQLite file
 
 
 def _lazy_groups() -> list[tuple[str, LazyGroup]]:
