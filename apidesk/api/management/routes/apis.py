@@ -123,6 +123,8 @@ def update_api(
     operation_id="Api_Delete",
     summary="Delete an API (its product links and API-scoped subscriptions go with it)",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={
         200: {"description": "Deleted."},
         204: {"description": "Nothing to delete."},

@@ -123,6 +123,8 @@ def update_group(
     operation_id="Group_Delete",
     summary="Delete a group (its members stay)",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={
         200: {"description": "Deleted."},
         204: {"description": "Nothing to delete."},
@@ -197,6 +199,8 @@ def add_group_user(call: IReq, group_id: GroupId, user_id: UserId) -> JSONRespon
     operation_id="GroupUser_Delete",
     summary="Remove a user from a group",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={
         200: {"description": "Removed."},
         204: {"description": "Was not a member."},

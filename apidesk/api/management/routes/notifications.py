@@ -133,6 +133,8 @@ def add_recipient_user(call: IReq, name: NotificationName, user_id: UserId) -> J
     operation_id="NotificationRecipientUser_Delete",
     summary="Remove a user from a notification",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={**REMOVED, **errors()},
 )
 def remove_recipient_user(call: IReq, name: NotificationName, user_id: UserId) -> Response:
@@ -196,6 +198,8 @@ def add_recipient_email(call: IReq, name: NotificationName, email: Email) -> JSO
     operation_id="NotificationRecipientEmail_Delete",
     summary="Remove an address from a notification",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={**REMOVED, **errors()},
 )
 def remove_recipient_email(call: IReq, name: NotificationName, email: Email) -> Response:

@@ -95,6 +95,8 @@ def link_product_group(call: IReq, product_id: ProductId, group_id: GroupId) -> 
     operation_id="ProductGroup_Delete",
     summary="Stop a group from seeing a product",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={200: {"description": "Unlinked."}, **NO_CONTENT, **errors()},
 )
 def unlink_product_group(call: IReq, product_id: ProductId, group_id: GroupId) -> Response:
@@ -193,6 +195,8 @@ def put_group_link(
     operation_id="ProductGroupLink_Delete",
     summary="Remove a group link",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={200: {"description": "Removed."}, **NO_CONTENT, **errors()},
 )
 def delete_group_link(call: IReq, product_id: ProductId, link_id: GroupLinkId) -> Response:
@@ -283,6 +287,8 @@ def add_product_api(call: IReq, product_id: ProductId, api_id: ApiId) -> JSONRes
     operation_id="ProductApi_Delete",
     summary="Remove an API from a product",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={200: {"description": "Removed."}, **NO_CONTENT, **errors()},
 )
 def remove_product_api(call: IReq, product_id: ProductId, api_id: ApiId) -> Response:

@@ -146,6 +146,8 @@ def update_product(
     operation_id="Product_Delete",
     summary="Delete a product",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={
         200: {"description": "Deleted."},
         204: {"description": "Nothing to delete."},

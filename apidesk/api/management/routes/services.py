@@ -186,6 +186,8 @@ def get_service(
     operation_id="ApiManagementService_Delete",
     summary="Delete a service instance and everything in it",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={
         200: {"description": "Deleted."},
         204: {"description": "Nothing to delete."},

@@ -186,6 +186,8 @@ def update_subscription(
     operation_id="Subscription_Delete",
     summary="Delete a subscription",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={
         200: {"description": "Deleted."},
         204: {"description": "Nothing to delete."},

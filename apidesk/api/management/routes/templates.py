@@ -136,6 +136,8 @@ def patch_template(
     operation_id="EmailTemplate_Delete",
     summary="Restore an e-mail template to its built-in default",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={
         200: {"description": "Restored to the default."},
         204: {"description": "It was the default already."},

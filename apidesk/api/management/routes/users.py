@@ -177,6 +177,8 @@ def update_user(
     summary="Delete a user",
     status_code=204,
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={204: {"description": "Deleted, or there was nothing to delete."}, **errors(412)},
 )
 def delete_user(
