@@ -53,6 +53,7 @@ def prepare(client: httpx.Client, name: str) -> dict[str, str]:
             "displayName": "Fuzz subscription",
         },
     )
+    _put(client, url("/products/fuzz-product/apiLinks/fuzz-link"), {"apiId": "/apis/fuzz-api"})
     client.put(url("/products/fuzz-product/groups/fuzz-group"), params=V).raise_for_status()
     # The link aimed at is the developers' one: the fuzzed ProductGroup_Delete removes only
     # the fuzz group's.
@@ -74,6 +75,7 @@ def prepare(client: httpx.Client, name: str) -> dict[str, str]:
         "apiId": "fuzz-api",
         "sid": "fuzz-sub",
         "groupLinkId": developers,
+        "apiLinkId": "fuzz-link",
         "templateName": "applicationApprovedNotificationMessage",
         "notificationName": "RequestPublisherNotificationMessage",
         "email": "ops@example.com",

@@ -69,6 +69,8 @@ def put(
 
 def delete(ctx: InstanceContext, product_id: str, link_name: str) -> bool:
     """Remove the link, and with it the API from the product; False when there was none."""
+    # An id that could never have been created is bad input, not "nothing to delete".
+    validation.entity_id(link_name, target="apiLinkId", max_length=LINK_ID_MAX)
     product = get_or_raise(ctx, product_id)
     link = find(ctx, product, link_name)
     if link is None:

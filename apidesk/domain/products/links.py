@@ -129,6 +129,8 @@ def put_link(
 
 
 def delete_link(ctx: InstanceContext, product_id: str, link_name: str) -> bool:
+    # An id that could never have been created is bad input, not "nothing to delete".
+    validation.entity_id(link_name, target="groupLinkId", max_length=LINK_ID_MAX)
     product = get_or_raise(ctx, product_id)
     link = find_link(ctx, product, link_name)
     if link is None:

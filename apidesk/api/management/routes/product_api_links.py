@@ -113,6 +113,8 @@ def put_api_link(
     operation_id="ProductApiLink_Delete",
     summary="Remove an API link (and the API from the product)",
     response_model=None,
+    # Empty answers: no JSON content type to document.
+    response_class=Response,
     responses={200: {"description": "Removed."}, **NO_CONTENT, **errors()},
 )
 def delete_api_link(call: IReq, product_id: ProductId, link_id: ApiLinkId) -> Response:
