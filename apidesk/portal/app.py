@@ -44,6 +44,13 @@ from apidesk.portal.flows import (
     reset_submit,
 )
 from apidesk.portal.signup import signup_page, signup_submit
+from apidesk.portal.subscriptions import (
+    detail_page,
+    keys_submit,
+    list_page,
+    regenerate_page,
+    regenerate_submit,
+)
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 from apidesk.web import assets
@@ -118,6 +125,17 @@ def create_app(runtime: Runtime) -> Starlette:
             ),
             Route("/{service}/confirm-email", page(confirm_page), methods=["GET"]),
             Route("/{service}/confirm-email", page(confirm_submit), methods=["POST"]),
+            Route("/{service}/subscriptions", page(list_page), methods=["GET"]),
+            Route("/{service}/subscriptions/{sid}", page(detail_page), methods=["GET"]),
+            Route("/{service}/subscriptions/{sid}/keys", page(keys_submit), methods=["POST"]),
+            Route(
+                "/{service}/subscriptions/{sid}/regenerate", page(regenerate_page), methods=["GET"]
+            ),
+            Route(
+                "/{service}/subscriptions/{sid}/regenerate",
+                page(regenerate_submit),
+                methods=["POST"],
+            ),
         ],
     )
 

@@ -1,0 +1,60 @@
+"""A developer's own subscriptions, as the portal shows them: only those the user owns; any
+other id is "not found", whether it exists or not, so ids of others' subscriptions tell nothing.
+Revealing and regenerating keys reuse the subscription service and are audited as the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.subscriptions import keys, repository
+from apidesk.domain.subscriptions import service as subscriptions
+from apidesk.errors import Invalid, NotFound
+from apidesk.storage.models import Product, Subscription, User
+
+
+@dataclass(frozen=True)
+class Owned:
+    subscription: Subscription
+    product: str | None  # the product's display name, when the scope is a product
+
+
+@dataclass(frozen=True)
+class Revealed:
+    owned: Owned
+    primary_key: str
+    secondary_key: str
+
+
+def list_owned(ctx: InstanceContext, user: User) -> list[Owned]:
+    rows = ctx.session.execute(
+        select(Subscription, Product.display_name)
+        .outerjoin(Product, Product.id == Subscription.product_id)
+        .where(Subscription.instance_id == ctx.instance.id, Subscription.owner_id == user.id)
+        .order_by(Subscription.created_at, Subscription.id)
+    ).all()
+    return [Owned(subscription, product) for subscription, product in rows]
+
+
+def get_owned(ctx: InstanceContext, user: User, sid: str) -> Owned:
+    subscription = repository.find(ctx, sid)
+    if subscription is None or subscription.owner_id != user.id:
+        raise NotFound(f"Subscription '{sid}' was not found.")
+    product = ctx.session.get(Product, subscription.product_id) if subscription.product_id else None
+    return Owned(subscription, product.display_name if product else None)
+
+
+def reveal(ctx: InstanceContext, user: User, sid: str) -> Revealed:
+    owned = get_owned(ctx, user, sid)
+    _, primary, secondary = subscriptions.secrets(ctx, owned.subscription.name)
+    return Revealed(owned, primary, secondary)
+
+
+def regenerate(ctx: InstanceContext, user: User, sid: str, slot: str) -> Owned:
+    if slot not in keys.SLOTS:
+        raise Invalid.field("key", "Choose the primary or the secondary key.")
+    owned = get_owned(ctx, user, sid)
+    subscriptions.regenerate(ctx, owned.subscription.name, slot)
+    return owned
