@@ -103,9 +103,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic.runtime.migration import MigrationContext
 
     with engine.execution_options(**{WRITE_OPTION: True}).connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _PG_LOCK_ID})
             connection.commit()
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys
+            # enforced, that drop would delete every row referring to the table. The pragma
+            # only takes effect outside a transaction, so it goes to the driver before any.
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
         try:
             found = MigrationContext.configure(connection).get_current_revision()
             if revision == "head" and found is not None and found not in known_revisions():
@@ -115,11 +121,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.rollback()
                 return
             command.upgrade(_config(connection), revision)
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the upgrade left rows without their parents: {broken}")
             connection.commit()
         finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()  # a failed upgrade: the pragma needs no transaction
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _PG_LOCK_ID})
                 connection.commit()
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(pragma)
 
 
 def make_revision(engine: Engine, message: str) -> None:

@@ -93,6 +93,62 @@ def test_users_of_an_earlier_release_each_get_a_stamp_of_their_own(
             engine.dispose()
 
 
+def test_an_upgrade_keeps_the_rows_that_refer_to_a_rebuilt_table(
+    tmp_path: Path, workspace_backend: str
+) -> None:
+    """SQLite rebuilds a table to alter it; with foreign keys on, dropping the old table
+    would delete every row that refers to it (here a user's group membership)."""
+    with database_for(workspace_backend, tmp_path) as url:
+        engine = create_database_engine(url, pool_size=2)
+        try:
+            migrate.upgrade(engine, "0003")
+            with engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO instances (id, name, name_key, subscription_id, "
+                        "resource_group, location, sku_name, sku_capacity, publisher_email, "
+                        "publisher_name, tags, created_at, etag) VALUES (1, 'old', 'old', "
+                        "'00000000-0000-0000-0000-000000000000', 'rg', 'here', 'Developer', 1, "
+                        "'p@example.com', 'P', '{}', '2026-01-01 00:00:00', 'e')"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO users (id, instance_id, name, name_key, email, email_key, "
+                        "first_name, last_name, state, identities, registration_date, etag) "
+                        "VALUES (7, 1, 'ann', 'ann', 'ann@example.com', 'ann@example.com', 'A', "
+                        "'B', 'active', '[]', '2026-01-01 00:00:00', 'e')"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO groups (id, instance_id, name, name_key, display_name, type, "
+                        "built_in, etag) VALUES (3, 1, 'team', 'team', 'Team', 'custom', false, "
+                        "'e')"
+                    )
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO group_members (group_id, user_id, instance_id) "
+                        "VALUES (3, 7, 1)"
+                    )
+                )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                members = connection.execute(
+                    text("SELECT group_id, user_id FROM group_members")
+                ).all()
+                foreign_keys = (
+                    connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+                    if engine.dialect.name == "sqlite"
+                    else 1
+                )
+            assert [tuple(row) for row in members] == [(3, 7)]
+            assert foreign_keys == 1  # back on for the connection's next user
+        finally:
+            engine.dispose()
+
+
 def test_instances_of_an_earlier_release_get_the_default_portal_settings(
     tmp_path: Path, workspace_backend: str
 ) -> None:
