@@ -33,6 +33,8 @@ WORKER_HEALTHCHECK_SECONDS = 60
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
+    # Alembic names each of its plugins at start-up; the migrations it runs still show.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def serve(
