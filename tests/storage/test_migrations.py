@@ -6,13 +6,25 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 from support.databases import database_for
 
 from apidesk.domain.context import Runtime
 from apidesk.storage import migrate
 from apidesk.storage.database import create_database_engine
 from apidesk.storage.models import Base
+
+_OLD_INSTANCE = text(
+    "INSERT INTO instances (id, name, name_key, subscription_id, resource_group, location, "
+    "sku_name, sku_capacity, publisher_email, publisher_name, tags, created_at, etag) VALUES "
+    "(:id, :name, :name, '00000000-0000-0000-0000-000000000000', 'rg', 'here', 'Developer', 1, "
+    "'p@example.com', 'P', '{}', '2026-01-01 00:00:00', 'e')"
+)
+
+
+def insert_old_instance(connection: Connection, number: int = 1, name: str = "old") -> None:
+    """An instance row as releases before 0006 wrote it."""
+    connection.execute(_OLD_INSTANCE, {"id": number, "name": name})
 
 
 def test_database_is_at_head(runtime: Runtime) -> None:
@@ -65,15 +77,7 @@ def test_users_of_an_earlier_release_each_get_a_stamp_of_their_own(
         try:
             migrate.upgrade(engine, "0003")
             with engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO instances (id, name, name_key, subscription_id, "
-                        "resource_group, location, sku_name, sku_capacity, publisher_email, "
-                        "publisher_name, tags, created_at, etag) VALUES (1, 'old', 'old', "
-                        "'00000000-0000-0000-0000-000000000000', 'rg', 'here', 'Developer', 1, "
-                        "'p@example.com', 'P', '{}', '2026-01-01 00:00:00', 'e')"
-                    )
-                )
+                insert_old_instance(connection)
                 for number in (1, 2):
                     connection.execute(
                         text(
@@ -103,15 +107,7 @@ def test_an_upgrade_keeps_the_rows_that_refer_to_a_rebuilt_table(
         try:
             migrate.upgrade(engine, "0003")
             with engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO instances (id, name, name_key, subscription_id, "
-                        "resource_group, location, sku_name, sku_capacity, publisher_email, "
-                        "publisher_name, tags, created_at, etag) VALUES (1, 'old', 'old', "
-                        "'00000000-0000-0000-0000-000000000000', 'rg', 'here', 'Developer', 1, "
-                        "'p@example.com', 'P', '{}', '2026-01-01 00:00:00', 'e')"
-                    )
-                )
+                insert_old_instance(connection)
                 connection.execute(
                     text(
                         "INSERT INTO users (id, instance_id, name, name_key, email, email_key, "
@@ -158,17 +154,7 @@ def test_instances_of_an_earlier_release_get_the_default_portal_settings(
             migrate.upgrade(engine, "0005")
             with engine.begin() as connection:
                 for number in (1, 2):
-                    connection.execute(
-                        text(
-                            "INSERT INTO instances (id, name, name_key, subscription_id, "
-                            "resource_group, location, sku_name, sku_capacity, "
-                            "publisher_email, publisher_name, tags, created_at, etag) VALUES "
-                            "(:id, :name, :name, '00000000-0000-0000-0000-000000000000', 'rg', "
-                            "'here', 'Developer', 1, 'p@example.com', 'P', '{}', "
-                            "'2026-01-01 00:00:00', 'e')"
-                        ),
-                        {"id": number, "name": f"old{number}"},
-                    )
+                    insert_old_instance(connection, number, f"old{number}")
             migrate.upgrade(engine)
             with engine.connect() as connection:
                 rows = connection.execute(
@@ -190,15 +176,7 @@ def test_apis_in_products_of_an_earlier_release_get_link_names(
         try:
             migrate.upgrade(engine, "0007")
             with engine.begin() as connection:
-                connection.execute(
-                    text(
-                        "INSERT INTO instances (id, name, name_key, subscription_id, "
-                        "resource_group, location, sku_name, sku_capacity, publisher_email, "
-                        "publisher_name, tags, created_at, etag) VALUES (1, 'old', 'old', "
-                        "'00000000-0000-0000-0000-000000000000', 'rg', 'here', 'Developer', 1, "
-                        "'p@example.com', 'P', '{}', '2026-01-01 00:00:00', 'e')"
-                    )
-                )
+                insert_old_instance(connection)
                 connection.execute(
                     text(
                         "INSERT INTO products (id, instance_id, name, name_key, display_name, "
