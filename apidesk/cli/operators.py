@@ -93,6 +93,35 @@ def list_operators(as_json: bool = JsonOption) -> None:
     console.print(table)
 
 
+@app.command("scope")
+def scope(
+    email: str = typer.Argument(..., help="The operator's e-mail address."),
+    service: str = typer.Option(
+        None, "--service", "-s", help="Limit the operator to this service instance."
+    ),
+    every: bool = typer.Option(False, "--all", help="Let the operator manage every service."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Limit an operator to one service (--service) or give them every one (--all); a change
+    ends their console sessions at once."""
+    if bool(service) == every:
+        raise typer.BadParameter("Give exactly one of --service NAME and --all.")
+    with unit_of_work() as ctx:
+        instance = pick_instance(ctx, service).instance if service else None
+        operator, changed = operators.change_scope(ctx, email, instance)
+        view = _view(ctx, operator)
+    if as_json:
+        print(json.dumps({**view, "changed": changed}, ensure_ascii=False))
+        return
+    shown = f"service {view['service']}" if view["service"] else "every service"
+    if changed:
+        console.print(
+            f"{view['email']} now manages {shown}; their sessions have ended.", highlight=False
+        )
+    else:
+        console.print(f"{view['email']} already manages {shown}.", highlight=False)
+
+
 @app.command("remove")
 def remove(
     email: str = typer.Argument(..., help="The operator's e-mail address."),

@@ -158,6 +158,8 @@ DONE = {
     "deleted": "The user was deleted.",
     "saved": "The changes were saved.",
     "operator-removed": "The operator was removed; their sessions have ended.",
+    "operator-scope": "The operator's services were changed; their sessions have ended.",
+    "unchanged": "Nothing needed to change.",
     "retried": "The message is queued to be sent again.",
     "group-added": "The user was added to the group.",
     "group-removed": "The user was removed from the group.",

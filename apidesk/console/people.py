@@ -16,7 +16,7 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.instances import service as instances
 from apidesk.domain.operators import service as operators
 from apidesk.errors import DomainError, Invalid
-from apidesk.storage.models import Operator
+from apidesk.storage.models import Instance, Operator
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 
@@ -26,6 +26,7 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
         Route("/{service}/operators", page(operator_list), methods=["GET"]),
         Route("/{service}/operators", page(operator_invite), methods=["POST"]),
         Route("/{service}/operators/remove", page(operator_remove), methods=["POST"]),
+        Route("/{service}/operators/scope", page(operator_scope), methods=["POST"]),
     ]
 
 
@@ -67,19 +68,40 @@ def operator_invite(console: Console, request: Request, form: FormData | None) -
     email = ""
     try:
         with console.unit(write=True) as ctx:
-            operator, _ = _scope(console, request, ctx)
+            operator, ictx = _scope(console, request, ctx)
             form = console.checked(request, form)
             email = field(form, "email").strip()
-            scope = field(form, "service")
-            limited = instances.find_by_name(ctx, scope) if scope else None
-            if scope and limited is None:
-                raise Invalid.field("service", f"There is no service named '{scope}'.")
-            issued = operators.invite_by(ctx, operator, email, limited)
+            limited = _named(ctx, field(form, "service"))
+            issued = operators.invite_by(ictx, operator, email, limited)
             # Shown once, here; the page is not cached (no-store) and the link works once.
             return _show(console, request, ctx, invited=issued.operator.email, link=issued.link)
     except DomainError as error:
         with console.unit(write=False) as ctx:
             return _show(console, request, ctx, 400, error=problem_text(error), email=email)
+
+
+def _named(ctx: Any, scope: str) -> Instance | None:
+    """The instance a "Services" choice names; the empty choice means every one."""
+    limited = instances.find_by_name(ctx, scope) if scope else None
+    if scope and limited is None:
+        raise Invalid.field("service", f"There is no service named '{scope}'.")
+    return limited
+
+
+def operator_scope(console: Console, request: Request, form: FormData | None) -> Response:
+    try:
+        with console.unit(write=True) as ctx:
+            operator, ictx = _scope(console, request, ctx)
+            form = console.checked(request, form)
+            limited = _named(ctx, field(form, "service"))
+            _, changed = operators.limit_by(ctx, operator, field(form, "email"), limited)
+            return see_other(
+                f"{PATH}/{ictx.instance.name}/operators",
+                "operator-scope" if changed else "unchanged",
+            )
+    except DomainError as error:
+        with console.unit(write=False) as ctx:
+            return _show(console, request, ctx, 400, error=problem_text(error))
 
 
 def operator_remove(console: Console, request: Request, form: FormData | None) -> Response:

@@ -90,3 +90,32 @@ def test_serve_prints_a_link_for_the_publisher_when_no_operator_exists(
     log = server.log_path.read_text()
     assert "No operator yet: created" in log
     assert "/console/set-password?token=" in log
+
+
+def test_scope_limits_and_widens_an_operator_and_ends_their_session(
+    server: LiveServer, service: ServiceRef
+) -> None:
+    email = _address()
+    link = cli(server.env, "operator", "create", email).stdout.strip().splitlines()[-1]
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        page = browser.get(link)
+        data = {"csrf": _csrf(page), "token": link.split("token=", 1)[1]}
+        data.update(password="a long and quiet harbour", confirm="a long and quiet harbour")
+        assert browser.post("/console/set-password", data=data).status_code == 303
+        assert browser.get(f"/console/{service.name}/users").status_code == 200
+
+        limited = cli(server.env, "operator", "scope", email, "--service", service.name, "--json")
+        assert limited.returncode == 0, limited.stderr
+        view = json.loads(limited.stdout)
+        assert (view["service"], view["changed"]) == (service.name, True)
+        # Their session ended at once.
+        assert browser.get(f"/console/{service.name}/users").status_code == 303
+
+    same = cli(server.env, "operator", "scope", email, "--service", service.name)
+    assert same.returncode == 0 and "already manages" in same.stdout
+    widened = json.loads(cli(server.env, "operator", "scope", email, "--all", "--json").stdout)
+    assert (widened["service"], widened["changed"]) == (None, True)
+    both = cli(server.env, "operator", "scope", email, "--all", "--service", service.name)
+    assert both.returncode != 0 and "exactly one" in both.stderr
+    unknown = cli(server.env, "operator", "scope", "nobody-" + email, "--all")
+    assert unknown.returncode == 1 and "No operator" in unknown.stderr

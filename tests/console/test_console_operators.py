@@ -6,13 +6,23 @@ from __future__ import annotations
 import html
 import re
 
-from support.console import Person, operator_address, set_password, signed_in_operator
+from support.console import (
+    Person,
+    operator_address,
+    set_password,
+    sign_in,
+    signed_in_operator,
+)
 from support.inprocess import InProcessServer
+from support.mailbox import Mailbox
 from support.server import ServiceRef
+
+from apidesk.domain import audit
+from apidesk.domain.context import Context
 
 
 def test_an_operator_invites_another_who_sets_a_password_and_signs_in(
-    app: InProcessServer, shop: ServiceRef, person: Person, other_person: Person
+    app: InProcessServer, shop: ServiceRef, person: Person, other_person: Person, mailbox: Mailbox
 ) -> None:
     signed_in_operator(app, person)
     page = person.get(f"/console/{shop.name}/operators")
@@ -25,6 +35,10 @@ def test_an_operator_invites_another_who_sets_a_password_and_signs_in(
     found = re.search(r'<code class="link">([^<]+)</code>', shown.text)
     assert found and f"{newcomer} is invited" in shown.text
     link = html.unescape(found.group(1))
+    # The same link reaches the invitee by e-mail, from the instance the invitation came from.
+    (mail,) = mailbox.wait_for(to=newcomer, subject="You are invited to run")
+    assert mail.link("console/set-password") == link
+    assert "for the service " + shop.name in mail.text and "works once" in mail.text
     landed = set_password(other_person, link)
     assert landed.status_code == 303
     # The newcomer is limited to the one service, and so does not manage operators.
@@ -56,3 +70,50 @@ def test_a_limited_operator_cannot_post_to_the_page(
     users = person.get(f"/console/{shop.name}/users")
     forged = person.submit(users, f"/console/{shop.name}/operators", email="x@example.com")
     assert forged.status_code == 404
+
+
+def test_changing_an_operators_services_ends_their_sessions(
+    app: InProcessServer, shop: ServiceRef, person: Person, other_person: Person
+) -> None:
+    other_shop = app.new_service(f"{shop.name}-other")
+    me = signed_in_operator(app, person)
+    them = signed_in_operator(app, other_person)
+    assert other_person.get(f"/console/{other_shop.name}/users").status_code == 200
+    page = person.get(f"/console/{shop.name}/operators")
+    assert f'aria-label="Change the services of {me}"' not in page.text  # not one's own
+    done = person.submit(
+        page, f"/console/{shop.name}/operators/scope", email=them, service=shop.name
+    )
+    assert done.status_code == 303
+    assert "services were changed" in person.follow(done).text
+    # Their session ended at once; signed in again, they see only the one service.
+    assert other_person.get(f"/console/{shop.name}/users").status_code == 303
+    assert sign_in(other_person, them).status_code == 303
+    assert other_person.get(f"/console/{shop.name}/users").status_code == 200
+    assert other_person.get(f"/console/{other_shop.name}/users").status_code == 404
+    with app.runtime.database.unit_of_work(write=False) as session:
+        events = audit.search(
+            Context(app.runtime, session, "tests"),
+            audit.AuditQuery(action_prefix="operator.scope", target=f"operator/{them}"),
+        )
+        assert [(e.actor, e.changes) for e in events] == [
+            (f"console:{me}", {"service": shop.name})
+        ]
+    # The same choice again changes nothing and ends no session.
+    again = person.submit(
+        page, f"/console/{shop.name}/operators/scope", email=them, service=shop.name
+    )
+    assert "Nothing needed to change" in person.follow(again).text
+    assert other_person.get(f"/console/{shop.name}/users").status_code == 200
+    # Bad choices are refused with the page and change nothing.
+    unknown = person.submit(
+        page, f"/console/{shop.name}/operators/scope", email=them, service="no-such-service"
+    )
+    assert unknown.status_code == 400 and "no service named" in unknown.text
+    mine = person.submit(page, f"/console/{shop.name}/operators/scope", email=me, service="")
+    assert mine.status_code == 400 and "your own services" in mine.text
+    nobody = person.submit(
+        page, f"/console/{shop.name}/operators/scope", email="ghost@example.com", service=""
+    )
+    assert nobody.status_code in (400, 404)
+    assert other_person.get(f"/console/{shop.name}/users").status_code == 200

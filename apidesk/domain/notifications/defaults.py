@@ -412,3 +412,11 @@ OPERATOR_MESSAGES: dict[str, OperatorMessage] = {
         body=_body("publisher/AccountClosedPublisher"),
     ),
 }
+
+
+# The e-mail that carries an invited operator's one-time link to set a password (sent when an
+# operator invites another from the console). Not one of the instance's templates.
+OPERATOR_INVITATION = OperatorMessage(
+    subject="You are invited to run the $OrganizationName API on Apidesk",
+    body=_body("publisher/OperatorInvitation"),
+)

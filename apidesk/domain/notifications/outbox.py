@@ -105,6 +105,17 @@ def to_publisher(
     ]
 
 
+def to_operator(
+    ctx: InstanceContext, address: str, message: defaults.OperatorMessage, values: Mapping[str, Any]
+) -> OutboxMessage:
+    """Queue a fixed message to one operator (who is no developer of the instance); it
+    carries a one-time link, so no blind copy goes anywhere."""
+    rendered = render.render(message.subject, message.body, values)
+    return _store(
+        ctx, template="OperatorInvitation", to_address=address, rendered=rendered, recipient=None
+    )
+
+
 @dataclass(frozen=True)
 class Envelope:
     """A message ready for SMTP, decrypted."""

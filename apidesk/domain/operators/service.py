@@ -10,8 +10,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from apidesk.domain import audit
-from apidesk.domain.context import Context
+from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.instances import service as instances
+from apidesk.domain.notifications import defaults, outbox
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.validation import email as valid_email
 from apidesk.domain.validation import email_key
@@ -203,8 +204,56 @@ def remove_by(ctx: Context, acting: Operator, email: str) -> Operator:
     return remove(ctx, email)
 
 
-def invite_by(ctx: Context, acting: Operator, email: str, instance: Instance | None) -> Issued:
-    """`create`, asked for by an operator in the console."""
+def invite_by(
+    ctx: InstanceContext, acting: Operator, email: str, limited: Instance | None
+) -> Issued:
+    """`create`, asked for by an operator in the console of `ctx`'s instance: the invitee
+    gets the one-time link by e-mail, through that instance's outbox, in this transaction."""
     if not may_manage_operators(acting):
         raise Forbidden("Only an operator of every service manages operators.")
-    return create(ctx, email, instance)
+    issued = create(ctx, email, limited)
+    outbox.to_operator(
+        ctx,
+        issued.operator.email,
+        defaults.OPERATOR_INVITATION,
+        {
+            "InvitedBy": acting.email,
+            "Scope": f"the service {limited.name}" if limited else "every service",
+            "ConfirmUrl": issued.link,
+            "OrganizationName": ctx.instance.publisher_name,
+        },
+    )
+    return issued
+
+
+def change_scope(ctx: Context, email: str, instance: Instance | None) -> tuple[Operator, bool]:
+    """Give an operator every instance (`instance` None) or only one. A change ends their
+    sessions at once, so a narrowed operator keeps nothing they may no longer see. Returns
+    the operator and whether anything changed."""
+    target = find_or_raise(ctx, email.strip())
+    wanted = instance.id if instance is not None else None
+    if target.instance_id == wanted:
+        return target, False
+    target.instance_id = wanted
+    end_sessions(ctx, target)
+    audit.record(
+        ctx,
+        "operator.scope",
+        f"operator/{target.email}",
+        {"service": instance.name if instance is not None else None},
+    )
+    ctx.session.flush()
+    return target, True
+
+
+def limit_by(
+    ctx: Context, acting: Operator, email: str, instance: Instance | None
+) -> tuple[Operator, bool]:
+    """`change_scope`, asked for by an operator in the console."""
+    if not may_manage_operators(acting):
+        raise Forbidden("Only an operator of every service manages operators.")
+    if email_key(email.strip()) == acting.email_key:
+        raise Invalid.field(
+            "service", "You cannot change your own services; another operator can."
+        )
+    return change_scope(ctx, email, instance)
