@@ -96,9 +96,7 @@ def test_changing_an_operators_services_ends_their_sessions(
             Context(app.runtime, session, "tests"),
             audit.AuditQuery(action_prefix="operator.scope", target=f"operator/{them}"),
         )
-        assert [(e.actor, e.changes) for e in events] == [
-            (f"console:{me}", {"service": shop.name})
-        ]
+        assert [(e.actor, e.changes) for e in events] == [(f"console:{me}", {"service": shop.name})]
     # The same choice again changes nothing and ends no session.
     again = person.submit(
         page, f"/console/{shop.name}/operators/scope", email=them, service=shop.name

@@ -253,7 +253,5 @@ def limit_by(
     if not may_manage_operators(acting):
         raise Forbidden("Only an operator of every service manages operators.")
     if email_key(email.strip()) == acting.email_key:
-        raise Invalid.field(
-            "service", "You cannot change your own services; another operator can."
-        )
+        raise Invalid.field("service", "You cannot change your own services; another operator can.")
     return change_scope(ctx, email, instance)
