@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from apidesk.console import people, records, users
+from apidesk.console import notifications, people, portal_settings, records, users
 from apidesk.console.base import (
     DONE,
     PATH,
@@ -94,6 +94,8 @@ def create_app(runtime: Runtime) -> Starlette:
             *users.routes(page),
             *records.routes(page),
             *people.routes(page),
+            *notifications.routes(page),
+            *portal_settings.routes(page),
         ],
     )
 

@@ -160,6 +160,9 @@ DONE = {
     "operator-removed": "The operator was removed; their sessions have ended.",
     "operator-scope": "The operator's services were changed; their sessions have ended.",
     "unchanged": "Nothing needed to change.",
+    "recipient-added": "The recipient was added.",
+    "recipient-removed": "The recipient was removed.",
+    "key-replaced": "A new validation key is in place; signatures made with the old one fail.",
     "retried": "The message is queued to be sent again.",
     "group-added": "The user was added to the group.",
     "group-removed": "The user was removed from the group.",
@@ -170,7 +173,8 @@ def see_other(target: str, done: str | None = None) -> RedirectResponse:
     """Redirect after a POST; `done` names the status message the next page shows."""
     if done:
         assert done in DONE, done
-        target = f"{target}{'&' if '?' in target else '?'}done={done}"
+        target, hash_mark, fragment = target.partition("#")
+        target = f"{target}{'&' if '?' in target else '?'}done={done}{hash_mark}{fragment}"
     return RedirectResponse(target, status_code=303)
 
 

@@ -201,6 +201,54 @@ def addresses(ctx: InstanceContext, name: str) -> list[str]:
     return list(seen.values())
 
 
+@dataclass(frozen=True)
+class Recipients:
+    """A notification with the people on it, as the console lists them."""
+
+    name: str
+    title: str
+    description: str
+    users: list[User]
+    emails: list[str]
+
+
+def overview(ctx: InstanceContext) -> list[Recipients]:
+    every = []
+    for notification in defaults.NOTIFICATIONS.values():
+        key = notification.name.lower()
+        every.append(
+            Recipients(
+                notification.name,
+                notification.title,
+                notification.description,
+                _users(ctx, key),
+                _emails(ctx, key),
+            )
+        )
+    return every
+
+
+def add_recipient(ctx: InstanceContext, name: str, address: str) -> bool:
+    """Add whoever has `address`: the developer of the instance with that e-mail (who stops
+    hearing while not active), or else the address itself. Whether anything was added."""
+    problems = Collection()
+    email = validation.email(problems, "email", address)
+    problems.raise_if_any()
+    assert email is not None
+    user = users.find_by_email(ctx, validation.email_key(email))
+    if user is not None:
+        return add_user(ctx, name, user.name)[1]
+    return add_email(ctx, name, email)[1]
+
+
+def remove_recipient(ctx: InstanceContext, name: str, *, user_id: str, email: str) -> bool:
+    """Take a user (by id) or an address off a notification."""
+    if user_id:
+        return remove_user(ctx, name, user_id)
+    _default_or_raise(name)
+    return remove_email(ctx, name, email) if email else False
+
+
 def seed(ctx: InstanceContext, administrator: User) -> None:
     for key in SEEDED_FOR_ADMINISTRATOR:
         ctx.session.add(

@@ -271,8 +271,8 @@ def change(
     name: str,
     fields: Mapping[str, Any],
     *,
-    expected_etag: str | None,
-    etag_required: bool,
+    expected_etag: str | None = None,
+    etag_required: bool = False,
 ) -> PortalSetting:
     """Set the given fields of a setting and keep the others (APIM's PUT and PATCH both merge).
 
@@ -304,6 +304,11 @@ def _reveal(ctx: InstanceContext, row: PortalSetting) -> str | None:
     if row.validation_key is None:
         return None
     return ctx.runtime.secrets.decrypt(row.validation_key, context=_key_context(row))
+
+
+def has_key(ctx: InstanceContext) -> bool:
+    """Whether the delegation has a validation key (without revealing it)."""
+    return get_or_raise(ctx, DELEGATION).validation_key is not None
 
 
 def reveal_key(ctx: InstanceContext) -> tuple[PortalSetting, str]:

@@ -1,0 +1,91 @@
+"""The Sign-up settings and Notifications pages in Debian's chromium against a live
+`apidesk serve`: controls found by role and label, axe-core on each page. SQLite only; the
+same pages run on PostgreSQL in test_console_settings.py."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.browser import axe_source, chromium, screenshot, serious_violations
+from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+
+PASSWORD = "a long and quiet harbour"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory: Path = tmp_path_factory.mktemp("console-settings-browser")
+    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shop(live: LiveServer) -> ServiceRef:
+    with live.client() as http:
+        return create_service(http)
+
+
+@pytest.fixture(scope="module")
+def console(live: LiveServer) -> Iterator[Any]:
+    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    assert made.returncode == 0, made.stderr
+    with chromium() as browser:
+        context = browser.new_context(base_url=live.url)
+        page = context.new_page()
+        page.goto(made.stdout.strip().splitlines()[-1])
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Password, again").fill(PASSWORD)
+        page.get_by_role("button", name="Set password").click()
+        yield page
+        context.close()
+
+
+def checked(page: Any, name: str) -> None:
+    found = serious_violations(page, axe_source())
+    assert not found, found
+    screenshot(page, name)
+
+
+def test_terms_of_use_with_consent_reach_the_portal(
+    console: Any, live: LiveServer, shop: ServiceRef
+) -> None:
+    page = console
+    page.goto(f"/console/{shop.name}/users")
+    page.get_by_role("navigation", name="Console").get_by_role(
+        "link", name="Sign-up settings"
+    ).click()
+    assert page.get_by_role("heading", name="Sign-up settings").is_visible()
+    assert page.get_by_label("Enable sign-up").is_checked()
+    page.get_by_label("Terms of use", exact=True).fill("Use the API kindly.")
+    page.get_by_label("Show terms of use on sign-up page").check()
+    page.get_by_label("Require consent").check()
+    page.get_by_role("button", name="Save sign-up settings").click()
+    assert page.get_by_role("status").inner_text() == "The changes were saved."
+    assert page.get_by_label("Require consent").is_checked()
+    checked(page, "console-signup-settings")
+
+    visitor = page.context.browser.new_context(base_url=live.url).new_page()
+    visitor.goto(f"/portal/{shop.name}/signup")
+    assert "Use the API kindly." in visitor.locator("main").inner_text()
+    assert visitor.get_by_label("I agree to the terms").is_visible()
+    visitor.context.close()
+
+
+def test_a_recipient_is_added_and_removed(console: Any, shop: ServiceRef) -> None:
+    page = console
+    page.goto(f"/console/{shop.name}/users")
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Notifications").click()
+    section = page.get_by_role("region", name="New subscriptions")
+    section.get_by_label("Email").fill("billing@example.org")
+    section.get_by_role("button", name="Add recipient to New subscriptions").click()
+    assert page.get_by_role("status").inner_text() == "The recipient was added."
+    recipients = page.get_by_role("list", name="Recipients of New subscriptions")
+    assert "billing@example.org" in recipients.inner_text()
+    checked(page, "console-notifications")
+    page.get_by_role("button", name="Remove billing@example.org from New subscriptions").click()
+    assert page.get_by_role("status").inner_text() == "The recipient was removed."
+    assert "billing@example.org" not in page.locator("main").inner_text()
