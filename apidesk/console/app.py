@@ -15,7 +15,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from apidesk.console import notifications, people, portal_settings, records, users
+from apidesk.console import (
+    mail_templates,
+    notifications,
+    people,
+    portal_settings,
+    records,
+    users,
+)
 from apidesk.console.base import (
     DONE,
     PATH,
@@ -96,6 +103,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *people.routes(page),
             *notifications.routes(page),
             *portal_settings.routes(page),
+            *mail_templates.routes(page),
         ],
     )
 

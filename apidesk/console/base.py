@@ -160,6 +160,8 @@ DONE = {
     "operator-removed": "The operator was removed; their sessions have ended.",
     "operator-scope": "The operator's services were changed; their sessions have ended.",
     "unchanged": "Nothing needed to change.",
+    "test-sent": "A test message with sample values is on its way to you.",
+    "restored": "The template is back to its built-in text.",
     "recipient-added": "The recipient was added.",
     "recipient-removed": "The recipient was removed.",
     "key-replaced": "A new validation key is in place; signatures made with the old one fail.",

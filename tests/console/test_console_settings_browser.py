@@ -89,3 +89,30 @@ def test_a_recipient_is_added_and_removed(console: Any, shop: ServiceRef) -> Non
     page.get_by_role("button", name="Remove billing@example.org from New subscriptions").click()
     assert page.get_by_role("status").inner_text() == "The recipient was removed."
     assert "billing@example.org" not in page.locator("main").inner_text()
+
+
+def test_a_template_previews_as_it_is_typed(console: Any, shop: ServiceRef) -> None:
+    page = console
+    page.goto(f"/console/{shop.name}/users")
+    page.get_by_role("navigation", name="Console").get_by_role(
+        "link", name="E-mail templates"
+    ).click()
+    page.get_by_role("link", name="Developer welcome letter").click()
+    preview = page.frame_locator('iframe[title="Preview with sample values"]')
+    assert "Ada" in preview.locator("body").inner_text()
+    body = page.get_by_label("Body")
+    text = body.input_value()
+    body.fill(
+        text.replace("<body", "<body><p>Typed just now, $DevFirstName</p><div", 1).replace(
+            "</body>", "</div></body>", 1
+        )
+    )
+    # No button pressed: the page's script asks for the preview while one types.
+    preview.get_by_text("Typed just now, Ada").wait_for(timeout=10_000)
+    assert page.get_by_role("heading", name="Developer welcome letter").is_visible()
+    checked(page, "console-template")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role("status").inner_text() == "The changes were saved."
+    page.get_by_role("button", name="Restore default").click()
+    page.get_by_role("button", name="Yes").click()
+    assert page.get_by_role("status").inner_text() == "The template is back to its built-in text."

@@ -105,6 +105,16 @@ def to_publisher(
     ]
 
 
+def test_message(ctx: InstanceContext, name: str, address: str) -> OutboxMessage:
+    """The template `name` as it is stored, filled with sample values, queued to `address`
+    (the operator trying it out); the subject says it is a test."""
+    view, rendered = templates.sample(ctx, name)
+    marked = replace(rendered, subject=f"[Test] {rendered.subject}")
+    message = _store(ctx, template=view.name, to_address=address, rendered=marked, recipient=None)
+    audit.record(ctx, "template.test", f"templates/{view.name}", {"to": address})
+    return message
+
+
 def to_operator(
     ctx: InstanceContext, address: str, message: defaults.OperatorMessage, values: Mapping[str, Any]
 ) -> OutboxMessage:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
-from apidesk.domain.notifications import defaults, render
-from apidesk.errors import Collection, Conflict, NotFound, PreconditionFailed
+from apidesk.domain.notifications import defaults, render, samples
+from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page, matches
 from apidesk.storage.models import EmailTemplate
 
@@ -305,6 +305,24 @@ def reset(ctx: InstanceContext, name: str, *, expected_etag: str) -> bool:
     audit.record(ctx, "template.reset", f"templates/{default.name}")
     ctx.session.flush()
     return True
+
+
+def preview(ctx: InstanceContext, name: str, subject: str, body: str) -> render.Rendered:
+    """A draft of the template rendered with sample values, as the console shows it while
+    it is edited; `TemplateProblem`-based `Invalid` when it does not compile or render."""
+    draft = prepare(ctx, name, {"subject": subject, "body": body}, expected_etag=None)
+    check(draft)
+    values = samples.values(ctx.instance, draft.merged["parameters"])
+    try:
+        return render.render(draft.merged["subject"], draft.merged["body"], values)
+    except render.TemplateProblem as exc:
+        raise Invalid.field("body", f"The template does not render: {exc}.") from None
+
+
+def sample(ctx: InstanceContext, name: str) -> tuple[TemplateView, render.Rendered]:
+    """The stored template and what it looks like with sample values."""
+    view = get(ctx, name)
+    return view, render_template(ctx, name, samples.values(ctx.instance, view.parameters))
 
 
 def render_template(ctx: InstanceContext, name: str, values: Mapping[str, Any]) -> render.Rendered:

@@ -11,4 +11,15 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form && select.form.requestSubmit());
   }
+  // A live preview: while a template is typed, its Preview button is pressed for the reader
+  // (the preview opens in the page's frame; nothing is saved).
+  for (const form of document.querySelectorAll("form[data-live-preview]")) {
+    const button = form.querySelector("[data-preview]");
+    if (!button) continue;
+    let timer = null;
+    form.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => form.requestSubmit(button), 400);
+    });
+  }
 });

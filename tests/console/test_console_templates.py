@@ -1,0 +1,166 @@
+"""The console's E-mail templates pages over HTTP: edit with a preview on sample values, a
+test message through the outbox to a real SMTP server, restore the built-in text; a broken
+template saves nothing."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from support.console import Person, signed_in_operator
+from support.inprocess import InProcessServer
+from support.mailbox import Mailbox
+from support.server import ServiceRef
+
+V = {"api-version": "2024-05-01"}
+NAME = "NewDeveloperNotificationMessage"
+BODY = (
+    "<!DOCTYPE html><html><head><title>t</title></head><body>"
+    "<p>Hello $DevFirstName, welcome to $OrganizationName.</p></body></html>"
+)
+
+
+def editor(person: Person, shop: ServiceRef, name: str = NAME) -> httpx.Response:
+    page = person.get(f"/console/{shop.name}/templates/{name}")
+    assert page.status_code == 200, page.text
+    return page
+
+
+def wire(admin: httpx.Client, shop: ServiceRef, name: str = NAME) -> dict[str, object]:
+    answer = admin.get(shop.url(f"/templates/{name}"), params=V)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json()["properties"])
+
+
+def test_the_list_shows_the_fourteen_templates(
+    app: InProcessServer, shop: ServiceRef, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    page = person.get(f"/console/{shop.name}/templates")
+    assert page.status_code == 200
+    links = re.findall(rf'href="/console/{shop.name}/templates/(\w+)"', page.text)
+    assert len(set(links)) == 14 and NAME in links
+    assert page.text.count("Built-in</span>") == 14
+
+
+def test_a_saved_template_is_what_the_api_reads_and_the_list_marks(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    saved = person.submit(
+        editor(person, shop),
+        f"/console/{shop.name}/templates/{NAME}",
+        subject="Welcome, $DevFirstName",
+        body=BODY,
+    )
+    assert saved.status_code == 303, saved.text
+    page = person.follow(saved)
+    assert 'role="status">The changes were saved.' in page.text
+    assert ">Customized</span>" in page.text
+    stored = wire(admin, shop)
+    assert (stored["subject"], stored["body"], stored["isDefault"]) == (
+        "Welcome, $DevFirstName",
+        BODY,
+        False,
+    )
+    listed = person.get(f"/console/{shop.name}/templates").text
+    assert listed.count("Customized</span>") == 1
+    audit = person.get(f"/console/{shop.name}/audit", action="template.update").text
+    assert f"templates/{NAME}" in audit
+
+
+def test_a_broken_template_saves_nothing_and_keeps_what_was_typed(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    before = wire(admin, shop)
+    broken = "<html><body><p>#if ($DevFirstName) unclosed</p></body></html>"
+    refused = person.submit(
+        editor(person, shop), f"/console/{shop.name}/templates/{NAME}", subject="S", body=broken
+    )
+    assert refused.status_code == 400
+    assert "not a usable template" in refused.text
+    assert "#if ($DevFirstName) unclosed" in refused.text  # the text typed is still there
+    not_xhtml = person.submit(
+        editor(person, shop),
+        f"/console/{shop.name}/templates/{NAME}",
+        subject="S",
+        body="<p>unclosed",
+    )
+    assert not_xhtml.status_code == 400 and "well-formed" in not_xhtml.text
+    assert wire(admin, shop) == before
+
+
+def test_the_preview_fills_in_sample_values_in_a_sandbox(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    page = editor(person, shop)
+    assert f'src="/console/{shop.name}/templates/{NAME}/preview"' in page.text
+    saved = person.get(f"/console/{shop.name}/templates/{NAME}/preview")
+    assert saved.status_code == 200 and "Ada" in saved.text
+    draft = person.submit(
+        page,
+        f"/console/{shop.name}/templates/{NAME}/preview",
+        subject="Hi",
+        body=BODY.replace("Hello", "Howdy") + "",
+    )
+    assert draft.status_code == 200
+    assert "Howdy Ada, welcome to" in draft.text
+    policy = draft.headers["content-security-policy"]
+    assert policy.startswith("sandbox;") and "script-src" not in policy
+    assert draft.headers["x-frame-options"] == "SAMEORIGIN"
+    broken = person.submit(
+        page, f"/console/{shop.name}/templates/{NAME}/preview", subject="Hi", body="<p>x"
+    )
+    assert broken.status_code == 400 and "No preview" in broken.text
+    assert wire(admin, shop)["isDefault"] is True  # previews save nothing
+
+
+def test_a_test_message_reaches_the_operator_with_sample_values(
+    app: InProcessServer, shop: ServiceRef, person: Person, mailbox: Mailbox
+) -> None:
+    me = signed_in_operator(app, person)
+    sent = person.submit(editor(person, shop), f"/console/{shop.name}/templates/{NAME}/test")
+    assert sent.status_code == 303
+    assert "A test message with sample values" in person.follow(sent).text
+    (mail,) = mailbox.wait_for(to=me, subject="[Test]")
+    assert mail.subject.startswith("[Test] ") and "Ada" in mail.text
+    audit = person.get(f"/console/{shop.name}/audit", action="template.test").text
+    assert me in audit
+
+
+def test_restore_default_asks_first(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    person.submit(
+        editor(person, shop), f"/console/{shop.name}/templates/{NAME}", subject="X", body=BODY
+    )
+    page = editor(person, shop)
+    asked = person.submit(page, f"/console/{shop.name}/templates/{NAME}/reset")
+    assert asked.status_code == 200 and "Restore the built-in text" in asked.text
+    assert wire(admin, shop)["isDefault"] is False
+    done = person.submit(asked, f"/console/{shop.name}/templates/{NAME}/reset", confirm="yes")
+    assert "back to its built-in text" in person.follow(done).text
+    assert wire(admin, shop)["isDefault"] is True
+
+
+def test_forms_need_their_token_and_the_right_operator(
+    app: InProcessServer,
+    shop: ServiceRef,
+    admin: httpx.Client,
+    person: Person,
+    other_person: Person,
+) -> None:
+    signed_in_operator(app, person)
+    editor(person, shop)
+    forged = person.client.post(
+        f"/console/{shop.name}/templates/{NAME}", data={"subject": "Forged", "body": BODY}
+    )
+    assert forged.status_code == 400 and wire(admin, shop)["isDefault"] is True
+    assert person.get(f"/console/{shop.name}/templates/NoSuchTemplate").status_code == 404
+    elsewhere = app.new_service(f"{shop.name}-t")
+    signed_in_operator(app, other_person, elsewhere.name)
+    assert other_person.get(f"/console/{shop.name}/templates").status_code == 404
+    assert other_person.get(f"/console/{shop.name}/templates/{NAME}/preview").status_code == 404
