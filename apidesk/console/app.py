@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from apidesk.console import (
+    apis,
     mail_templates,
     notifications,
     people,
@@ -104,6 +105,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *notifications.routes(page),
             *portal_settings.routes(page),
             *mail_templates.routes(page),
+            *apis.routes(page),
         ],
     )
 

@@ -160,6 +160,8 @@ DONE = {
     "operator-removed": "The operator was removed; their sessions have ended.",
     "operator-scope": "The operator's services were changed; their sessions have ended.",
     "unchanged": "Nothing needed to change.",
+    "api-added": "The API was added.",
+    "api-deleted": "The API was deleted.",
     "test-sent": "A test message with sample values is on its way to you.",
     "restored": "The template is back to its built-in text.",
     "recipient-added": "The recipient was added.",

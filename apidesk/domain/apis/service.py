@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import select
 
-from apidesk.domain import audit, validation
+from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.errors import Collection, Conflict, NotFound, PreconditionFailed
 from apidesk.query import FieldKind, ListQuery, Page
@@ -204,6 +204,17 @@ def create_or_update(
     return api, True
 
 
+def create(ctx: InstanceContext, fields: ApiFields) -> Api:
+    """A new API with an id made from its display name (the console's + Add API)."""
+    name = fields.get("display_name")
+    api_id = naming.free_id(
+        name if isinstance(name, str) else "",
+        lambda candidate: find(ctx, candidate) is not None,
+        fallback="api",
+    )
+    return create_or_update(ctx, api_id, fields)[0]
+
+
 def _apply(ctx: InstanceContext, api: Api, clean: Mapping[str, Any]) -> None:
     if "path" in clean and clean["path"].lower() != api.path_key:
         _ensure_path_free(ctx, clean["path"], except_id=api.id)
@@ -213,7 +224,9 @@ def _apply(ctx: InstanceContext, api: Api, clean: Mapping[str, Any]) -> None:
     audit.record(ctx, "api.update", f"apis/{api.name}", _changes(clean))
 
 
-def update(ctx: InstanceContext, api_id: str, fields: ApiFields, *, expected_etag: str) -> Api:
+def update(
+    ctx: InstanceContext, api_id: str, fields: ApiFields, *, expected_etag: str = "*"
+) -> Api:
     clean = _validate(fields)
     api = get_or_raise(ctx, api_id)
     if expected_etag != "*" and expected_etag != api.etag:
@@ -223,7 +236,7 @@ def update(ctx: InstanceContext, api_id: str, fields: ApiFields, *, expected_eta
     return api
 
 
-def delete(ctx: InstanceContext, api_id: str, *, expected_etag: str) -> bool:
+def delete(ctx: InstanceContext, api_id: str, *, expected_etag: str = "*") -> bool:
     """Delete the API; its product links and the subscriptions scoped to it go with it."""
     api = find(ctx, api_id)
     if api is None:
