@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from apidesk.console import (
     apis,
+    groups,
     mail_templates,
     notifications,
     people,
@@ -106,6 +107,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *portal_settings.routes(page),
             *mail_templates.routes(page),
             *apis.routes(page),
+            *groups.routes(page),
         ],
     )
 

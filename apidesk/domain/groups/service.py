@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import exists, select
 
-from apidesk.domain import audit, validation
+from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.groups import repository
 from apidesk.domain.users import repository as users
@@ -159,8 +159,19 @@ def _apply(ctx: InstanceContext, group: Group, clean: Mapping[str, Any]) -> None
         audit.record(ctx, "group.update", f"groups/{group.name}", _changes(clean))
 
 
+def create(ctx: InstanceContext, fields: GroupFields) -> Group:
+    """A new group with an id made from its display name (the console's + Add group)."""
+    name = fields.get("display_name")
+    group_id = naming.free_id(
+        name if isinstance(name, str) else "",
+        lambda candidate: repository.find(ctx, candidate) is not None,
+        fallback="group",
+    )
+    return create_or_update(ctx, group_id, fields)[0]
+
+
 def update(
-    ctx: InstanceContext, group_id: str, fields: GroupFields, *, expected_etag: str
+    ctx: InstanceContext, group_id: str, fields: GroupFields, *, expected_etag: str = "*"
 ) -> Group:
     clean = _validate(fields)
     group = get_or_raise(ctx, group_id)
@@ -170,7 +181,7 @@ def update(
     return group
 
 
-def delete(ctx: InstanceContext, group_id: str, *, expected_etag: str) -> bool:
+def delete(ctx: InstanceContext, group_id: str, *, expected_etag: str = "*") -> bool:
     group = repository.find(ctx, group_id)
     if group is None:
         if expected_etag == "*":
@@ -213,6 +224,19 @@ def add_member(ctx: InstanceContext, group_id: str, user_id: str) -> tuple[User,
     audit.record(ctx, "group.member-add", f"groups/{group.name}", {"userId": user.name})
     ctx.session.flush()
     return user, True
+
+
+def add_member_by_address(ctx: InstanceContext, group_id: str, who: str) -> tuple[User, bool]:
+    """`add_member` for a user named by e-mail address (or, without an '@', by id)."""
+    text = who.strip()
+    user = (
+        users.find_by_email(ctx, validation.email_key(text))
+        if "@" in text
+        else users.find(ctx, text)
+    )
+    if user is None:
+        raise Invalid.field("user", f"There is no user '{text[:200]}' in this service.")
+    return add_member(ctx, group_id, user.name)
 
 
 def remove_member(ctx: InstanceContext, group_id: str, user_id: str) -> bool:
