@@ -22,6 +22,7 @@ from apidesk.console import (
     notifications,
     people,
     portal_settings,
+    products,
     records,
     users,
 )
@@ -108,6 +109,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *mail_templates.routes(page),
             *apis.routes(page),
             *groups.routes(page),
+            *products.routes(page),
         ],
     )
 

@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 from sqlalchemy import func, select
 
-from apidesk.domain import audit, validation
+from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.products import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
@@ -173,8 +173,19 @@ def _apply(ctx: InstanceContext, product: Product, clean: Mapping[str, Any]) -> 
     audit.record(ctx, "product.update", f"products/{product.name}", _changes(clean))
 
 
+def create(ctx: InstanceContext, fields: ProductFields) -> Product:
+    """A new product with an id made from its display name (the console's + Add product)."""
+    name = fields.get("display_name")
+    product_id = naming.free_id(
+        name if isinstance(name, str) else "",
+        lambda candidate: repository.find(ctx, candidate) is not None,
+        fallback="product",
+    )
+    return create_or_update(ctx, product_id, fields)[0]
+
+
 def update(
-    ctx: InstanceContext, product_id: str, fields: ProductFields, *, expected_etag: str
+    ctx: InstanceContext, product_id: str, fields: ProductFields, *, expected_etag: str = "*"
 ) -> Product:
     clean = _validate(fields)
     product = get_or_raise(ctx, product_id)
@@ -196,7 +207,11 @@ def subscription_count(ctx: InstanceContext, product: Product) -> int:
 
 
 def delete(
-    ctx: InstanceContext, product_id: str, *, expected_etag: str, delete_subscriptions: bool
+    ctx: InstanceContext,
+    product_id: str,
+    *,
+    expected_etag: str = "*",
+    delete_subscriptions: bool,
 ) -> bool:
     """Delete the product. Its subscriptions go with it only when asked; otherwise a product
     that still has subscriptions is kept, so no key loses its meaning unnoticed."""
