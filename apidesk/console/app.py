@@ -24,6 +24,7 @@ from apidesk.console import (
     portal_settings,
     products,
     records,
+    subscriptions,
     users,
 )
 from apidesk.console.base import (
@@ -110,6 +111,7 @@ def create_app(runtime: Runtime) -> Starlette:
             *apis.routes(page),
             *groups.routes(page),
             *products.routes(page),
+            *subscriptions.routes(page),
         ],
     )
 

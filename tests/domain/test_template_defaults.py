@@ -181,10 +181,10 @@ EXPECTED_CONFIRM_TITLES = {
 # The values the senders give the three operator messages.
 OPERATOR_PARAMETERS = {
     "RequestPublisherNotificationMessage": _names(
-        "DevFirstName DevLastName DevEmail ProdName SubId OrganizationName ManagementUrl"
+        "DevFirstName DevLastName DevEmail ProdName SubId OrganizationName ConsoleUrl"
     ),
     "PurchasePublisherNotificationMessage": _names(
-        "DevFirstName DevLastName DevEmail ProdName SubId OrganizationName ManagementUrl"
+        "DevFirstName DevLastName DevEmail ProdName SubId OrganizationName ConsoleUrl"
     ),
     "AccountClosedPublisher": _names("DevFirstName DevLastName DevEmail OrganizationName"),
 }

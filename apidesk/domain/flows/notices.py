@@ -26,7 +26,7 @@ def subscription_state(
     subscription: Subscription,
     owner: User | None,
     product: Product | None,
-    management_url: str,
+    console_url: str,
 ) -> None:
     """Tell the owner (and the publisher's recipients) that a subscription was requested,
     activated or rejected. Other states, and subscriptions without an owner, send nothing."""
@@ -43,7 +43,7 @@ def subscription_state(
         else "",
         "SubTerm": "",
         "SubDeclineReason": subscription.state_comment or "",
-        "ManagementUrl": management_url,
+        "ConsoleUrl": console_url,
     }
     if subscription.state == "submitted":
         outbox.to_developer(ctx, REQUEST_DEVELOPER, owner, filled)

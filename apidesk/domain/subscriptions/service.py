@@ -224,7 +224,7 @@ def create_or_update(
 ) -> tuple[Subscription, bool]:
     subscription, created, change = _create_or_update(ctx, sid, fields, service_id, expected_etag)
     if notify and change is not None:
-        _tell(ctx, change, service_id)
+        _tell(ctx, change)
     return subscription, created
 
 
@@ -257,13 +257,14 @@ def _create_or_update(
     return subscription, True, StateChange(subscription, None, subscription.state)
 
 
-def _tell(ctx: InstanceContext, change: StateChange, service_id: str) -> None:
+def _tell(ctx: InstanceContext, change: StateChange) -> None:
     subscription = change.subscription
     owner = ctx.session.get(User, subscription.owner_id) if subscription.owner_id else None
     product = ctx.session.get(Product, subscription.product_id) if subscription.product_id else None
+    # Where the publisher's people act on it: the subscription's page in the console.
     url = (
-        f"{ctx.runtime.settings.public_url}{service_id}/subscriptions/{subscription.name}"
-        "?api-version=2024-05-01"
+        f"{ctx.runtime.settings.public_url}/console/{ctx.instance.name}"
+        f"/subscriptions/{subscription.name}"
     )
     notices.subscription_state(ctx, subscription, owner, product, url)
     ctx.session.flush()
@@ -409,11 +410,35 @@ def update(
     subscription = get_or_raise(ctx, sid)
     changed = _update(ctx, subscription, clean, service_id, expected_etag)
     if notify and changed is not None:
-        _tell(ctx, changed, service_id)
+        _tell(ctx, changed)
     return subscription
 
 
-def delete(ctx: InstanceContext, sid: str, *, expected_etag: str) -> bool:
+def set_state(
+    ctx: InstanceContext, sid: str, state: str, *, comment: str | None = None
+) -> Subscription:
+    """Approve, reject, suspend, activate or cancel, as an operator does in the console; the
+    owner and the publisher's recipients hear of it as through the API with notify."""
+    fields: SubscriptionFields = {"state": state}
+    if comment is not None:
+        fields["state_comment"] = comment
+    clean = _validate(fields, creating=False)
+    subscription = get_or_raise(ctx, sid)
+    # Neither owner nor scope changes here, so no resource id needs reading.
+    changed = _update(ctx, subscription, clean, "", None)
+    if changed is not None:
+        _tell(ctx, changed)
+    return subscription
+
+
+def reveal_key(ctx: InstanceContext, sid: str, slot: keys.Slot) -> tuple[Subscription, str]:
+    """One key of a subscription, shown to an operator; each look is in the audit log."""
+    subscription = get_or_raise(ctx, sid)
+    audit.record(ctx, f"subscription.reveal-{slot}-key", f"subscriptions/{subscription.name}")
+    return subscription, keys.reveal(ctx, subscription, slot)
+
+
+def delete(ctx: InstanceContext, sid: str, *, expected_etag: str = "*") -> bool:
     subscription = repository.find(ctx, sid)
     if subscription is None:
         if expected_etag == "*":

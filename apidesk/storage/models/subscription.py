@@ -15,6 +15,10 @@ class Subscription(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "name_key"),
         Index("ix_subscriptions_owner_product", "owner_id", "product_id"),
+        # The console's pages (migration 0010).
+        Index("ix_subscriptions_browse", "instance_id", "id"),
+        Index("ix_subscriptions_browse_state", "instance_id", "state", "id"),
+        Index("ix_subscriptions_browse_product", "product_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -11,6 +11,17 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
     select.addEventListener("change", () => select.form && select.form.requestSubmit());
   }
+  // Copy buttons: shown only where the script runs, they put a value on the clipboard.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const source = document.getElementById(button.dataset.copy);
+    if (!source || !navigator.clipboard) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = "Copy"; }, 2000);
+    });
+  }
   // A live preview: while a template is typed, its Preview button is pressed for the reader
   // (the preview opens in the page's frame; nothing is saved).
   for (const form of document.querySelectorAll("form[data-live-preview]")) {

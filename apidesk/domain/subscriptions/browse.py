@@ -1,0 +1,112 @@
+"""Browsing the subscriptions of an instance page by page, as the console's Subscriptions page
+does: newest first, filtered by state, product or owner, with keyset paging. Each page is one
+query on an index that reads at most one row more than it shows; nothing counts the table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.products import repository as products
+from apidesk.domain.users import repository as users
+from apidesk.domain.validation import email_key
+from apidesk.storage.models import Product, Subscription, User
+
+PAGE_SIZE = 25
+STATES = ("submitted", "active", "suspended", "rejected", "cancelled", "expired")
+
+
+@dataclass(frozen=True)
+class Browse:
+    state: str | None = None
+    product: str | None = None  # a product id
+    owner: str | None = None  # a user's e-mail address or id
+    after: int | None = None  # the id of the last row of the page before
+    before: int | None = None  # the id of the first row of the page after
+    size: int = PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Row:
+    subscription: Subscription
+    owner: User | None
+    product: Product | None
+
+
+@dataclass(frozen=True)
+class BrowsePage:
+    rows: list[Row]
+    next: int | None
+    previous: int | None
+
+
+def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
+    statement = select(Subscription).where(Subscription.instance_id == ctx.instance.id)
+    if request.state in STATES:
+        statement = statement.where(Subscription.state == request.state)
+    if request.product:
+        product = products.find(ctx, request.product)
+        if product is None:
+            return BrowsePage([], None, None)
+        statement = statement.where(Subscription.product_id == product.id)
+    if request.owner:
+        text = request.owner.strip()
+        owner = users.find_by_email(ctx, email_key(text)) if "@" in text else users.find(ctx, text)
+        if owner is None:
+            return BrowsePage([], None, None)
+        statement = statement.where(Subscription.owner_id == owner.id)
+    size = max(1, min(request.size, 200))
+    backward = request.before is not None and request.after is None
+    if backward:
+        statement = statement.where(Subscription.id > request.before).order_by(
+            Subscription.id.asc()
+        )
+    else:
+        if request.after is not None:
+            statement = statement.where(Subscription.id < request.after)
+        statement = statement.order_by(Subscription.id.desc())
+    found = list(ctx.session.scalars(statement.limit(size + 1)))
+    more = len(found) > size
+    found = found[:size]
+    if backward:
+        found.reverse()
+    if not found:
+        return BrowsePage([], None, None)
+    has_next = (more and not backward) or backward
+    has_previous = (more and backward) or (not backward and request.after is not None)
+    return BrowsePage(
+        _rows(ctx, found),
+        found[-1].id if has_next else None,
+        found[0].id if has_previous else None,
+    )
+
+
+def _rows(ctx: InstanceContext, found: list[Subscription]) -> list[Row]:
+    """The page's owners and products, in one query each."""
+    owner_ids = {s.owner_id for s in found if s.owner_id is not None}
+    product_ids = {s.product_id for s in found if s.product_id is not None}
+    owners = (
+        {u.id: u for u in ctx.session.scalars(select(User).where(User.id.in_(owner_ids)))}
+        if owner_ids
+        else {}
+    )
+    catalog = (
+        {p.id: p for p in ctx.session.scalars(select(Product).where(Product.id.in_(product_ids)))}
+        if product_ids
+        else {}
+    )
+    return [
+        Row(
+            s,
+            owners.get(s.owner_id) if s.owner_id else None,
+            catalog.get(s.product_id) if s.product_id else None,
+        )
+        for s in found
+    ]
+
+
+def detail(ctx: InstanceContext, subscription: Subscription) -> Row:
+    """A subscription with its owner and product, for its page."""
+    return _rows(ctx, [subscription])[0]

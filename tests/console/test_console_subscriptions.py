@@ -1,0 +1,193 @@
+"""The console's Subscriptions pages over HTTP: filter and page, approve or reject a request
+(the developer hears, with the reason), suspend, activate and cancel, and the keys: hidden
+until shown (each look audited, never cached), regenerated after a question, after which the
+key check refuses the old key."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from support import catalog
+from support.console import Person, signed_in_operator
+from support.inprocess import InProcessServer
+from support.mailbox import Mailbox
+from support.server import ServiceRef
+
+V = {"api-version": "2024-05-01"}
+
+
+def check(app: InProcessServer, shop: ServiceRef, key: str) -> int:
+    headers = {"X-Original-URI": "/echo/x", "Ocp-Apim-Subscription-Key": key}
+    with app.portal() as http:
+        return http.get(f"/gateway/{shop.name}/check", headers=headers).status_code
+
+
+def state(admin: httpx.Client, shop: ServiceRef, sid: str) -> dict[str, object]:
+    answer = admin.get(shop.url(f"/subscriptions/{sid}"), params=V)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json()["properties"])
+
+
+def page_of(person: Person, shop: ServiceRef, sid: str) -> httpx.Response:
+    page = person.get(f"/console/{shop.name}/subscriptions/{sid}")
+    assert page.status_code == 200, page.text
+    return page
+
+
+def act(person: Person, shop: ServiceRef, sid: str, **fields: str) -> httpx.Response:
+    return person.submit(
+        page_of(person, shop, sid), f"/console/{shop.name}/subscriptions/{sid}/state", **fields
+    )
+
+
+def setup(admin: httpx.Client, shop: ServiceRef) -> None:
+    catalog.api(admin, shop, "echo", "echo")
+    catalog.product(admin, shop, "gold", "echo", approvalRequired=True)
+    catalog.user(admin, shop, "ada", email="ada@example.com", firstName="Ada")
+
+
+def test_approve_and_reject_requests_and_the_developer_hears(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person, mailbox: Mailbox
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    catalog.subscription(admin, shop, "ada-1", "/products/gold", owner="ada", state="submitted")
+    catalog.subscription(admin, shop, "ada-2", "/products/gold", owner="ada", state="submitted")
+    listed = person.get(f"/console/{shop.name}/subscriptions", state="submitted").text
+    assert "ada-1" in listed and "ada-2" in listed
+
+    approved = act(person, shop, "ada-1", act="approve")
+    assert approved.status_code == 303
+    assert "The subscription is approved" in person.follow(approved).text
+    assert state(admin, shop, "ada-1")["state"] == "active"
+    mailbox.wait_for(to="ada@example.com", subject="Your subscription to the gold")
+    # The publisher's recipients get a link to the subscription's page in the console.
+    (notice,) = mailbox.wait_for(subject="New subscription to gold")
+    assert f"/console/{shop.name}/subscriptions/ada-1" in notice.text
+
+    rejected = act(person, shop, "ada-2", act="reject", reason="Partners <only>.")
+    assert "The request is rejected" in person.follow(rejected).text
+    props = state(admin, shop, "ada-2")
+    assert (props["state"], props["stateComment"]) == ("rejected", "Partners <only>.")
+    (mail,) = mailbox.wait_for(to="ada@example.com", subject="Your subscription request for")
+    assert "Partners <only>." in mail.text
+    # A rejected request offers no more actions; a forged one is refused and changes nothing.
+    again = act(person, shop, "ada-2", act="approve")
+    assert again.status_code == 400 and state(admin, shop, "ada-2")["state"] == "rejected"
+    active_only = person.get(f"/console/{shop.name}/subscriptions", state="active").text
+    assert "ada-1" in active_only and "ada-2" not in active_only
+    audit = person.get(f"/console/{shop.name}/audit", action="subscription.update").text
+    assert "subscriptions/ada-2" in audit and "console:" in audit
+
+
+def test_suspend_activate_and_cancel_decide_the_key_check(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    key = catalog.subscription(admin, shop, "ada-s", "/products/gold", owner="ada")
+    assert check(app, shop, key) == 200
+    suspended = act(person, shop, "ada-s", act="suspend")
+    assert "suspended" in person.follow(suspended).text
+    assert check(app, shop, key) == 403
+    act(person, shop, "ada-s", act="activate")
+    assert check(app, shop, key) == 200
+    asked = act(person, shop, "ada-s", act="cancel")
+    assert asked.status_code == 200 and "Cancel the subscription" in asked.text
+    assert state(admin, shop, "ada-s")["state"] == "active"
+    done = person.submit(
+        asked, f"/console/{shop.name}/subscriptions/ada-s/state", act="cancel", confirm="yes"
+    )
+    assert "The subscription is cancelled." in person.follow(done).text
+    assert check(app, shop, key) == 403
+
+
+def test_keys_are_shown_on_request_and_regenerated_after_a_question(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    primary = catalog.subscription(admin, shop, "ada-k", "/products/gold", owner="ada")
+    page = page_of(person, shop, "ada-k")
+    assert primary not in page.text and page.headers["cache-control"] == "no-store"
+    shown = person.submit(
+        page, f"/console/{shop.name}/subscriptions/ada-k/keys", slot="primary", act="show"
+    )
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    assert f'<code id="key-primary" class="link">{primary}</code>' in shown.text
+    assert 'data-copy="key-primary"' in shown.text
+    audit = person.get(f"/console/{shop.name}/audit", action="subscription.reveal").text
+    assert "subscription.reveal-primary-key" in audit and primary not in audit
+
+    asked = person.submit(
+        page, f"/console/{shop.name}/subscriptions/ada-k/keys", slot="primary", act="regenerate"
+    )
+    assert "Regenerate the primary key?" in asked.text
+    assert catalog.keys(admin, shop, "ada-k")[0] == primary
+    done = person.submit(
+        asked,
+        f"/console/{shop.name}/subscriptions/ada-k/keys",
+        slot="primary",
+        act="regenerate",
+        confirm="yes",
+    )
+    assert "A new primary key is in place" in person.follow(done).text
+    fresh = catalog.keys(admin, shop, "ada-k")[0]
+    assert fresh != primary
+    assert check(app, shop, primary) == 401 or check(app, shop, primary) == 403
+    assert check(app, shop, fresh) == 200
+    bad = person.submit(
+        page, f"/console/{shop.name}/subscriptions/ada-k/keys", slot="tertiary", act="show"
+    )
+    assert bad.status_code == 400
+
+
+def test_paging_and_filters(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    catalog.user(admin, shop, "bob", email="bob@example.com")
+    for n in range(30):
+        catalog.subscription(
+            admin, shop, f"s{n:02}", "/products/gold", owner="ada" if n % 3 else "bob"
+        )
+    first = person.get(f"/console/{shop.name}/subscriptions", product="gold")
+    names = re.findall(r">(s\d\d)</a>", first.text)
+    assert names == [f"s{n:02}" for n in range(29, 4, -1)]
+    following = re.search(r'href="\?([^"]*after=[^"]*)">Next<', first.text)
+    assert following is not None
+    second = person.get(
+        f"/console/{shop.name}/subscriptions?{following.group(1).replace('&amp;', '&')}"
+    )
+    assert re.findall(r">(s\d\d)</a>", second.text) == [f"s{n:02}" for n in range(4, -1, -1)]
+    bobs = person.get(f"/console/{shop.name}/subscriptions", owner="BOB@example.com")
+    assert re.findall(r">(s\d\d)</a>", bobs.text) == [f"s{n:02}" for n in range(27, -1, -3)]
+    nobody = person.get(f"/console/{shop.name}/subscriptions", owner="zed@example.com")
+    assert "No subscription matches" in nobody.text
+
+
+def test_forms_need_their_token_and_the_right_operator(
+    app: InProcessServer,
+    shop: ServiceRef,
+    admin: httpx.Client,
+    person: Person,
+    other_person: Person,
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    key = catalog.subscription(admin, shop, "ada-f", "/products/gold", owner="ada")
+    page_of(person, shop, "ada-f")
+    forged = person.client.post(
+        f"/console/{shop.name}/subscriptions/ada-f/state", data={"act": "suspend"}
+    )
+    assert forged.status_code == 400 and state(admin, shop, "ada-f")["state"] == "active"
+    peek = person.client.post(
+        f"/console/{shop.name}/subscriptions/ada-f/keys", data={"slot": "primary", "act": "show"}
+    )
+    assert peek.status_code == 400 and key not in peek.text
+    assert person.get(f"/console/{shop.name}/subscriptions/none").status_code == 404
+    elsewhere = app.new_service(f"{shop.name}-s")
+    signed_in_operator(app, other_person, elsewhere.name)
+    assert other_person.get(f"/console/{shop.name}/subscriptions/ada-f").status_code == 404
