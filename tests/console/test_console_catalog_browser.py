@@ -1,0 +1,129 @@
+"""Groups, APIs, Products and Subscriptions in Debian's chromium against a live `apidesk
+serve`, as an operator sets up a product and approves a request: every control found by its
+role and label, axe-core on each page, screenshots for docs/. SQLite only; the same pages run
+on PostgreSQL in the HTTP-level tests beside this file."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import catalog
+from support.browser import axe_source, chromium, screenshot, serious_violations
+from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+
+PASSWORD = "a long and quiet harbour"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory: Path = tmp_path_factory.mktemp("console-catalog-browser")
+    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shop(live: LiveServer) -> ServiceRef:
+    with live.client() as http:
+        service = create_service(http)
+        catalog.user(http, service, "ada", email="ada@example.com", firstName="Ada")
+        return service
+
+
+@pytest.fixture(scope="module")
+def console(live: LiveServer) -> Iterator[Any]:
+    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    assert made.returncode == 0, made.stderr
+    with chromium() as browser:
+        context = browser.new_context(base_url=live.url)
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
+        page = context.new_page()
+        page.goto(made.stdout.strip().splitlines()[-1])
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_label("Password, again").fill(PASSWORD)
+        page.get_by_role("button", name="Set password").click()
+        yield page
+        context.close()
+
+
+def checked(page: Any, name: str) -> None:
+    found = serious_violations(page, axe_source())
+    assert not found, found
+    screenshot(page, name)
+
+
+def menu(page: Any, shop: ServiceRef, name: str) -> None:
+    page.goto(f"/console/{shop.name}/users")
+    page.get_by_role("navigation", name="Console").get_by_role("link", name=name).click()
+
+
+def status(page: Any) -> str:
+    return str(page.get_by_role("status").inner_text())
+
+
+def test_an_operator_sets_up_a_product_and_approves_a_request(
+    console: Any, live: LiveServer, shop: ServiceRef
+) -> None:
+    page = console
+    menu(page, shop, "Groups")
+    page.get_by_role("link", name="+ Add group").click()
+    page.get_by_label("Name", exact=True).fill("Partners")
+    page.get_by_label("Description").fill("Companies we work with")
+    page.get_by_role("button", name="Create").click()
+    assert status(page) == "The group was created."
+    page.get_by_label("User e-mail or id").fill("ada@example.com")
+    page.get_by_role("button", name="+ Add member").click()
+    assert status(page) == "The user was added to the group."
+    assert page.get_by_role("cell", name="ada@example.com", exact=True).is_visible()
+    checked(page, "console-group")
+    menu(page, shop, "Groups")
+    checked(page, "console-groups")
+
+    menu(page, shop, "APIs")
+    page.get_by_role("link", name="+ Add API").click()
+    page.get_by_label("Display name").fill("Echo API")
+    page.get_by_label("API URL suffix").fill("echo")
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert status(page) == "The API was added."
+    menu(page, shop, "APIs")
+    checked(page, "console-apis")
+
+    menu(page, shop, "Products")
+    page.get_by_role("link", name="+ Add product").click()
+    page.get_by_label("Display name").fill("Gold")
+    page.get_by_label("Requires approval").check()
+    page.get_by_label("Legal terms").fill("Be kind to the API.")
+    page.get_by_role("button", name="Create").click()
+    assert status(page) == "The product was created."
+    page.get_by_label("Group", exact=True).select_option(label="Partners")
+    page.get_by_role("button", name="+ Add group").click()
+    assert status(page) == "The group can now see the product."
+    page.get_by_label("API", exact=True).select_option(label="Echo API")
+    page.get_by_role("button", name="+ Add API").click()
+    assert status(page) == "The API is part of the product."
+    page.get_by_role("button", name="Publish").click()
+    assert status(page).startswith("The product is published")
+    checked(page, "console-product")
+    menu(page, shop, "Products")
+    checked(page, "console-products")
+
+    with live.client() as http:
+        catalog.subscription(
+            http, shop, "ada-gold", "/products/gold", owner="ada", state="submitted"
+        )
+    menu(page, shop, "Subscriptions")
+    page.get_by_label("State").select_option("submitted")
+    page.get_by_role("link", name="ada-gold").click()
+    page.get_by_role("button", name="Approve").click()
+    assert status(page).startswith("The subscription is approved")
+    page.get_by_role("button", name="Show primary key").click()
+    key = page.locator("#key-primary").inner_text()
+    assert len(key) >= 32
+    page.get_by_role("button", name="Copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    checked(page, "console-subscription")
+    menu(page, shop, "Subscriptions")
+    checked(page, "console-subscriptions")
