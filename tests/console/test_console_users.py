@@ -304,7 +304,8 @@ def test_the_users_page_lists_subscriptions_with_state_and_creation_date(
     catalog.product(admin, shop, "gold", "echo")
     catalog.subscription(admin, shop, "subs-gold", "/products/gold", owner=user_id)
     page = person.get(f"/console/{shop.name}/users/{user_id}").text
-    row = re.search(r"<tr><td>subs-gold</td>.*?</tr>", page)
+    link = f'<a href="/console/{shop.name}/subscriptions/subs-gold">subs-gold</a>'
+    row = re.search(rf"<tr><td>{re.escape(link)}</td>.*?</tr>", page)
     assert row, page
     assert "active" in row.group(0)
     assert app.clock.now().strftime("%Y-%m-%d") in row.group(0)
