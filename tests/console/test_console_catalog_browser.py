@@ -127,3 +127,28 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     checked(page, "console-subscription")
     menu(page, shop, "Subscriptions")
     checked(page, "console-subscriptions")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "groups/new",
+        "products/new",
+        "apis/new",
+        "apis/echo-api",
+        "templates",
+        "templates/InviteUserNotificationMessage",
+        "operators",
+        "audit",
+        "outbox",
+        "users",
+        "add-user",
+        "invite-user",
+    ],
+)
+def test_every_other_console_page_passes_axe(console: Any, shop: ServiceRef, path: str) -> None:
+    """The pages the walks above do not check (forms, lists), each with its own content."""
+    answer = console.goto(f"/console/{shop.name}/{path}")
+    assert answer is not None and answer.status == 200, path
+    found = serious_violations(console, axe_source())
+    assert not found, (path, found)
