@@ -77,15 +77,17 @@ def to_developer(
     values: Mapping[str, Any],
     *,
     not_before: datetime | None = None,
+    to_address: str | None = None,
 ) -> OutboxMessage:
-    """Queue one of the 14 templates for a developer. BCC recipients get a blind copy,
-    except of e-mails that carry a one-time link: whoever holds the link holds the account."""
+    """Queue one of the 14 templates for a developer (at `to_address` when it is not their
+    own yet: a new address being confirmed). BCC recipients get a blind copy, except of
+    e-mails that carry a one-time link: whoever holds the link holds the account."""
     rendered = templates.render_template(ctx, template, values)
     carries_link = "ConfirmUrl" in values
     return _store(
         ctx,
         template=templates.get(ctx, template).name,
-        to_address=recipient.email,
+        to_address=to_address or recipient.email,
         rendered=rendered,
         recipient=recipient,
         bcc=[] if carries_link else recipients.addresses(ctx, recipients.BCC),

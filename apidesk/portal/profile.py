@@ -1,0 +1,257 @@
+"""A signed-in developer's Profile page: the name, the e-mail address (confirmed from the new
+address first), the password (the current one first; other sessions end), and closing the
+account. The rules are the domain's (apidesk.domain.users.profile); this module reads forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from apidesk.domain import passwords
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.flows.links import LinkUnusable
+from apidesk.domain.portal.delegation import Operation
+from apidesk.domain.users import profile
+from apidesk.errors import DomainError, Invalid
+from apidesk.portal.base import SESSION_COOKIE, Portal
+from apidesk.portal.base import form_field as _field
+from apidesk.portal.base import problem_text as _problem
+from apidesk.portal.delegated import hand_off
+from apidesk.storage.models import User
+
+Handler = Callable[[Portal, Request, FormData | None], Response]
+
+DONE = {
+    "name": "Your name was saved.",
+    "email": "If the new address can be used, a confirmation link is on its way to it. Your "
+    "current address works until you open that link.",
+    "password": "Your password was changed; you are signed out everywhere else.",
+}
+
+
+def routes(page: Callable[[Handler], Any]) -> list[Route]:
+    return [
+        Route("/{service}/profile", page(show), methods=["GET"]),
+        Route("/{service}/profile/name", page(save_name), methods=["POST"]),
+        Route("/{service}/profile/email", page(change_email), methods=["POST"]),
+        Route("/{service}/profile/password", page(change_password), methods=["POST"]),
+        Route("/{service}/profile/close", page(close_page), methods=["GET"]),
+        Route("/{service}/profile/close", page(close_submit), methods=["POST"]),
+        Route("/{service}/confirm-email-change", page(confirm_page), methods=["GET"]),
+        Route("/{service}/confirm-email-change", page(confirm_submit), methods=["POST"]),
+    ]
+
+
+def _user(portal: Portal, request: Request, ctx: InstanceContext) -> User | RedirectResponse:
+    user = portal.signed_in(request, ctx)
+    if user is None:
+        return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
+    ctx.actor = f"user:{user.name}"
+    return user
+
+
+def _page(
+    portal: Portal,
+    request: Request,
+    ctx: InstanceContext,
+    user: User,
+    status: int = 200,
+    **values: Any,
+) -> Response:
+    done = request.query_params.get("done", "")
+    values.setdefault("status_message", DONE.get(done))
+    return portal.render(request, ctx, "profile.html", status, user=user, **values)
+
+
+def show(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        user = _user(portal, request, ctx)
+        if isinstance(user, Response):
+            return user
+        return _page(portal, request, ctx, user)
+
+
+def _refused(portal: Portal, request: Request, error: DomainError, **values: Any) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        user = _user(portal, request, ctx)
+        if isinstance(user, Response):
+            return user
+        return _page(portal, request, ctx, user, 400, error=_problem(error), **values)
+
+
+def _back(portal: Portal, ctx: InstanceContext, done: str) -> Response:
+    return RedirectResponse(f"{portal.base_path(ctx)}/profile?done={done}", status_code=303)
+
+
+def save_name(portal: Portal, request: Request, form: FormData | None) -> Response:
+    delegated = _delegated(portal, request, Operation.CHANGE_PROFILE)
+    if delegated is not None:
+        return delegated
+    typed: dict[str, str] = {}
+    try:
+        with portal.unit(request, write=True) as ctx:
+            user = _user(portal, request, ctx)
+            if isinstance(user, Response):
+                return user
+            form = portal.checked(request, form)
+            typed = {
+                "first_name": _field(form, "first_name"),
+                "last_name": _field(form, "last_name"),
+            }
+            profile.rename(ctx, user, typed["first_name"], typed["last_name"])
+            return _back(portal, ctx, "name")
+    except DomainError as error:
+        return _refused(portal, request, error, typed=typed)
+
+
+def _delegated(portal: Portal, request: Request, operation: Operation) -> Response | None:
+    """While the publisher's site keeps the accounts, it changes them too: the browser goes
+    there, signed, with the user's id (APIM's ChangeProfile, ChangePassword, CloseAccount)."""
+    with portal.unit(request, write=False) as ctx:
+        user = portal.signed_in(request, ctx)
+        if user is None:
+            return None
+        return hand_off(ctx, operation, status=303, userId=user.name)
+
+
+def change_email(portal: Portal, request: Request, form: FormData | None) -> Response:
+    delegated = _delegated(portal, request, Operation.CHANGE_PROFILE)
+    if delegated is not None:
+        return delegated
+    typed = ""
+    try:
+        with portal.unit(request, write=False) as ctx:
+            user = _user(portal, request, ctx)
+            if isinstance(user, Response):
+                return user
+            form = portal.checked(request, form)
+            typed = _field(form, "email")
+            proof = profile.prove(ctx, user, _field(form, "current_password"))
+        with portal.unit(request, write=True) as ctx:
+            ctx.actor = f"user:{proof.user_id}"
+            profile.request_email_change(ctx, proof, typed)
+            return _back(portal, ctx, "email")
+    except DomainError as error:
+        return _refused(portal, request, error, typed_email=typed)
+
+
+def change_password(portal: Portal, request: Request, form: FormData | None) -> Response:
+    delegated = _delegated(portal, request, Operation.CHANGE_PASSWORD)
+    if delegated is not None:
+        return delegated
+    try:
+        with portal.unit(request, write=False) as ctx:
+            user = _user(portal, request, ctx)
+            if isinstance(user, Response):
+                return user
+            form = portal.checked(request, form)
+            if _field(form, "password") != _field(form, "confirm"):
+                raise Invalid.field("confirm", "The two new passwords differ.")
+            proof = profile.prove(ctx, user, _field(form, "current_password"))
+            # Checked against the policy and hashed here, before any lock is taken.
+            prepared = passwords.prepare(
+                ctx.runtime, _field(form, "password"), passwords.hints_of(user)
+            )
+        with portal.unit(request, write=True) as ctx:
+            ctx.actor = f"user:{proof.user_id}"
+            changed = profile.change_password(ctx, proof, prepared)
+            # Every session ended; this browser gets a new one.
+            return portal.sign_in(ctx, changed, f"{portal.base_path(ctx)}/profile?done=password")
+    except DomainError as error:
+        return _refused(portal, request, error)
+
+
+def close_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        user = _user(portal, request, ctx)
+        if isinstance(user, Response):
+            return user
+        return portal.render(request, ctx, "close_account.html", user=user)
+
+
+def close_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    delegated = _delegated(portal, request, Operation.CLOSE_ACCOUNT)
+    if delegated is not None:
+        return delegated
+    try:
+        with portal.unit(request, write=False) as ctx:
+            user = _user(portal, request, ctx)
+            if isinstance(user, Response):
+                return user
+            form = portal.checked(request, form)
+            proof = profile.prove(ctx, user, _field(form, "current_password"))
+        with portal.unit(request, write=True) as ctx:
+            ctx.actor = f"user:{proof.user_id}"
+            profile.close_account(ctx, proof)
+            response = portal.render(
+                request,
+                ctx,
+                "message.html",
+                title="Your account is closed",
+                message="Your account and its keys are gone. A confirmation is on its way to "
+                "your e-mail address.",
+            )
+            response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
+            return response
+    except DomainError as error:
+        with portal.unit(request, write=False) as ctx:
+            user = _user(portal, request, ctx)
+            if isinstance(user, Response):
+                return user
+            return portal.render(
+                request, ctx, "close_account.html", 400, user=user, error=_problem(error)
+            )
+
+
+def confirm_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    """Opening the link changes nothing: a button does (a GET must not, and mail scanners
+    open links)."""
+    token = request.query_params.get("token", "")
+    with portal.unit(request, write=False) as ctx:
+        try:
+            user, address = profile.email_change_of(ctx, token)
+        except LinkUnusable:
+            return _dead(portal, request, ctx)
+        return portal.render(
+            request, ctx, "confirm_email_change.html", user=user, address=address, token=token
+        )
+
+
+def _dead(portal: Portal, request: Request, ctx: InstanceContext) -> Response:
+    return portal.render(
+        request,
+        ctx,
+        "message.html",
+        410,
+        title="Link not valid",
+        message="This link was used already, replaced by a newer one, or has expired. Ask for "
+        "the change again on your profile.",
+    )
+
+
+def confirm_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    try:
+        with portal.unit(request, write=True) as ctx:
+            form = portal.checked(request, form)
+            user = profile.confirm_email_change(ctx, _field(form, "token"))
+            return portal.render(
+                request,
+                ctx,
+                "message.html",
+                title="Your e-mail address is changed",
+                message=f"Sign in with {user.email} from now on.",
+                signin=True,
+            )
+    except LinkUnusable:
+        with portal.unit(request, write=False) as ctx:
+            return _dead(portal, request, ctx)
+    except DomainError as error:
+        with portal.unit(request, write=False) as ctx:
+            return portal.render(
+                request, ctx, "message.html", 400, title="Not changed", message=_problem(error)
+            )
