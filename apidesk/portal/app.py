@@ -26,7 +26,7 @@ from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import access
 from apidesk.errors import Invalid
-from apidesk.portal import pages, profile
+from apidesk.portal import pages, products, profile
 from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
@@ -99,6 +99,7 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[
             Route("/{service}/", page(home), methods=["GET"]),
             *profile.routes(page),
+            *products.routes(page),
             Route("/{service}/static/{file}", _static_file, methods=["GET"]),
             Route("/{service}/signin", page(signin_page), methods=["GET"]),
             Route("/{service}/signin", page(signin_submit), methods=["POST"]),

@@ -14,6 +14,7 @@ from apidesk.errors import Invalid, NotFound
 from apidesk.portal.base import PageNotFound, Portal
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
+from apidesk.portal.products import DONE
 from apidesk.storage.models import User
 
 SLOT_NAMES = {"primary": "primary key", "secondary": "secondary key"}
@@ -49,7 +50,10 @@ def detail_page(portal: Portal, request: Request, form: FormData | None) -> Resp
         if isinstance(user, Response):
             return user
         owned = _owned(ctx, user, request.path_params["sid"])
-        return portal.render(request, ctx, "subscription.html", user=user, owned=owned)
+        done = DONE.get(request.query_params.get("done", ""))
+        return portal.render(
+            request, ctx, "subscription.html", user=user, owned=owned, status_message=done
+        )
 
 
 def keys_submit(portal: Portal, request: Request, form: FormData | None) -> Response:

@@ -58,3 +58,23 @@ def regenerate(ctx: InstanceContext, user: User, sid: str, slot: str) -> Owned:
     owned = get_owned(ctx, user, sid)
     subscriptions.regenerate(ctx, owned.subscription.name, slot)
     return owned
+
+
+def rename(ctx: InstanceContext, user: User, sid: str, name: str) -> Owned:
+    owned = get_owned(ctx, user, sid)
+    display = name.strip()
+    if not display:
+        raise Invalid.field("name", "Give the subscription a name.")
+    subscriptions.update(
+        ctx, owned.subscription.name, {"display_name": display}, "", expected_etag="*"
+    )
+    return owned
+
+
+def cancel(ctx: InstanceContext, user: User, sid: str) -> Owned:
+    """End the subscription: its keys stop working at once."""
+    owned = get_owned(ctx, user, sid)
+    if owned.subscription.state not in subscriptions.HELD:
+        raise Invalid.field("sid", f"The subscription is {owned.subscription.state} already.")
+    subscriptions.set_state(ctx, owned.subscription.name, "cancelled")
+    return owned

@@ -1,0 +1,210 @@
+"""The portal's Products pages (what a visitor's groups may see, Guests for anyone not signed
+in), subscribing to a product, and renaming or cancelling one's own subscription. While
+subscriptions are delegated, Subscribe and Cancel send the browser to the publisher's site,
+signed. The rules are the domain's (apidesk.domain.products.shelf, subscriptions.own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.portal import settings as portal_settings
+from apidesk.domain.portal.delegation import Operation
+from apidesk.domain.products import shelf
+from apidesk.domain.subscriptions import own
+from apidesk.errors import DomainError, NotFound
+from apidesk.portal.base import PageNotFound, Portal
+from apidesk.portal.base import form_field as _field
+from apidesk.portal.base import problem_text as _problem
+from apidesk.portal.delegated import hand_off
+from apidesk.storage.models import Product, User
+
+Handler = Callable[[Portal, Request, FormData | None], Response]
+
+DONE = {
+    "subscribed": "You are subscribed: your keys are below.",
+    "requested": "Your request is sent. The API team will approve it; you will get an e-mail.",
+    "renamed": "The subscription was renamed.",
+    "cancelled": "The subscription is cancelled; its keys no longer work.",
+}
+
+
+def routes(page: Callable[[Handler], Any]) -> list[Route]:
+    return [
+        Route("/{service}/products", page(list_page), methods=["GET"]),
+        Route("/{service}/products/{product}", page(product_page), methods=["GET"]),
+        Route("/{service}/products/{product}/subscribe", page(subscribe), methods=["POST"]),
+        Route("/{service}/subscriptions/{sid}/rename", page(rename), methods=["POST"]),
+        Route("/{service}/subscriptions/{sid}/cancel", page(cancel_page), methods=["GET"]),
+        Route("/{service}/subscriptions/{sid}/cancel", page(cancel), methods=["POST"]),
+    ]
+
+
+def _visitor(portal: Portal, request: Request, ctx: InstanceContext) -> User | None:
+    user = portal.signed_in(request, ctx)
+    if user is not None:
+        ctx.actor = f"user:{user.name}"
+    return user
+
+
+def _to_signin(portal: Portal, ctx: InstanceContext) -> Response:
+    return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
+
+
+def list_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        user = _visitor(portal, request, ctx)
+        if user is None and portal_settings.signin_required(ctx):
+            return _to_signin(portal, ctx)
+        shown = shelf.visible(ctx, user)
+        return portal.render(request, ctx, "products.html", user=user, products=shown)
+
+
+def _product(ctx: InstanceContext, user: User | None, product_id: str) -> Product:
+    try:
+        return shelf.visible_or_raise(ctx, user, product_id)
+    except NotFound:
+        raise PageNotFound() from None
+
+
+def _show(
+    portal: Portal,
+    request: Request,
+    ctx: InstanceContext,
+    user: User | None,
+    product: Product,
+    status: int = 200,
+    **values: Any,
+) -> Response:
+    return portal.render(
+        request,
+        ctx,
+        "product.html",
+        status,
+        user=user,
+        product=product,
+        apis=shelf.apis_of(ctx, product),
+        **values,
+    )
+
+
+def product_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        user = _visitor(portal, request, ctx)
+        if user is None and portal_settings.signin_required(ctx):
+            return _to_signin(portal, ctx)
+        return _show(
+            portal, request, ctx, user, _product(ctx, user, request.path_params["product"])
+        )
+
+
+def subscribe(portal: Portal, request: Request, form: FormData | None) -> Response:
+    typed = ""
+    try:
+        with portal.unit(request, write=True) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            product = _product(ctx, user, request.path_params["product"])
+            form = portal.checked(request, form)
+            delegated = hand_off(
+                ctx, Operation.SUBSCRIBE, status=303, productId=product.name, userId=user.name
+            )
+            if delegated is not None:
+                return delegated
+            typed = _field(form, "name")
+            made = shelf.subscribe(
+                ctx, user, product.name, typed, accepted_terms=_field(form, "consent") == "yes"
+            )
+            done = "requested" if made.state == "submitted" else "subscribed"
+            target = f"{portal.base_path(ctx)}/subscriptions/{made.name}?done={done}"
+            return RedirectResponse(target, status_code=303)
+    except DomainError as error:
+        with portal.unit(request, write=False) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            product = _product(ctx, user, request.path_params["product"])
+            return _show(
+                portal, request, ctx, user, product, 400, error=_problem(error), typed=typed
+            )
+
+
+def _owned_or_404(ctx: InstanceContext, user: User, sid: str) -> own.Owned:
+    try:
+        return own.get_owned(ctx, user, sid)
+    except NotFound:
+        raise PageNotFound() from None
+
+
+def _subscription_page(
+    portal: Portal,
+    request: Request,
+    ctx: InstanceContext,
+    user: User,
+    owned: own.Owned,
+    **values: Any,
+) -> Response:
+    return portal.render(request, ctx, "subscription.html", 400, user=user, owned=owned, **values)
+
+
+def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
+    try:
+        with portal.unit(request, write=True) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            owned = _owned_or_404(ctx, user, request.path_params["sid"])
+            form = portal.checked(request, form)
+            own.rename(ctx, user, owned.subscription.name, _field(form, "name"))
+            target = f"{portal.base_path(ctx)}/subscriptions/{owned.subscription.name}?done=renamed"
+            return RedirectResponse(target, status_code=303)
+    except DomainError as error:
+        with portal.unit(request, write=False) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            owned = _owned_or_404(ctx, user, request.path_params["sid"])
+            return _subscription_page(portal, request, ctx, user, owned, error=_problem(error))
+
+
+def cancel_page(portal: Portal, request: Request, form: FormData | None) -> Response:
+    with portal.unit(request, write=False) as ctx:
+        user = _visitor(portal, request, ctx)
+        if user is None:
+            return _to_signin(portal, ctx)
+        owned = _owned_or_404(ctx, user, request.path_params["sid"])
+        return portal.render(request, ctx, "cancel.html", user=user, owned=owned)
+
+
+def cancel(portal: Portal, request: Request, form: FormData | None) -> Response:
+    try:
+        with portal.unit(request, write=True) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            owned = _owned_or_404(ctx, user, request.path_params["sid"])
+            form = portal.checked(request, form)
+            delegated = hand_off(
+                ctx, Operation.UNSUBSCRIBE, status=303, subscriptionId=owned.subscription.name
+            )
+            if delegated is not None:
+                return delegated
+            own.cancel(ctx, user, owned.subscription.name)
+            target = (
+                f"{portal.base_path(ctx)}/subscriptions/{owned.subscription.name}?done=cancelled"
+            )
+            return RedirectResponse(target, status_code=303)
+    except DomainError as error:
+        with portal.unit(request, write=False) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            owned = _owned_or_404(ctx, user, request.path_params["sid"])
+            return _subscription_page(portal, request, ctx, user, owned, error=_problem(error))
