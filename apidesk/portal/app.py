@@ -43,7 +43,7 @@ from apidesk.portal.flows import (
     reset_page,
     reset_submit,
 )
-from apidesk.portal.signup import signup_page, signup_submit
+from apidesk.portal.signup import resend_submit, signup_page, signup_submit
 from apidesk.portal.subscriptions import (
     detail_page,
     keys_submit,
@@ -111,6 +111,11 @@ def create_app(runtime: Runtime) -> Starlette:
                 methods=["POST"],
             ),
             Route("/{service}/signout", page(signout), methods=["POST"]),
+            Route(
+                "/{service}/resend-confirmation",
+                page(resend_submit, answer_after=FORGOT_ANSWER_SECONDS),
+                methods=["POST"],
+            ),
             Route("/{service}/signin-sso", page(signin_sso), methods=["GET"]),
             Route("/{service}/invitation", page(invitation_page), methods=["GET"]),
             Route("/{service}/invitation", page(invitation_submit), methods=["POST"]),
@@ -235,6 +240,7 @@ def _refused(
         REFUSAL_STATUS[refusal.reason],
         email=email,
         error=refusal.message,
+        pending=refusal.reason is signin.Reason.PENDING,
     )
 
 

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from apidesk.domain import passwords
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.flows import signup
 from apidesk.domain.portal import registration
 from apidesk.domain.portal.delegation import Operation, is_delegated
 from apidesk.errors import Forbidden, Invalid
@@ -104,4 +105,23 @@ def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Re
             title="Check your e-mail",
             message=f"We have sent a message to {values['email']}. Open the link in it to "
             "finish signing up; it works for a limited time.",
+        )
+
+
+def resend_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
+    """A pending account's confirmation again (offered when its sign-in is refused). The
+    answer is the same whatever the address: it tells nobody who is registered."""
+    with portal.unit(request, write=True) as ctx:
+        try:
+            form = portal.checked(request, form)
+        except Invalid as error:
+            return portal.render(request, ctx, "signin.html", 400, email="", error=_problem(error))
+        signup.resend(ctx, _field(form, "email"), client_address(request))
+        return portal.render(
+            request,
+            ctx,
+            "message.html",
+            title="Check your e-mail",
+            message="If this account is waiting for its e-mail address to be confirmed, a new "
+            "link is on its way to that address. Earlier links no longer work.",
         )

@@ -1,0 +1,109 @@
+"""A pending account at the portal's sign-in: told to confirm its address, offered the
+confirmation again (a new sign-up link, or a new invitation for an invited account, each
+voiding the one before); an unknown address gets the same answer and no e-mail."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+from support.inprocess import InProcessServer
+from support.mailbox import Mailbox
+from support.portal import Browser
+from support.server import ServiceRef
+
+from apidesk.storage.models import OutboxMessage
+
+V = {"api-version": "2024-05-01"}
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in(browser: Browser, shop: ServiceRef, email: str) -> httpx.Response:
+    page = browser.get(f"/portal/{shop.name}/signin")
+    return browser.submit(page, f"/portal/{shop.name}/signin", email=email, password=PASSWORD)
+
+
+def path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_a_signed_up_account_gets_its_confirmation_again(
+    shop: ServiceRef, browser: Browser, mailbox: Mailbox
+) -> None:
+    page = browser.get(f"/portal/{shop.name}/signup")
+    browser.submit(
+        page,
+        f"/portal/{shop.name}/signup",
+        email="sam@example.com",
+        password=PASSWORD,
+        first_name="Sam",
+        last_name="Pending",
+    )
+    first = mailbox.wait_for(to="sam@example.com")[0].link("confirm-email")
+    refused = sign_in(browser, shop, "sam@example.com")
+    assert refused.status_code == 403 and "not active yet" in refused.text
+    assert "Send the confirmation again" in refused.text
+    again = browser.submit(
+        refused, f"/portal/{shop.name}/resend-confirmation", email="sam@example.com"
+    )
+    assert again.status_code == 200 and "Check your e-mail" in again.text
+    mails = mailbox.wait_for(2, to="sam@example.com")
+    second = mails[-1].link("confirm-email")
+    assert second != first
+    assert browser.get(path_of(first)).status_code == 410  # replaced
+    opened = browser.get(path_of(second))
+    assert opened.status_code == 200
+
+
+def test_an_invited_account_gets_a_new_invitation(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser, mailbox: Mailbox
+) -> None:
+    made = admin.put(
+        shop.url("/users/guest"),
+        params={**V, "notify": "true"},
+        json={
+            "properties": {
+                "email": "guest@example.com",
+                "firstName": "G",
+                "lastName": "Uest",
+                "confirmation": "invite",
+            }
+        },
+    )
+    assert made.status_code == 201, made.text
+    first = mailbox.wait_for(to="guest@example.com")[0].link("invitation")
+    refused = sign_in(browser, shop, "guest@example.com")
+    assert refused.status_code == 403
+    browser.submit(refused, f"/portal/{shop.name}/resend-confirmation", email="guest@example.com")
+    second = mailbox.wait_for(2, to="guest@example.com")[-1].link("invitation")
+    assert second != first
+    assert browser.get(path_of(second)).status_code == 200
+
+
+def test_an_unknown_or_active_address_gets_the_same_answer_and_no_mail(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    admin.put(
+        shop.url("/users/active"),
+        params=V,
+        json={"properties": {"email": "on@example.com", "firstName": "A", "lastName": "B"}},
+    ).raise_for_status()
+    page = browser.get(f"/portal/{shop.name}/signin")
+    answers = [
+        browser.submit(page, f"/portal/{shop.name}/resend-confirmation", email=address)
+        for address in ("nobody@example.com", "on@example.com")
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].text.replace("nobody@example.com", "") == answers[1].text.replace(
+        "on@example.com", ""
+    )
+    # Nothing was queued for either (the outbox is where every e-mail starts).
+    with app.runtime.database.unit_of_work(write=False) as session:
+        queued = session.scalars(
+            select(OutboxMessage.to_address).where(
+                OutboxMessage.to_address.in_(("nobody@example.com", "on@example.com"))
+            )
+        ).all()
+    assert queued == []
