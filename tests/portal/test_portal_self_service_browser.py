@@ -1,0 +1,195 @@
+"""A developer serves themselves in Debian's chromium against a live `apidesk serve` with a
+real SMTP server: products as a guest and as a developer, a subscription that needs approval
+(approved by an operator in the console), keys shown and regenerated (the key check follows),
+rename, profile name and e-mail changes, a password change that ends the other session, and
+closing the account. Controls found by role and label; axe-core on every page."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from support import catalog
+from support.browser import axe_source, chromium, screenshot, serious_violations
+from support.mailbox import Mailbox, smtp_server
+from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+
+V = {"api-version": "2024-05-01"}
+PASSWORD = "violet tractor harbour lamp"
+NEW_PASSWORD = "amber kettle over the moor"
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[Mailbox]:
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveServer]:
+    directory: Path = tmp_path_factory.mktemp("portal-self-service")
+    with live_server(
+        f"sqlite:///{directory / 'apidesk.db'}",
+        directory,
+        smtp_host="127.0.0.1",
+        smtp_port=str(mailbox.port),
+        smtp_security="none",
+        outbox_poll_seconds="0.2",
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as running:
+        yield running
+
+
+def checked(page: Any, name: str | None = None) -> None:
+    found = serious_violations(page, axe_source())
+    assert not found, (page.url, found)
+    if name:
+        screenshot(page, name)
+
+
+def status(page: Any) -> str:
+    return str(page.get_by_role("status").inner_text())
+
+
+def gateway(live: LiveServer, shop: ServiceRef, key: str) -> int:
+    headers = {"X-Original-URI": "/echo/x", "Ocp-Apim-Subscription-Key": key}
+    return httpx.get(f"{live.url}/gateway/{shop.name}/check", headers=headers).status_code
+
+
+def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: Mailbox) -> None:
+    with live.client() as http:
+        shop = create_service(http)
+        catalog.api(http, shop, "echo", "echo", displayName="Echo API")
+        catalog.product(
+            http, shop, "open", "echo", displayName="Open plan", description="Try the APIs."
+        )
+        catalog.product(
+            http,
+            shop,
+            "gold",
+            "echo",
+            displayName="Gold plan",
+            description="For production use.",
+            approvalRequired=True,
+            terms="Call the APIs fairly.",
+        )
+        for product, group in (("open", "guests"), ("open", "developers"), ("gold", "developers")):
+            http.put(shop.url(f"/products/{product}/groups/{group}"), params=V).raise_for_status()
+        catalog.user(
+            http,
+            shop,
+            "ada",
+            email="ada@example.com",
+            firstName="Ada",
+            lastName="Lovelace",
+            password=PASSWORD,
+        )
+    base = f"/portal/{shop.name}"
+    guest = browser.new_context(base_url=live.url).new_page()
+    guest.goto(f"{base}/products")
+    assert "Open plan" in guest.locator("main").inner_text()
+    assert "Gold plan" not in guest.locator("main").inner_text()
+    checked(guest)
+    guest.context.close()
+
+    context = browser.new_context(base_url=live.url)
+    page = context.new_page()
+    page.goto(f"{base}/signin")
+    page.get_by_label("E-mail address").fill("ada@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Products").click()
+    checked(page, "portal-products")
+    page.get_by_role("link", name="Gold plan").click()
+    page.get_by_label("Subscription name").fill("Ada's app")
+    page.get_by_label("I accept the terms of use").check()
+    checked(page, "portal-product")
+    page.get_by_role("button", name="Subscribe").click()
+    assert status(page).startswith("Your request is sent")
+    sid = urlsplit(page.url).path.rsplit("/", 1)[1]
+
+    # An operator approves it in the console.
+    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    operator = browser.new_context(base_url=live.url).new_page()
+    operator.goto(made.stdout.strip().splitlines()[-1])
+    operator.get_by_label("Password", exact=True).fill(PASSWORD)
+    operator.get_by_label("Password, again").fill(PASSWORD)
+    operator.get_by_role("button", name="Set password").click()
+    operator.goto(f"/console/{shop.name}/subscriptions/{sid}")
+    operator.get_by_role("button", name="Approve").click()
+    assert status(operator).startswith("The subscription is approved")
+    operator.context.close()
+
+    page.reload()
+    assert "active" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Show keys").click()
+    old_key = page.locator("dd code").first.inner_text()
+    assert gateway(live, shop, old_key) == 200
+    checked(page, "portal-subscription")
+    page.get_by_role("link", name="Regenerate primary key").click()
+    page.get_by_role("button", name="Regenerate").click()
+    assert gateway(live, shop, old_key) in (401, 403)
+    page.get_by_role("button", name="Show keys").click()
+    new_key = page.locator("dd code").first.inner_text()
+    assert new_key != old_key and gateway(live, shop, new_key) == 200
+    page.get_by_label("Subscription name").fill("Production")
+    page.get_by_role("button", name="Rename").click()
+    assert status(page) == "The subscription was renamed."
+
+    # A second browser of the same developer, signed out by the password change below.
+    other = browser.new_context(base_url=live.url).new_page()
+    other.goto(f"{base}/signin")
+    other.get_by_label("E-mail address").fill("ada@example.com")
+    other.get_by_label("Password").fill(PASSWORD)
+    other.get_by_role("button", name="Sign in").click()
+
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="Profile").click()
+    page.get_by_label("First name").fill("Augusta Ada")
+    page.get_by_role("button", name="Save name").click()
+    assert status(page) == "Your name was saved."
+    checked(page, "portal-profile")
+    page.get_by_label("New e-mail address").fill("ada@lovelace.example")
+    page.get_by_label("Current password").first.fill(PASSWORD)
+    page.get_by_role("button", name="Change e-mail address").click()
+    assert "confirmation link is on its way" in status(page)
+    link = mailbox.wait_for(to="ada@lovelace.example")[0].link("confirm-email-change")
+    page.goto(link)
+    checked(page)
+    page.get_by_role("button", name="Confirm new e-mail address").click()
+    assert "Sign in with ada@lovelace.example" in page.locator("main").inner_text()
+
+    page.goto(f"{base}/signin")
+    page.get_by_label("E-mail address").fill("ada@lovelace.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/profile")
+    page.locator("#current_password").fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("New password, again").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    assert "signed out everywhere else" in status(page)
+    other.goto(f"{base}/profile")
+    assert other.url.endswith("/signin")
+    other.context.close()
+
+    page.get_by_role("link", name="Close account").click()
+    checked(page)
+    page.get_by_label("Current password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Close my account").click()
+    assert "Your account is closed" in page.locator("main").inner_text()
+    mailbox.wait_for(2, to="ada@lovelace.example")  # the confirmation, then the closing
+    with live.client() as http:
+        assert http.get(shop.url("/users/ada"), params=V).status_code == 404
+    assert gateway(live, shop, new_key) in (401, 403)
+    context.close()
