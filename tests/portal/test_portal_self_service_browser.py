@@ -6,6 +6,7 @@ closing the account. Controls found by role and label; axe-core on every page.""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +41,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
         smtp_port=str(mailbox.port),
         smtp_security="none",
         outbox_poll_seconds="0.2",
+        sso_token_minutes="1",
     ) as server:
         yield server
 
@@ -132,15 +134,18 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
 
     page.reload()
     assert "active" in page.locator("main").inner_text()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
     page.get_by_role("button", name="Show keys").click()
-    old_key = page.locator("dd code").first.inner_text()
+    old_key = page.locator("#key-primary").inner_text()
+    page.get_by_role("button", name="Copy primary key").click()
+    assert page.evaluate("navigator.clipboard.readText()") == old_key
     assert gateway(live, shop, old_key) == 200
     checked(page, "portal-subscription")
     page.get_by_role("link", name="Regenerate primary key").click()
     page.get_by_role("button", name="Regenerate").click()
     assert gateway(live, shop, old_key) in (401, 403)
     page.get_by_role("button", name="Show keys").click()
-    new_key = page.locator("dd code").first.inner_text()
+    new_key = page.locator("#key-primary").inner_text()
     assert new_key != old_key and gateway(live, shop, new_key) == 200
     page.get_by_label("Subscription name").fill("Production")
     page.get_by_role("button", name="Rename").click()
@@ -193,3 +198,29 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
         assert http.get(shop.url("/users/ada"), params=V).status_code == 404
     assert gateway(live, shop, new_key) in (401, 403)
     context.close()
+
+
+def test_an_sso_link_signs_in_once_and_not_after_it_expires(live: LiveServer, browser: Any) -> None:
+    """The server runs with one-minute sign-on links: the second link is opened after that."""
+    with live.client() as http:
+        shop = create_service(http)
+        catalog.user(http, shop, "sso", email="sso@example.com", password=PASSWORD)
+        catalog.user(http, shop, "late", email="late@example.com", password=PASSWORD)
+        first = http.post(shop.url("/users/sso/generateSsoUrl"), params=V).json()["value"]
+        # Another user's: a user's links of one minute each live a minute longer.
+        second = http.post(shop.url("/users/late/generateSsoUrl"), params=V).json()["value"]
+    page = browser.new_context(base_url=live.url).new_page()
+    page.goto(first)
+    assert "signed in as sso@example.com" in page.locator("main").inner_text()
+    checked(page)
+    replay = browser.new_context(base_url=live.url).new_page()
+    answer = replay.goto(first)
+    assert answer is not None and answer.status == 401
+    assert "used already" in replay.locator("main").inner_text()
+    checked(replay)
+    time.sleep(61)
+    late = replay.goto(second)
+    assert late is not None and late.status == 401
+    assert "signed in as" not in replay.locator("main").inner_text()
+    page.context.close()
+    replay.context.close()

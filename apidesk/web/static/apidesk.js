@@ -17,9 +17,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!source || !navigator.clipboard) continue;
     button.hidden = false;
     button.addEventListener("click", async () => {
+      const label = button.textContent;
       await navigator.clipboard.writeText(source.textContent.trim());
       button.textContent = "Copied";
-      setTimeout(() => { button.textContent = "Copy"; }, 2000);
+      setTimeout(() => { button.textContent = label; }, 2000);
     });
   }
   // A live preview: while a template is typed, its Preview button is pressed for the reader
