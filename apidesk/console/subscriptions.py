@@ -69,7 +69,7 @@ def _cursor(value: str | None) -> int | None:
 
 def list_page(console: Console, request: Request, form: FormData | None) -> Response:
     params = request.query_params
-    asked = {name: params.get(name, "")[:300] for name in ("state", "product", "owner")}
+    asked = {name: params.get(name, "")[:300] for name in ("state", "product", "owner", "search")}
     with console.unit(write=False) as ctx:
         operator, ictx = _scope(console, request, ctx)
         found = browse.browse(
@@ -78,6 +78,7 @@ def list_page(console: Console, request: Request, form: FormData | None) -> Resp
                 state=asked["state"] or None,
                 product=asked["product"] or None,
                 owner=asked["owner"] or None,
+                search=asked["search"],
                 after=_cursor(params.get("after")),
                 before=_cursor(params.get("before")),
             ),

@@ -191,3 +191,54 @@ def test_forms_need_their_token_and_the_right_operator(
     elsewhere = app.new_service(f"{shop.name}-s")
     signed_in_operator(app, other_person, elsewhere.name)
     assert other_person.get(f"/console/{shop.name}/subscriptions/ada-f").status_code == 404
+
+
+def test_search_by_name_and_names_are_text(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    catalog.subscription(admin, shop, "mobile-app", "/products/gold", owner="ada")
+    catalog.subscription(admin, shop, "web_shop", "/products/gold", owner="ada")
+    catalog.put(
+        admin,
+        shop,
+        "/subscriptions/evil",
+        {"scope": "/products/gold", "displayName": "<script>alert(1)</script> 100%"},
+    )
+    found = person.get(f"/console/{shop.name}/subscriptions", search="MOBILE").text
+    assert "mobile-app" in found and "web_shop" not in found
+    # '_' and '%' are searched as themselves, not as wildcards.
+    assert "web_shop" in person.get(f"/console/{shop.name}/subscriptions", search="b_s").text
+    assert "web_shop" not in person.get(f"/console/{shop.name}/subscriptions", search="b%s").text
+    evil = person.get(f"/console/{shop.name}/subscriptions", search="100%").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 100%" in evil and "<script>alert" not in evil
+    assert "mobile-app" not in evil
+    page = page_of(person, shop, "evil").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page
+    rejected = person.get(f"/console/{shop.name}/subscriptions", search="nothing-like-it").text
+    assert "No subscription matches" in rejected
+
+
+def test_the_secondary_key_is_shown_and_regenerated_on_its_own(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    catalog.subscription(admin, shop, "ada-2k", "/products/gold", owner="ada")
+    primary, secondary = catalog.keys(admin, shop, "ada-2k")
+    page = page_of(person, shop, "ada-2k")
+    assert secondary not in page.text
+    url = f"/console/{shop.name}/subscriptions/ada-2k/keys"
+    shown = person.submit(page, url, slot="secondary", act="show")
+    assert shown.headers["cache-control"] == "no-store"
+    assert secondary in shown.text and primary not in shown.text
+    audit = person.get(f"/console/{shop.name}/audit", action="subscription.reveal").text
+    assert "subscription.reveal-secondary-key" in audit and secondary not in audit
+    asked = person.submit(page, url, slot="secondary", act="regenerate")
+    done = person.submit(asked, url, slot="secondary", act="regenerate", confirm="yes")
+    assert "A new secondary key is in place" in person.follow(done).text
+    assert catalog.keys(admin, shop, "ada-2k")[0] == primary
+    assert catalog.keys(admin, shop, "ada-2k")[1] != secondary
+    assert check(app, shop, secondary) in (401, 403)
+    assert check(app, shop, primary) == 200

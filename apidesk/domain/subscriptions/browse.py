@@ -1,16 +1,18 @@
 """Browsing the subscriptions of an instance page by page, as the console's Subscriptions page
 does: newest first, filtered by state, product or owner, with keyset paging. Each page is one
-query on an index that reads at most one row more than it shows; nothing counts the table."""
+query on an index that reads at most one row more than it shows; nothing counts the table.
+A search by name (display name or id, any part of it) walks the same index newest first."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.products import repository as products
 from apidesk.domain.users import repository as users
+from apidesk.domain.users.browse import SEARCH_MAX, escape_like
 from apidesk.domain.validation import email_key
 from apidesk.storage.models import Product, Subscription, User
 
@@ -23,6 +25,7 @@ class Browse:
     state: str | None = None
     product: str | None = None  # a product id
     owner: str | None = None  # a user's e-mail address or id
+    search: str = ""  # part of the display name or id, any case
     after: int | None = None  # the id of the last row of the page before
     before: int | None = None  # the id of the first row of the page after
     size: int = PAGE_SIZE
@@ -57,6 +60,15 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
         if owner is None:
             return BrowsePage([], None, None)
         statement = statement.where(Subscription.owner_id == owner.id)
+    words = request.search.strip()[:SEARCH_MAX].lower()
+    if words:
+        pattern = f"%{escape_like(words)}%"
+        statement = statement.where(
+            or_(
+                func.lower(func.coalesce(Subscription.display_name, "")).like(pattern, escape="\\"),
+                func.lower(Subscription.name).like(pattern, escape="\\"),
+            )
+        )
     size = max(1, min(request.size, 200))
     backward = request.before is not None and request.after is None
     if backward:
