@@ -242,3 +242,28 @@ def test_the_secondary_key_is_shown_and_regenerated_on_its_own(
     assert catalog.keys(admin, shop, "ada-2k")[1] != secondary
     assert check(app, shop, secondary) in (401, 403)
     assert check(app, shop, primary) == 200
+
+
+def test_another_instances_operator_changes_nothing(
+    app: InProcessServer,
+    shop: ServiceRef,
+    admin: httpx.Client,
+    other_person: Person,
+) -> None:
+    setup(admin, shop)
+    key = catalog.subscription(admin, shop, "ada-x", "/products/gold", owner="ada")
+    elsewhere = app.new_service(f"{shop.name}-x")
+    signed_in_operator(app, other_person, elsewhere.name)
+    own = other_person.get(f"/console/{elsewhere.name}/subscriptions")
+    assert own.status_code == 200
+    theirs = f"/console/{shop.name}/subscriptions/ada-x"
+    assert other_person.submit(own, f"{theirs}/state", act="suspend").status_code == 404
+    shown = other_person.submit(own, f"{theirs}/keys", slot="primary", act="show")
+    assert shown.status_code == 404 and key not in shown.text
+    again = other_person.submit(
+        own, f"{theirs}/keys", slot="primary", act="regenerate", confirm="yes"
+    )
+    assert again.status_code == 404
+    assert state(admin, shop, "ada-x")["state"] == "active"
+    assert catalog.keys(admin, shop, "ada-x")[0] == key
+    assert check(app, shop, key) == 200

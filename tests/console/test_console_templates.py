@@ -164,3 +164,61 @@ def test_forms_need_their_token_and_the_right_operator(
     signed_in_operator(app, other_person, elsewhere.name)
     assert other_person.get(f"/console/{shop.name}/templates").status_code == 404
     assert other_person.get(f"/console/{shop.name}/templates/{NAME}/preview").status_code == 404
+
+
+def test_a_template_that_reaches_beyond_its_values_is_refused_with_the_reason(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    before = wire(admin, shop)
+    url = f"/console/{shop.name}/templates/{NAME}"
+    for body, reason in (
+        (BODY.replace("$DevFirstName", "$DevFirstName.upper()"), "method calls"),
+        (BODY.replace("$DevFirstName", "$DevFirstName.__class__"), "names are ASCII letters"),
+        (BODY.replace("Hello", '#include("/etc/passwd")'), "is not allowed"),
+    ):
+        refused = person.submit(editor(person, shop), url, subject="S", body=body)
+        assert refused.status_code == 400, body
+        alert = re.search(r'<p class="notice error" role="alert">([^<]*)</p>', refused.text)
+        assert alert is not None and reason in alert.group(1), (reason, refused.text[-2000:])
+        preview = person.submit(editor(person, shop), f"{url}/preview", subject="S", body=body)
+        assert preview.status_code == 400 and reason in preview.text
+    assert wire(admin, shop) == before
+
+
+def test_what_was_typed_comes_back_as_text(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    typed = "</textarea><script>alert(1)</script>"
+    refused = person.submit(
+        editor(person, shop),
+        f"/console/{shop.name}/templates/{NAME}",
+        subject='"><script>alert(2)</script>',
+        body=typed,
+    )
+    assert refused.status_code == 400
+    assert "<script>alert" not in refused.text
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in refused.text
+    assert wire(admin, shop)["isDefault"] is True
+
+
+def test_another_instances_operator_changes_nothing(
+    app: InProcessServer,
+    shop: ServiceRef,
+    admin: httpx.Client,
+    person: Person,
+    other_person: Person,
+    mailbox: Mailbox,
+) -> None:
+    elsewhere = app.new_service(f"{shop.name}-o")
+    signed_in_operator(app, other_person, elsewhere.name)
+    own = other_person.get(f"/console/{elsewhere.name}/templates/{NAME}")
+    assert own.status_code == 200
+    mine = f"/console/{shop.name}/templates/{NAME}"
+    saved = other_person.submit(own, mine, subject="Mine now", body=BODY)
+    assert saved.status_code == 404
+    assert other_person.submit(own, f"{mine}/reset", confirm="yes").status_code == 404
+    assert other_person.submit(own, f"{mine}/test").status_code == 404
+    assert other_person.submit(own, f"{mine}/preview", subject="S", body=BODY).status_code == 404
+    assert wire(admin, shop)["isDefault"] is True and not mailbox.messages
