@@ -1,7 +1,9 @@
 """Groups, APIs, Products and Subscriptions in Debian's chromium against a live `apidesk
-serve`, as an operator sets up a product and approves a request: every control found by its
-role and label, axe-core on each page, screenshots for docs/. SQLite only; the same pages run
-on PostgreSQL in the HTTP-level tests beside this file."""
+serve`, as an operator sets up a product and decides requests (one found by Search and
+rejected with a reason; one approved, its key shown, copied, accepted by the key check and
+refused there once regenerated): every control found by its role and label, axe-core on each
+page, screenshots for docs/. SQLite only; the same pages run on PostgreSQL in the HTTP-level
+tests beside this file."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from support import catalog
 from support.browser import axe_source, chromium, screenshot, serious_violations
@@ -64,6 +67,11 @@ def status(page: Any) -> str:
     return str(page.get_by_role("status").inner_text())
 
 
+def gateway(live: LiveServer, shop: ServiceRef, key: str) -> int:
+    headers = {"X-Original-URI": "/echo/x", "Ocp-Apim-Subscription-Key": key}
+    return httpx.get(f"{live.url}/gateway/{shop.name}/check", headers=headers).status_code
+
+
 def test_an_operator_sets_up_a_product_and_approves_a_request(
     console: Any, live: LiveServer, shop: ServiceRef
 ) -> None:
@@ -114,6 +122,19 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
         catalog.subscription(
             http, shop, "ada-gold", "/products/gold", owner="ada", state="submitted"
         )
+        catalog.subscription(
+            http, shop, "ada-trial", "/products/gold", owner="ada", state="submitted"
+        )
+    menu(page, shop, "Subscriptions")
+    page.get_by_label("Search").fill("TRIAL")
+    page.get_by_role("button", name="Apply").click()
+    assert page.get_by_role("link", name="ada-gold").count() == 0
+    page.get_by_role("link", name="ada-trial").click()
+    page.get_by_label("Reason").fill("Trials are for partners.")
+    page.get_by_role("button", name="Reject").click()
+    assert status(page).startswith("The request is rejected")
+    assert page.get_by_text("Trials are for partners.").is_visible()
+
     menu(page, shop, "Subscriptions")
     page.get_by_label("State").select_option("submitted")
     page.get_by_role("link", name="ada-gold").click()
@@ -124,7 +145,13 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     assert len(key) >= 32
     page.get_by_role("button", name="Copy").click()
     assert page.evaluate("navigator.clipboard.readText()") == key
+    assert gateway(live, shop, key) == 200
     checked(page, "console-subscription")
+    page.get_by_role("button", name="Regenerate primary key").click()
+    assert page.get_by_role("heading", name="Regenerate the primary key?").is_visible()
+    page.get_by_role("button", name="Yes").click()
+    assert status(page).startswith("A new primary key is in place")
+    assert gateway(live, shop, key) in (401, 403)
     menu(page, shop, "Subscriptions")
     checked(page, "console-subscriptions")
 
