@@ -17,7 +17,7 @@ from starlette.routing import Route
 from apidesk.console.base import PATH, Console, field, problem_text, see_other
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import outbox, templates
-from apidesk.errors import DomainError
+from apidesk.errors import DomainError, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator
 
@@ -50,6 +50,12 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
 def _scope(console: Console, request: Request, ctx: Context) -> tuple[Operator, InstanceContext]:
     operator = console.operator_or_raise(request, ctx)
     return operator, console.instance(ctx, operator, request.path_params["service"])
+
+
+def _said(error: DomainError) -> str:
+    """The domain's message in the words of the form's labels."""
+    text = problem_text(error)
+    return text.replace("'subject'", "The subject").replace("'body'", "The body")
 
 
 def list_page(console: Console, request: Request, form: FormData | None) -> Response:
@@ -143,7 +149,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
                     operator,
                     400,
                     draft=typed or None,
-                    error=problem_text(error),
+                    error=_said(error),
                 )
             except DomainError as missing:
                 return _missing(console, request, ictx, operator, missing)
@@ -155,12 +161,12 @@ def _preview_page(html: str, status: int = 200) -> Response:
     return response
 
 
-def _preview_problem(message: str) -> Response:
+def _preview_problem(error: DomainError) -> Response:
     return _preview_page(
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Preview</title>"
         "</head><body style='font-family:sans-serif;color:#a21c1c;padding:1rem'>"
-        f"<p><strong>No preview:</strong> {escape(message)}</p></body></html>",
-        400,
+        f"<p><strong>No preview:</strong> {escape(_said(error))}</p></body></html>",
+        404 if isinstance(error, NotFound) else 400,
     )
 
 
@@ -171,7 +177,7 @@ def preview_saved(console: Console, request: Request, form: FormData | None) -> 
         try:
             _, rendered = templates.sample(ictx, request.path_params["name"])
         except DomainError as error:
-            return _preview_problem(problem_text(error))
+            return _preview_problem(error)
         return _preview_page(rendered.html)
 
 
@@ -185,7 +191,7 @@ def preview_draft(console: Console, request: Request, form: FormData | None) -> 
                 ictx, request.path_params["name"], field(form, "subject"), field(form, "body")
             )
         except DomainError as error:
-            return _preview_problem(problem_text(error))
+            return _preview_problem(error)
         return _preview_page(rendered.html)
 
 

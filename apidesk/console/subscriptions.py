@@ -63,6 +63,11 @@ def _subscription(ictx: InstanceContext, request: Request) -> Subscription:
         raise PageNotFound() from None
 
 
+def _said(error: DomainError) -> str:
+    """The domain's message in the words of the page: the reason, not 'stateComment'."""
+    return problem_text(error).replace("'stateComment'", "The reason")
+
+
 def _cursor(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
@@ -137,7 +142,7 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
         operator, ictx = _scope(console, request, ctx)
         subscription = _subscription(ictx, request)
         return _show(
-            console, request, ictx, operator, subscription, 400, error=problem_text(error), **values
+            console, request, ictx, operator, subscription, 400, error=_said(error), **values
         )
 
 

@@ -267,3 +267,18 @@ def test_another_instances_operator_changes_nothing(
     assert state(admin, shop, "ada-x")["state"] == "active"
     assert catalog.keys(admin, shop, "ada-x")[0] == key
     assert check(app, shop, key) == 200
+
+
+def test_a_reason_too_long_is_refused_in_the_words_of_the_form(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person, mailbox: Mailbox
+) -> None:
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    catalog.subscription(admin, shop, "ada-l", "/products/gold", owner="ada", state="submitted")
+    refused = act(person, shop, "ada-l", act="reject", reason="No. " * 3000)
+    assert refused.status_code == 400
+    assert 'role="alert">The reason must be at most 10000 characters' in refused.text
+    assert "stateComment" not in refused.text
+    assert "No. No. No." in refused.text  # what was typed is still in the form
+    assert state(admin, shop, "ada-l")["state"] == "submitted"
+    assert not mailbox.messages

@@ -88,6 +88,11 @@ def test_a_broken_template_saves_nothing_and_keeps_what_was_typed(
         body="<p>unclosed",
     )
     assert not_xhtml.status_code == 400 and "well-formed" in not_xhtml.text
+    empty = person.submit(
+        editor(person, shop), f"/console/{shop.name}/templates/{NAME}", subject="", body=BODY
+    )
+    assert empty.status_code == 400
+    assert 'role="alert">The subject must be at least 1 character' in empty.text
     assert wire(admin, shop) == before
 
 
@@ -160,6 +165,9 @@ def test_forms_need_their_token_and_the_right_operator(
     )
     assert forged.status_code == 400 and wire(admin, shop)["isDefault"] is True
     assert person.get(f"/console/{shop.name}/templates/NoSuchTemplate").status_code == 404
+    missing = f"/console/{shop.name}/templates/NoSuchTemplate/preview"
+    assert person.get(missing).status_code == 404
+    assert person.submit(editor(person, shop), missing, subject="S", body=BODY).status_code == 404
     elsewhere = app.new_service(f"{shop.name}-t")
     signed_in_operator(app, other_person, elsewhere.name)
     assert other_person.get(f"/console/{shop.name}/templates").status_code == 404
