@@ -131,7 +131,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
             _, ictx = _scope(console, request, ctx)
             form = console.checked(request, form)
             typed = {"subject": field(form, "subject"), "body": field(form, "body")}
-            draft = templates.prepare(ictx, name, typed, expected_etag=None)  # type: ignore[arg-type]
+            draft = templates.edit(ictx, name, typed["subject"], typed["body"])
         # Compiled and rendered with no unit of work open: nothing waits on it.
         templates.check(draft)
         with console.unit(write=True) as ctx:
@@ -222,7 +222,7 @@ def restore(console: Console, request: Request, form: FormData | None) -> Respon
             name = templates.get(ictx, request.path_params["name"]).name
             if field(form, "confirm") != "yes":
                 return _edit(console, request, ictx, operator, confirm_restore=True)
-            changed = templates.reset(ictx, name, expected_etag="*")
+            changed = templates.restore_default(ictx, name)
             target = f"{PATH}/{ictx.instance.name}/templates/{name}"
             return see_other(target, "restored" if changed else "unchanged")
     except DomainError as error:

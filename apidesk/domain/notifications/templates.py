@@ -220,6 +220,13 @@ def prepare(
     return Draft(default.name, expected_etag, current.etag, clean, _merged(current, clean))
 
 
+def edit(ctx: InstanceContext, name: str, subject: str, body: str) -> Draft:
+    """An edit of the subject and body over the template as it is now, as a web form makes
+    it: validated and merged, to be checked and saved (`save` refuses it should the template
+    change in between)."""
+    return prepare(ctx, name, {"subject": subject, "body": body}, expected_etag=None)
+
+
 def _merged(current: TemplateView, clean: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "subject": clean.get("subject", current.subject),
@@ -307,10 +314,15 @@ def reset(ctx: InstanceContext, name: str, *, expected_etag: str) -> bool:
     return True
 
 
+def restore_default(ctx: InstanceContext, name: str) -> bool:
+    """Back to the built-in text, whatever the template is now; False when it already was."""
+    return reset(ctx, name, expected_etag="*")
+
+
 def preview(ctx: InstanceContext, name: str, subject: str, body: str) -> render.Rendered:
     """A draft of the template rendered with sample values, as the console shows it while
     it is edited; `TemplateProblem`-based `Invalid` when it does not compile or render."""
-    draft = prepare(ctx, name, {"subject": subject, "body": body}, expected_etag=None)
+    draft = edit(ctx, name, subject, body)
     check(draft)
     values = samples.values(ctx.instance, draft.merged["parameters"])
     try:
