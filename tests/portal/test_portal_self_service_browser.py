@@ -150,6 +150,9 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     page.get_by_label("Subscription name").fill("Production")
     page.get_by_role("button", name="Rename").click()
     assert status(page) == "The subscription was renamed."
+    page.goto(f"{base}/subscriptions")
+    assert "Production" in page.locator("main").inner_text()
+    checked(page, "portal-subscriptions")
 
     # A second browser of the same developer, signed out by the password change below.
     other = browser.new_context(base_url=live.url).new_page()
