@@ -12,7 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.wording import API_LABELS, said
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.errors import DomainError
@@ -131,7 +132,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
                 None,
                 400,
                 values=typed or _values(None),
-                error=problem_text(error),
+                error=said(error, API_LABELS),
             )
 
 
@@ -164,7 +165,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
                 api,
                 400,
                 values=typed or _values(api),
-                error=problem_text(error),
+                error=said(error, API_LABELS),
             )
 
 
@@ -184,4 +185,4 @@ def remove(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             api = _api(ictx, request)
-            return _form(console, request, ictx, operator, api, 400, error=problem_text(error))
+            return _form(console, request, ictx, operator, api, 400, error=said(error, API_LABELS))

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.wording import GROUP_LABELS, said
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.groups import service as groups
 from apidesk.errors import DomainError, NotFound
@@ -58,7 +59,7 @@ def _fields(form: FormData, *, new: bool) -> groups.GroupFields:
     if new:
         read["type"] = kind
     if kind == "external":
-        read["external_id"] = field(form, "external_id").strip()
+        read["external_id"] = field(form, "external_id").strip() or None
     return groups.GroupFields(**read)  # type: ignore[typeddict-item]
 
 
@@ -74,6 +75,7 @@ def list_page(console: Console, request: Request, form: FormData | None) -> Resp
             instance=ictx.instance,
             section="groups",
             groups=sorted(every, key=lambda g: (not g.built_in, g.display_name.lower())),
+            counts=groups.member_counts(ictx),
         )
 
 
@@ -117,7 +119,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             return _new(
-                console, request, ictx, operator, 400, values=typed, error=problem_text(error)
+                console, request, ictx, operator, 400, values=typed, error=said(error, GROUP_LABELS)
             )
 
 
@@ -165,7 +167,7 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
         operator, ictx = _scope(console, request, ctx)
         group = _group(ictx, request)
         return _show(
-            console, request, ictx, operator, group, 400, error=problem_text(error), **values
+            console, request, ictx, operator, group, 400, error=said(error, GROUP_LABELS), **values
         )
 
 
@@ -180,7 +182,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
             if group.type != "external":
                 fields.pop("external_id", None)
             else:
-                fields["external_id"] = field(form, "external_id").strip()
+                fields["external_id"] = field(form, "external_id").strip() or None
             typed = dict(fields)
             groups.update(ictx, group.name, fields)
             return see_other(f"{PATH}/{ictx.instance.name}/groups/{group.name}", "saved")

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.wording import PRODUCT_LABELS, said
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.groups import service as groups
@@ -142,7 +143,13 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             return _new(
-                console, request, ictx, operator, 400, values=typed, error=problem_text(error)
+                console,
+                request,
+                ictx,
+                operator,
+                400,
+                values=typed,
+                error=said(error, PRODUCT_LABELS),
             )
 
 
@@ -189,7 +196,14 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
         operator, ictx = _scope(console, request, ctx)
         product = _product(ictx, request)
         return _show(
-            console, request, ictx, operator, product, 400, error=problem_text(error), **values
+            console,
+            request,
+            ictx,
+            operator,
+            product,
+            400,
+            error=said(error, PRODUCT_LABELS),
+            **values,
         )
 
 

@@ -80,9 +80,12 @@ def test_bad_input_saves_nothing(
     assert 'value="Two &lt;b&gt;"' in taken.text
     bad = add(person, shop, display_name="Three", path="a?b", service_url="not a url")
     assert bad.status_code == 400
-    assert "relative URL" in bad.text and "absolute http(s)" in bad.text
+    assert "API URL suffix is a relative URL" in bad.text
+    assert "Web service URL must be an absolute http(s)" in bad.text
+    assert "serviceUrl" not in bad.text and "'path'" not in bad.text
     header = add(person, shop, display_name="Four", path="four", header_name="bad header")
-    assert header.status_code == 400 and "header name" in header.text
+    assert header.status_code == 400 and "Header name must be a valid" in header.text
+    assert "subscriptionKeyParameterNames" not in header.text
     names = [a["name"] for a in admin.get(shop.url("/apis"), params=V).json()["value"]]
     assert names == ["one"]
 

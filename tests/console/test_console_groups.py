@@ -4,6 +4,7 @@ management API reads."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,6 +26,14 @@ def members(admin: httpx.Client, shop: ServiceRef, group: str) -> list[str]:
     answer = admin.get(shop.url(f"/groups/{group}/users"), params=V)
     assert answer.status_code == 200, answer.text
     return sorted(user["name"] for user in answer.json()["value"])
+
+
+def counted(person: Person, shop: ServiceRef, shown: str) -> int:
+    """The Members column of the group's row in the Groups list."""
+    listed = person.get(f"/console/{shop.name}/groups").text
+    row = re.search(rf">{re.escape(shown)}</a></td>\s*<td>.*?</td>\s*<td>(\d+)</td>", listed)
+    assert row is not None, listed
+    return int(row.group(1))
 
 
 def test_a_custom_group_with_members(
@@ -56,6 +65,7 @@ def test_a_custom_group_with_members(
     by_id = person.submit(page, f"/console/{shop.name}/groups/{group}/members", user="bob")
     assert by_id.status_code == 303
     assert members(admin, shop, group) == ["ada", "bob"]
+    assert counted(person, shop, "Beta testers") == 2
     again = person.submit(page, f"/console/{shop.name}/groups/{group}/members", user="bob")
     assert "Nothing needed to change" in person.follow(again).text
     nobody = person.submit(page, f"/console/{shop.name}/groups/{group}/members", user="zed@x.org")
@@ -64,6 +74,8 @@ def test_a_custom_group_with_members(
     gone = person.submit(page, f"/console/{shop.name}/groups/{group}/members/remove", user="ada")
     assert "removed from the group" in person.follow(gone).text
     assert members(admin, shop, group) == ["bob"]
+    assert counted(person, shop, "Beta testers") == 1
+    assert counted(person, shop, "Guests") == 0
 
     renamed = person.submit(
         page, f"/console/{shop.name}/groups/{group}", display_name="Beta", description=""
@@ -80,7 +92,9 @@ def test_an_external_group_needs_its_external_id(
 ) -> None:
     signed_in_operator(app, person)
     refused = create(person, shop, display_name="Partners <x>", type="external", external_id="")
-    assert refused.status_code == 400 and "externalId" in refused.text
+    assert refused.status_code == 400
+    assert "An external group needs its External ID." in refused.text
+    assert "externalId" not in refused.text
     assert 'value="Partners &lt;x&gt;"' in refused.text
     made = create(
         person,

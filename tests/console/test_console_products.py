@@ -116,9 +116,12 @@ def test_bad_input_saves_nothing(
     rule = create(
         person, shop, display_name="Free", subscription_required="", approval_required="on"
     )
-    assert rule.status_code == 400 and "approvalRequired" in rule.text
+    assert rule.status_code == 400
+    assert "Requires approval needs Requires subscription." in rule.text
+    assert "approvalRequired" not in rule.text
     nameless = create(person, shop, display_name="")
     assert nameless.status_code == 400
+    assert "Display name is required." in nameless.text and "displayName" not in nameless.text
     assert admin.get(shop.url("/products"), params=V).json()["value"] == existing
 
 
@@ -135,6 +138,7 @@ def test_delete_asks_and_keeps_a_product_with_subscriptions_unless_told(
     assert asked.status_code == 200 and "1 subscription(s)" in asked.text
     kept = person.submit(asked, f"/console/{shop.name}/products/gold/delete", confirm="yes")
     assert kept.status_code == 400 and "has 1 subscription" in kept.text
+    assert "choose Delete subscriptions" in kept.text and "deleteSubscriptions" not in kept.text
     assert admin.get(shop.url("/products/gold"), params=V).status_code == 200
     gone = person.submit(
         asked,

@@ -260,6 +260,12 @@ def members(ctx: InstanceContext, group_id: str, query: ListQuery) -> Page[User]
     return users.page(ctx, query, group=get_or_raise(ctx, group_id))
 
 
+def member_counts(ctx: InstanceContext) -> dict[str, int]:
+    """How many members each group of the instance has, by group id; a group without
+    members is absent (count 0)."""
+    return repository.member_counts(ctx)
+
+
 def check_membership(ctx: InstanceContext, group_id: str, user_id: str) -> bool:
     group = get_or_raise(ctx, group_id)
     user = users.find(ctx, user_id)
