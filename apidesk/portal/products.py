@@ -1,7 +1,8 @@
 """The portal's Products pages (what a visitor's groups may see, Guests for anyone not signed
 in), subscribing to a product, and renaming or cancelling one's own subscription. While
-subscriptions are delegated, Subscribe and Cancel send the browser to the publisher's site,
-signed. The rules are the domain's (apidesk.domain.products.shelf, subscriptions.own)."""
+subscriptions are delegated, Subscribe, Cancel and (for an expired subscription) Renew send
+the browser to the publisher's site, signed. The rules are the domain's
+(apidesk.domain.products.shelf, subscriptions.own)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.products import shelf
 from apidesk.domain.subscriptions import own
-from apidesk.errors import DomainError, NotFound
+from apidesk.errors import DomainError, Invalid, NotFound
 from apidesk.portal.base import PageNotFound, Portal
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
@@ -43,6 +44,7 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
         Route("/{service}/subscriptions/{sid}/rename", page(rename), methods=["POST"]),
         Route("/{service}/subscriptions/{sid}/cancel", page(cancel_page), methods=["GET"]),
         Route("/{service}/subscriptions/{sid}/cancel", page(cancel), methods=["POST"]),
+        Route("/{service}/subscriptions/{sid}/renew", page(renew), methods=["POST"]),
     ]
 
 
@@ -132,8 +134,21 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
                 return _to_signin(portal, ctx)
             product = _product(ctx, user, request.path_params["product"])
             return _show(
-                portal, request, ctx, user, product, 400, error=_problem(error), typed=typed
+                portal,
+                request,
+                ctx,
+                user,
+                product,
+                _status_of(error),
+                error=_problem(error),
+                typed=typed,
             )
+
+
+def _status_of(error: DomainError) -> int:
+    """403 for a form that is not this browser's (as the keys forms answer), else 400."""
+    forged = isinstance(error, Invalid) and any(p.target == "csrf" for p in error.problems)
+    return 403 if forged else 400
 
 
 def _owned_or_404(ctx: InstanceContext, user: User, sid: str) -> own.Owned:
@@ -149,9 +164,18 @@ def _subscription_page(
     ctx: InstanceContext,
     user: User,
     owned: own.Owned,
-    **values: Any,
+    error: DomainError,
 ) -> Response:
-    return portal.render(request, ctx, "subscription.html", 400, user=user, owned=owned, **values)
+    """The subscription's page again, with what was refused."""
+    return portal.render(
+        request,
+        ctx,
+        "subscription.html",
+        _status_of(error),
+        user=user,
+        owned=owned,
+        error=f"{_problem(error)} Nothing was changed.",
+    )
 
 
 def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -171,7 +195,7 @@ def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
             if user is None:
                 return _to_signin(portal, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
-            return _subscription_page(portal, request, ctx, user, owned, error=_problem(error))
+            return _subscription_page(portal, request, ctx, user, owned, error)
 
 
 def cancel_page(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -207,4 +231,29 @@ def cancel(portal: Portal, request: Request, form: FormData | None) -> Response:
             if user is None:
                 return _to_signin(portal, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
-            return _subscription_page(portal, request, ctx, user, owned, error=_problem(error))
+            return _subscription_page(portal, request, ctx, user, owned, error)
+
+
+def renew(portal: Portal, request: Request, form: FormData | None) -> Response:
+    """Renew an expired subscription: only ever handed to the publisher (APIM's Renew)."""
+    try:
+        with portal.unit(request, write=False) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            owned = _owned_or_404(ctx, user, request.path_params["sid"])
+            form = portal.checked(request, form)
+            owned = own.renewable_or_raise(ctx, user, owned.subscription.name)
+            delegated = hand_off(
+                ctx, Operation.RENEW, status=303, subscriptionId=owned.subscription.name
+            )
+            if delegated is None:  # renewable means delegated: no other way here
+                raise PageNotFound()
+            return delegated
+    except DomainError as error:
+        with portal.unit(request, write=False) as ctx:
+            user = _visitor(portal, request, ctx)
+            if user is None:
+                return _to_signin(portal, ctx)
+            owned = _owned_or_404(ctx, user, request.path_params["sid"])
+            return _subscription_page(portal, request, ctx, user, owned, error)

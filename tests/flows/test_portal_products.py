@@ -4,12 +4,14 @@ one's own subscription; delegated subscriptions; and nothing of another develope
 
 from __future__ import annotations
 
+import base64
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from support import catalog
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
+from support.openssl import hmac_sha512_base64
 from support.portal import Browser
 from support.server import ServiceRef
 
@@ -49,6 +51,33 @@ def arrange(admin: httpx.Client, shop: ServiceRef) -> None:
     link(admin, shop, "hidden", "developers")
     for user in ("dev", "rival"):
         catalog.user(admin, shop, user, password=PASSWORD)
+
+
+def delegate_subscriptions(admin: httpx.Client, shop: ServiceRef) -> bytes:
+    """Turn subscription delegation on; the raw validation key the signatures use."""
+    admin.patch(
+        shop.url("/portalsettings/delegation"),
+        params=V,
+        headers={"If-Match": "*"},
+        json={
+            "properties": {"url": "https://publisher.example/d", "subscriptions": {"enabled": True}}
+        },
+    ).raise_for_status()
+    secrets = admin.post(shop.url("/portalsettings/delegation/listSecrets"), params=V)
+    return base64.b64decode(secrets.json()["validationKey"])
+
+
+def state_of(admin: httpx.Client, shop: ServiceRef, sid: str) -> str:
+    return str(admin.get(shop.url(f"/subscriptions/{sid}"), params=V).json()["properties"]["state"])
+
+
+def expire(admin: httpx.Client, shop: ServiceRef, sid: str) -> None:
+    admin.patch(
+        shop.url(f"/subscriptions/{sid}"),
+        params=V,
+        headers={"If-Match": "*"},
+        json={"properties": {"state": "expired"}},
+    ).raise_for_status()
 
 
 def subscribe(browser: Browser, shop: ServiceRef, product: str, **fields: str) -> httpx.Response:
@@ -124,7 +153,18 @@ def test_rename_and_cancel_own_subscription(
     assert renamed.status_code == 303
     assert "The subscription was renamed." in browser.get(renamed.headers["location"]).text
     empty = browser.submit(page, f"/portal/{shop.name}/subscriptions/mine/rename", name=" ")
-    assert empty.status_code == 400
+    assert empty.status_code == 400 and 'role="alert"' in empty.text
+    before = admin.get(shop.url("/subscriptions"), params=V).json()["value"]
+    for action, fields in (("rename", {"name": "Forged"}), ("cancel", {})):
+        forged = browser.client.post(
+            f"/portal/{shop.name}/subscriptions/mine/{action}", data={"csrf": "x", **fields}
+        )
+        assert forged.status_code == 403 and 'role="alert"' in forged.text, action
+    no_form = browser.client.post(
+        f"/portal/{shop.name}/products/open/subscribe", data={"name": "Forged"}
+    )
+    assert no_form.status_code == 403 and 'role="alert"' in no_form.text
+    assert admin.get(shop.url("/subscriptions"), params=V).json()["value"] == before
     asked = browser.get(f"/portal/{shop.name}/subscriptions/mine/cancel")
     assert asked.status_code == 200 and "Cancel the subscription Prod?" in asked.text
     done = browser.submit(asked, f"/portal/{shop.name}/subscriptions/mine/cancel")
@@ -141,8 +181,13 @@ def test_nothing_of_another_developer_can_be_seen_or_changed(
     arrange(admin, shop)
     theirs = catalog.subscription(admin, shop, "theirs", "/products/open", owner="rival")
     catalog.subscription(admin, shop, "mine", "/products/open", owner="dev")
+    catalog.subscription(admin, shop, "their-old", "/products/open", owner="rival")
+    expire(admin, shop, "their-old")
+    delegate_subscriptions(admin, shop)  # so that Renew is offered at all
     sign_in(browser, shop, "dev")
     form_page = browser.get(f"/portal/{shop.name}/subscriptions/mine")
+    renew = browser.submit(form_page, f"/portal/{shop.name}/subscriptions/their-old/renew")
+    assert renew.status_code == 404 and "publisher.example" not in renew.headers.get("location", "")
     base = f"/portal/{shop.name}/subscriptions/theirs"
     assert browser.get(base).status_code == 404
     assert browser.get(f"{base}/cancel").status_code == 404
@@ -170,14 +215,7 @@ def test_delegated_subscriptions_go_to_the_publisher(
     sign_in(browser, shop, "dev")
     product_page = browser.get(f"/portal/{shop.name}/products/open")
     cancel_page = browser.get(f"/portal/{shop.name}/subscriptions/mine/cancel")
-    admin.patch(
-        shop.url("/portalsettings/delegation"),
-        params=V,
-        headers={"If-Match": "*"},
-        json={
-            "properties": {"url": "https://publisher.example/d", "subscriptions": {"enabled": True}}
-        },
-    ).raise_for_status()
+    key = delegate_subscriptions(admin, shop)
     sent = browser.submit(product_page, f"/portal/{shop.name}/products/open/subscribe", name="x")
     assert sent.status_code == 303
     query = parse_qs(urlsplit(sent.headers["location"]).query)
@@ -186,10 +224,48 @@ def test_delegated_subscriptions_go_to_the_publisher(
         ["open"],
         ["dev"],
     )
+    signed = f"{query['salt'][0]}\nopen\ndev"
+    assert query["sig"] == [hmac_sha512_base64(key, signed)]
     gone = browser.submit(cancel_page, f"/portal/{shop.name}/subscriptions/mine/cancel")
     query = parse_qs(urlsplit(gone.headers["location"]).query)
     assert (query["operation"], query["subscriptionId"]) == (["Unsubscribe"], ["mine"])
+    assert query["sig"] == [hmac_sha512_base64(key, f"{query['salt'][0]}\nmine")]
     assert (
         admin.get(shop.url("/subscriptions/mine"), params=V).json()["properties"]["state"]
         == "active"
     )
+
+
+def test_an_expired_subscription_is_renewed_on_the_publishers_site(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    arrange(admin, shop)
+    catalog.subscription(admin, shop, "old", "/products/open", owner="dev")
+    catalog.subscription(admin, shop, "live", "/products/open", owner="dev")
+    expire(admin, shop, "old")
+    sign_in(browser, shop, "dev")
+    here = f"/portal/{shop.name}/subscriptions"
+    page = browser.get(f"{here}/old")
+    assert "Renew subscription" not in page.text and "subscribe to it again" in page.text
+    assert "Cancel subscription" not in page.text
+    refused = browser.submit(page, f"{here}/old/renew")
+    assert refused.status_code == 400 and "Renewal is not offered here" in refused.text
+    assert 'role="alert"' in refused.text and state_of(admin, shop, "old") == "expired"
+
+    key = delegate_subscriptions(admin, shop)
+    page = browser.get(f"{here}/old")
+    assert "Renew subscription" in page.text
+    assert "Renew subscription" not in browser.get(f"{here}/live").text
+    live = browser.submit(page, f"{here}/live/renew")
+    assert live.status_code == 400 and "Only an expired subscription is renewed" in live.text
+    forged = browser.client.post(f"{here}/old/renew", data={"csrf": "forged"})
+    assert forged.status_code == 403 and "location" not in forged.headers
+    sent = browser.submit(page, f"{here}/old/renew")
+    assert sent.status_code == 303
+    target = urlsplit(sent.headers["location"])
+    query = parse_qs(target.query)
+    assert (target.netloc, target.path) == ("publisher.example", "/d")
+    assert (query["operation"], query["subscriptionId"]) == (["Renew"], ["old"])
+    assert query["sig"] == [hmac_sha512_base64(key, f"{query['salt'][0]}\nold")]
+    assert "userId" not in query
+    assert state_of(admin, shop, "old") == "expired"  # the publisher renews it, not the portal

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.portal import delegation
+from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.subscriptions import keys, repository
 from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.errors import Invalid, NotFound
@@ -19,6 +21,13 @@ from apidesk.storage.models import Product, Subscription, User
 class Owned:
     subscription: Subscription
     product: str | None  # the product's display name, when the scope is a product
+    # An expired subscription is renewed on the publisher's site, while subscriptions are
+    # delegated (APIM's Renew); the portal itself offers no renewal: one subscribes again.
+    renewable: bool = False
+
+    @property
+    def cancellable(self) -> bool:
+        return self.subscription.state in subscriptions.HELD
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,8 @@ def get_owned(ctx: InstanceContext, user: User, sid: str) -> Owned:
     if subscription is None or subscription.owner_id != user.id:
         raise NotFound(f"Subscription '{sid}' was not found.")
     product = ctx.session.get(Product, subscription.product_id) if subscription.product_id else None
-    return Owned(subscription, product.display_name if product else None)
+    renewable = subscription.state == "expired" and delegation.is_delegated(ctx, Operation.RENEW)
+    return Owned(subscription, product.display_name if product else None, renewable)
 
 
 def reveal(ctx: InstanceContext, user: User, sid: str) -> Revealed:
@@ -74,7 +84,22 @@ def rename(ctx: InstanceContext, user: User, sid: str, name: str) -> Owned:
 def cancel(ctx: InstanceContext, user: User, sid: str) -> Owned:
     """End the subscription: its keys stop working at once."""
     owned = get_owned(ctx, user, sid)
-    if owned.subscription.state not in subscriptions.HELD:
+    if not owned.cancellable:
         raise Invalid.field("sid", f"The subscription is {owned.subscription.state} already.")
     subscriptions.set_state(ctx, owned.subscription.name, "cancelled")
+    return owned
+
+
+def renewable_or_raise(ctx: InstanceContext, user: User, sid: str) -> Owned:
+    """The subscription the publisher's site is asked to renew (the portal hands it over)."""
+    owned = get_owned(ctx, user, sid)
+    if owned.subscription.state != "expired":
+        raise Invalid.field(
+            "sid",
+            f"Only an expired subscription is renewed; this one is {owned.subscription.state}.",
+        )
+    if not owned.renewable:
+        raise Invalid.field(
+            "sid", "Renewal is not offered here: subscribe to the product again from Products."
+        )
     return owned
