@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
+from wrk_runner import Result, wrk  # noqa: E402
 
 from apidesk.api.management.envelope import service_id  # noqa: E402
 from apidesk.bootstrap import build_runtime, prepare  # noqa: E402
@@ -56,15 +56,6 @@ request = function()
   return wrk.format("GET")
 end
 """
-
-
-@dataclass
-class Result:
-    scenario: str
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    non_2xx: int
 
 
 def seed(database_url: str, directory: Path, count: int) -> list[str]:
@@ -119,38 +110,6 @@ def seed(database_url: str, directory: Path, count: int) -> list[str]:
                 made.append(subscription_keys.reveal(ictx, subscription, "primary"))
     runtime.database.dispose()
     return made
-
-
-def wrk(
-    url: str, seconds: int, connections: int, *extra: str, env: dict[str, str] | None = None
-) -> Result:
-    command = [
-        "wrk",
-        "--latency",
-        "-t",
-        "2",
-        "-c",
-        str(connections),
-        "-d",
-        f"{seconds}s",
-        *extra,
-        url,
-    ]
-    output = subprocess.run(
-        command, capture_output=True, text=True, check=True, env={**os.environ, **(env or {})}
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-
-    def percentile(label: str) -> float:
-        match = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output)
-        assert match, output
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return Result(
-        "", rps, percentile("50"), percentile("99"), int(non_2xx.group(1)) if non_2xx else 0
-    )
 
 
 def run_one(database: str, count: int, seconds: int, connections: int) -> list[Result]:

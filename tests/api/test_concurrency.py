@@ -92,3 +92,50 @@ def test_fifty_puts_of_one_email_create_one_user(
     assert listed["count"] == 1
     conflicts = [r.json()["error"] for r in responses if r.status_code == 409]
     assert all(detail["target"] == "email" for error in conflicts for detail in error["details"])
+
+
+def test_patches_with_if_match_star_all_win_one_after_another(
+    server: LiveServer, http: httpx.Client, service: ServiceRef
+) -> None:
+    """`If-Match: *` means "whatever the version": concurrent changes of one entity wait for
+    each other (the row is locked) instead of failing as if an ETag had been given."""
+    http.put(
+        service.url("/users/starred"),
+        params=V,
+        json={"properties": {"email": "starred@example.com", "firstName": "S", "lastName": "T"}},
+    ).raise_for_status()
+    http.put(
+        service.url("/groups/starred"), params=V, json={"properties": {"displayName": "Starred"}}
+    ).raise_for_status()
+    http.put(
+        service.url("/products/starred"),
+        params=V,
+        json={"properties": {"displayName": "Starred", "state": "published"}},
+    ).raise_for_status()
+    http.put(
+        service.url("/subscriptions/starred"),
+        params=V,
+        json={"properties": {"scope": "/products/starred", "displayName": "Starred"}},
+    ).raise_for_status()
+    changes = {
+        "/users/starred": lambda n: {"note": f"writer {n}"},
+        "/groups/starred": lambda n: {"description": f"writer {n}"},
+        "/products/starred": lambda n: {"description": f"writer {n}"},
+        "/subscriptions/starred": lambda n: {"displayName": f"writer {n}"},
+    }
+    for path, change in changes.items():
+        responses = race(
+            server,
+            [
+                {
+                    "method": "PATCH",
+                    "url": service.url(path),
+                    "params": V,
+                    "headers": {"If-Match": "*"},
+                    "json": {"properties": change(index)},
+                }
+                for index in range(20)
+            ],
+        )
+        statuses = Counter(response.status_code for response in responses)
+        assert statuses == {200: 20}, (path, statuses)

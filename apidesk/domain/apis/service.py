@@ -59,10 +59,10 @@ def normalize_path(path: str) -> str:
     return path.strip("/")
 
 
-def find(ctx: InstanceContext, api_id: str) -> Api | None:
-    return ctx.session.scalars(
-        select(Api).where(Api.instance_id == ctx.instance.id, Api.name_key == api_id.lower())
-    ).first()
+def find(ctx: InstanceContext, api_id: str, *, lock: bool = False) -> Api | None:
+    """The API; with `lock`, its row stays locked to the end of the unit."""
+    query = select(Api).where(Api.instance_id == ctx.instance.id, Api.name_key == api_id.lower())
+    return ctx.session.scalars(query.with_for_update() if lock else query).first()
 
 
 def get_or_raise(ctx: InstanceContext, api_id: str) -> Api:
@@ -169,7 +169,7 @@ def create_or_update(
 ) -> tuple[Api, bool]:
     validation.entity_id(api_id, target="apiId", max_length=API_ID_MAX)
     clean = _validate(fields)
-    existing = find(ctx, api_id)
+    existing = find(ctx, api_id, lock=True)
     if existing is not None:
         if expected_etag not in (None, "*") and expected_etag != existing.etag:
             raise PreconditionFailed()
@@ -228,7 +228,9 @@ def update(
     ctx: InstanceContext, api_id: str, fields: ApiFields, *, expected_etag: str = "*"
 ) -> Api:
     clean = _validate(fields)
-    api = get_or_raise(ctx, api_id)
+    api = find(ctx, api_id, lock=True)
+    if api is None:
+        raise NotFound(f"API '{api_id}' was not found.")
     if expected_etag != "*" and expected_etag != api.etag:
         raise PreconditionFailed()
     _apply(ctx, api, clean)
@@ -238,7 +240,7 @@ def update(
 
 def delete(ctx: InstanceContext, api_id: str, *, expected_etag: str = "*") -> bool:
     """Delete the API; its product links and the subscriptions scoped to it go with it."""
-    api = find(ctx, api_id)
+    api = find(ctx, api_id, lock=True)
     if api is None:
         if expected_etag == "*":
             return False

@@ -18,12 +18,13 @@ COLUMNS = {
 }
 
 
-def find(ctx: InstanceContext, group_id: str) -> Group | None:
-    return ctx.session.scalars(
-        select(Group).where(
-            Group.instance_id == ctx.instance.id, Group.name_key == group_id.lower()
-        )
-    ).first()
+def find(ctx: InstanceContext, group_id: str, *, lock: bool = False) -> Group | None:
+    """The group; with `lock`, its row stays locked to the end of the unit (a change reads
+    the latest version and waits for any other change of it)."""
+    query = select(Group).where(
+        Group.instance_id == ctx.instance.id, Group.name_key == group_id.lower()
+    )
+    return ctx.session.scalars(query.with_for_update() if lock else query).first()
 
 
 def page(ctx: InstanceContext, query: ListQuery, *, member: User | None = None) -> Page[Group]:

@@ -44,8 +44,8 @@ def _read_only(group: Group) -> Invalid:
     )
 
 
-def get_or_raise(ctx: InstanceContext, group_id: str) -> Group:
-    group = repository.find(ctx, group_id)
+def get_or_raise(ctx: InstanceContext, group_id: str, *, lock: bool = False) -> Group:
+    group = repository.find(ctx, group_id, lock=lock)
     if group is None:
         raise NotFound(f"Group '{group_id}' was not found.")
     return group
@@ -100,7 +100,7 @@ def create_or_update(
 ) -> tuple[Group, bool]:
     validation.entity_id(group_id, target="groupId", max_length=GROUP_ID_MAX)
     clean = _validate(fields)
-    existing = repository.find(ctx, group_id)
+    existing = repository.find(ctx, group_id, lock=True)
     if existing is not None:
         _check_etag(existing, expected_etag)
         _apply(ctx, existing, clean)
@@ -174,7 +174,7 @@ def update(
     ctx: InstanceContext, group_id: str, fields: GroupFields, *, expected_etag: str = "*"
 ) -> Group:
     clean = _validate(fields)
-    group = get_or_raise(ctx, group_id)
+    group = get_or_raise(ctx, group_id, lock=True)
     _check_etag(group, expected_etag)
     _apply(ctx, group, clean)
     ctx.session.flush()
@@ -182,7 +182,7 @@ def update(
 
 
 def delete(ctx: InstanceContext, group_id: str, *, expected_etag: str = "*") -> bool:
-    group = repository.find(ctx, group_id)
+    group = repository.find(ctx, group_id, lock=True)
     if group is None:
         if expected_etag == "*":
             return False

@@ -22,12 +22,12 @@ COLUMNS = {
 }
 
 
-def find(ctx: InstanceContext, product_id: str) -> Product | None:
-    return ctx.session.scalars(
-        select(Product).where(
-            Product.instance_id == ctx.instance.id, Product.name_key == product_id.lower()
-        )
-    ).first()
+def find(ctx: InstanceContext, product_id: str, *, lock: bool = False) -> Product | None:
+    """The product; with `lock`, its row stays locked to the end of the unit."""
+    query = select(Product).where(
+        Product.instance_id == ctx.instance.id, Product.name_key == product_id.lower()
+    )
+    return ctx.session.scalars(query.with_for_update() if lock else query).first()
 
 
 def page(ctx: InstanceContext, query: ListQuery, *, api: Api | None = None) -> Page[Product]:

@@ -38,8 +38,8 @@ class ProductFields(TypedDict, total=False):
     state: Any
 
 
-def get_or_raise(ctx: InstanceContext, product_id: str) -> Product:
-    product = repository.find(ctx, product_id)
+def get_or_raise(ctx: InstanceContext, product_id: str, *, lock: bool = False) -> Product:
+    product = repository.find(ctx, product_id, lock=lock)
     if product is None:
         raise NotFound(f"Product '{product_id}' was not found.")
     return product
@@ -130,7 +130,7 @@ def create_or_update(
 ) -> tuple[Product, bool]:
     validation.entity_id(product_id, target="productId", max_length=PRODUCT_ID_MAX)
     clean = _validate(fields)
-    existing = repository.find(ctx, product_id)
+    existing = repository.find(ctx, product_id, lock=True)
     if existing is not None:
         _check_etag(existing, expected_etag)
         _apply(ctx, existing, clean)
@@ -188,7 +188,7 @@ def update(
     ctx: InstanceContext, product_id: str, fields: ProductFields, *, expected_etag: str = "*"
 ) -> Product:
     clean = _validate(fields)
-    product = get_or_raise(ctx, product_id)
+    product = get_or_raise(ctx, product_id, lock=True)
     _check_etag(product, expected_etag)
     _apply(ctx, product, clean)
     ctx.session.flush()
@@ -215,7 +215,7 @@ def delete(
 ) -> bool:
     """Delete the product. Its subscriptions go with it only when asked; otherwise a product
     that still has subscriptions is kept, so no key loses its meaning unnoticed."""
-    product = repository.find(ctx, product_id)
+    product = repository.find(ctx, product_id, lock=True)
     if product is None:
         if expected_etag == "*":
             return False

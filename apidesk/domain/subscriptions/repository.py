@@ -28,12 +28,12 @@ def columns(service_id: str) -> dict[str, Column]:
     }
 
 
-def find(ctx: InstanceContext, sid: str) -> Subscription | None:
-    return ctx.session.scalars(
-        select(Subscription).where(
-            Subscription.instance_id == ctx.instance.id, Subscription.name_key == sid.lower()
-        )
-    ).first()
+def find(ctx: InstanceContext, sid: str, *, lock: bool = False) -> Subscription | None:
+    """The subscription; with `lock`, its row stays locked to the end of the unit."""
+    query = select(Subscription).where(
+        Subscription.instance_id == ctx.instance.id, Subscription.name_key == sid.lower()
+    )
+    return ctx.session.scalars(query.with_for_update() if lock else query).first()
 
 
 def _base() -> Select[Any]:

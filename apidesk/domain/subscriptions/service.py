@@ -69,8 +69,8 @@ class StateChange:
     current: str
 
 
-def get_or_raise(ctx: InstanceContext, sid: str) -> Subscription:
-    subscription = repository.find(ctx, sid)
+def get_or_raise(ctx: InstanceContext, sid: str, *, lock: bool = False) -> Subscription:
+    subscription = repository.find(ctx, sid, lock=lock)
     if subscription is None:
         raise NotFound(f"Subscription '{sid}' was not found.")
     return subscription
@@ -236,7 +236,7 @@ def _create_or_update(
     expected_etag: str | None,
 ) -> tuple[Subscription, bool, StateChange | None]:
     validation.entity_id(sid, target="sid", max_length=SID_MAX)
-    existing = repository.find(ctx, sid)
+    existing = repository.find(ctx, sid, lock=True)
     if existing is not None:
         clean = _validate(fields, creating=False)
         changed = _update(ctx, existing, clean, service_id, expected_etag)
@@ -407,7 +407,7 @@ def update(
     notify: bool = False,
 ) -> Subscription:
     clean = _validate(fields, creating=False)
-    subscription = get_or_raise(ctx, sid)
+    subscription = get_or_raise(ctx, sid, lock=True)
     changed = _update(ctx, subscription, clean, service_id, expected_etag)
     if notify and changed is not None:
         _tell(ctx, changed)
@@ -423,7 +423,7 @@ def set_state(
     if comment is not None:
         fields["state_comment"] = comment
     clean = _validate(fields, creating=False)
-    subscription = get_or_raise(ctx, sid)
+    subscription = get_or_raise(ctx, sid, lock=True)
     # Neither owner nor scope changes here, so no resource id needs reading.
     changed = _update(ctx, subscription, clean, "", None)
     if changed is not None:
@@ -439,7 +439,7 @@ def reveal_key(ctx: InstanceContext, sid: str, slot: keys.Slot) -> tuple[Subscri
 
 
 def delete(ctx: InstanceContext, sid: str, *, expected_etag: str = "*") -> bool:
-    subscription = repository.find(ctx, sid)
+    subscription = repository.find(ctx, sid, lock=True)
     if subscription is None:
         if expected_etag == "*":
             return False
@@ -455,7 +455,7 @@ def delete(ctx: InstanceContext, sid: str, *, expected_etag: str = "*") -> bool:
 
 
 def regenerate(ctx: InstanceContext, sid: str, slot: keys.Slot) -> Subscription:
-    subscription = get_or_raise(ctx, sid)
+    subscription = get_or_raise(ctx, sid, lock=True)
     value = keys.generate()
     keys.seal(ctx, subscription, slot, value)
     keys.index(ctx, subscription, {slot: value})

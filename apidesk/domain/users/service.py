@@ -62,8 +62,8 @@ def check_user_id(user_id: str) -> str:
     return validation.entity_id(user_id, target="userId", max_length=USER_ID_MAX)
 
 
-def get_or_raise(ctx: InstanceContext, user_id: str) -> User:
-    user = repository.find(ctx, user_id)
+def get_or_raise(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> User:
+    user = repository.find(ctx, user_id, lock=lock)
     if user is None:
         raise NotFound(f"User '{user_id}' was not found.")
     return user
@@ -225,7 +225,7 @@ def create_or_update(
     check_user_id(user_id)
     _check_options(options)
     clean = _validate(ctx, fields)
-    existing = repository.find(ctx, user_id)
+    existing = repository.find(ctx, user_id, lock=True)
     if existing is not None:
         _check_etag(existing, expected_etag)
         ended = _apply(ctx, existing, clean)
@@ -345,7 +345,9 @@ def update(
             "If-Match", "The 'If-Match' header is required; use '*' to skip the check."
         )
     clean = _validate(ctx, fields)
-    user = get_or_raise(ctx, user_id)
+    # Locked: a change reads the latest version and waits for any other change of the user,
+    # so `If-Match: *` never loses to a concurrent write and a real ETag is judged on the truth.
+    user = get_or_raise(ctx, user_id, lock=True)
     _check_etag(user, expected_etag)
     ended = _apply(ctx, user, clean)
     audit.record(ctx, "user.update", f"users/{user.name}", {**_changes_for_audit(clean), **ended})
@@ -375,7 +377,7 @@ def delete(
     problems = Collection()
     validation.choice(problems, "appType", app_type, APP_TYPES)
     problems.raise_if_any()
-    user = repository.find(ctx, user_id)
+    user = repository.find(ctx, user_id, lock=True)
     if user is None:
         if expected_etag == "*":
             return False

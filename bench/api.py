@@ -1,0 +1,381 @@
+"""The management path under load, beside baselines measured in the same run.
+
+    .venv/bin/python bench/api.py [--users 10000] [--databases sqlite,postgresql]
+                                  [--duration 8] [--connections 32] [--no-write]
+
+For each database it starts `apidesk serve` as a production user would (its default workers,
+one per core), seeds N users with `apidesk users import` and a few hundred subscriptions
+through the API, then drives it with wrk on loopback: GET a user, a filtered list of 100, the
+first page, PATCH (spread over many users, and one hot user), create with and without a
+password, the gateway check (valid key, no key), portal sign-in and the console's Users page.
+In the same run it serves bench/baseline_app.py with the same server software and workers on
+the same database (one indexed row, 100 rows, a single-row UPDATE and commit) and times
+argon2id with the configured parameters on every core. Each figure is shown with p50, p99 and
+its ratio to its baseline; a figure with any non-2xx/3xx answer is marked invalid. Results go
+to docs/benchmarks.md (between the api-bench markers) unless --no-write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(BENCH))
+
+from support.databases import fresh_postgres_database  # noqa: E402
+from support.server import free_port  # noqa: E402
+from wrk_runner import Result, wrk  # noqa: E402
+
+SERVICE = "apidesk"
+BASE = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/apidesk"
+    "/providers/Microsoft.ApiManagement/service/apidesk"
+)
+V = {"api-version": "2024-05-01"}
+PASSWORD = "correct horse battery staple 42"  # noqa: S105 - the bench users' password
+SUBSCRIPTIONS = 300
+START, END = "<!-- api-bench:start -->", "<!-- api-bench:end -->"
+LUA = (BENCH / "api.lua").read_text()
+KEYS_LUA = """
+local keys = {}
+for line in io.lines(os.getenv("KEYS_FILE")) do keys[#keys + 1] = line end
+math.randomseed(os.time())
+request = function()
+  wrk.headers["X-Original-URI"] = "/echo/items"
+  wrk.headers["Ocp-Apim-Subscription-Key"] = keys[math.random(#keys)]
+  return wrk.format("GET")
+end
+"""
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "apidesk", *args], env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"apidesk {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+@contextmanager
+def _serving(command: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):
+            if server.poll() is not None:
+                raise SystemExit(f"{command} stopped:\n{server.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(ready, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _seed(url: str, env: dict[str, str], directory: Path, users: int, token: str) -> Path:
+    """N users by import; an API, a product and subscriptions (their keys in a file); a user
+    with a password for the portal."""
+    rows = ["id,email,firstName,lastName,groups"]
+    rows += [f"u{n},u{n}@example.com,User,N{n},developers" for n in range(users)]
+    (directory / "users.csv").write_text("\n".join(rows) + "\n")
+    _cli(env, "users", "import", str(directory / "users.csv"), "--service", SERVICE)
+    with httpx.Client(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    ) as http:
+
+        def put(path: str, properties: dict[str, object]) -> None:
+            http.put(BASE + path, params=V, json={"properties": properties}).raise_for_status()
+
+        put("/apis/echo", {"displayName": "Echo", "path": "echo"})
+        put("/products/bench", {"displayName": "Bench", "state": "published"})
+        http.put(BASE + "/products/bench/apis/echo", params=V).raise_for_status()
+        keys = []
+        for n in range(min(SUBSCRIPTIONS, users)):
+            put(
+                f"/subscriptions/s{n}",
+                {"scope": "/products/bench", "ownerId": f"/users/u{n}", "displayName": f"s{n}"},
+            )
+            secrets = http.post(BASE + f"/subscriptions/s{n}/listSecrets", params=V).json()
+            keys.append(secrets["primaryKey"])
+        put(
+            "/users/signer",
+            {
+                "email": "signer@example.com",
+                "firstName": "S",
+                "lastName": "I",
+                "password": PASSWORD,
+            },
+        )
+    (directory / "keys.txt").write_text("\n".join(keys) + "\n")
+    return directory / "keys.txt"
+
+
+def _form_token(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+def _console_cookie(url: str, env: dict[str, str]) -> str:
+    link = _cli(env, "operator", "create", f"bench-{time.time_ns()}@example.com").split()[-1]
+    with httpx.Client(base_url=url, timeout=60) as browser:
+        page = browser.get(link)
+        token = link.split("token=", 1)[1]
+        form = {"csrf": _form_token(page), "token": token, "password": PASSWORD}
+        browser.post("/console/set-password", data={**form, "confirm": PASSWORD})
+        return f"apidesk_console={browser.cookies['apidesk_console']}"
+
+
+def _portal_form(url: str) -> tuple[str, str]:
+    """A sign-in form's token and the cookie it belongs to (no session: it holds)."""
+    with httpx.Client(base_url=url, timeout=60) as browser:
+        page = browser.get(f"/portal/{SERVICE}/signin")
+        cookies = "; ".join(f"{name}={value}" for name, value in browser.cookies.items())
+        return _form_token(page), cookies
+
+
+def _hash_rate(seconds: float = 3.0) -> float:
+    """argon2id hashes per second on every core, with the configured parameters."""
+    cores = os.cpu_count() or 1
+    with ProcessPoolExecutor(cores) as pool:
+        counts = list(pool.map(_hash_for, [seconds] * cores))
+    return sum(counts) / seconds
+
+
+def _hash_for(seconds: float) -> int:
+    from apidesk.security.passwords import PasswordHashing
+    from apidesk.settings import Settings
+
+    settings = Settings()
+    hasher = PasswordHashing(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    count, end = 0, time.monotonic() + seconds
+    while time.monotonic() < end:
+        hasher.hash(PASSWORD)
+        count += 1
+    return count
+
+
+def measure(database_url: str, users: int, seconds: int, connections: int) -> list[Result]:
+    directory = Path(tempfile.mkdtemp(prefix="apidesk-api-bench-"))
+    port, baseline_port = free_port(), free_port()
+    url, baseline = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{baseline_port}"
+    env = {
+        **os.environ,
+        "APIDESK_DATABASE_URL": database_url,
+        "APIDESK_SECRET_KEY_FILE": str(directory / "secret.key"),
+        "APIDESK_PUBLIC_URL": url,
+        "APIDESK_LOG_LEVEL": "warning",
+        "APIDESK_PORTAL_FORMS_PER_WINDOW": "1000000000",
+        "PYTHONPATH": str(BENCH),
+    }
+    env.pop("APIDESK_WORKERS", None)
+    workers = str(os.cpu_count() or 1)
+    serve = [sys.executable, "-m", "apidesk", "serve", "--port", str(port)]
+    plain = [sys.executable, "-m", "uvicorn", "--factory", "baseline_app:create_app"]
+    plain += ["--port", str(baseline_port), "--workers", workers, "--no-access-log"]
+    plain += ["--log-level", "warning"]
+    try:
+        with ExitStack() as stack:
+            stack.enter_context(_serving(serve, env, f"{url}/ready"))
+            token = _cli(env, "token", "create", "--name", "bench", "--replace").split()[-1]
+            keys = _seed(url, env, directory, users, token)
+            cookie = _console_cookie(url, env)
+            csrf, portal_cookie = _portal_form(url)
+            stack.enter_context(_serving(plain, env, f"{baseline}/one"))
+            lua = directory / "api.lua"
+            lua.write_text(LUA)
+            keys_lua = directory / "keys.lua"
+            keys_lua.write_text(KEYS_LUA)
+            common = {"BASE": BASE, "TOKEN": token, "USERS": str(users), "PASSWORD": PASSWORD}
+
+            def run(
+                name: str,
+                target: str,
+                *extra: str,
+                against: str = "",
+                refused: bool = False,
+                **more: str,
+            ) -> Result:
+                result = wrk(
+                    target,
+                    seconds,
+                    connections,
+                    *extra,
+                    env={**common, **more},
+                    refusals_expected=refused,
+                )
+                result.scenario, result.baseline = name, against
+                return result
+
+            def api(name: str, mode: str, against: str) -> Result:
+                return run(name, url + BASE, "-s", str(lua), against=against, MODE=mode)
+
+            one, hundred, update = "1 row", "100 rows", "UPDATE"
+            signin_body = f"csrf={csrf}&email=signer%40example.com&password={PASSWORD}"
+            run("warm-up", url + BASE, "-s", str(lua), MODE="get")
+            return [
+                run("baseline: one indexed row", f"{baseline}/one"),
+                run("baseline: 100 rows", f"{baseline}/hundred"),
+                run(
+                    "baseline: UPDATE + commit", f"{baseline}/update", "-s", str(BENCH / "post.lua")
+                ),
+                api("GET user", "get", one),
+                api("list users: $filter + $top=100", "list", hundred),
+                api("list users: first page ($top=100)", "first", hundred),
+                api("PATCH user (If-Match, spread)", "patch", update),
+                api("PATCH user (If-Match, one hot user)", "hot", update),
+                api("create user, no password", "create", update),
+                api("create user with password", "create-password", "argon2"),
+                run(
+                    "gateway check: valid key",
+                    f"{url}/gateway/{SERVICE}/check",
+                    "-s",
+                    str(keys_lua),
+                    against=one,
+                    KEYS_FILE=str(keys),
+                ),
+                run(
+                    "gateway check: no key (401 expected)",
+                    f"{url}/gateway/{SERVICE}/check",
+                    "-s",
+                    str(BENCH / "refused.lua"),
+                    against=one,
+                    refused=True,
+                ),
+                run(
+                    "portal sign-in",
+                    f"{url}/portal/{SERVICE}/signin",
+                    "-s",
+                    str(BENCH / "post.lua"),
+                    against="argon2",
+                    BODY=signin_body,
+                    COOKIE=portal_cookie,
+                    CONTENT_TYPE="application/x-www-form-urlencoded",
+                ),
+                run(
+                    "console: Users page",
+                    f"{url}/console/{SERVICE}/users",
+                    "-H",
+                    f"Cookie: {cookie}",
+                    against=one,
+                ),
+            ]
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def render(
+    runs: dict[tuple[str, int], list[Result]], hashes: float, args: argparse.Namespace
+) -> str:
+    from importlib.metadata import version
+
+    import starlette
+    import uvicorn
+
+    lines = [
+        START,
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} with `bench/api.py` on this machine: "
+        f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+        f"uvicorn {uvicorn.__version__}, Starlette {starlette.__version__}, argon2-cffi "
+        f"{version('argon2-cffi')}. wrk with 2 threads and {args.connections} connections, "
+        f"{args.duration} s per figure, on the same machine as the servers. `apidesk serve` "
+        f"with its default workers ({os.cpu_count()}); the baselines (bench/baseline_app.py) "
+        "under the same uvicorn with as many workers, on the same database. argon2id with the "
+        f"configured parameters: {hashes:,.1f} hashes/s on all cores.",
+        "",
+        "| database | users | figure | requests/s | p50 ms | p99 ms | baseline | ratio | valid |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (database, users), results in runs.items():
+        by_name = {"1 row": results[0], "100 rows": results[1], "UPDATE": results[2]}
+        for result in results:
+            reference = (
+                hashes
+                if result.baseline == "argon2"
+                else by_name[result.baseline].requests_per_second
+                if result.baseline
+                else None
+            )
+            ratio = f"{result.requests_per_second / reference:.2f}" if reference else ""
+            lines.append(
+                f"| {database} | {users:,} | {result.scenario} | "
+                f"{result.requests_per_second:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
+                f"{result.baseline} | {ratio} | {'yes' if result.valid else 'NO'} |"
+            )
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def write(section: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text()
+    if START in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n## The management path\n\n" + section + "\n"
+    path.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", default="10000")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    hashes = _hash_rate()
+    runs: dict[tuple[str, int], list[Result]] = {}
+    for database in args.databases.split(","):
+        for users in (int(n) for n in args.users.split(",")):
+            print(f"{database}, {users:,} users ...", flush=True)
+            with ExitStack() as stack:
+                if database == "sqlite":
+                    folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+                    database_url = f"sqlite:///{folder / 'bench.db'}"
+                else:
+                    database_url = stack.enter_context(fresh_postgres_database())
+                runs[(database, users)] = measure(
+                    database_url, users, args.duration, args.connections
+                )
+            for result in runs[(database, users)]:
+                mark = "" if result.valid else f"  INVALID ({result.non_2xx} failed)"
+                print(f"  {result.scenario}: {result.requests_per_second:,.0f}/s{mark}", flush=True)
+    section = render(runs, hashes, args)
+    print(section)
+    if not args.no_write:
+        write(section)
+        print("wrote docs/benchmarks.md")
+    if any(not result.valid for results in runs.values() for result in results):
+        raise SystemExit("some figures are invalid: answers other than 2xx/3xx")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""bench/api.py runs end to end at a small size, as a smoke test: every figure is measured and
+valid (no answer other than the expected ones) on SQLite and PostgreSQL. No thresholds: the
+test suite makes no claim about speed; docs/benchmarks.md does, from full runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.databases import postgres_reachable, require_postgres
+
+ROOT = Path(__file__).resolve().parents[2]
+FIGURES = (
+    "baseline: one indexed row",
+    "baseline: 100 rows",
+    "baseline: UPDATE + commit",
+    "GET user",
+    "list users: $filter + $top=100",
+    "list users: first page ($top=100)",
+    "PATCH user (If-Match, spread)",
+    "PATCH user (If-Match, one hot user)",
+    "create user, no password",
+    "create user with password",
+    "gateway check: valid key",
+    "gateway check: no key (401 expected)",
+    "portal sign-in",
+    "console: Users page",
+)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_management_benchmark_measures_every_figure(database: str) -> None:
+    if database == "postgresql":
+        problem = postgres_reachable()
+        if problem is not None:
+            if require_postgres():
+                pytest.fail(f"PostgreSQL is not reachable: {problem} (CI=true requires it)")
+            pytest.skip(f"PostgreSQL is not reachable: {problem}")
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "api.py"),
+            "--users",
+            "200",
+            "--databases",
+            database,
+            "--duration",
+            "1",
+            "--connections",
+            "4",
+            "--no-write",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith(f"| {database} |")]
+    assert [row.split(" | ")[2] for row in rows] == list(FIGURES)
+    assert all(row.rstrip(" |").endswith("yes") for row in rows), rows
