@@ -171,3 +171,9 @@ def problem_text(error: DomainError) -> str:
     if isinstance(error, Invalid) and error.problems:
         return " ".join(problem.message for problem in error.problems)
     return error.message
+
+
+def refusal_status(error: DomainError) -> int:
+    """403 for a form that is not this browser's (no or a wrong CSRF token), else 400."""
+    forged = isinstance(error, Invalid) and any(p.target == "csrf" for p in error.problems)
+    return 403 if forged else 400

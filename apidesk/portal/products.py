@@ -19,8 +19,8 @@ from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.products import shelf
 from apidesk.domain.subscriptions import own
-from apidesk.errors import DomainError, Invalid, NotFound
-from apidesk.portal.base import PageNotFound, Portal
+from apidesk.errors import DomainError, NotFound
+from apidesk.portal.base import PageNotFound, Portal, refusal_status
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import hand_off
@@ -139,16 +139,10 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
                 ctx,
                 user,
                 product,
-                _status_of(error),
+                refusal_status(error),
                 error=_problem(error),
                 typed=typed,
             )
-
-
-def _status_of(error: DomainError) -> int:
-    """403 for a form that is not this browser's (as the keys forms answer), else 400."""
-    forged = isinstance(error, Invalid) and any(p.target == "csrf" for p in error.problems)
-    return 403 if forged else 400
 
 
 def _owned_or_404(ctx: InstanceContext, user: User, sid: str) -> own.Owned:
@@ -171,7 +165,7 @@ def _subscription_page(
         request,
         ctx,
         "subscription.html",
-        _status_of(error),
+        refusal_status(error),
         user=user,
         owned=owned,
         error=f"{_problem(error)} Nothing was changed.",

@@ -18,7 +18,7 @@ from apidesk.domain.flows.links import LinkUnusable
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import profile
 from apidesk.errors import DomainError, Invalid
-from apidesk.portal.base import SESSION_COOKIE, Portal
+from apidesk.portal.base import SESSION_COOKIE, Portal, refusal_status
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import hand_off
@@ -81,7 +81,9 @@ def _refused(portal: Portal, request: Request, error: DomainError, **values: Any
         user = _user(portal, request, ctx)
         if isinstance(user, Response):
             return user
-        return _page(portal, request, ctx, user, 400, error=_problem(error), **values)
+        return _page(
+            portal, request, ctx, user, refusal_status(error), error=_problem(error), **values
+        )
 
 
 def _back(portal: Portal, ctx: InstanceContext, done: str) -> Response:
@@ -89,7 +91,7 @@ def _back(portal: Portal, ctx: InstanceContext, done: str) -> Response:
 
 
 def save_name(portal: Portal, request: Request, form: FormData | None) -> Response:
-    delegated = _delegated(portal, request, Operation.CHANGE_PROFILE)
+    delegated = _delegated(portal, request, form, Operation.CHANGE_PROFILE)
     if delegated is not None:
         return delegated
     typed: dict[str, str] = {}
@@ -109,18 +111,25 @@ def save_name(portal: Portal, request: Request, form: FormData | None) -> Respon
         return _refused(portal, request, error, typed=typed)
 
 
-def _delegated(portal: Portal, request: Request, operation: Operation) -> Response | None:
+def _delegated(
+    portal: Portal, request: Request, form: FormData | None, operation: Operation
+) -> Response | None:
     """While the publisher's site keeps the accounts, it changes them too: the browser goes
-    there, signed, with the user's id (APIM's ChangeProfile, ChangePassword, CloseAccount)."""
+    there, signed, with the user's id (APIM's ChangeProfile, ChangePassword, CloseAccount).
+    Only a form of this browser's is handed over; any other is refused as usual."""
     with portal.unit(request, write=False) as ctx:
         user = portal.signed_in(request, ctx)
         if user is None:
+            return None
+        try:
+            portal.checked(request, form)
+        except Invalid:
             return None
         return hand_off(ctx, operation, status=303, userId=user.name)
 
 
 def change_email(portal: Portal, request: Request, form: FormData | None) -> Response:
-    delegated = _delegated(portal, request, Operation.CHANGE_PROFILE)
+    delegated = _delegated(portal, request, form, Operation.CHANGE_PROFILE)
     if delegated is not None:
         return delegated
     typed = ""
@@ -141,7 +150,7 @@ def change_email(portal: Portal, request: Request, form: FormData | None) -> Res
 
 
 def change_password(portal: Portal, request: Request, form: FormData | None) -> Response:
-    delegated = _delegated(portal, request, Operation.CHANGE_PASSWORD)
+    delegated = _delegated(portal, request, form, Operation.CHANGE_PASSWORD)
     if delegated is not None:
         return delegated
     try:
@@ -175,7 +184,7 @@ def close_page(portal: Portal, request: Request, form: FormData | None) -> Respo
 
 
 def close_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    delegated = _delegated(portal, request, Operation.CLOSE_ACCOUNT)
+    delegated = _delegated(portal, request, form, Operation.CLOSE_ACCOUNT)
     if delegated is not None:
         return delegated
     try:
@@ -204,7 +213,12 @@ def close_submit(portal: Portal, request: Request, form: FormData | None) -> Res
             if isinstance(user, Response):
                 return user
             return portal.render(
-                request, ctx, "close_account.html", 400, user=user, error=_problem(error)
+                request,
+                ctx,
+                "close_account.html",
+                refusal_status(error),
+                user=user,
+                error=_problem(error),
             )
 
 

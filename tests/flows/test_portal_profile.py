@@ -4,12 +4,15 @@ the same operations handed to the publisher while registration is delegated."""
 
 from __future__ import annotations
 
+import base64
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from support import catalog
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
+from support.openssl import hmac_sha512_base64
 from support.portal import Browser
 from support.server import ServiceRef
 
@@ -180,6 +183,13 @@ def test_delegated_registration_hands_profile_changes_to_the_publisher(
         },
     )
     assert answer.status_code in (200, 204), answer.text
+    secrets = admin.post(shop.url("/portalsettings/delegation/listSecrets"), params=V)
+    key = base64.b64decode(secrets.json()["validationKey"])
+    for action in ("password", "name", "email", "close"):
+        forged = browser.client.post(
+            f"/portal/{shop.name}/profile/{action}", data={"csrf": "forged"}
+        )
+        assert forged.status_code == 403 and "location" not in forged.headers, action
     for action, operation in (
         ("password", "ChangePassword"),
         ("name", "ChangeProfile"),
@@ -191,4 +201,76 @@ def test_delegated_registration_hands_profile_changes_to_the_publisher(
         query = parse_qs(target.query)
         assert target.netloc == "publisher.example"
         assert query["operation"] == [operation] and query["userId"] == ["dev"]
-        assert query["sig"] and query["salt"]
+        assert query["sig"] == [hmac_sha512_base64(key, f"{query['salt'][0]}\ndev")]
+
+
+def test_forged_or_bad_forms_change_nothing(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser, mailbox: Mailbox
+) -> None:
+    catalog.user(admin, shop, "dev", password=PASSWORD)
+    assert sign_in(browser, shop, "dev@example.com").status_code == 303
+    page = profile(browser, shop)
+    before = wire(admin, shop, "dev")
+    for action, fields in (
+        ("name", {"first_name": "Mallory", "last_name": "X"}),
+        ("email", {"email": "mallory@example.com", "current_password": PASSWORD}),
+        ("password", {"current_password": PASSWORD, "password": NEW_PASSWORD}),
+        ("close", {"current_password": PASSWORD}),
+    ):
+        for data in ({"csrf": "forged", **fields}, fields):
+            answer = browser.client.post(f"/portal/{shop.name}/profile/{action}", data=data)
+            assert answer.status_code == 403, (action, answer.text)
+            assert 'role="alert"' in answer.text and "<html" in answer.text
+    bad = browser.submit(
+        page,
+        f"/portal/{shop.name}/profile/email",
+        email="not an address",
+        current_password=PASSWORD,
+    )
+    assert bad.status_code == 400 and 'role="alert"' in bad.text
+    same = browser.submit(
+        page,
+        f"/portal/{shop.name}/profile/email",
+        email="dev@example.com",
+        current_password=PASSWORD,
+    )
+    assert same.status_code == 400
+    differ = browser.submit(
+        page,
+        f"/portal/{shop.name}/profile/password",
+        current_password=PASSWORD,
+        password=NEW_PASSWORD,
+        confirm=NEW_PASSWORD + "x",
+    )
+    assert differ.status_code == 400 and "differ" in differ.text
+    assert wire(admin, shop, "dev") == before
+    with app.portal() as client:
+        assert sign_in(Browser(client), shop, "dev@example.com").status_code == 303
+    assert mailbox.to("mallory@example.com") == []
+
+
+def test_an_email_change_link_is_voided_by_a_newer_one_and_expires(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser, mailbox: Mailbox
+) -> None:
+    catalog.user(admin, shop, "dev", password=PASSWORD)
+    assert sign_in(browser, shop, "dev@example.com").status_code == 303
+    page = profile(browser, shop)
+    links = {}
+    for address in ("first@new.example", "second@new.example"):
+        asked = browser.submit(
+            page, f"/portal/{shop.name}/profile/email", email=address, current_password=PASSWORD
+        )
+        assert asked.status_code == 303
+        (mail,) = mailbox.wait_for(to=address)
+        links[address] = (
+            urlsplit(mail.link("confirm-email-change"))._replace(scheme="", netloc="").geturl()
+        )
+    voided = browser.get(links["first@new.example"])
+    assert voided.status_code == 410 and "Link not valid" in voided.text
+    app.clock.advance(timedelta(hours=app.runtime.settings.confirmation_hours, seconds=1))
+    expired = browser.get(links["second@new.example"])
+    assert expired.status_code == 410
+    token = parse_qs(urlsplit(links["second@new.example"]).query)["token"][0]
+    late = browser.submit(page, f"/portal/{shop.name}/confirm-email-change", token=token)
+    assert late.status_code == 410, late.text
+    assert wire(admin, shop, "dev")["email"] == "dev@example.com"
