@@ -150,8 +150,23 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     page.get_by_label("Subscription name").fill("Production")
     page.get_by_role("button", name="Rename").click()
     assert status(page) == "The subscription was renamed."
+    # A second subscription, to a product without approval, then cancelled after the question.
+    page.goto(f"{base}/products/open")
+    page.get_by_label("Subscription name").fill("Trial")
+    page.get_by_role("button", name="Subscribe").click()
+    assert status(page).startswith("You are subscribed")
+    page.get_by_role("button", name="Show keys").click()
+    trial_key = page.locator("#key-primary").inner_text()
+    assert gateway(live, shop, trial_key) == 200
+    page.get_by_role("link", name="Cancel subscription").click()
+    checked(page)
+    page.get_by_role("button", name="Cancel subscription").click()
+    assert status(page).startswith("The subscription is cancelled")
+    assert "cancelled" in page.locator("main").inner_text()
+    assert gateway(live, shop, trial_key) in (401, 403)
     page.goto(f"{base}/subscriptions")
-    assert "Production" in page.locator("main").inner_text()
+    listed = page.locator("main").inner_text()
+    assert "Production" in listed and "Trial" in listed and "cancelled" in listed
     checked(page, "portal-subscriptions")
 
     # A second browser of the same developer, signed out by the password change below.
