@@ -4,6 +4,7 @@ voiding the one before); an unknown address gets the same answer and no e-mail."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -107,3 +108,39 @@ def test_an_unknown_or_active_address_gets_the_same_answer_and_no_mail(
             )
         ).all()
     assert queued == []
+
+
+def test_asking_again_is_counted_like_sign_ups_and_answered_the_same(
+    app: InProcessServer, shop: ServiceRef, browser: Browser, mailbox: Mailbox
+) -> None:
+    page = browser.get(f"/portal/{shop.name}/signup")
+    browser.submit(
+        page,
+        f"/portal/{shop.name}/signup",
+        email="kim@example.com",
+        password=PASSWORD,
+        first_name="Kim",
+        last_name="Pending",
+    )
+    mailbox.wait_for(to="kim@example.com")
+    signin = browser.get(f"/portal/{shop.name}/signin")
+    # The sign-up was the first of the address's three an hour: two more e-mails, then none.
+    answers = [
+        browser.submit(signin, f"/portal/{shop.name}/resend-confirmation", email="kim@example.com")
+        for _ in range(4)
+    ]
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.text for a in answers}) == 1  # a held request looks like any other
+    mailbox.wait_for(3, to="kim@example.com")
+    with app.runtime.database.unit_of_work(write=False) as session:
+        queued = session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.to_address == "kim@example.com")
+        ).all()
+    assert len(queued) == 3
+    app.clock.advance(timedelta(hours=1, seconds=1))
+    signin = browser.get(f"/portal/{shop.name}/signin")
+    later = browser.submit(
+        signin, f"/portal/{shop.name}/resend-confirmation", email="kim@example.com"
+    )
+    assert later.status_code == 200
+    mailbox.wait_for(4, to="kim@example.com")

@@ -9,12 +9,15 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from sqlalchemy import select
 from support import catalog
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.openssl import hmac_sha512_base64
 from support.portal import Browser
 from support.server import ServiceRef
+
+from apidesk.storage.models import OutboxMessage
 
 V = {"api-version": "2024-05-01"}
 PASSWORD = "correct horse battery staple"
@@ -36,6 +39,16 @@ def profile(browser: Browser, shop: ServiceRef) -> httpx.Response:
 
 def wire(admin: httpx.Client, shop: ServiceRef, user: str) -> dict[str, object]:
     return dict(admin.get(shop.url(f"/users/{user}"), params=V).json()["properties"])
+
+
+def templates_to(app: InProcessServer, address: str) -> list[str]:
+    """The templates of the e-mails queued for `address` (the outbox is where each starts)."""
+    with app.runtime.database.unit_of_work(write=False) as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage.template).where(OutboxMessage.to_address == address)
+            ).all()
+        )
 
 
 def test_the_profile_needs_a_session(shop: ServiceRef, browser: Browser) -> None:
@@ -119,6 +132,7 @@ def test_an_email_change_is_confirmed_from_the_new_address(
     assert asked.status_code == 303
     (mail,) = mailbox.wait_for(to="ada@new.example")
     link = mail.link("confirm-email-change")
+    assert templates_to(app, "ada@new.example") == ["EmailChangeIdentityDefault"]
     assert wire(admin, shop, "dev")["email"] == "dev@example.com"  # until confirmed
     # A taken address gets the same answer and no e-mail.
     same = browser.submit(
@@ -144,7 +158,7 @@ def test_an_email_change_is_confirmed_from_the_new_address(
 
 
 def test_closing_the_account_needs_the_password_and_tells_everyone(
-    admin: httpx.Client, shop: ServiceRef, browser: Browser, mailbox: Mailbox
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser, mailbox: Mailbox
 ) -> None:
     catalog.api(admin, shop, "echo", "echo")
     catalog.product(admin, shop, "gold", "echo")
@@ -161,7 +175,9 @@ def test_closing_the_account_needs_the_password_and_tells_everyone(
     assert admin.get(shop.url("/users/dev"), params=V).status_code == 404
     kept = admin.get(shop.url("/subscriptions/dev-gold"), params=V).json()["properties"]
     assert kept["state"] == "cancelled"
-    mailbox.wait_for(to="dev@example.com")
+    (farewell,) = mailbox.wait_for(to="dev@example.com")
+    assert farewell.subject.startswith("Thank you for using the")
+    assert templates_to(app, "dev@example.com") == ["AccountClosedDeveloper"]
     assert browser.get(f"/portal/{shop.name}/profile").status_code == 303
 
 
