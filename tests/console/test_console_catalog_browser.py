@@ -134,6 +134,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_role("button", name="Reject").click()
     assert status(page).startswith("The request is rejected")
     assert page.get_by_text("Trials are for partners.").is_visible()
+    assert not serious_violations(page, axe_source())
 
     menu(page, shop, "Subscriptions")
     page.get_by_label("State").select_option("submitted")
@@ -149,6 +150,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     checked(page, "console-subscription")
     page.get_by_role("button", name="Regenerate primary key").click()
     assert page.get_by_role("heading", name="Regenerate the primary key?").is_visible()
+    assert not serious_violations(page, axe_source())
     page.get_by_role("button", name="Yes").click()
     assert status(page).startswith("A new primary key is in place")
     assert gateway(live, shop, key) in (401, 403)
