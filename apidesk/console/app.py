@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -71,6 +72,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 raise
             except HTTPException as error:
                 return _error(console, request, error.status_code)
+            except StaleDataError:
+                # Another change of the same row won the race: nothing of this one was kept.
+                return _error(console, request, 409)
             except Exception as error:
                 if is_unavailable(error):
                     return _error(console, request, 503, headers={"Retry-After": "1"})

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -86,6 +87,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 raise  # the request limits answer it (413)
             except HTTPException as error:
                 return pages.error(error.status_code)  # e.g. a form that cannot be read
+            except StaleDataError:
+                # Another change of the same row won the race: nothing of this one was kept.
+                return pages.error(409)
             except Exception as error:
                 return _failed(request, error)
             if answer_after:

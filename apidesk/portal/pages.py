@@ -27,6 +27,10 @@ ERRORS: dict[int, tuple[str, str]] = {
     403: ("Not allowed", "You cannot open this page."),
     404: ("Not found", "There is no such page here. Check the address."),
     405: ("Not allowed", "This page cannot be used that way."),
+    409: (
+        "Changed meanwhile",
+        "This was changed by someone else at the same moment. Load the page again and retry.",
+    ),
     413: ("Too large", "What was sent is too large."),
     429: ("Too many attempts", "Too many requests came from your address. Try again later."),
     431: ("Too large", "The request's headers are too large."),

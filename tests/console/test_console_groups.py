@@ -8,10 +8,14 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
+from sqlalchemy.orm.exc import StaleDataError
 from support import catalog
 from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.server import ServiceRef
+
+from apidesk.domain.groups import service as group_service
 
 V = {"api-version": "2024-05-01"}
 
@@ -155,3 +159,20 @@ def test_forms_need_their_token_and_the_right_operator(
     signed_in_operator(app, other_person, elsewhere.name)
     assert other_person.get(f"/console/{shop.name}/groups").status_code == 404
     assert other_person.get(f"/console/{shop.name}/groups/developers").status_code == 404
+
+
+def test_a_change_that_loses_a_race_gets_the_409_page(
+    app: InProcessServer, shop: ServiceRef, person: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should another change of the same row win at the commit, the page says so (409) rather
+    than failing with a 500."""
+    signed_in_operator(app, person)
+    create(person, shop, display_name="Racy", type="custom")
+    page = person.get(f"/console/{shop.name}/groups/racy")
+
+    def lost(*args: object, **kwargs: object) -> None:
+        raise StaleDataError("UPDATE statement on table 'groups' expected to update 1 row(s)")
+
+    monkeypatch.setattr(group_service, "update", lost)
+    answer = person.submit(page, f"/console/{shop.name}/groups/racy", display_name="New")
+    assert answer.status_code == 409 and "Changed meanwhile" in answer.text
