@@ -6,8 +6,9 @@ A search by name (display name or id, any part of it) walks the same index newes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.products import repository as products
@@ -45,20 +46,21 @@ class BrowsePage:
     previous: int | None
 
 
-def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
+def query(ctx: InstanceContext, request: Browse) -> Select[Any] | None:
+    """The one query a page costs, or None when a named product or owner does not exist."""
     statement = select(Subscription).where(Subscription.instance_id == ctx.instance.id)
     if request.state in STATES:
         statement = statement.where(Subscription.state == request.state)
     if request.product:
         product = products.find(ctx, request.product)
         if product is None:
-            return BrowsePage([], None, None)
+            return None
         statement = statement.where(Subscription.product_id == product.id)
     if request.owner:
         text = request.owner.strip()
         owner = users.find_by_email(ctx, email_key(text)) if "@" in text else users.find(ctx, text)
         if owner is None:
-            return BrowsePage([], None, None)
+            return None
         statement = statement.where(Subscription.owner_id == owner.id)
     words = request.search.strip()[:SEARCH_MAX].lower()
     if words:
@@ -69,9 +71,7 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
                 func.lower(Subscription.name).like(pattern, escape="\\"),
             )
         )
-    size = max(1, min(request.size, 200))
-    backward = request.before is not None and request.after is None
-    if backward:
+    if _backward(request):
         statement = statement.where(Subscription.id > request.before).order_by(
             Subscription.id.asc()
         )
@@ -79,7 +79,23 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
         if request.after is not None:
             statement = statement.where(Subscription.id < request.after)
         statement = statement.order_by(Subscription.id.desc())
-    found = list(ctx.session.scalars(statement.limit(size + 1)))
+    return statement.limit(_size(request) + 1)
+
+
+def _backward(request: Browse) -> bool:
+    return request.before is not None and request.after is None
+
+
+def _size(request: Browse) -> int:
+    return max(1, min(request.size, 200))
+
+
+def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
+    statement = query(ctx, request)
+    if statement is None:
+        return BrowsePage([], None, None)
+    size, backward = _size(request), _backward(request)
+    found = list(ctx.session.scalars(statement))
     more = len(found) > size
     found = found[:size]
     if backward:
