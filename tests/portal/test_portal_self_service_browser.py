@@ -110,7 +110,7 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     page.get_by_label("E-mail address").fill("ada@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Products").click()
+    page.get_by_role("link", name="Products", exact=True).click()
     checked(page, "portal-products")
     page.get_by_role("link", name="Gold plan").click()
     page.get_by_label("Subscription name").fill("Ada's app")
@@ -177,7 +177,7 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     other.get_by_role("button", name="Sign in").click()
 
     page.goto(f"{base}/")
-    page.get_by_role("link", name="Profile").click()
+    page.get_by_role("link", name="Profile", exact=True).click()
     page.get_by_label("First name").fill("Augusta Ada")
     page.get_by_role("button", name="Save name").click()
     assert status(page) == "Your name was saved."
