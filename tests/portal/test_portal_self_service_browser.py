@@ -150,6 +150,15 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     page.get_by_label("Subscription name").fill("Production")
     page.get_by_role("button", name="Rename").click()
     assert status(page) == "The subscription was renamed."
+
+    # On a phone nothing sticks out sideways, the menu included.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("products", "products/gold", f"subscriptions/{sid}", "subscriptions", "profile"):
+        page.goto(f"{base}/{path}")
+        assert page.get_by_role("navigation", name="Portal").is_visible()
+        wide = page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 390, (path, wide)
+    page.set_viewport_size({"width": 1280, "height": 720})
     # A second subscription, to a product without approval, then cancelled after the question.
     page.goto(f"{base}/products/open")
     page.get_by_label("Subscription name").fill("Trial")
