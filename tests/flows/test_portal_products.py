@@ -269,3 +269,18 @@ def test_an_expired_subscription_is_renewed_on_the_publishers_site(
     assert query["sig"] == [hmac_sha512_base64(key, f"{query['salt'][0]}\nold")]
     assert "userId" not in query
     assert state_of(admin, shop, "old") == "expired"  # the publisher renews it, not the portal
+
+
+def test_with_sign_in_required_anonymous_visitors_are_sent_to_sign_in(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    arrange(admin, shop)
+    admin.put(
+        shop.url("/portalsettings/signin"), params=V, json={"properties": {"enabled": True}}
+    ).raise_for_status()
+    for path in ("products", "products/open"):
+        answer = browser.get(f"/portal/{shop.name}/{path}")
+        assert answer.status_code == 303 and answer.headers["location"].endswith("/signin"), path
+    sign_in(browser, shop, "dev")
+    assert "Open plan" in browser.get(f"/portal/{shop.name}/products").text
+    assert browser.get(f"/portal/{shop.name}/products/open").status_code == 200
