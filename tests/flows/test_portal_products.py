@@ -8,12 +8,15 @@ import base64
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from sqlalchemy import select
 from support import catalog
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.openssl import hmac_sha512_base64
 from support.portal import Browser
 from support.server import ServiceRef
+
+from apidesk.storage.models import AuditEvent
 
 V = {"api-version": "2024-05-01"}
 PASSWORD = "correct horse battery staple"
@@ -284,3 +287,35 @@ def test_with_sign_in_required_anonymous_visitors_are_sent_to_sign_in(
     sign_in(browser, shop, "dev")
     assert "Open plan" in browser.get(f"/portal/{shop.name}/products").text
     assert browser.get(f"/portal/{shop.name}/products/open").status_code == 200
+
+
+def test_subscribing_renaming_and_cancelling_are_audited_as_the_developer(
+    app: InProcessServer, admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    arrange(admin, shop)
+    sign_in(browser, shop, "dev")
+    done = subscribe(browser, shop, "open", name="Audited")
+    sid = urlsplit(done.headers["location"]).path.rsplit("/", 1)[1]
+    page = browser.get(f"/portal/{shop.name}/subscriptions/{sid}")
+    browser.submit(page, f"/portal/{shop.name}/subscriptions/{sid}/rename", name="Renamed")
+    browser.submit(page, f"/portal/{shop.name}/subscriptions/{sid}/cancel")
+    with app.runtime.database.unit_of_work(write=False) as session:
+        rows = session.execute(
+            select(AuditEvent.action, AuditEvent.actor, AuditEvent.target, AuditEvent.changes)
+            .where(AuditEvent.instance_name == shop.name, AuditEvent.target.contains(sid))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [(action, actor, changes) for action, actor, _, changes in rows] == [
+        (
+            "subscription.create",
+            "user:dev",
+            {
+                "scope": "/products/open",
+                "ownerId": "dev",
+                "state": "active",
+                "displayName": "Audited",
+            },
+        ),
+        ("subscription.update", "user:dev", {"displayName": "Renamed"}),
+        ("subscription.update", "user:dev", {"state": "cancelled"}),
+    ]
