@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from apidesk.domain import audit
 from apidesk.domain.context import Context
@@ -17,6 +17,9 @@ from apidesk.security import tokens
 from apidesk.storage.models import AdminToken, Instance
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# Built once: every management call runs it, and building a statement costs more than
+# SQLite takes to answer it (see docs/benchmarks.md, "Where the time went").
+_BY_DIGEST = select(AdminToken).where(AdminToken.digest == bindparam("digest"))
 
 
 @dataclass(frozen=True)
@@ -91,9 +94,7 @@ def authenticate(ctx: Context, secret: str) -> AdminToken:
     )
     if not secret.startswith(tokens.ADMIN_TOKEN_PREFIX) or len(secret) > 200:
         raise failure
-    record = ctx.session.scalars(
-        select(AdminToken).where(AdminToken.digest == tokens.digest(secret))
-    ).first()
+    record = ctx.session.scalars(_BY_DIGEST, {"digest": tokens.digest(secret)}).first()
     if record is None or record.revoked_at is not None:
         raise failure
     if record.expires_at is not None and record.expires_at <= ctx.now():

@@ -76,7 +76,7 @@ def _signature_principal(request: Request, rt: Runtime, credential: str) -> Prin
         return Principal(name=f"sas:{uid}", instance_id=instance.id)
 
 
-def api_version(
+async def api_version(
     version: Annotated[
         str | None,
         Query(alias="api-version", description=f"Must be {API_VERSION}."),
@@ -143,7 +143,9 @@ class InstanceCall(Call):
             yield InstanceContext.of(ctx, instance)
 
 
-def call(
+# The dependencies that do no I/O are coroutines: FastAPI runs a plain function in the thread
+# pool, and each such hop costs about as much as SQLite takes to answer a query.
+async def call(
     request: Request,
     who: Annotated[Principal, Depends(principal)],
     _version: Annotated[str, Depends(api_version)],
@@ -151,7 +153,7 @@ def call(
     return Call(runtime(request), who, request.method not in READ_METHODS)
 
 
-def instance_call(
+async def instance_call(
     request: Request,
     subscription_id: SubscriptionId,
     resource_group: ResourceGroup,

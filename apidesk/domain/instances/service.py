@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.context import Context, InstanceContext
@@ -78,8 +78,11 @@ def _not_found(resource_group: str, name: str) -> NotFound:
     )
 
 
+_BY_NAME = select(Instance).where(Instance.name_key == bindparam("key"))
+
+
 def find_by_name(ctx: Context, name: str) -> Instance | None:
-    return ctx.session.scalars(select(Instance).where(Instance.name_key == name.lower())).first()
+    return ctx.session.scalars(_BY_NAME, {"key": name.lower()}).first()
 
 
 def get_or_raise(ctx: Context, subscription_id: str, resource_group: str, name: str) -> Instance:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
@@ -24,12 +24,17 @@ COLUMNS = {
 }
 
 
+# Built once (the hottest lookups of the management path; see admin_tokens._BY_DIGEST).
+_BY_ID = select(User).where(
+    User.instance_id == bindparam("instance"), User.name_key == bindparam("key")
+)
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+
+
 def find(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> User | None:
     """The user, if there is one; with `lock`, its row stays locked to the end of the unit."""
-    query = select(User).where(
-        User.instance_id == ctx.instance.id, User.name_key == user_id.lower()
-    )
-    return ctx.session.scalars(query.with_for_update() if lock else query).first()
+    values = {"instance": ctx.instance.id, "key": user_id.lower()}
+    return ctx.session.scalars(_BY_ID_LOCKED if lock else _BY_ID, values).first()
 
 
 def find_by_email(ctx: InstanceContext, email_key: str) -> User | None:
