@@ -11,7 +11,7 @@ from apidesk.cli.output import JsonOption, LimitOption, YesOption, done, listing
 
 if TYPE_CHECKING:
     from apidesk.domain.context import InstanceContext
-    from apidesk.storage.models import Group, User
+    from apidesk.storage.models import Group, UserSummary
 
 app = typer.Typer(help="Groups of users and their members.", no_args_is_help=True)
 members_app = typer.Typer(help="The users in a group.", no_args_is_help=True)
@@ -32,7 +32,7 @@ def group_data(group: Group) -> dict[str, Any]:
     }
 
 
-def member_data(user: User) -> dict[str, Any]:
+def member_data(user: UserSummary) -> dict[str, Any]:
     return {
         "id": user.name,
         "email": user.email,

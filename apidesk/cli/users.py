@@ -22,7 +22,7 @@ from apidesk.errors import DomainError
 
 if TYPE_CHECKING:
     from apidesk.domain.context import InstanceContext
-    from apidesk.storage.models import User
+    from apidesk.storage.models import User, UserSummary
 
 
 class UserCommands(LazyGroup):
@@ -51,7 +51,7 @@ COLUMNS = [
 ]
 
 
-def user_data(user: User) -> dict[str, Any]:
+def user_data(user: UserSummary) -> dict[str, Any]:
     return {
         "id": user.name,
         "email": user.email,

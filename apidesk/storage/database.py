@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -75,6 +76,9 @@ def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
         engine = create_engine(
             real_url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            # JSON columns (a user's identities) are read on every list row; orjson reads
+            # them several times faster than the standard library. Writing is unchanged.
+            json_deserializer=orjson.loads,
             pool_size=pool_size,
             max_overflow=20,
             pool_timeout=60,

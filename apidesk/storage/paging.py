@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -21,10 +21,14 @@ def fetch_page(
     columns: Mapping[str, Column],
     *,
     order_by: Any,
+    rows: bool = False,
 ) -> Page[T]:
+    """One page of `statement`'s entities; with `rows`, of its rows as they are (a statement of
+    columns, read without building an ORM entity per row)."""
     if query.filter is not None:
         statement = statement.where(compile_filter(query.filter, columns))
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    rows = session.scalars(statement.order_by(order_by).offset(query.skip).limit(query.top)).all()
-    items: list[T] = list(rows)
+    paged = statement.order_by(order_by).offset(query.skip).limit(query.top)
+    found = session.execute(paged).all() if rows else session.scalars(paged).all()
+    items = cast(list[T], list(found))
     return Page(items=items, total=int(total or 0), skip=query.skip, top=query.top)

@@ -193,6 +193,35 @@ def test_missing_or_wrong_token_is_401(http: httpx.Client, service: ServiceRef) 
         assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+def test_a_wrong_token_changes_nothing_whatever_the_request(
+    http: httpx.Client, service: ServiceRef
+) -> None:
+    """The token is checked in the handler's own unit of work, before anything is read or
+    written: valid requests of every kind with a wrong token are 401 and leave no trace, and
+    one that carries a password is refused the same way (argon2 never runs for it)."""
+    http.put(service.url("/users/kept"), params=V, json=GOOD).raise_for_status()
+    before = http.get(service.url("/users/kept"), params=V).json()
+    wrong = {"Authorization": "Bearer apd_" + "x" * 40, "If-Match": "*"}
+    attempts = [
+        ("PUT", "/users/intruder", {"properties": {**GOOD["properties"], "email": "i@x.io"}}),
+        ("PUT", "/users/intruder2", {"properties": {**GOOD["properties"], "password": "Pw-1" * 4}}),
+        ("PATCH", "/users/kept", {"properties": {"note": "changed"}}),
+        ("PATCH", "/users/kept", {"properties": {"password": "another-long-password-1"}}),
+        ("DELETE", "/users/kept", None),
+        ("GET", "/users/kept", None),
+        ("POST", "/users/kept/generateSsoUrl", None),
+    ]
+    for method, path, body in attempts:
+        response = httpx.request(
+            method, f"{http.base_url}{service.url(path)}", params=V, json=body, headers=wrong
+        )
+        assert response.status_code == 401, (method, path, response.text)
+        assert response.json()["error"]["code"] == "AuthenticationFailed"
+    assert http.get(service.url("/users/kept"), params=V).json() == before
+    for name in ("intruder", "intruder2"):
+        assert http.get(service.url(f"/users/{name}"), params=V).status_code == 404
+
+
 def test_patch_and_delete_require_if_match(http: httpx.Client, service: ServiceRef) -> None:
     http.put(service.url("/users/careful"), params=V, json=GOOD).raise_for_status()
     patch = http.patch(service.url("/users/careful"), params=V, json={"properties": {"note": "x"}})

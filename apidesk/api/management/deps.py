@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -36,44 +36,53 @@ class Principal:
         return self.instance_id is None or self.instance_id == instance_id
 
 
-def principal(request: Request) -> Principal:
-    """Authenticate before anything else is looked at. The token lookup uses its own short
-    read transaction, so no connection is held while the request waits for a thread."""
+@dataclass(frozen=True)
+class Credential:
+    """What the Authorization header presents, not yet checked."""
+
+    scheme: str  # "bearer" or "sas"
+    value: str
+    service_name: str | None
+
+
+_SIGNATURE_FAILURE = (
+    "The shared access signature is invalid, expired, signed with a key that has been "
+    "regenerated, or REST access is disabled for this service."
+)
+
+
+async def credential(request: Request) -> Credential:
+    """A request without a credential is refused before anything else is looked at. The
+    credential itself is checked in the handler's own unit of work (`Call`): a separate one
+    cost a thread hop and a transaction on every call."""
     header = request.headers.get("authorization", "")
-    scheme, _, credential = header.partition(" ")
-    credential = credential.strip()
-    rt = runtime(request)
-    if scheme.lower() == "sharedaccesssignature" and credential:
-        return _signature_principal(request, rt, credential)
-    if scheme.lower() != "bearer" or not credential:
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    service = request.path_params.get("serviceName")
+    service_name = service if isinstance(service, str) else None
+    if scheme.lower() == "sharedaccesssignature" and value:
+        return Credential("sas", value, service_name)
+    if scheme.lower() != "bearer" or not value:
         raise Unauthorized(
             "Authentication is required: send 'Authorization: Bearer <token>'. Create a token "
             "with 'apidesk token create'."
         )
-    with rt.database.unit_of_work(write=False) as session:
-        record = admin_tokens.authenticate(Context(rt, session, "anonymous"), credential)
+    return Credential("bearer", value, service_name)
+
+
+def _authenticate(ctx: Context, given: Credential) -> Principal:
+    if given.scheme == "bearer":
+        record = admin_tokens.authenticate(ctx, given.value)
         return Principal(name=f"token:{record.name}", instance_id=record.instance_id)
-
-
-def _signature_principal(request: Request, rt: Runtime, credential: str) -> Principal:
-    """APIM's management shared-access signature, signed with a key of the service's own
-    `access` entry: it authenticates calls to that one service."""
-    failure = Unauthorized(
-        "The shared access signature is invalid, expired, signed with a key that has been "
-        "regenerated, or REST access is disabled for this service."
-    )
-    name = request.path_params.get("serviceName")
-    if not isinstance(name, str):
-        raise failure
-    with rt.database.unit_of_work(write=False) as session:
-        ctx = Context(rt, session, "anonymous")
-        instance = instances.find_by_name(ctx, name)
-        if instance is None:
-            raise failure
-        uid = tenant.management_principal(InstanceContext.of(ctx, instance), credential)
-        if uid is None:
-            raise failure
-        return Principal(name=f"sas:{uid}", instance_id=instance.id)
+    # APIM's management shared-access signature, signed with a key of the service's own
+    # `access` entry: it authenticates calls to that one service.
+    instance = instances.find_by_name(ctx, given.service_name) if given.service_name else None
+    if instance is None:
+        raise Unauthorized(_SIGNATURE_FAILURE)
+    uid = tenant.management_principal(InstanceContext.of(ctx, instance), given.value)
+    if uid is None:
+        raise Unauthorized(_SIGNATURE_FAILURE)
+    return Principal(name=f"sas:{uid}", instance_id=instance.id)
 
 
 async def api_version(
@@ -101,14 +110,28 @@ ResourceGroup = Annotated[str, Path(alias="resourceGroupName", max_length=90)]
 ServiceName = Annotated[str, Path(alias="serviceName", max_length=50)]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Call:
-    """An authenticated management request. Its unit of work is opened by the handler, so
-    every statement, and the one commit, run in the handler's thread."""
+    """A management request. Its unit of work is opened by the handler, so every statement,
+    and the one commit, run in the handler's thread; the credential is checked first thing
+    in it. A handler that does costly work before its unit of work (hashing a password,
+    reading an upload) calls `authenticate` before that work."""
 
     runtime: Runtime
-    principal: Principal
+    credential: Credential
     write: bool
+    _principal: Principal | None = field(default=None, init=False)
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise RuntimeError("the credential has not been checked yet")
+        return self._principal
+
+    def authenticate(self) -> Principal:
+        """Check the credential now, in a short read of its own."""
+        with self.context(write=False):
+            return self.principal
 
     @contextmanager
     def context(self, *, write: bool | None = None) -> Iterator[Context]:
@@ -117,10 +140,14 @@ class Call:
         with self.runtime.database.unit_of_work(
             write=self.write if write is None else write
         ) as session:
-            yield Context(runtime=self.runtime, session=session, actor=self.principal.name)
+            if self._principal is None:
+                self._principal = _authenticate(
+                    Context(self.runtime, session, "anonymous"), self.credential
+                )
+            yield Context(runtime=self.runtime, session=session, actor=self._principal.name)
 
 
-@dataclass(frozen=True)
+@dataclass
 class InstanceCall(Call):
     subscription_id: str
     resource_group: str
@@ -129,8 +156,8 @@ class InstanceCall(Call):
     @contextmanager
     def instance(self, *, write: bool | None = None) -> Iterator[InstanceContext]:
         """A unit of work inside the instance named by the path."""
-        instances.check_path(self.subscription_id, self.resource_group, self.service_name)
         with self.context(write=write) as ctx:
+            instances.check_path(self.subscription_id, self.resource_group, self.service_name)
             instance = instances.get_or_raise(
                 ctx, self.subscription_id, self.resource_group, self.service_name
             )
@@ -147,7 +174,7 @@ class InstanceCall(Call):
 # pool, and each such hop costs about as much as SQLite takes to answer a query.
 async def call(
     request: Request,
-    who: Annotated[Principal, Depends(principal)],
+    who: Annotated[Credential, Depends(credential)],
     _version: Annotated[str, Depends(api_version)],
 ) -> Call:
     return Call(runtime(request), who, request.method not in READ_METHODS)
@@ -158,7 +185,7 @@ async def instance_call(
     subscription_id: SubscriptionId,
     resource_group: ResourceGroup,
     service_name: ServiceName,
-    who: Annotated[Principal, Depends(principal)],
+    who: Annotated[Credential, Depends(credential)],
     _version: Annotated[str, Depends(api_version)],
 ) -> InstanceCall:
     return InstanceCall(

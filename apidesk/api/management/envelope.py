@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
@@ -19,6 +20,14 @@ from apidesk.query import Page
 from apidesk.storage.models import Instance
 
 
+class Json(JSONResponse):
+    """JSON as Starlette writes it (compact, UTF-8), written by orjson: the standard library's
+    encoder took a tenth of the time of a list of 100 users."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def child_id(instance: Instance, *segments: str) -> str:
     return "/".join((service_id(instance), *segments))
 
@@ -27,8 +36,10 @@ def timestamp(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with milliseconds and a `Z`, as APIM writes dates."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat, not strftime: a list renders a hundred of these, and strftime is slow.
+    return value.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 def resource(
@@ -43,7 +54,7 @@ def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def entity(body: Any, *, etag: str | None = None, status_code: int = 200) -> JSONResponse:
     headers = {"ETag": quoted(etag)} if etag else None
-    return JSONResponse(body, status_code=status_code, headers=headers)
+    return Json(body, status_code=status_code, headers=headers)
 
 
 def entity_tag(etag: str) -> Response:
@@ -65,14 +76,12 @@ def next_link(request: Request, page: Page[Any]) -> str | None:
 
 
 def collection(request: Request, values: Sequence[Any], page: Page[Any]) -> JSONResponse:
-    return JSONResponse(
-        {"value": list(values), "count": page.total, "nextLink": next_link(request, page)}
-    )
+    return Json({"value": list(values), "count": page.total, "nextLink": next_link(request, page)})
 
 
 def whole_collection(values: Iterable[Any]) -> JSONResponse:
     items = list(values)
-    return JSONResponse({"value": items, "count": len(items), "nextLink": None})
+    return Json({"value": items, "count": len(items), "nextLink": None})
 
 
 def error_body(

@@ -14,7 +14,7 @@ from apidesk.domain.groups import repository
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
-from apidesk.storage.models import Group, GroupMember, User
+from apidesk.storage.models import Group, GroupMember, User, UserSummary
 
 GROUP_ID_MAX = 256
 DISPLAY_NAME_MAX = 300
@@ -256,7 +256,7 @@ def remove_member(ctx: InstanceContext, group_id: str, user_id: str) -> bool:
     return True
 
 
-def members(ctx: InstanceContext, group_id: str, query: ListQuery) -> Page[User]:
+def members(ctx: InstanceContext, group_id: str, query: ListQuery) -> Page[UserSummary]:
     return users.page(ctx, query, group=get_or_raise(ctx, group_id))
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, exists, select
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
 from apidesk.storage.filtering import Column
-from apidesk.storage.models import Group, GroupMember, User
+from apidesk.storage.models import SUMMARY_COLUMNS, Group, GroupMember, User, UserSummary
 from apidesk.storage.paging import fetch_page
 
 COLUMNS = {
@@ -50,16 +50,18 @@ def email_taken(ctx: InstanceContext, email_key: str, *, except_id: int | None =
     return bool(ctx.session.scalar(select(exists().where(condition))))
 
 
-def page(ctx: InstanceContext, query: ListQuery, *, group: Group | None = None) -> Page[User]:
-    statement = select(User).where(User.instance_id == ctx.instance.id)
+def page(
+    ctx: InstanceContext, query: ListQuery, *, group: Group | None = None
+) -> Page[UserSummary]:
+    statement = select(*SUMMARY_COLUMNS).where(User.instance_id == ctx.instance.id)
     if group is not None:
         statement = statement.where(
             exists().where(GroupMember.group_id == group.id, GroupMember.user_id == User.id)
         )
-    return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id)
+    return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id, rows=True)
 
 
-def groups_of(ctx: InstanceContext, users: Iterable[User]) -> dict[int, list[Group]]:
+def groups_of(ctx: InstanceContext, users: Iterable[UserSummary]) -> dict[int, list[Group]]:
     ids = [user.id for user in users]
     result: dict[int, list[Group]] = defaultdict(list)
     if not ids:

@@ -17,7 +17,7 @@ from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.users import credentials, repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
-from apidesk.storage.models import Group, GroupMember, User
+from apidesk.storage.models import Group, GroupMember, User, UserSummary
 
 STATES = ("active", "blocked", "pending")
 ALL_STATES = (*STATES, "deleted")
@@ -69,7 +69,7 @@ def get_or_raise(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> U
     return user
 
 
-def list_users(ctx: InstanceContext, query: ListQuery) -> Page[User]:
+def list_users(ctx: InstanceContext, query: ListQuery) -> Page[UserSummary]:
     return repository.page(ctx, query)
 
 

@@ -24,10 +24,11 @@ from apidesk.storage.models.subscription import Subscription, SubscriptionKey
 from apidesk.storage.models.system import SystemValue
 from apidesk.storage.models.tenant import TenantAccess
 from apidesk.storage.models.token import AdminToken
-from apidesk.storage.models.user import User
+from apidesk.storage.models.user import SUMMARY_COLUMNS, User, UserSummary
 from apidesk.storage.models.user_import import UserImport
 
 __all__ = [
+    "SUMMARY_COLUMNS",
     "AdminToken",
     "Api",
     "AuditEvent",
@@ -57,5 +58,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserImport",
+    "UserSummary",
     "new_etag",
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -47,3 +47,40 @@ class User(Base):
     etag: Mapped[str] = mapped_column(String(32))
 
     __mapper_args__ = {"version_id_col": etag, "version_id_generator": new_etag}
+
+
+class UserSummary(Protocol):
+    """What a list shows of a user. Lists read these columns as plain rows (a `User` has them
+    too): building an ORM entity per row cost more than the query that found it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def note(self) -> str | None: ...
+    @property
+    def identities(self) -> list[Any]: ...
+    @property
+    def registration_date(self) -> datetime: ...
+
+
+SUMMARY_COLUMNS = (
+    User.id,
+    User.name,
+    User.email,
+    User.first_name,
+    User.last_name,
+    User.state,
+    User.note,
+    User.identities,
+    User.registration_date,
+)

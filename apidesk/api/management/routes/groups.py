@@ -155,10 +155,7 @@ def list_group_users(
     query = list_query(call.runtime, filter_, top, skip, filters.GROUP_USERS)
     with call.instance() as ctx:
         page = groups.members(ctx, group_id, query)
-        values = [
-            user_views.user(ctx.instance, user, type_=user_views.GROUP_USERS_TYPE)
-            for user in page.items
-        ]
+        values = user_views.users(ctx.instance, page.items, type_=user_views.GROUP_USERS_TYPE)
     return envelope.collection(request, values, page)
 
 

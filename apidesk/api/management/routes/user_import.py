@@ -127,6 +127,7 @@ async def import_users(
 ) -> JSONResponse:
     fmt = _format(request, file_format)
     options = Options(match.value, invite, parse_rate(invite_rate), dry_run)
+    await run_in_threadpool(call.authenticate)  # before the upload is read
     body = await request.body()
     totals = await run_in_threadpool(_run, call, body, fmt, options)
     report = ImportReport(

@@ -76,14 +76,7 @@ def list_users(
     with call.instance() as ctx:
         page = users.list_users(ctx, query)
         memberships = user_repository.groups_of(ctx, page.items) if expand_groups else None
-        values = [
-            views.user(
-                ctx.instance,
-                user,
-                groups=memberships.get(user.id, []) if memberships is not None else None,
-            )
-            for user in page.items
-        ]
+        values = views.users(ctx.instance, page.items, memberships=memberships)
     return envelope.collection(request, values, page)
 
 
@@ -137,6 +130,7 @@ def create_or_update_user(
         app_type=(properties.appType if properties and properties.appType else "portal"),  # type: ignore[arg-type]
         notify=bool(notify),
     )
+    call.authenticate()  # before argon2 runs: no unauthenticated caller spends it
     fields = users.hash_ahead(call.runtime, _fields(properties))
     with call.instance() as ctx:
         user, created = users.create_or_update(
@@ -165,6 +159,7 @@ def create_or_update_user(
 def update_user(
     call: IReq, user_id: UserId, body: UserUpdateParameters, if_match: IfMatchRequired
 ) -> JSONResponse:
+    call.authenticate()  # before argon2 runs: no unauthenticated caller spends it
     fields = users.hash_ahead(call.runtime, _fields(body.properties))
     with call.instance() as ctx:
         user = users.update(ctx, user_id, fields, expected_etag=parse_if_match(if_match))
