@@ -8,10 +8,20 @@ drop rows whose column is NULL from both. Concretely, following OData:
 - `ne 'x'` also matches rows where the field is NULL;
 - every other comparison, and every text function, never matches a NULL field.
 
-Text and enum fields compare case-insensitively by lowering both sides *in the database*, so a
-stored value always matches itself even where the database folds fewer characters than Python
-does (SQLite's `lower()` folds ASCII only). Ordering (`gt`, `lt`, ...) of text follows the
-column's collation.
+Text fields compare case-insensitively by lowering both sides *in the database*, so a stored
+value always matches itself even where the database folds fewer characters than Python does
+(SQLite's `lower()` folds ASCII only). A field with a `key` column (the value as the domain
+folds it, such as `users.name_key`) is compared on that column with the value folded the same
+way, so the column's index answers `eq`, the comparisons and `startswith`. An enum field whose
+column holds one spelling of each value is its own key, with `fold` giving that spelling
+(`spelled`), so the state indexes answer it too. Ordering (`gt`, `lt`, ...) of text follows
+the column's collation.
+
+`startswith` is a `LIKE 'prefix%'`. PostgreSQL answers it from an index built with
+`varchar_pattern_ops`; SQLite uses an index for `LIKE` only on columns that compare without
+case, so on SQLite a `startswith` on a key column also gets the range the prefix spans
+(`key >= 'u1' AND key < 'u2'`, byte order), which the key's index answers; the `LIKE` stays
+and decides. `contains` and `endswith` cannot be answered by a B-tree index.
 """
 
 from __future__ import annotations
@@ -21,9 +31,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import String, and_, false, func, literal, not_, or_, true
+from sqlalchemy import Boolean, String, and_, false, func, literal, not_, or_, true
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from apidesk.query import And, Compare, FieldKind, Filter, Not, Or, TextMatch
 
@@ -35,6 +48,9 @@ class Column:
     expression: ColumnElement[Any] | QueryableAttribute[Any]
     """A column, a mapped attribute such as `User.email`, or any SQL expression."""
     kind: FieldKind
+    key: ColumnElement[Any] | QueryableAttribute[Any] | None = None
+    """A column holding the value folded by `fold`; text compares then use it."""
+    fold: Callable[[str], str] = str.lower
 
 
 _CASE_INSENSITIVE: Final = frozenset({FieldKind.TEXT, FieldKind.ENUM})
@@ -64,6 +80,13 @@ def compile_filter(node: Filter, columns: Mapping[str, Column]) -> ColumnElement
     raise TypeError(f"not a filter node: {node!r}")
 
 
+def spelled(*values: str) -> Callable[[str], str]:
+    """A `fold` for an enum column that holds each value in one spelling: any case of a value
+    becomes that spelling (and anything else stays as it is, matching nothing)."""
+    spellings = {value.lower(): value for value in values}
+    return lambda value: spellings.get(value.lower(), value)
+
+
 def _compile_all(
     items: tuple[Filter, ...], columns: Mapping[str, Column]
 ) -> list[ColumnElement[bool]]:
@@ -78,7 +101,10 @@ def _compare(node: Compare, column: Column) -> ColumnElement[bool]:
         if node.op == "ne":
             return expression.is_not(None)
         raise ValueError(f"null can only be compared with eq or ne, not {node.op!r}")
-    if column.kind in _CASE_INSENSITIVE:
+    if column.key is not None and isinstance(node.value, str):
+        expression = column.key
+        test = _COMPARISONS[node.op](expression, column.fold(node.value))
+    elif column.kind in _CASE_INSENSITIVE:
         test = _COMPARISONS[node.op](func.lower(expression), _lowered(str(node.value)))
     else:
         test = _COMPARISONS[node.op](expression, node.value)
@@ -88,6 +114,8 @@ def _compare(node: Compare, column: Column) -> ColumnElement[bool]:
 
 
 def _text_match(node: TextMatch, column: Column) -> ColumnElement[bool]:
+    if column.key is not None:
+        return _key_match(node, column.key, column.fold(node.value))
     expression = column.expression
     # The value is escaped here rather than with `autoescape=True` because it is lowered by
     # the database, which autoescape (plain strings only) cannot wrap.
@@ -102,6 +130,64 @@ def _text_match(node: TextMatch, column: Column) -> ColumnElement[bool]:
     else:
         raise ValueError(f"unknown text function {node.function!r}")
     return and_(expression.is_not(None), test)
+
+
+def _key_match(
+    node: TextMatch, key: ColumnElement[Any] | QueryableAttribute[Any], value: str
+) -> ColumnElement[bool]:
+    pattern = _escape_like(value)
+    if node.function == "contains":
+        return and_(key.is_not(None), key.like(f"%{pattern}%", escape=_LIKE_ESCAPE))
+    if node.function == "endswith":
+        return and_(key.is_not(None), key.like(f"%{pattern}", escape=_LIKE_ESCAPE))
+    if node.function != "startswith":
+        raise ValueError(f"unknown text function {node.function!r}")
+    like = and_(key.is_not(None), key.like(f"{pattern}%", escape=_LIKE_ESCAPE))
+    following = _following(value)
+    if following is None:
+        return like
+    return _PrefixRange(like, key >= value, key < following)
+
+
+def _following(prefix: str) -> str | None:
+    """The least string after every string that starts with `prefix` (code point order,
+    which is UTF-8 byte order); None when there is none."""
+    trimmed = prefix.rstrip(chr(0x10FFFF))
+    if not trimmed:
+        return None
+    following = ord(trimmed[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates are not characters
+        following = 0xE000
+    return trimmed[:-1] + chr(following)
+
+
+class _PrefixRange(ColumnElement[bool]):
+    """`startswith` on a key column: the `LIKE` everywhere, and on SQLite also the range the
+    prefix spans (byte order, SQLite's default collation), which its index answers."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a condition, not a value to compare with true
+    _traverse_internals = [
+        ("matching", InternalTraversal.dp_clauseelement),
+        ("low", InternalTraversal.dp_clauseelement),
+        ("high", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(
+        self, like: ColumnElement[bool], low: ColumnElement[bool], high: ColumnElement[bool]
+    ) -> None:
+        self.matching, self.low, self.high = like, low, high
+
+
+@compiles(_PrefixRange)
+def _prefix_like(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(" + compiler.process(element.matching, **kw) + ")"
+
+
+@compiles(_PrefixRange, "sqlite")
+def _prefix_like_and_range(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
+    return "(" + compiler.process(and_(element.matching, element.low, element.high), **kw) + ")"
 
 
 def _lowered(value: str) -> ColumnElement[str]:

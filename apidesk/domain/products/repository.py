@@ -9,16 +9,18 @@ from sqlalchemy import exists, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
-from apidesk.storage.filtering import Column
+from apidesk.storage.filtering import Column, spelled
 from apidesk.storage.models import Api, Group, Product, ProductApi, ProductGroup
 from apidesk.storage.paging import fetch_page
+
+_STATE = spelled("notPublished", "published")
 
 COLUMNS = {
     "name": Column(Product.name, FieldKind.TEXT),
     "displayName": Column(Product.display_name, FieldKind.TEXT),
     "description": Column(Product.description, FieldKind.TEXT),
     "terms": Column(Product.terms, FieldKind.TEXT),
-    "state": Column(Product.state, FieldKind.ENUM),
+    "state": Column(Product.state, FieldKind.ENUM, key=Product.state, fold=_STATE),
 }
 
 

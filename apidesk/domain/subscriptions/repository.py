@@ -9,21 +9,23 @@ from sqlalchemy import Select, func, literal, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
-from apidesk.storage.filtering import Column
+from apidesk.storage.filtering import Column, spelled
 from apidesk.storage.models import Product, Subscription, User
 from apidesk.storage.paging import fetch_page
+
+_STATE = spelled("suspended", "active", "expired", "submitted", "rejected", "cancelled")
 
 
 def columns(service_id: str) -> dict[str, Column]:
     """Filter fields. `ownerId` and `scope` compare as the full ids the API shows."""
     return {
-        "name": Column(Subscription.name, FieldKind.TEXT),
+        "name": Column(Subscription.name, FieldKind.TEXT, key=Subscription.name_key),
         "displayName": Column(Subscription.display_name, FieldKind.TEXT),
         "stateComment": Column(Subscription.state_comment, FieldKind.TEXT),
-        "state": Column(Subscription.state, FieldKind.ENUM),
+        "state": Column(Subscription.state, FieldKind.ENUM, key=Subscription.state, fold=_STATE),
         "ownerId": Column(literal(f"{service_id}/users/") + User.name, FieldKind.TEXT),
-        "userId": Column(User.name, FieldKind.TEXT),
-        "productId": Column(Product.name, FieldKind.TEXT),
+        "userId": Column(User.name, FieldKind.TEXT, key=User.name_key),
+        "productId": Column(Product.name, FieldKind.TEXT, key=Product.name_key),
         "scope": Column(literal(service_id) + Subscription.scope, FieldKind.TEXT),
     }
 
@@ -36,11 +38,16 @@ def find(ctx: InstanceContext, sid: str, *, lock: bool = False) -> Subscription 
     return ctx.session.scalars(query.with_for_update() if lock else query).first()
 
 
-def _base() -> Select[Any]:
+def _base(instance_id: int) -> Select[Any]:
+    """Owners and products are joined within the instance (they never belong to another), so
+    a filter on `userId` or `productId` can find them by the (instance, name) index first."""
     return (
         select(Subscription)
-        .outerjoin(User, User.id == Subscription.owner_id)
-        .outerjoin(Product, Product.id == Subscription.product_id)
+        .outerjoin(User, (User.id == Subscription.owner_id) & (User.instance_id == instance_id))
+        .outerjoin(
+            Product, (Product.id == Subscription.product_id) & (Product.instance_id == instance_id)
+        )
+        .where(Subscription.instance_id == instance_id)
     )
 
 
@@ -52,7 +59,7 @@ def page(
     owner: User | None = None,
     product: Product | None = None,
 ) -> Page[Subscription]:
-    statement = _base().where(Subscription.instance_id == ctx.instance.id)
+    statement = _base(ctx.instance.id)
     if owner is not None:
         statement = statement.where(Subscription.owner_id == owner.id)
     if product is not None:

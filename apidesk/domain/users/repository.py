@@ -7,18 +7,22 @@ from collections.abc import Iterable
 
 from sqlalchemy import bindparam, exists, select
 
+from apidesk.domain import validation
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
-from apidesk.storage.filtering import Column
+from apidesk.storage.filtering import Column, spelled
 from apidesk.storage.models import SUMMARY_COLUMNS, Group, GroupMember, User, UserSummary
 from apidesk.storage.paging import fetch_page
 
+_STATE = spelled("active", "blocked", "pending", "deleted")
+
 COLUMNS = {
-    "name": Column(User.name, FieldKind.TEXT),
+    # Ids and addresses compare on their keys, which the unique indexes hold.
+    "name": Column(User.name, FieldKind.TEXT, key=User.name_key),
     "firstName": Column(User.first_name, FieldKind.TEXT),
     "lastName": Column(User.last_name, FieldKind.TEXT),
-    "email": Column(User.email, FieldKind.TEXT),
-    "state": Column(User.state, FieldKind.ENUM),
+    "email": Column(User.email, FieldKind.TEXT, key=User.email_key, fold=validation.email_key),
+    "state": Column(User.state, FieldKind.ENUM, key=User.state, fold=_STATE),
     "registrationDate": Column(User.registration_date, FieldKind.DATETIME),
     "note": Column(User.note, FieldKind.TEXT),
 }
@@ -54,11 +58,16 @@ def page(
     ctx: InstanceContext, query: ListQuery, *, group: Group | None = None
 ) -> Page[UserSummary]:
     statement = select(*SUMMARY_COLUMNS).where(User.instance_id == ctx.instance.id)
-    if group is not None:
-        statement = statement.where(
-            exists().where(GroupMember.group_id == group.id, GroupMember.user_id == User.id)
-        )
-    return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id, rows=True)
+    if group is None:
+        return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id, rows=True)
+    # Walk the group's members in the primary key of group_members, (group, user): in user
+    # order, so a page reads only its own rows however large the instance.
+    statement = statement.join(
+        GroupMember, (GroupMember.user_id == User.id) & (GroupMember.group_id == group.id)
+    )
+    return fetch_page(
+        ctx.session, statement, query, COLUMNS, order_by=GroupMember.user_id, rows=True
+    )
 
 
 def groups_of(ctx: InstanceContext, users: Iterable[UserSummary]) -> dict[int, list[Group]]:

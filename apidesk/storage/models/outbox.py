@@ -14,12 +14,15 @@ class OutboxMessage(Base):
     caused it. Bodies may hold one-time links, so they are stored encrypted."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        # The console's Outbox page: newest first, all or in one status (migration 0011).
+        Index("ix_outbox_messages_browse", "instance_id", "id"),
+        Index("ix_outbox_messages_browse_status", "instance_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(
-        ForeignKey("instances.id", ondelete="CASCADE"), index=True
-    )
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
     template: Mapped[str] = mapped_column(String(100))
     recipient_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True

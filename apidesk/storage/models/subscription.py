@@ -15,10 +15,18 @@ class Subscription(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "name_key"),
         Index("ix_subscriptions_owner_product", "owner_id", "product_id"),
-        # The console's pages (migration 0010).
+        # The console's pages (migration 0010) and a user's subscriptions (0011).
         Index("ix_subscriptions_browse", "instance_id", "id"),
         Index("ix_subscriptions_browse_state", "instance_id", "state", "id"),
         Index("ix_subscriptions_browse_product", "product_id", "id"),
+        Index("ix_subscriptions_browse_owner", "instance_id", "owner_id", "id"),
+        # `startswith` on ids, on PostgreSQL (0011; see apidesk.storage.filtering).
+        Index(
+            "ix_subscriptions_name_prefix",
+            "instance_id",
+            "name_key",
+            postgresql_ops={"name_key": "varchar_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -23,10 +23,29 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "name_key"),
         UniqueConstraint("instance_id", "email_key"),
-        # The console's Users page walks these orders a page at a time (keyset paging).
+        # The API's lists walk users in id order (migration 0011); the console's Users page
+        # walks the others a page at a time (keyset paging).
+        Index("ix_users_browse", "instance_id", "id"),
         Index("ix_users_browse_registered", "instance_id", "registration_date", "id"),
         Index("ix_users_browse_first_name", "instance_id", "first_name", "id"),
         Index("ix_users_browse_state", "instance_id", "state", "id"),
+        Index(
+            "ix_users_browse_state_registered", "instance_id", "state", "registration_date", "id"
+        ),
+        # `startswith` on ids and addresses, on PostgreSQL (migration 0011; SQLite answers it
+        # from the unique keys above by a range, see apidesk.storage.filtering).
+        Index(
+            "ix_users_name_prefix",
+            "instance_id",
+            "name_key",
+            postgresql_ops={"name_key": "varchar_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_users_email_prefix",
+            "instance_id",
+            "email_key",
+            postgresql_ops={"email_key": "varchar_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
