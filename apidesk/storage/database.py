@@ -2,14 +2,15 @@
 
 One engine per process. SQLite gets WAL, foreign keys and a busy timeout; a unit of work that
 writes starts with `BEGIN IMMEDIATE` so two writers queue up instead of failing when the
-second one tries to upgrade its read lock. PostgreSQL runs at READ COMMITTED; the writes that
-must not race use conditional updates or row locks.
+second one tries to upgrade its read lock, and they take turns on a file lock first
+(`apidesk.storage.turns`) so that the queue moves without SQLite's sleeps. PostgreSQL runs at
+READ COMMITTED; the writes that must not race use conditional updates or row locks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from apidesk.files import create_private
 from apidesk.storage.standbys import Standbys
+from apidesk.storage.turns import WriteTurns
 
 WRITE_OPTION = "apidesk_write"
 
@@ -100,6 +102,8 @@ class Database:
     standbys: Standbys | None = None
 
     def __post_init__(self) -> None:
+        path = sqlite_path(str(self.engine.url)) if self.engine.dialect.name == "sqlite" else None
+        self._turns = WriteTurns(path) if path is not None else None
         self._reader = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}),
@@ -123,15 +127,16 @@ class Database:
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
         """A session that commits when the block ends normally and rolls back otherwise."""
-        session = self.session(write=write)
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._turns.turn() if write and self._turns is not None else nullcontext():
+            session = self.session(write=write)
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
