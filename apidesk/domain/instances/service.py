@@ -11,7 +11,6 @@ from sqlalchemy import bindparam, func, select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.context import Context, InstanceContext
-from apidesk.domain.instances import seed
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.storage.models import Instance, SystemValue
 
@@ -208,6 +207,10 @@ def create_or_update(
     ctx.session.add(instance)
     ctx.session.flush()
     ictx = InstanceContext.of(ctx, instance)
+    # The seed brings the e-mail templates and the portal's defaults: loaded only when a
+    # service is created, not by every command that looks a service up.
+    from apidesk.domain.instances import seed
+
     seed.populate(ictx)
     audit.record(ictx, "service.create", f"service/{instance.name}", _audit_view(clean))
     ctx.session.flush()

@@ -10,11 +10,8 @@ from sqlalchemy import select
 
 from apidesk.domain import audit, passwords, validation
 from apidesk.domain.context import InstanceContext, Runtime
-from apidesk.domain.flows import invitation, notices, signup
-from apidesk.domain.instances.seed import ADMIN_USER_ID, DEVELOPERS
 from apidesk.domain.passwords import PreparedPassword
-from apidesk.domain.subscriptions import service as subscriptions
-from apidesk.domain.users import credentials, repository
+from apidesk.domain.users import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Group, GroupMember, User, UserSummary
@@ -37,6 +34,9 @@ WIRE = {
     "identities": "identities",
 }
 REQUIRED_ON_CREATE = ("email", "first_name", "last_name")
+# The flows (e-mail templates and their renderer), subscriptions, credentials and the seed
+# are imported by the functions that change users: `apidesk users list` reads only, and
+# loading them would cost it more than its query does (issue 12, CLI start-up).
 
 
 class UserFields(TypedDict, total=False):
@@ -238,6 +238,8 @@ def create_or_update(
         raise PreconditionFailed("The user does not exist, so it cannot match 'If-Match'.")
     user = _create(ctx, user_id, clean, options)
     if options.notify:
+        from apidesk.domain.flows import invitation, signup
+
         # An invitation goes to a pending user; anyone else gets the welcome letter.
         if options.confirmation == "invite" and user.state == "pending":
             invitation.invite(ctx, user)
@@ -285,6 +287,8 @@ def _create(
     )
     ctx.session.add(user)
     ctx.session.flush()
+    from apidesk.domain.instances.seed import DEVELOPERS
+
     developers = _system_group(ctx, DEVELOPERS)
     ctx.session.add(
         GroupMember(group_id=developers.id, user_id=user.id, instance_id=ctx.instance.id)
@@ -309,6 +313,8 @@ def _system_group(ctx: InstanceContext, name: str) -> Group:
 
 def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> dict[str, Any]:
     """Apply validated changes; what they ended besides (sessions), for the audit record."""
+    from apidesk.domain.users import credentials
+
     ended = 0
     if "email" in clean and clean["email"] != user.email:
         old, old_key = user.email, user.email_key
@@ -383,6 +389,10 @@ def delete(
             return False
         raise NotFound(f"User '{user_id}' was not found.")
     _check_etag(user, expected_etag)
+    from apidesk.domain.flows import notices
+    from apidesk.domain.instances.seed import ADMIN_USER_ID
+    from apidesk.domain.subscriptions import service as subscriptions
+
     if user.name_key == ADMIN_USER_ID:
         raise Invalid.field("userId", "The built-in administrator cannot be deleted.")
     if notify:

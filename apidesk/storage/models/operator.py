@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables its foreign keys name: loaded with it, so that a flush can order the writes.
+from apidesk.storage.models import instance  # noqa: F401
 from apidesk.storage.models.base import Base, UTCDateTime
 
 

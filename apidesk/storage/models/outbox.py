@@ -6,6 +6,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables its foreign keys name: loaded with it, so that a flush can order the writes.
+from apidesk.storage.models import instance, user  # noqa: F401
 from apidesk.storage.models.base import Base, UTCDateTime
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables its foreign keys name: loaded with it, so that a flush can order the writes.
+from apidesk.storage.models import api, group, instance  # noqa: F401
 from apidesk.storage.models.base import Base, new_etag
 
 

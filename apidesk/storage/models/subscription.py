@@ -5,6 +5,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+# The tables its foreign keys name: loaded with it, so that a flush can order the writes.
+from apidesk.storage.models import api, instance, product, user  # noqa: F401
 from apidesk.storage.models.base import Base, UTCDateTime, new_etag
 
 
