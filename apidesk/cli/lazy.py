@@ -16,6 +16,8 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command
 
+from apidesk.cli.params import plain_values
+
 try:  # Typer carries its own copy of Click; its classes and exceptions are the ones in play.
     from typer import _click as click
 except ImportError:  # pragma: no cover - a Typer that uses the Click package
@@ -40,6 +42,7 @@ class Lazy:
             single.command(name)(found)
             command = get_command(single)
         command.name = name
+        plain_values(command)
         return command
 
 
@@ -77,11 +80,18 @@ class LazyGroup(TyperGroup):
         finally:
             self._summaries_only = False
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        plain_values(self, ctx)
+        return super().parse_args(ctx, args)
+
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         try:
-            return self._click_resolve_command(ctx, args)
+            name, command, rest = self._click_resolve_command(ctx, args)
+            if command is not None:
+                plain_values(command, ctx)
+            return name, command, rest
         except click.exceptions.UsageError as error:
             matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
             if matches:

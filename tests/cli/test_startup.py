@@ -6,9 +6,12 @@ what made every command slow, so a command that does not need them must not impo
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from support.server import LiveServer
@@ -27,10 +30,24 @@ WEB = (
 )
 
 
-def imported_by(env: dict[str, str], *args: str) -> set[str]:
-    """The modules `apidesk ARGS` imports, from Python's own import trace."""
+# `python -X importtime` misses what `importlib.import_module` loads (the lazy subcommands, the
+# models), so the list comes from `sys.modules` as the process exits.
+_TRACE = """
+import atexit, runpy, sys
+listing = sys.argv.pop(1)
+def _write():
+    with open(listing, "w") as out:
+        out.write("\\n".join(sorted(sys.modules)))
+atexit.register(_write)
+runpy.run_module("apidesk", run_name="__main__")
+"""
+
+
+def imported_by(env: dict[str, str], *args: str, tmp_path: Path) -> set[str]:
+    """The modules `apidesk ARGS` imports: every module loaded when the process ends."""
+    listing = tmp_path / f"modules-{'-'.join(args)}.txt"
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "apidesk", *args],
+        [sys.executable, "-c", _TRACE, str(listing), *args],
         env=env,
         capture_output=True,
         text=True,
@@ -38,11 +55,8 @@ def imported_by(env: dict[str, str], *args: str) -> set[str]:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    names = set()
-    for line in result.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip())
-    assert "apidesk.cli.main" in names  # the trace is there, so an absence means something
+    names = set(listing.read_text().split())
+    assert "apidesk.cli.main" in names  # the list is there, so an absence means something
     return names
 
 
@@ -50,8 +64,8 @@ def loaded(names: set[str], prefix: str) -> list[str]:
     return sorted(name for name in names if name == prefix or name.startswith(prefix + "."))
 
 
-def test_help_loads_neither_the_web_app_nor_the_database_layer() -> None:
-    names = imported_by(dict(os.environ), "--help")
+def test_help_loads_neither_the_web_app_nor_the_database_layer(tmp_path: Path) -> None:
+    names = imported_by(dict(os.environ), "--help", tmp_path=tmp_path)
     for prefix in (*WEB, "apidesk.api", "sqlalchemy", "alembic", "apidesk.domain"):
         assert loaded(names, prefix) == [], prefix
     assert loaded(names, "apidesk.storage") == []
@@ -59,9 +73,9 @@ def test_help_loads_neither_the_web_app_nor_the_database_layer() -> None:
 
 @pytest.mark.parametrize("entity", ["users", "groups", "products", "subscriptions"])
 def test_list_commands_load_no_web_app_and_no_migration_tool(
-    server: LiveServer, entity: str
+    server: LiveServer, entity: str, tmp_path: Path
 ) -> None:
-    names = imported_by(server.env, entity, "list")
+    names = imported_by(server.env, entity, "list", tmp_path=tmp_path)
     assert loaded(names, f"apidesk.domain.{entity}")  # it did its work
     # The schema is current, so Alembic stays unloaded; zxcvbn is for setting passwords.
     for prefix in (*WEB, "alembic", "zxcvbn", "apidesk.cli.bulk"):
@@ -93,3 +107,104 @@ def test_help_summaries_match_the_commands_they_stand_for(group: str) -> None:
         assert (real.help or "").split("\n\n")[0].replace("\n", " ").strip() == entry.summary, name
         # Loaded on its own, a command must not grow options the whole app does not have.
         assert not any("completion" in (param.name or "") for param in real.params), name
+
+
+# What `apidesk users list` does without (issue 12): the flows and their e-mail templates, the
+# models of other entities, and Typer's Pydantic adapters for options left as they are.
+NOT_FOR_USERS_LIST = (
+    "apidesk.domain.flows",
+    "apidesk.domain.notifications.render",
+    "apidesk.domain.subscriptions.service",
+    "apidesk.domain.instances.seed",
+    "apidesk.storage.models.subscription",
+    "apidesk.storage.models.product",
+    "apidesk.storage.models.operator",
+    "apidesk.storage.models.mail",
+    "apidesk.storage.models.outbox",
+    "airspeed",
+    "defusedxml",
+    "typer._adapters",
+)
+
+
+def test_users_list_loads_only_what_listing_users_needs(server: LiveServer, tmp_path: Path) -> None:
+    names = imported_by(server.env, "users", "list", tmp_path=tmp_path)
+    assert "apidesk.storage.models.user" in names and "apidesk.domain.users.service" in names
+    for prefix in NOT_FOR_USERS_LIST:
+        assert loaded(names, prefix) == [], prefix
+
+
+def test_users_list_options_are_still_checked_by_typer(server: LiveServer) -> None:
+    from support.server import cli
+
+    shown = cli(server.env, "users", "list", "--limit", "1", "--state", "active", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert len(json.loads(shown.stdout)) == 1
+    for value, message in (("0", "greater than or equal to 1"), ("x", "valid integer")):
+        refused = cli(server.env, "users", "list", "--limit", value)
+        assert refused.returncode == 2
+        assert message in " ".join(refused.stderr.replace("│", " ").split()), refused.stderr
+
+
+def _every_command() -> list[tuple[str, Any]]:
+    import typer.main
+
+    found: list[tuple[str, Any]] = []
+
+    def walk(path: str, command: Any) -> None:
+        found.append((path, command))
+        names = command.lazy if isinstance(command, LazyGroup) else {}
+        for name in [*names, *getattr(command, "commands", {})]:
+            sub = command.get_command(None, name)
+            walk(f"{path} {name}", sub)
+
+    walk("apidesk", typer.main.get_command(app))
+    return found
+
+
+SAMPLES: dict[type, list[Any]] = {
+    str: ["x", "", "  spaced  ", "ünïcode", "5"],
+    int: [0, 1, -1, 7, 100, 100000, 100001, "5", " 5 ", "x", "1.5", ""],
+    bool: [True, False],
+}
+
+
+def _outcome(runtime_param: Any, value: Any, param: Any, ctx: Any) -> tuple[str, Any]:
+    from typer import BadParameter
+
+    try:
+        return "ok", runtime_param._coerce_value(value, param=param, ctx=ctx)
+    except BadParameter as error:
+        return "refused", error.message
+
+
+def test_plain_values_give_what_typer_gives() -> None:
+    """Every parameter given the plain coercion, and its `--help`, takes and refuses each
+    sample value exactly as Typer's own coercion does."""
+    from typer._click import Context
+    from typer._coercion import build_runtime_param
+
+    from apidesk.cli.params import PlainRuntimeParam, plain_values
+
+    compared = 0
+    for path, command in _every_command():
+        ctx = Context(command, info_name=path)
+        plain_values(command, ctx)
+        params = [*command.params, command.get_help_option(ctx)]
+        for param in params:
+            if not isinstance(getattr(param, "_runtime_param", None), PlainRuntimeParam):
+                continue
+            own = build_runtime_param(param.type_descriptor)
+            for value in SAMPLES[param.type_descriptor.annotation]:
+                plain = _outcome(
+                    PlainRuntimeParam(
+                        parameter_info=param.type_descriptor.parameter_info,
+                        annotation=param.type_descriptor.annotation,
+                    ),
+                    value,
+                    param,
+                    ctx,
+                )
+                assert plain == _outcome(own, value, param, ctx), (path, param.name, value)
+                compared += 1
+    assert compared > 100  # the walk found the commands and their options
