@@ -59,12 +59,26 @@ def _from_tree(tree: Path, *args: str) -> str:
     return " ".join([sys.executable, "-c", json.dumps(code), *args])
 
 
+# What `apidesk users list` cannot do without as long as it uses these libraries: importing
+# them and nothing else. The second row leaves out pydantic-settings (and so Pydantic), which
+# only the settings bring in.
+LIBRARIES = "import typer, rich.console, rich.table, sqlalchemy.orm, sqlalchemy.dialects.sqlite"
+
+
 def commands(compare: Path | None) -> list[tuple[str, str]]:
     python = sys.executable
     found = [
         ("python -c pass (baseline)", f"{python} -c pass"),
         ("apidesk --help", f"{python} -m apidesk --help"),
         ("apidesk users list", f"{python} -m apidesk users list"),
+        (
+            "imports only: Typer, Rich, SQLAlchemy ORM + SQLite, pydantic-settings",
+            f"{python} -c {json.dumps(LIBRARIES + ', pydantic_settings')}",
+        ),
+        (
+            "imports only: Typer, Rich, SQLAlchemy ORM + SQLite",
+            f"{python} -c {json.dumps(LIBRARIES)}",
+        ),
     ]
     if compare is not None:
         found += [
