@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from gateway import seed  # noqa: E402
+from sections import write_section  # noqa: E402
 from support.databases import fresh_postgres_database  # noqa: E402
 
 from apidesk.gateway.store import PostgresStore  # noqa: E402
@@ -148,13 +149,7 @@ def render(
 
 
 def write(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text()
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n## Capacity of one PostgreSQL server\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, "Capacity of one PostgreSQL server", section)
 
 
 if __name__ == "__main__":

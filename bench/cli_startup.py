@@ -25,6 +25,9 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from sections import write_section  # noqa: E402
+
 START, END = "<!-- cli-startup:start -->", "<!-- cli-startup:end -->"
 
 
@@ -166,13 +169,7 @@ def render(results: list[Result], runs: int, load: float, compare_ref: str | Non
 
 
 def write(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text()
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n## CLI start-up\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, "CLI start-up", section)
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from sections import write_section  # noqa: E402
 from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
@@ -220,13 +221,7 @@ def render(runs: dict[tuple[str, int], list[Result]], seconds: int, connections:
 
 
 def write(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n## Gateway key check\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, "Gateway key check", section)
 
 
 def main() -> None:

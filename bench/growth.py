@@ -24,6 +24,7 @@ sys.path.insert(0, str(BENCH))
 
 import api  # noqa: E402
 from api import fresh_postgres_database  # noqa: E402
+from sections import write_section  # noqa: E402
 from wrk_runner import Result  # noqa: E402
 
 START, END = "<!-- growth:start -->", "<!-- growth:end -->"
@@ -86,13 +87,7 @@ def render(
 
 
 def write(section: str) -> None:
-    path = BENCH.parent / "docs" / "benchmarks.md"
-    text = path.read_text()
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n## Growth\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, "Growth", section)
 
 
 def main() -> None:

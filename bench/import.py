@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from sections import write_section  # noqa: E402
 from support.databases import fresh_postgres_database  # noqa: E402
 
 from apidesk.bootstrap import build_runtime, prepare  # noqa: E402
@@ -152,13 +153,7 @@ def render(results: list[Result]) -> str:
 
 
 def write(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n## Bulk import\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, "Bulk import", section)
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
 from api import BASE, KEYS_LUA, LUA, _cli, _seed, _serving  # noqa: E402
+from sections import write_section  # noqa: E402
 from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
@@ -243,13 +244,7 @@ def render(
 
 
 def write(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text()
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n## uvicorn or granian\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(START, END, "uvicorn or granian", section)
 
 
 def main() -> None:
