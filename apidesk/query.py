@@ -70,17 +70,28 @@ class ListQuery:
 T = TypeVar("T")
 
 
+# A list tells how many entries match exactly only up to this many; past it the total is
+# unknown (`Page.total` is None and the management API leaves out `count`). Counting every
+# match is what made lists slow down as an instance grew: a page reads its own rows, a count
+# of a million matches reads a million index entries on every request.
+COUNT_LIMIT = 10_000
+
+
 @dataclass
 class Page(Generic[T]):
     items: list[T]
-    total: int
+    total: int | None
     skip: int
     top: int
     extras: dict[str, object] = field(default_factory=dict)
+    more: bool | None = None
+    """Whether entries follow this page; when None, what `total` says."""
 
     @property
     def has_more(self) -> bool:
-        return self.skip + len(self.items) < self.total
+        if self.more is not None:
+            return self.more
+        return self.total is not None and self.skip + len(self.items) < self.total
 
 
 def matches(node: Filter, record: dict[str, Scalar]) -> bool:

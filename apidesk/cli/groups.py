@@ -43,9 +43,8 @@ def member_data(user: UserSummary) -> dict[str, Any]:
 
 def _count_members(ictx: InstanceContext, group_id: str) -> int:
     from apidesk.domain.groups import service as groups
-    from apidesk.query import ListQuery
 
-    return groups.members(ictx, group_id, ListQuery(top=1)).total
+    return groups.member_count(ictx, group_id)
 
 
 @app.command("list")

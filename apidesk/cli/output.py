@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from apidesk.cli.common import console
+from apidesk.query import COUNT_LIMIT
 
 JsonOption = typer.Option(False, "--json", help="Print JSON (for scripts) instead of text.")
 LimitOption = typer.Option(100, "--limit", "-n", min=1, max=100000, help="Show at most N.")
@@ -36,17 +37,22 @@ def table(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], keys: Seque
 
 def listing(
     rows: list[dict[str, Any]],
-    total: int,
+    total: int | None,
     noun: str,
     as_json: bool,
     columns: Sequence[tuple[str, str]],
 ) -> None:
-    """A list command's output: a JSON array, or a table and a note when more exist."""
+    """A list command's output: a JSON array, or a table and a note when more exist (`total`
+    None: more than are counted, see `apidesk.query.COUNT_LIMIT`)."""
     if as_json:
         print_json(rows)
         return
     table([title for title, _ in columns], rows, [key for _, key in columns])
-    if total > len(rows):
+    if total is None:
+        console.print(
+            f"{len(rows)} {noun} shown of more than {COUNT_LIMIT:,}; raise --limit for more."
+        )
+    elif total > len(rows):
         console.print(f"{len(rows)} of {total} {noun} shown; raise --limit for more.")
 
 

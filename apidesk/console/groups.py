@@ -151,7 +151,7 @@ def _show(
         section="groups",
         group=group,
         members=members.items,
-        more=members.total is not None and members.total > len(members.items),
+        more=members.has_more,
         **values,
     )
 

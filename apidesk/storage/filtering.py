@@ -14,8 +14,11 @@ value always matches itself even where the database folds fewer characters than 
 folds it, such as `users.name_key`) is compared on that column with the value folded the same
 way, so the column's index answers `eq`, the comparisons and `startswith`. An enum field whose
 column holds one spelling of each value is its own key, with `fold` giving that spelling
-(`spelled`), so the state indexes answer it too. Ordering (`gt`, `lt`, ...) of text follows
-the column's collation.
+(`spelled`), so the state indexes answer it too. A field that names another row (a
+subscription's product) may also give a `reference`: its `eq` then becomes a condition on the
+referring row's own column (`product_id = (the product's id)`), so an index that leads with
+that column and ends with the page order answers the page without a sort. Ordering (`gt`,
+`lt`, ...) of text follows the column's collation.
 
 `startswith` is a `LIKE 'prefix%'`. PostgreSQL answers it from an index built with
 `varchar_pattern_ops`; SQLite uses an index for `LIKE` only on columns that compare without
@@ -51,6 +54,9 @@ class Column:
     key: ColumnElement[Any] | QueryableAttribute[Any] | None = None
     """A column holding the value folded by `fold`; text compares then use it."""
     fold: Callable[[str], str] = str.lower
+    reference: Callable[[str], ColumnElement[bool]] | None = None
+    """For a field naming another row (a subscription's product): `eq`, given the folded
+    value, as a condition on the referring row's own column, which its indexes answer."""
 
 
 _CASE_INSENSITIVE: Final = frozenset({FieldKind.TEXT, FieldKind.ENUM})
@@ -101,6 +107,8 @@ def _compare(node: Compare, column: Column) -> ColumnElement[bool]:
         if node.op == "ne":
             return expression.is_not(None)
         raise ValueError(f"null can only be compared with eq or ne, not {node.op!r}")
+    if column.reference is not None and node.op == "eq" and isinstance(node.value, str):
+        return column.reference(column.fold(node.value))
     if column.key is not None and isinstance(node.value, str):
         expression = column.key
         test = _COMPARISONS[node.op](expression, column.fold(node.value))

@@ -995,6 +995,12 @@ FILTERS = [
     ("productId eq 'gold'", {"ada-gold", "bob-gold"}),
     ("productId eq 'starter'", {"@starter"}),
     ("productId ne 'gold' and userId eq 'ada'", {"ada-echo"}),
+    # eq on userId and productId compares ids (a reference): under `not` it still keeps the
+    # subscriptions without an owner or a product, and an unknown name matches nothing.
+    ("not (productId eq 'gold')", {"master", "@starter", "@unlimited", "ada-echo", "shared"}),
+    ("not (userId eq 'ada')", {"master", "@starter", "@unlimited", "bob-gold", "shared"}),
+    ("productId eq 'nothing'", set()),
+    ("not (userId eq 'nobody') and state eq 'suspended'", {"ada-echo"}),
     ("scope eq '/products/gold'", {"ada-gold", "bob-gold"}),
     ("scope eq '{service}/products/gold'", {"ada-gold", "bob-gold"}),
     ("scope eq '/apis/echo'", {"ada-echo"}),

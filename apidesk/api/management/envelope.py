@@ -76,7 +76,13 @@ def next_link(request: Request, page: Page[Any]) -> str | None:
 
 
 def collection(request: Request, values: Sequence[Any], page: Page[Any]) -> JSONResponse:
-    return Json({"value": list(values), "count": page.total, "nextLink": next_link(request, page)})
+    """A page in APIM's collection shape. `count` is left out when more entries match than
+    are counted (`apidesk.query.COUNT_LIMIT`); APIM's clients read it as optional."""
+    body: dict[str, Any] = {"value": list(values)}
+    if page.total is not None:
+        body["count"] = page.total
+    body["nextLink"] = next_link(request, page)
+    return Json(body)
 
 
 def whole_collection(values: Iterable[Any]) -> JSONResponse:

@@ -36,6 +36,11 @@ def page(ctx: InstanceContext, query: ListQuery, *, member: User | None = None) 
     return fetch_page(ctx.session, statement, query, COLUMNS, order_by=Group.id)
 
 
+def member_count(ctx: InstanceContext, group: Group) -> int:
+    statement = select(func.count()).where(GroupMember.group_id == group.id)
+    return int(ctx.session.scalar(statement) or 0)
+
+
 def member_counts(ctx: InstanceContext) -> dict[str, int]:
     """How many members each group of the instance has, by group id, in one grouped query
     (counted on the membership table's primary key); groups without members are absent."""

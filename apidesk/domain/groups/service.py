@@ -260,6 +260,11 @@ def members(ctx: InstanceContext, group_id: str, query: ListQuery) -> Page[UserS
     return users.page(ctx, query, group=get_or_raise(ctx, group_id))
 
 
+def member_count(ctx: InstanceContext, group_id: str) -> int:
+    """How many members the group has, counted exactly (one group, on its primary key)."""
+    return repository.member_count(ctx, get_or_raise(ctx, group_id))
+
+
 def member_counts(ctx: InstanceContext) -> dict[str, int]:
     """How many members each group of the instance has, by group id; a group without
     members is absent (count 0)."""

@@ -7,7 +7,7 @@ removing it through either removes it from both.
 
 from __future__ import annotations
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import literal, select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.apis import service as apis
@@ -16,8 +16,9 @@ from apidesk.domain.products import links
 from apidesk.domain.products.service import get_or_raise
 from apidesk.errors import Conflict, NotFound
 from apidesk.query import FieldKind, ListQuery, Page
-from apidesk.storage.filtering import Column, compile_filter
+from apidesk.storage.filtering import Column
 from apidesk.storage.models import Api, Product, ProductApi
+from apidesk.storage.paging import fetch_page
 
 LINK_ID_MAX = 80
 
@@ -99,14 +100,7 @@ def list_links(
         .join(Api, Api.id == ProductApi.api_id)
         .where(ProductApi.product_id == product.id, Api.instance_id == ctx.instance.id)
     )
-    if query.filter is not None:
-        statement = statement.where(compile_filter(query.filter, columns))
-    total = ctx.session.scalar(select(func.count()).select_from(statement.subquery()))
-    rows = ctx.session.execute(statement.order_by(Api.id).offset(query.skip).limit(query.top)).all()
-    page = Page(
-        items=[(row[0], row[1]) for row in rows],
-        total=int(total or 0),
-        skip=query.skip,
-        top=query.top,
+    page: Page[tuple[ProductApi, Api]] = fetch_page(
+        ctx.session, statement, query, columns, order_by=Api.id, rows=True
     )
     return product, page

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, literal, select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.apis import service as apis
@@ -17,7 +17,7 @@ from apidesk.domain.groups import service as groups
 from apidesk.domain.products.service import get_or_raise
 from apidesk.errors import Conflict, NotFound
 from apidesk.query import FieldKind, ListQuery, Page
-from apidesk.storage.filtering import Column, compile_filter
+from apidesk.storage.filtering import Column
 from apidesk.storage.models import Api, Group, Product, ProductApi, ProductGroup
 from apidesk.storage.paging import fetch_page
 
@@ -152,18 +152,7 @@ def links(
         .join(Group, Group.id == ProductGroup.group_id)
         .where(ProductGroup.product_id == product.id)
     )
-    if query.filter is not None:
-        statement = statement.where(compile_filter(query.filter, columns))
-    total = ctx.session.scalar(select(func.count()).select_from(statement.subquery()))
-    rows = ctx.session.execute(
-        statement.order_by(Group.id).offset(query.skip).limit(query.top)
-    ).all()
-    return Page(
-        items=[(row[0], row[1]) for row in rows],
-        total=int(total or 0),
-        skip=query.skip,
-        top=query.top,
-    )
+    return fetch_page(ctx.session, statement, query, columns, order_by=Group.id, rows=True)
 
 
 def add_api(

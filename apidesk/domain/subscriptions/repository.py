@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
@@ -16,16 +18,38 @@ from apidesk.storage.paging import fetch_page
 _STATE = spelled("suspended", "active", "expired", "submitted", "rejected", "cancelled")
 
 
-def columns(service_id: str) -> dict[str, Column]:
-    """Filter fields. `ownerId` and `scope` compare as the full ids the API shows."""
+def _named(
+    column: InstrumentedAttribute[int | None], target: type[User] | type[Product], instance_id: int
+) -> Callable[[str], ColumnElement[bool]]:
+    """`column` refers to the instance's `target` with this folded name: the target's id is
+    looked up once (-1, which no row has, when there is none) and the subscription compared on
+    its own column, never NULL (see `apidesk.storage.filtering`)."""
+
+    def condition(name_key: str) -> ColumnElement[bool]:
+        found = (
+            select(func.coalesce(func.min(target.id), -1))
+            .where(target.instance_id == instance_id, target.name_key == name_key)
+            .scalar_subquery()
+        )
+        return and_(column.is_not(None), column == found)
+
+    return condition
+
+
+def columns(service_id: str, instance_id: int) -> dict[str, Column]:
+    """Filter fields. `ownerId` and `scope` compare as the full ids the API shows; `userId eq`
+    and `productId eq` compare the owner's and product's ids, so the (instance, owner, id)
+    and (instance, product, id) indexes give the page in order."""
+    owner = _named(Subscription.owner_id, User, instance_id)
+    product = _named(Subscription.product_id, Product, instance_id)
     return {
         "name": Column(Subscription.name, FieldKind.TEXT, key=Subscription.name_key),
         "displayName": Column(Subscription.display_name, FieldKind.TEXT),
         "stateComment": Column(Subscription.state_comment, FieldKind.TEXT),
         "state": Column(Subscription.state, FieldKind.ENUM, key=Subscription.state, fold=_STATE),
         "ownerId": Column(literal(f"{service_id}/users/") + User.name, FieldKind.TEXT),
-        "userId": Column(User.name, FieldKind.TEXT, key=User.name_key),
-        "productId": Column(Product.name, FieldKind.TEXT, key=Product.name_key),
+        "userId": Column(User.name, FieldKind.TEXT, key=User.name_key, reference=owner),
+        "productId": Column(Product.name, FieldKind.TEXT, key=Product.name_key, reference=product),
         "scope": Column(literal(service_id) + Subscription.scope, FieldKind.TEXT),
     }
 
@@ -64,7 +88,13 @@ def page(
         statement = statement.where(Subscription.owner_id == owner.id)
     if product is not None:
         statement = statement.where(Subscription.product_id == product.id)
-    return fetch_page(ctx.session, statement, query, columns(service_id), order_by=Subscription.id)
+    return fetch_page(
+        ctx.session,
+        statement,
+        query,
+        columns(service_id, ctx.instance.id),
+        order_by=Subscription.id,
+    )
 
 
 def owners(ctx: InstanceContext, subscriptions: Iterable[Subscription]) -> dict[int, User]:
