@@ -140,6 +140,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._turns is not None:
+            self._turns.close()
         if self.standbys is not None:
             self.standbys.dispose()
 

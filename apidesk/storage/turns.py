@@ -55,3 +55,11 @@ class WriteTurns:
             finally:
                 self._local.depth = 0
                 fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        """Close this process's handle on the file, after any turn in progress here; a later
+        write opens it again."""
+        with self._threads:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None

@@ -5,6 +5,7 @@ its process is killed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -128,3 +129,27 @@ def test_a_failed_write_gives_its_turn_back(tmp_path: Path) -> None:
     threading.Thread(target=write, daemon=True).start()
     assert done.wait(30)
     db.dispose()
+
+
+def _open_turn_files(name: str) -> int:
+    """How many of this process's open files are the turn file of `name`."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        # The directory listing's own descriptor is closed by the time it is read.
+        with contextlib.suppress(FileNotFoundError):
+            count += os.readlink(f"/proc/self/fd/{fd}").endswith(f"{name}-turns")
+    return count
+
+
+def test_dispose_closes_the_turn_file_and_a_later_write_opens_it_again(tmp_path: Path) -> None:
+    db = open_database(f"sqlite:///{tmp_path / 'closing.sqlite'}")
+    with db.unit_of_work() as session:
+        session.execute(text("CREATE TABLE t (x INTEGER)"))
+    assert _open_turn_files("closing.sqlite") == 1
+    db.dispose()
+    assert _open_turn_files("closing.sqlite") == 0
+    with db.unit_of_work() as session:
+        session.execute(text("INSERT INTO t VALUES (1)"))
+    assert _open_turn_files("closing.sqlite") == 1
+    db.dispose()
+    assert _open_turn_files("closing.sqlite") == 0
