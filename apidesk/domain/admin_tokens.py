@@ -6,7 +6,8 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import bindparam, select
 
@@ -18,8 +19,31 @@ from apidesk.storage.models import AdminToken, Instance
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Built once: every management call runs it, and building a statement costs more than
-# SQLite takes to answer it (see docs/benchmarks.md, "Where the time went").
-_BY_DIGEST = select(AdminToken).where(AdminToken.digest == bindparam("digest"))
+# SQLite takes to answer it (see docs/benchmarks.md, "Where the time went"). It reads the
+# five columns the check needs as a plain row through the session's connection: a third of
+# the time of loading the ORM entity.
+_BY_DIGEST = select(
+    AdminToken.id,
+    AdminToken.name,
+    AdminToken.instance_id,
+    AdminToken.revoked_at,
+    AdminToken.expires_at,
+).where(AdminToken.digest == bindparam("digest"))
+
+
+class LiveToken(Protocol):
+    """What `authenticate` reads of a token."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def instance_id(self) -> int | None: ...
+    @property
+    def revoked_at(self) -> datetime | None: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -86,7 +110,7 @@ def revoke(ctx: Context, name: str) -> AdminToken:
     return record
 
 
-def authenticate(ctx: Context, secret: str) -> AdminToken:
+def authenticate(ctx: Context, secret: str) -> LiveToken:
     """The live token behind `secret`; `Unauthorized` for anything else, with one message."""
     failure = Unauthorized(
         "The access token is missing, invalid, expired or revoked. Create one with "
@@ -94,7 +118,8 @@ def authenticate(ctx: Context, secret: str) -> AdminToken:
     )
     if not secret.startswith(tokens.ADMIN_TOKEN_PREFIX) or len(secret) > 200:
         raise failure
-    record = ctx.session.scalars(_BY_DIGEST, {"digest": tokens.digest(secret)}).first()
+    found = ctx.session.connection().execute(_BY_DIGEST, {"digest": tokens.digest(secret)})
+    record: LiveToken | None = found.first()
     if record is None or record.revoked_at is not None:
         raise failure
     if record.expires_at is not None and record.expires_at <= ctx.now():
