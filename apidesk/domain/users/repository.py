@@ -59,14 +59,14 @@ def page(
 ) -> Page[UserSummary]:
     statement = select(*SUMMARY_COLUMNS).where(User.instance_id == ctx.instance.id)
     if group is None:
-        return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id, rows=True)
+        return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id, plain=True)
     # Walk the group's members in the primary key of group_members, (group, user): in user
     # order, so a page reads only its own rows however large the instance.
     statement = statement.join(
         GroupMember, (GroupMember.user_id == User.id) & (GroupMember.group_id == group.id)
     )
     return fetch_page(
-        ctx.session, statement, query, COLUMNS, order_by=GroupMember.user_id, rows=True
+        ctx.session, statement, query, COLUMNS, order_by=GroupMember.user_id, plain=True
     )
 
 
