@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from argon2 import (
-    DEFAULT_HASH_LENGTH,
-    DEFAULT_RANDOM_SALT_LENGTH,
-    Parameters,
-    PasswordHasher,
-    Type,
-    extract_parameters,
-)
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from argon2.low_level import ARGON2_VERSION
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from apidesk.errors import Invalid
-from apidesk.security import hash_formats
+
+if TYPE_CHECKING:
+    from argon2 import Parameters, PasswordHasher
+
+    from apidesk.security import hash_formats
+
+# argon2, bcrypt and the foreign hash formats are imported when a password is first hashed or
+# checked: every command builds a `PasswordHashing`, most never use it (issue 12, CLI start-up).
 
 # A zxcvbn run on a very long input is slow; nobody needs more than this many characters.
 MAX_LENGTH = 256
@@ -71,27 +69,51 @@ class PasswordHashing:
         parallelism: int,
         limits: hash_formats.Limits | None = None,
     ) -> None:
-        self._hasher = PasswordHasher(
-            time_cost=time_cost,
-            memory_cost=memory_kib,
-            parallelism=parallelism,
+        self._time_cost = time_cost
+        self._memory_kib = memory_kib
+        self._parallelism = parallelism
+        self._limits = limits
+
+    @cached_property
+    def _hasher(self) -> PasswordHasher:
+        from argon2 import PasswordHasher, Type
+
+        return PasswordHasher(
+            time_cost=self._time_cost,
+            memory_cost=self._memory_kib,
+            parallelism=self._parallelism,
             type=Type.ID,
         )
-        self.limits = limits or hash_formats.Limits()
-        self._own = Parameters(
+
+    @cached_property
+    def limits(self) -> hash_formats.Limits:
+        from apidesk.security import hash_formats
+
+        return self._limits or hash_formats.Limits()
+
+    @cached_property
+    def _own(self) -> Parameters:
+        from argon2 import DEFAULT_HASH_LENGTH, DEFAULT_RANDOM_SALT_LENGTH, Parameters, Type
+        from argon2.low_level import ARGON2_VERSION
+
+        return Parameters(
             type=Type.ID,
             version=ARGON2_VERSION,
             salt_len=DEFAULT_RANDOM_SALT_LENGTH,
             hash_len=DEFAULT_HASH_LENGTH,
-            time_cost=time_cost,
-            memory_cost=memory_kib,
-            parallelism=parallelism,
+            time_cost=self._time_cost,
+            memory_cost=self._memory_kib,
+            parallelism=self._parallelism,
         )
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+        from apidesk.security import hash_formats
+
         parsed = None
         if stored_hash:
             try:
@@ -114,6 +136,9 @@ class PasswordHashing:
         """True for anything but argon2id at least as strong as the configured parameters."""
         if not stored_hash.startswith("$argon2id$"):
             return True
+        from argon2 import extract_parameters
+        from argon2.exceptions import InvalidHashError
+
         try:
             stored = extract_parameters(stored_hash)
         except (InvalidHashError, ValueError):
@@ -130,6 +155,8 @@ class PasswordHashing:
     def importable(self, value: object) -> str:
         """A password hash from another system as it will be stored; `UnusableHash` names
         what is wrong when the format is unknown or the hash asks for too much work."""
+        from apidesk.security import hash_formats
+
         text = hash_formats.normalize(value)
         hash_formats.check_cost(hash_formats.parse(text), self.limits, self._own)
         return text

@@ -11,14 +11,17 @@ import hashlib
 import hmac
 import os
 import stat
+from functools import cached_property
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING
 
 from apidesk.files import warn_if_shared
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# `cryptography` is imported when a secret is first sealed or opened: every command builds a
+# `SecretBox` and checks its fingerprint, few touch a secret (issue 12, CLI start-up).
 
 _VERSION = "v1"
 
@@ -28,20 +31,30 @@ class SecretKeyError(RuntimeError):
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+    """HKDF-SHA256 (RFC 5869) with no salt, 32 bytes out: one extract step and one expand
+    block, which is what `cryptography`'s `HKDF(SHA256(), 32, None, purpose)` computes
+    (tests/security/test_secretbox.py compares the two)."""
+    extracted = hmac.new(bytes(32), master, hashlib.sha256).digest()
+    return hmac.new(extracted, purpose + b"\x01", hashlib.sha256).digest()
 
 
 class SecretBox:
     def __init__(self, master_key: bytes) -> None:
         if len(master_key) != 32:
             raise SecretKeyError("the secret key must be 32 bytes (base64 of 32 random bytes)")
-        self._aead = AESGCM(_derive(master_key, b"apidesk encryption v1"))
+        self._encryption_key = _derive(master_key, b"apidesk encryption v1")
         self._digest_key = _derive(master_key, b"apidesk lookup digest v1")
         # Signs the CSRF tokens of the web front doors.
         self.csrf_key = _derive(master_key, b"apidesk web csrf v1")
         self.fingerprint = hmac.new(
             _derive(master_key, b"apidesk fingerprint v1"), b"apidesk", hashlib.sha256
         ).hexdigest()[:32]
+
+    @cached_property
+    def _aead(self) -> AESGCM:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return AESGCM(self._encryption_key)
 
     def encrypt(self, plaintext: str, *, context: str = "") -> str:
         nonce = os.urandom(12)
@@ -53,6 +66,8 @@ class SecretBox:
         if version != _VERSION:
             raise SecretKeyError(f"unknown secret format {version!r}")
         raw = base64.b64decode(payload)
+        from cryptography.exceptions import InvalidTag
+
         try:
             plain = self._aead.decrypt(raw[:12], raw[12:], context.encode("utf-8"))
         except InvalidTag as exc:

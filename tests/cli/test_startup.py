@@ -124,6 +124,17 @@ NOT_FOR_USERS_LIST = (
     "airspeed",
     "defusedxml",
     "typer._adapters",
+    # Hashing and sealing: the runtime holds a `PasswordHashing` and a `SecretBox`, and checks
+    # the key's fingerprint, but a list hashes nothing and opens no secret.
+    "argon2",
+    "bcrypt",
+    "cryptography",
+    "apidesk.security.hash_formats",
+    "zxcvbn",
+    # E-mail: the mail package, the address checker, the outbox.
+    "apidesk.mail",
+    "email_validator",
+    "apidesk.domain.notifications",
 )
 
 
