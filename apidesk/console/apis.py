@@ -13,12 +13,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
-from apidesk.console.wording import API_LABELS, said
+from apidesk.console.wording import API_LABELS, refusal_status, said
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.errors import DomainError
 from apidesk.query import ListQuery
 from apidesk.storage.models import Api, Operator
+from apidesk.web.paths import path
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 TEXT_FIELDS = ("display_name", "description", "path", "service_url", "header_name", "query_name")
@@ -120,7 +121,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
             fields = _fields(form)
             typed = dict(fields)
             api = apis.create(ictx, fields)
-            return see_other(f"{PATH}/{ictx.instance.name}/apis/{api.name}", "api-added")
+            return see_other(f"{PATH}/{ictx.instance.name}/apis/{path(api.name)}", "api-added")
     except DomainError as error:
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
@@ -151,8 +152,8 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
             form = console.checked(request, form)
             fields = _fields(form)
             typed = dict(fields)
-            apis.update(ictx, api.name, fields)
-            return see_other(f"{PATH}/{ictx.instance.name}/apis/{api.name}", "saved")
+            apis.update(ictx, api.name, fields, expected_etag=field(form, "etag") or "*")
+            return see_other(f"{PATH}/{ictx.instance.name}/apis/{path(api.name)}", "saved")
     except DomainError as error:
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
@@ -163,7 +164,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
                 ictx,
                 operator,
                 api,
-                400,
+                refusal_status(error),
                 values=typed or _values(api),
                 error=said(error, API_LABELS),
             )

@@ -14,12 +14,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
-from apidesk.console.wording import GROUP_LABELS, said
+from apidesk.console.wording import GROUP_LABELS, refusal_status, said
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.groups import service as groups
 from apidesk.errors import DomainError, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Group, Operator
+from apidesk.web.paths import path
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 MEMBERS_SHOWN = 200
@@ -114,7 +115,9 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
             fields = _fields(form, new=True)
             typed = {**fields, "type": field(form, "type")}
             group = groups.create(ictx, fields)
-            return see_other(f"{PATH}/{ictx.instance.name}/groups/{group.name}", "group-created")
+            return see_other(
+                f"{PATH}/{ictx.instance.name}/groups/{path(group.name)}", "group-created"
+            )
     except DomainError as error:
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
@@ -167,7 +170,14 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
         operator, ictx = _scope(console, request, ctx)
         group = _group(ictx, request)
         return _show(
-            console, request, ictx, operator, group, 400, error=said(error, GROUP_LABELS), **values
+            console,
+            request,
+            ictx,
+            operator,
+            group,
+            refusal_status(error),
+            error=said(error, GROUP_LABELS),
+            **values,
         )
 
 
@@ -184,8 +194,8 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
             else:
                 fields["external_id"] = field(form, "external_id").strip() or None
             typed = dict(fields)
-            groups.update(ictx, group.name, fields)
-            return see_other(f"{PATH}/{ictx.instance.name}/groups/{group.name}", "saved")
+            groups.update(ictx, group.name, fields, expected_etag=field(form, "etag") or "*")
+            return see_other(f"{PATH}/{ictx.instance.name}/groups/{path(group.name)}", "saved")
     except DomainError as error:
         return _fail(console, request, error, values=typed)
 
@@ -214,7 +224,7 @@ def add_member(console: Console, request: Request, form: FormData | None) -> Res
             who = field(form, "user")
             _, added = groups.add_member_by_address(ictx, group.name, who)
             done = "member-added" if added else "unchanged"
-            return see_other(f"{PATH}/{ictx.instance.name}/groups/{group.name}", done)
+            return see_other(f"{PATH}/{ictx.instance.name}/groups/{path(group.name)}", done)
     except DomainError as error:
         return _fail(console, request, error, typed_member=who)
 
@@ -227,6 +237,6 @@ def remove_member(console: Console, request: Request, form: FormData | None) -> 
             form = console.checked(request, form)
             removed = groups.remove_member(ictx, group.name, field(form, "user"))
             done = "member-removed" if removed else "unchanged"
-            return see_other(f"{PATH}/{ictx.instance.name}/groups/{group.name}", done)
+            return see_other(f"{PATH}/{ictx.instance.name}/groups/{path(group.name)}", done)
     except DomainError as error:
         return _fail(console, request, error)

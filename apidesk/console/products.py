@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
-from apidesk.console.wording import PRODUCT_LABELS, said
+from apidesk.console.wording import PRODUCT_LABELS, refusal_status, said
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.groups import service as groups
@@ -23,6 +23,7 @@ from apidesk.domain.products import service as products
 from apidesk.errors import DomainError, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, Product
+from apidesk.web.paths import path
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 ALL = ListQuery(top=1000)
@@ -137,7 +138,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
             fields = _fields(form, new=True)
             typed = {**fields, "published": fields.get("state") == "published"}
             product = products.create(ictx, fields)
-            target = f"{PATH}/{ictx.instance.name}/products/{product.name}"
+            target = f"{PATH}/{ictx.instance.name}/products/{path(product.name)}"
             return see_other(target, "product-created")
     except DomainError as error:
         with console.unit(write=False) as ctx:
@@ -201,7 +202,7 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
             ictx,
             operator,
             product,
-            400,
+            refusal_status(error),
             error=said(error, PRODUCT_LABELS),
             **values,
         )
@@ -221,7 +222,7 @@ def _act(
             product = _product(ictx, request)
             checked = console.checked(request, form)
             done = action(ictx, product, checked)
-            return see_other(f"{PATH}/{ictx.instance.name}/products/{product.name}", done)
+            return see_other(f"{PATH}/{ictx.instance.name}/products/{path(product.name)}", done)
     except DomainError as error:
         return _fail(console, request, error)
 
@@ -235,8 +236,8 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
             form = console.checked(request, form)
             fields = _fields(form, new=False)
             typed = {**fields, "published": product.state == "published"}
-            products.update(ictx, product.name, fields)
-            return see_other(f"{PATH}/{ictx.instance.name}/products/{product.name}", "saved")
+            products.update(ictx, product.name, fields, expected_etag=field(form, "etag") or "*")
+            return see_other(f"{PATH}/{ictx.instance.name}/products/{path(product.name)}", "saved")
     except DomainError as error:
         return _fail(console, request, error, values=typed)
 

@@ -22,6 +22,7 @@ from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.errors import DomainError, Invalid, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, Subscription
+from apidesk.web.paths import path
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 
@@ -168,7 +169,7 @@ def change_state(console: Console, request: Request, form: FormData | None) -> R
                 state,
                 comment=(reason or None) if action == "reject" else None,
             )
-            target = f"{PATH}/{ictx.instance.name}/subscriptions/{subscription.name}"
+            target = f"{PATH}/{ictx.instance.name}/subscriptions/{path(subscription.name)}"
             return see_other(target, done)
     except DomainError as error:
         return _fail(console, request, error, reason=reason)
@@ -191,7 +192,7 @@ def key_action(console: Console, request: Request, form: FormData | None) -> Res
                         console, request, ictx, operator, subscription, confirm_regenerate=chosen
                     )
                 subscriptions.regenerate(ictx, subscription.name, chosen)
-                target = f"{PATH}/{ictx.instance.name}/subscriptions/{subscription.name}"
+                target = f"{PATH}/{ictx.instance.name}/subscriptions/{path(subscription.name)}"
                 return see_other(target, f"{chosen}-regenerated")
             _, key = subscriptions.reveal_key(ictx, subscription.name, chosen)
             return _show(console, request, ictx, operator, subscription, revealed={chosen: key})

@@ -22,6 +22,7 @@ from apidesk.domain.users.service import UserFields
 from apidesk.errors import DomainError, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, User
+from apidesk.web.paths import path
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 
@@ -80,7 +81,7 @@ def _users_url(ictx: InstanceContext) -> str:
 
 def _user_url(ictx: InstanceContext, user: User | str) -> str:
     name = user if isinstance(user, str) else user.name
-    return f"{_users_url(ictx)}/{name}"
+    return f"{_users_url(ictx)}/{path(name)}"
 
 
 # The list ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from apidesk.console.base import problem_text
-from apidesk.errors import DomainError
+from apidesk.errors import DomainError, PreconditionFailed
 
 GROUP_LABELS = {
     "displayName": "Name",
@@ -49,7 +49,22 @@ SENTENCES = {
 }
 
 
+# A save whose page was opened before someone else's change (the form carries the entity tag
+# it was made from): nothing is overwritten, and the form comes back with what was typed.
+CHANGED_SINCE = (
+    "This changed since you opened the page: check the values below (they are the ones you "
+    "typed) and save again."
+)
+
+
+def refusal_status(error: DomainError) -> int:
+    """409 for a save that lost a race with another change, 400 for anything else."""
+    return 409 if isinstance(error, PreconditionFailed) else 400
+
+
 def said(error: DomainError, labels: Mapping[str, str]) -> str:
+    if isinstance(error, PreconditionFailed):
+        return CHANGED_SINCE
     text = problem_text(error)
     for sentence, plain in SENTENCES.items():
         text = text.replace(sentence, plain)

@@ -25,6 +25,7 @@ from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import hand_off
 from apidesk.storage.models import Product, User
+from apidesk.web.paths import path
 
 Handler = Callable[[Portal, Request, FormData | None], Response]
 
@@ -125,7 +126,7 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
                 ctx, user, product.name, typed, accepted_terms=_field(form, "consent") == "yes"
             )
             done = "requested" if made.state == "submitted" else "subscribed"
-            target = f"{portal.base_path(ctx)}/subscriptions/{made.name}?done={done}"
+            target = f"{portal.base_path(ctx)}/subscriptions/{path(made.name)}?done={done}"
             return RedirectResponse(target, status_code=303)
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:
@@ -181,7 +182,8 @@ def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             form = portal.checked(request, form)
             own.rename(ctx, user, owned.subscription.name, _field(form, "name"))
-            target = f"{portal.base_path(ctx)}/subscriptions/{owned.subscription.name}?done=renamed"
+            page = path(owned.subscription.name)
+            target = f"{portal.base_path(ctx)}/subscriptions/{page}?done=renamed"
             return RedirectResponse(target, status_code=303)
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:
@@ -215,9 +217,8 @@ def cancel(portal: Portal, request: Request, form: FormData | None) -> Response:
             if delegated is not None:
                 return delegated
             own.cancel(ctx, user, owned.subscription.name)
-            target = (
-                f"{portal.base_path(ctx)}/subscriptions/{owned.subscription.name}?done=cancelled"
-            )
+            page = path(owned.subscription.name)
+            target = f"{portal.base_path(ctx)}/subscriptions/{page}?done=cancelled"
             return RedirectResponse(target, status_code=303)
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:
