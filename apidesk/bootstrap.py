@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from apidesk.clock import Clock, SystemClock
 from apidesk.domain.context import Context, Runtime
 from apidesk.domain.instances import service as instances
-from apidesk.security.passwords import PasswordHashing, PasswordPolicy
+from apidesk.security.passwords import PasswordHashing, PasswordPolicy, share_of_cores
 from apidesk.security.secretbox import SecretBox, SecretKeyError, load_or_create_key
 from apidesk.settings import Settings
 from apidesk.storage import migrate
@@ -31,6 +31,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            # `apidesk serve` tells its workers how many they are (APIDESK_WORKERS).
+            concurrency=share_of_cores(settings.workers),
         ),
         policy=PasswordPolicy(
             min_length=settings.password_min_length,

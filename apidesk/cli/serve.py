@@ -55,6 +55,9 @@ def serve(
     settings = Settings()
     configure_logging(settings.log_level)
     workers = workers or settings.workers or os.cpu_count() or 1
+    # Each worker hashes passwords on its share of the cores (apidesk.security.passwords).
+    os.environ["APIDESK_WORKERS"] = str(workers)
+    settings = settings.model_copy(update={"workers": workers})
     # The port first: a start that cannot have it changes nothing, not even the database.
     sock = _listen(host, port)
     try:

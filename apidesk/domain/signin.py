@@ -1,16 +1,17 @@
 """Signing in with an e-mail address and a password: the rules every web front door shares.
 
-A sign-in is judged in two steps, each in its own unit of work:
+A sign-in is judged in three steps:
 
-1. `check`, in a read-only unit: is the address held back, and is the password right? argon2
-   takes its time here, while no database lock is held.
-2. `complete`, in a short unit that writes: the account's row is locked first, so sign-ins to
+1. `look_up`, in a read-only unit: is the address held back, and whose hash is to be checked?
+2. `verify`, outside any unit of work: is the password right? argon2 takes its time here,
+   and waits its turn (`PasswordHashing`), while no database connection is held.
+3. `complete`, in a short unit that writes: the account's row is locked first, so sign-ins to
    one account are judged one after another, each seeing the failure counter as the one before
    left it. The outcome is judged again against what may have changed since step 1 (a block
    of the address by parallel guesses, a password reset), then a failure is counted or the
    success recorded.
 
-Both steps answer with a `Refusal` rather than raising, because a refusal still writes (a
+Each step answers with a `Refusal` rather than raising, because a refusal still writes (a
 failure counts) and the front door must commit that.
 """
 
@@ -24,6 +25,7 @@ from apidesk.domain import throttle
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.users import repository
 from apidesk.domain.validation import email_key
+from apidesk.security.passwords import PasswordHashing
 from apidesk.storage.models import User
 
 
@@ -55,42 +57,60 @@ class Refusal:
 
 
 @dataclass(frozen=True)
+class Found:
+    """What step 1 found: the account (if any) whose password step 2 checks."""
+
+    key: str
+    user_id: str | None
+    stored_hash: str | None
+    # Every change of password stamps this; upgrading a hash does not.
+    checked_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Checked:
-    """What step 1 found, carried into step 2."""
+    """What step 2 found, carried into step 3."""
 
     key: str
     user_id: str | None
     genuine: bool
-    # Every change of password stamps this; upgrading a hash does not.
     checked_at: datetime | None
     fresh_hash: str | None
 
 
-def check(ctx: InstanceContext, email: str, password: str) -> Checked | Refusal:
-    """Step 1: verify the password without holding a lock."""
+def look_up(ctx: InstanceContext, email: str) -> Found | Refusal:
+    """Step 1, in a read-only unit: the account behind the address, unless it is held back."""
     key = email_key(email.strip())
     if not key:
-        ctx.runtime.passwords.verify(None, password)  # the same time as a real check
-        return Refusal(Reason.WRONG)
+        return Found(key="", user_id=None, stored_hash=None, checked_at=None)
     held = throttle.wait(ctx, throttle.SIGN_IN, key)
     if held is not None:
         return Refusal(Reason.HELD, held)
     user = repository.find_by_email(ctx, key)
-    hasher = ctx.runtime.passwords
-    stored = user.password_hash if user is not None else None
-    genuine = hasher.verify(stored, password)
+    if user is None:
+        return Found(key=key, user_id=None, stored_hash=None, checked_at=None)
+    return Found(key, user.name, user.password_hash, user.password_changed_at)
+
+
+def verify(hasher: PasswordHashing, found: Found, password: str) -> Checked | Refusal:
+    """Step 2, with no unit of work open: is the password right? An unknown address takes
+    as long as a real check."""
+    genuine = hasher.verify(found.stored_hash, password)
+    if not found.key:
+        return Refusal(Reason.WRONG)
+    stored = found.stored_hash
     stale = bool(genuine and stored and hasher.needs_rehash(stored))
     return Checked(
-        key=key,
-        user_id=user.name if user is not None else None,
+        key=found.key,
+        user_id=found.user_id,
         genuine=genuine,
-        checked_at=user.password_changed_at if user is not None else None,
+        checked_at=found.checked_at,
         fresh_hash=hasher.hash(password) if stale else None,
     )
 
 
 def complete(ctx: InstanceContext, checked: Checked) -> User | Refusal:
-    """Step 2: judge again under lock and record the outcome."""
+    """Step 3: judge again under lock and record the outcome."""
     # Locking the counter alone would not do: while it does not exist yet, it locks nothing.
     current = (
         repository.find(ctx, checked.user_id, lock=True) if checked.user_id is not None else None

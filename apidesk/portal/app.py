@@ -204,8 +204,9 @@ def signin_page(portal: Portal, request: Request, form: FormData | None) -> Resp
 
 
 def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    # The password is checked in a read-only unit, so sign-ins never hold the write lock while
-    # argon2 runs; only the outcome is written, in a short second unit (apidesk.domain.signin).
+    # The account is looked up in a read-only unit, the password checked with no unit open (no
+    # connection is held while argon2 runs or waits its turn), and only the outcome written,
+    # in a short unit of its own (apidesk.domain.signin).
     with portal.unit(request, write=False) as ctx:
         if delegation.is_delegated(ctx, Operation.SIGN_IN):
             # Passwords are the publisher's business while sign-in is delegated.
@@ -215,8 +216,12 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         except Invalid as error:
             return portal.render(request, ctx, "signin.html", 400, email="", error=_problem(error))
         email = _field(form, "email").strip()
-        checked = signin.check(ctx, email, _field(form, "password"))
-        if isinstance(checked, signin.Refusal):
+        found = signin.look_up(ctx, email)
+        if isinstance(found, signin.Refusal):
+            return _refused(portal, request, ctx, email, found)
+    checked = signin.verify(portal.runtime.passwords, found, _field(form, "password"))
+    if isinstance(checked, signin.Refusal):
+        with portal.unit(request, write=False) as ctx:
             return _refused(portal, request, ctx, email, checked)
     with portal.unit(request, write=True) as ctx:
         outcome = signin.complete(ctx, checked)

@@ -61,10 +61,10 @@ def invitation_submit(portal: Portal, request: Request, form: FormData | None) -
             user = invitation.invitee(ctx, token)
             if _field(form, "password") != _field(form, "confirm"):
                 raise Invalid.field("confirm", "The two passwords differ.")
-            # Checked and hashed here, outside the unit that writes.
-            prepared = passwords.prepare(
-                ctx.runtime, _field(form, "password"), passwords.hints_of(user)
-            )
+        # Checked and hashed with no unit of work open (no connection is held meanwhile).
+        prepared = passwords.prepare(
+            portal.runtime, _field(form, "password"), passwords.hints_of(user)
+        )
         with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{user.name}"
             accepted = invitation.accept(ctx, token, prepared)
@@ -162,9 +162,10 @@ def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Res
             user = recovery.account_of(ctx, token)
             if _field(form, "password") != _field(form, "confirm"):
                 raise Invalid.field("confirm", "The two passwords differ.")
-            prepared = passwords.prepare(
-                ctx.runtime, _field(form, "password"), passwords.hints_of(user)
-            )
+        # Checked and hashed with no unit of work open (no connection is held meanwhile).
+        prepared = passwords.prepare(
+            portal.runtime, _field(form, "password"), passwords.hints_of(user)
+        )
         with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{user.name}"
             recovery.complete(ctx, token, prepared)

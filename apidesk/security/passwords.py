@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -56,10 +60,21 @@ class PasswordPolicy:
                 )
 
 
+def share_of_cores(processes: int | None) -> int:
+    """How many hashes one of `processes` processes (sharing this machine's cores) may run at
+    once: its share of the cores, at least one."""
+    return max(1, (os.cpu_count() or 1) // max(1, processes or 1))
+
+
 class PasswordHashing:
     """argon2id with parameters from settings. Hashes made otherwise (weaker argon2id, other
     argon2 variants, or the foreign formats of `apidesk.security.hash_formats`, which users
-    bring along on import) still verify, and `needs_rehash` says to replace them."""
+    bring along on import) still verify, and `needs_rehash` says to replace them.
+
+    At most `concurrency` hashes or checks run at once in this process; the others wait their
+    turn. Many memory-hard hashes side by side on few cores only fight over the cores and
+    their caches, so a process keeps to its share of the cores. Callers must not hold a
+    database connection while they call in: the wait and the work are both long."""
 
     def __init__(
         self,
@@ -68,7 +83,10 @@ class PasswordHashing:
         memory_kib: int,
         parallelism: int,
         limits: hash_formats.Limits | None = None,
+        concurrency: int | None = None,
     ) -> None:
+        self.concurrency = concurrency or share_of_cores(1)
+        self._turns = threading.BoundedSemaphore(self.concurrency)
         self._time_cost = time_cost
         self._memory_kib = memory_kib
         self._parallelism = parallelism
@@ -106,10 +124,21 @@ class PasswordHashing:
             parallelism=self._parallelism,
         )
 
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """One of the `concurrency` places for costly work; waits until one is free."""
+        with self._turns:
+            yield
+
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self.turn():
+            return self._hasher.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
+        with self.turn():
+            return self._verify(stored_hash, password)
+
+    def _verify(self, stored_hash: str | None, password: str) -> bool:
         from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
         from apidesk.security import hash_formats

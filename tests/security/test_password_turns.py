@@ -1,0 +1,69 @@
+"""Password hashing keeps to its share of the cores: never more hashes or checks at once
+than its bound, however many threads ask."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from apidesk.security.passwords import PasswordHashing, share_of_cores
+
+
+class Overlap:
+    """Counts how many calls are inside the hasher at once."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.lock = threading.Lock()
+        self.inside = 0
+        self.most = 0
+
+    def _run(self, call: Any, *args: str) -> Any:
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        try:
+            time.sleep(0.02)  # long enough for the other threads to pile up behind
+            return call(*args)
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+    def hash(self, password: str) -> str:
+        return str(self._run(self.inner.hash, password))
+
+    def verify(self, stored: str, password: str) -> bool:
+        return bool(self._run(self.inner.verify, stored, password))
+
+
+@pytest.mark.parametrize("bound", [1, 3])
+def test_at_most_bound_hashes_and_checks_at_once(bound: int) -> None:
+    hashing = PasswordHashing(time_cost=1, memory_kib=64, parallelism=1, concurrency=bound)
+    stored = hashing.hash("a long enough password")
+    overlap = Overlap(hashing._hasher)
+    hashing._hasher = overlap  # type: ignore[assignment]
+
+    def work(n: int) -> bool:
+        if n % 3 == 0:
+            return hashing.verify(None, "no hash: still costs a hash")
+        if n % 3 == 1:
+            return hashing.verify(stored, "a long enough password")
+        return bool(hashing.hash(f"password {n}"))
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(work, range(48)))
+    assert overlap.most == bound
+    assert results[1] is True and results[0] is False
+
+
+def test_share_of_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert share_of_cores(None) == 8
+    assert share_of_cores(1) == 8
+    assert share_of_cores(2) == 4
+    assert share_of_cores(3) == 2
+    assert share_of_cores(16) == 1
