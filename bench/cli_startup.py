@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/cli_startup.py [--runs 20] [--compare GIT_REF] [--no-write]
 
-Runs hyperfine (no shell in between) on `python -c pass`, `apidesk --help` and
-`apidesk users list` on a fresh SQLite database with its schema in place, all in one run.
+Runs `python -c pass`, `apidesk --help` and `apidesk users list` on a fresh SQLite database
+with its schema in place, all in one run, in rounds: each round runs every command once, in
+a shuffled order, so that all of them see the same load on a shared machine (a tool that runs
+one command N times and then the next lets a change of load pass for a change of speed).
 `--compare` adds the same two commands from an earlier commit (its `apidesk/` package taken
 with `git archive`), for a before-and-after table. Bytecode is cached in a temporary
 directory, as an installed package has it. Results go to docs/benchmarks.md, between the
@@ -13,13 +15,15 @@ cli-startup markers.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shutil
+import random
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,10 +38,19 @@ START, END = "<!-- cli-startup:start -->", "<!-- cli-startup:end -->"
 @dataclass(frozen=True)
 class Result:
     label: str
-    mean: float
-    stddev: float
-    low: float
-    cpu: float
+    walls: list[float]
+    cpus: list[float]
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus)
+
+
+WARMUP = 3
 
 
 def _environment(directory: Path) -> dict[str, str]:
@@ -54,12 +67,12 @@ def _environment(directory: Path) -> dict[str, str]:
     return env
 
 
-def _from_tree(tree: Path, *args: str) -> str:
+def _from_tree(tree: Path, *args: str) -> list[str]:
     code = (
         f"import sys, runpy; sys.path.insert(0, {str(tree)!r}); "
         "runpy.run_module('apidesk', run_name='__main__')"
     )
-    return " ".join([sys.executable, "-c", json.dumps(code), *args])
+    return [sys.executable, "-c", code, *args]
 
 
 # What `apidesk users list` cannot do without as long as it uses these libraries: importing
@@ -68,19 +81,19 @@ def _from_tree(tree: Path, *args: str) -> str:
 LIBRARIES = "import typer, rich.console, rich.table, sqlalchemy.orm, sqlalchemy.dialects.sqlite"
 
 
-def commands(compare: Path | None) -> list[tuple[str, str]]:
+def commands(compare: Path | None) -> list[tuple[str, list[str]]]:
     python = sys.executable
     found = [
-        ("python -c pass (baseline)", f"{python} -c pass"),
-        ("apidesk --help", f"{python} -m apidesk --help"),
-        ("apidesk users list", f"{python} -m apidesk users list"),
+        ("python -c pass (baseline)", [python, "-c", "pass"]),
+        ("apidesk --help", [python, "-m", "apidesk", "--help"]),
+        ("apidesk users list", [python, "-m", "apidesk", "users", "list"]),
         (
             "imports only: Typer, Rich, SQLAlchemy ORM + SQLite, pydantic-settings",
-            f"{python} -c {json.dumps(LIBRARIES + ', pydantic_settings')}",
+            [python, "-c", LIBRARIES + ", pydantic_settings"],
         ),
         (
             "imports only: Typer, Rich, SQLAlchemy ORM + SQLite",
-            f"{python} -c {json.dumps(LIBRARIES)}",
+            [python, "-c", LIBRARIES],
         ),
     ]
     if compare is not None:
@@ -114,35 +127,36 @@ def measure(runs: int, compare_ref: str | None) -> list[Result]:
             check=True,
         )
         listed = commands(tree)
-        report = directory / "hyperfine.json"
-        subprocess.run(
-            [
-                "hyperfine",
-                "--shell=none",
-                "--warmup",
-                "3",
-                "--runs",
-                str(runs),
-                "--style",
-                "basic",
-                "--export-json",
-                str(report),
-                *(command for _, command in listed),
-            ],
-            env=env,
-            cwd=ROOT,
-            check=True,
-        )
-        data = json.loads(report.read_text())["results"]
-    return [
-        Result(label, item["mean"], item["stddev"], item["min"], item["user"] + item["system"])
-        for (label, _), item in zip(listed, data, strict=True)
-    ]
+        walls: list[list[float]] = [[] for _ in listed]
+        cpus: list[list[float]] = [[] for _ in listed]
+        order = list(range(len(listed)))
+        shuffle = random.Random(12)
+        for round_ in range(WARMUP + runs):
+            shuffle.shuffle(order)
+            for index in order:
+                wall, cpu = _run(listed[index][1], env)
+                if round_ >= WARMUP:
+                    walls[index].append(wall)
+                    cpus[index].append(cpu)
+    return [Result(label, walls[i], cpus[i]) for i, (label, _) in enumerate(listed)]
 
 
-def _hyperfine_version() -> str:
-    out = subprocess.run(["hyperfine", "--version"], capture_output=True, text=True, check=False)
-    return out.stdout.strip()
+def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock and CPU (user + system) seconds of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    subprocess.run(
+        argv,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
 
 
 def render(results: list[Result], runs: int, load: float, compare_ref: str | None) -> str:
@@ -153,17 +167,28 @@ def render(results: list[Result], runs: int, load: float, compare_ref: str | Non
         "",
         f"Measured {date.today():%Y-%m-%d} with `bench/cli_startup.py`{before} on this machine "
         f"({os.cpu_count()} cores, {platform.machine()}; Python {platform.python_version()}; "
-        f"{_hyperfine_version()}, {runs} runs after 3 warm-ups; load average {load:.1f} "
-        "before the run). SQLite database with one user.",
+        f"{runs} rounds after {WARMUP} warm-up rounds, each round every command once in a "
+        f"shuffled order; load average {load:.1f} before the run, "
+        f"{os.getloadavg()[0]:.1f} after). SQLite database with one user.",
         "",
-        "| command | mean ms | ± ms | min ms | CPU ms (user + system) | ratio to baseline |",
+        "| command | median ms | min ms | median CPU ms (user + system) | min CPU ms "
+        "| ratio to baseline (median) |",
         "|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {r.label} | {r.mean * 1000:.0f} | {r.stddev * 1000:.0f} | {r.low * 1000:.0f} "
-            f"| {r.cpu * 1000:.0f} | {r.mean / base.mean:.1f} |"
+            f"| {r.label} | {r.wall * 1000:.0f} | {min(r.walls) * 1000:.0f} "
+            f"| {r.cpu * 1000:.0f} | {min(r.cpus) * 1000:.0f} | {r.wall / base.wall:.1f} |"
         )
+    found = {r.label: r for r in results}
+    for name in ("apidesk --help", "apidesk users list"):
+        old = found.get(f"{name} (before)")
+        if old is not None:
+            new = found[name]
+            lines.append(
+                f"\n`{name}` against `{compare_ref}`: {new.wall / old.wall:.2f} of its median "
+                f"wall-clock time, {new.cpu / old.cpu:.2f} of its median CPU time."
+            )
     lines.extend(["", END])
     return "\n".join(lines)
 
@@ -178,8 +203,6 @@ def main() -> None:
     parser.add_argument("--compare", help="A git ref to measure as well, e.g. a release tag.")
     parser.add_argument("--no-write", action="store_true", help="Print only.")
     args = parser.parse_args()
-    if shutil.which("hyperfine") is None:
-        raise SystemExit("hyperfine is needed: apt-get install hyperfine")
     load = os.getloadavg()[0]
     results = measure(args.runs, args.compare)
     section = render(results, args.runs, load, args.compare)
