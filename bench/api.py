@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/api.py [--users 10000] [--databases sqlite,postgresql]
                                   [--duration 8] [--connections 32] [--no-write]
+                                  [--figures "PATCH,create user, no"]
 
 For each database it starts `apidesk serve` as a production user would (its default workers,
 one per core), seeds N users with `apidesk users import` and a few hundred subscriptions
@@ -12,7 +13,9 @@ In the same run it serves bench/baseline_app.py with the same server software an
 the same database (one indexed row, 100 rows, a single-row UPDATE and commit) and times
 argon2id with the configured parameters on every core. Each figure is shown with p50, p99 and
 its ratio to its baseline; a figure with any non-2xx/3xx answer is marked invalid. Results go
-to docs/benchmarks.md (between the api-bench markers) unless --no-write.
+to docs/benchmarks.md (between the api-bench markers) unless --no-write. `--figures` keeps
+only the figures whose names contain one of its comma-separated words (the three baselines
+always run); a partial run is printed, never written.
 """
 
 from __future__ import annotations
@@ -183,7 +186,13 @@ def _hash_for(seconds: float) -> int:
     return count
 
 
-def measure(database_url: str, users: int, seconds: int, connections: int) -> list[Result]:
+def measure(
+    database_url: str,
+    users: int,
+    seconds: int,
+    connections: int,
+    figures: tuple[str, ...] = (),
+) -> list[Result]:
     directory = Path(tempfile.mkdtemp(prefix="apidesk-api-bench-"))
     port, baseline_port = free_port(), free_port()
     url, baseline = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{baseline_port}"
@@ -223,7 +232,10 @@ def measure(database_url: str, users: int, seconds: int, connections: int) -> li
                 against: str = "",
                 refused: bool = False,
                 **more: str,
-            ) -> Result:
+            ) -> Result | None:
+                always = name == "warm-up" or name.startswith("baseline")
+                if figures and not always and not any(w.lower() in name.lower() for w in figures):
+                    return None
                 result = wrk(
                     target,
                     seconds,
@@ -235,13 +247,13 @@ def measure(database_url: str, users: int, seconds: int, connections: int) -> li
                 result.scenario, result.baseline = name, against
                 return result
 
-            def api(name: str, mode: str, against: str) -> Result:
+            def api(name: str, mode: str, against: str) -> Result | None:
                 return run(name, url + BASE, "-s", str(lua), against=against, MODE=mode)
 
             one, hundred, update = "1 row", "100 rows", "UPDATE"
             signin_body = f"csrf={csrf}&email=signer%40example.com&password={PASSWORD}"
             run("warm-up", url + BASE, "-s", str(lua), MODE="get")
-            return [
+            everything = [
                 run("baseline: one indexed row", f"{baseline}/one"),
                 run("baseline: 100 rows", f"{baseline}/hundred"),
                 run(
@@ -288,6 +300,7 @@ def measure(database_url: str, users: int, seconds: int, connections: int) -> li
                     against=one,
                 ),
             ]
+            return [result for result in everything if result is not None]
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 
@@ -350,7 +363,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--figures",
+        default="",
+        help="comma-separated words: run only the figures whose names contain one (and the "
+        "baselines); such a run is not written to docs/benchmarks.md",
+    )
     args = parser.parse_args()
+    figures = tuple(word.strip() for word in args.figures.split(",") if word.strip())
+    if figures:
+        args.no_write = True
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     before = _hash_rate()
@@ -365,7 +387,7 @@ def main() -> None:
                 else:
                     database_url = stack.enter_context(fresh_postgres_database())
                 runs[(database, users)] = measure(
-                    database_url, users, args.duration, args.connections
+                    database_url, users, args.duration, args.connections, figures
                 )
             for result in runs[(database, users)]:
                 mark = "" if result.valid else f"  INVALID ({result.non_2xx} failed)"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.storage.models import AuditEvent
@@ -50,6 +50,29 @@ def record(
             changes=_clean(changes or {}),
         )
     )
+
+
+_INSERT = insert(AuditEvent)
+
+
+def record_now(
+    ctx: Context,
+    action: str,
+    target: str,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    """`record`, written at once through the connection rather than at the next flush: the
+    same row, for the hot writes that do without the ORM's flush."""
+    instance_name = ctx.instance.name if isinstance(ctx, InstanceContext) else None
+    row = {
+        "instance_name": instance_name,
+        "at": ctx.now(),
+        "actor": ctx.actor,
+        "action": action,
+        "target": target,
+        "changes": _clean(changes or {}),
+    }
+    ctx.session.connection().execute(_INSERT, row)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from apidesk.domain import audit, passwords, validation
 from apidesk.domain.context import InstanceContext, Runtime
@@ -14,7 +14,7 @@ from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.users import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
-from apidesk.storage.models import Group, GroupMember, User, UserSummary
+from apidesk.storage.models import Group, User, UserSummary
 
 STATES = ("active", "blocked", "pending")
 ALL_STATES = (*STATES, "deleted")
@@ -34,6 +34,8 @@ WIRE = {
     "identities": "identities",
 }
 REQUIRED_ON_CREATE = ("email", "first_name", "last_name")
+# Fields whose change ends nothing else (sessions, links): stored as they are.
+_WITHOUT_CONSEQUENCES = frozenset({"first_name", "last_name", "note", "identities"})
 # The flows (e-mail templates and their renderer), subscriptions, credentials and the seed
 # are imported by the functions that change users: `apidesk users list` reads only, and
 # loading them would cost it more than its query does (issue 12, CLI start-up).
@@ -270,45 +272,43 @@ def _create(
     if state is None:
         state = "pending" if options.confirmation == "invite" else "active"
     now = ctx.now()
-    user = User(
-        instance_id=ctx.instance.id,
-        name=user_id,
-        name_key=user_id.lower(),
-        email=clean["email"],
-        email_key=email_key,
-        first_name=clean["first_name"],
-        last_name=clean["last_name"],
-        state=state,
-        note=clean.get("note"),
-        identities=clean.get("identities") or [{"provider": "Basic", "id": clean["email"]}],
-        registration_date=now,
-        password_hash=clean.get("password"),
-        password_changed_at=now if "password" in clean else None,
-    )
-    ctx.session.add(user)
-    ctx.session.flush()
+    values = {
+        "name": user_id,
+        "name_key": user_id.lower(),
+        "email": clean["email"],
+        "email_key": email_key,
+        "first_name": clean["first_name"],
+        "last_name": clean["last_name"],
+        "state": state,
+        "note": clean.get("note"),
+        "identities": clean.get("identities") or [{"provider": "Basic", "id": clean["email"]}],
+        "registration_date": now,
+        "password_hash": clean.get("password"),
+        "password_changed_at": now if "password" in clean else None,
+    }
+    user = repository.add(ctx, values)
     from apidesk.domain.instances.seed import DEVELOPERS
 
-    developers = _system_group(ctx, DEVELOPERS)
-    ctx.session.add(
-        GroupMember(group_id=developers.id, user_id=user.id, instance_id=ctx.instance.id)
-    )
+    repository.add_member(ctx, _system_group_id(ctx, DEVELOPERS), user.id)
     changes = _changes_for_audit(clean)
     changes.setdefault("state", state)
     if options.confirmation:
         changes["confirmation"] = options.confirmation
-    audit.record(ctx, "user.create", f"users/{user.name}", changes)
-    ctx.session.flush()
+    audit.record_now(ctx, "user.create", f"users/{user.name}", changes)
     return user
 
 
-def _system_group(ctx: InstanceContext, name: str) -> Group:
-    group = ctx.session.scalars(
-        select(Group).where(Group.instance_id == ctx.instance.id, Group.name_key == name)
-    ).first()
-    if group is None:  # pragma: no cover - seed data always has it
+_GROUP_ID_BY_KEY = select(Group.id).where(
+    Group.instance_id == bindparam("instance"), Group.name_key == bindparam("key")
+)
+
+
+def _system_group_id(ctx: InstanceContext, name: str) -> int:
+    values = {"instance": ctx.instance.id, "key": name}
+    group_id = ctx.session.scalars(_GROUP_ID_BY_KEY, values).first()
+    if group_id is None:  # pragma: no cover - seed data always has it
         raise NotFound(f"The system group '{name}' is missing from this service.")
-    return group
+    return int(group_id)
 
 
 def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> dict[str, Any]:
@@ -355,6 +355,14 @@ def update(
     # so `If-Match: *` never loses to a concurrent write and a real ETag is judged on the truth.
     user = get_or_raise(ctx, user_id, lock=True)
     _check_etag(user, expected_etag)
+    if clean.keys() <= _WITHOUT_CONSEQUENCES:
+        # One UPDATE (none when nothing changes, and the ETag stays) and the audit row,
+        # without the ORM's flush.
+        changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
+        if changed and not repository.write_fields(ctx, user, changed):
+            raise PreconditionFailed()
+        audit.record_now(ctx, "user.update", f"users/{user.name}", _changes_for_audit(clean))
+        return user
     ended = _apply(ctx, user, clean)
     audit.record(ctx, "user.update", f"users/{user.name}", {**_changes_for_audit(clean), **ended})
     ctx.session.flush()

@@ -57,6 +57,17 @@ def _fields(properties: Any) -> UserFields:
     return {_FIELD_NAMES[k]: v for k, v in given.items() if k in _FIELD_NAMES}  # type: ignore[return-value]
 
 
+def _hashed_ahead(call: IReq, fields: UserFields) -> UserFields:
+    """A given password hashed before the unit of work; the credential is checked first, so
+    that no unauthenticated caller spends argon2. Without a password the credential is checked
+    in the unit of work itself, like every other call: a read of its own would cost a
+    transaction."""
+    if "password" not in fields:
+        return fields
+    call.authenticate()
+    return users.hash_ahead(call.runtime, fields)
+
+
 @router.get(
     "/users",
     operation_id="User_ListByService",
@@ -130,8 +141,7 @@ def create_or_update_user(
         app_type=(properties.appType if properties and properties.appType else "portal"),  # type: ignore[arg-type]
         notify=bool(notify),
     )
-    call.authenticate()  # before argon2 runs: no unauthenticated caller spends it
-    fields = users.hash_ahead(call.runtime, _fields(properties))
+    fields = _hashed_ahead(call, _fields(properties))
     with call.instance() as ctx:
         user, created = users.create_or_update(
             ctx,
@@ -159,8 +169,7 @@ def create_or_update_user(
 def update_user(
     call: IReq, user_id: UserId, body: UserUpdateParameters, if_match: IfMatchRequired
 ) -> JSONResponse:
-    call.authenticate()  # before argon2 runs: no unauthenticated caller spends it
-    fields = users.hash_ahead(call.runtime, _fields(body.properties))
+    fields = _hashed_ahead(call, _fields(body.properties))
     with call.instance() as ctx:
         user = users.update(ctx, user_id, fields, expected_etag=parse_if_match(if_match))
         return envelope.entity(views.user(ctx.instance, user), etag=user.etag)
