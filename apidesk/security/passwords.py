@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,6 +67,44 @@ def share_of_cores(processes: int | None) -> int:
     return max(1, (os.cpu_count() or 1) // max(1, processes or 1))
 
 
+class Turns:
+    """At most `places` holders at once, served in the order they came: a freed place is
+    handed to the longest waiter, so a newcomer cannot overtake it (a plain semaphore lets it,
+    which stretches the slowest answers under load)."""
+
+    def __init__(self, places: int) -> None:
+        self.places = places
+        self._free = places
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._waiting.append(waiter)
+        waiter.acquire()  # released by `release`, which hands this waiter the place
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                assert self._free < self.places, "released more often than acquired"
+                self._free += 1
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+
 class PasswordHashing:
     """argon2id with parameters from settings. Hashes made otherwise (weaker argon2id, other
     argon2 variants, or the foreign formats of `apidesk.security.hash_formats`, which users
@@ -86,7 +125,7 @@ class PasswordHashing:
         concurrency: int | None = None,
     ) -> None:
         self.concurrency = concurrency or share_of_cores(1)
-        self._turns = threading.BoundedSemaphore(self.concurrency)
+        self._turns = Turns(self.concurrency)
         self._time_cost = time_cost
         self._memory_kib = memory_kib
         self._parallelism = parallelism
@@ -127,7 +166,7 @@ class PasswordHashing:
     @contextmanager
     def turn(self) -> Iterator[None]:
         """One of the `concurrency` places for costly work; waits until one is free."""
-        with self._turns:
+        with self._turns.held():
             yield
 
     def hash(self, password: str) -> str:

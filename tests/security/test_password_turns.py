@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from apidesk.security.passwords import PasswordHashing, share_of_cores
+from apidesk.security.passwords import PasswordHashing, Turns, share_of_cores
 
 
 class Overlap:
@@ -67,3 +67,36 @@ def test_share_of_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     assert share_of_cores(2) == 4
     assert share_of_cores(3) == 2
     assert share_of_cores(16) == 1
+
+
+def _until_queued(turns: Turns, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(turns._waiting) < count:
+        assert time.monotonic() < deadline, "the waiters did not queue"
+        time.sleep(0.001)
+
+
+def test_a_freed_place_goes_to_the_longest_waiter_not_a_newcomer() -> None:
+    turns = Turns(1)
+    turns.acquire()
+    order: list[str] = []
+
+    def wait_for_turn(name: str) -> None:
+        turns.acquire()
+        order.append(name)
+        turns.release()
+
+    threads = []
+    for n in range(3):
+        thread = threading.Thread(target=wait_for_turn, args=(f"waiter {n}",))
+        thread.start()
+        threads.append(thread)
+        _until_queued(turns, n + 1)  # each one queued before the next starts
+    turns.release()
+    # Straight after the release, before any waiter has run: the place is not free for us.
+    wait_for_turn("newcomer")
+    for thread in threads:
+        thread.join(timeout=10)
+    assert order == ["waiter 0", "waiter 1", "waiter 2", "newcomer"]
+    turns.acquire()  # the place came back
+    turns.release()
