@@ -159,8 +159,8 @@ def signin_page(console: Console, request: Request, form: FormData | None) -> Re
 
 
 def signin_submit(console: Console, request: Request, form: FormData | None) -> Response:
-    # As in the portal: the password is checked in a read-only unit, the outcome written in
-    # a short second one (apidesk.domain.operators.access).
+    # As in the portal: the operator is looked up in a read-only unit, the password checked
+    # with no unit open, the outcome written in a short unit (apidesk.domain.operators.access).
     with console.unit(write=False) as ctx:
         try:
             form = console.checked(request, form)
@@ -169,7 +169,10 @@ def signin_submit(console: Console, request: Request, form: FormData | None) -> 
                 request, ctx, "signin.html", 400, email="", error=problem_text(error)
             )
         email = field(form, "email").strip()
-        checked = access.check(ctx, email, field(form, "password"))
+        found = access.look_up(ctx, email)
+        if isinstance(found, signin.Refusal):
+            return _refused(console, request, ctx, email, found)
+    checked = access.verify(console.runtime.passwords, found, field(form, "password"))
     if isinstance(checked, signin.Refusal):
         with console.unit(write=False) as ctx:
             return _refused(console, request, ctx, email, checked)
@@ -226,8 +229,8 @@ def set_password_submit(console: Console, request: Request, form: FormData | Non
             operator = operators.link_holder_or_raise(ctx, token)
             if field(form, "password") != field(form, "confirm"):
                 raise Invalid.field("confirm", "The two passwords differ.")
-            # Checked and hashed here, outside the unit that writes.
-            prepared = passwords.prepare(ctx.runtime, field(form, "password"), (operator.email,))
+        # Checked and hashed with no unit open: argon2 holds no connection.
+        prepared = passwords.prepare(console.runtime, field(form, "password"), (operator.email,))
         with console.unit(write=True) as ctx:
             ctx.actor = f"console:{operator.email}"
             operator = operators.set_password(ctx, token, prepared)

@@ -132,8 +132,8 @@ def add_submit(console: Console, request: Request, form: FormData | None) -> Res
             form = console.checked(request, form)
             values = {name: field(form, name).strip() for name in ADD_FIELDS}
             fields = admin.fields_to_add(**values, password=field(form, "password"))
-            # The password is checked and hashed before the unit that writes.
-            fields = users.hash_ahead(ctx.runtime, fields)
+        # The password is checked and hashed with no unit open: argon2 holds no connection.
+        fields = users.hash_ahead(console.runtime, fields)
         with console.unit(write=True) as ctx:
             operator, ictx = _scope(console, request, ctx)
             user = admin.add(ictx, fields)

@@ -140,7 +140,8 @@ def change_email(portal: Portal, request: Request, form: FormData | None) -> Res
                 return user
             form = portal.checked(request, form)
             typed = _field(form, "email")
-            proof = profile.prove(ctx, user, _field(form, "current_password"))
+            claim = profile.claim(ctx, user)
+        proof = profile.prove(portal.runtime.passwords, claim, _field(form, "current_password"))
         with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{proof.user_id}"
             profile.request_email_change(ctx, proof, typed)
@@ -161,11 +162,11 @@ def change_password(portal: Portal, request: Request, form: FormData | None) -> 
             form = portal.checked(request, form)
             if _field(form, "password") != _field(form, "confirm"):
                 raise Invalid.field("confirm", "The two new passwords differ.")
-            proof = profile.prove(ctx, user, _field(form, "current_password"))
-            # Checked against the policy and hashed here, before any lock is taken.
-            prepared = passwords.prepare(
-                ctx.runtime, _field(form, "password"), passwords.hints_of(user)
-            )
+            claim = profile.claim(ctx, user)
+            hints = passwords.hints_of(user)
+        # Both checked with no unit open: argon2 holds neither a lock nor a connection.
+        proof = profile.prove(portal.runtime.passwords, claim, _field(form, "current_password"))
+        prepared = passwords.prepare(portal.runtime, _field(form, "password"), hints)
         with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{proof.user_id}"
             changed = profile.change_password(ctx, proof, prepared)
@@ -193,7 +194,8 @@ def close_submit(portal: Portal, request: Request, form: FormData | None) -> Res
             if isinstance(user, Response):
                 return user
             form = portal.checked(request, form)
-            proof = profile.prove(ctx, user, _field(form, "current_password"))
+            claim = profile.claim(ctx, user)
+        proof = profile.prove(portal.runtime.passwords, claim, _field(form, "current_password"))
         with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{proof.user_id}"
             profile.close_account(ctx, proof)

@@ -62,8 +62,8 @@ def signup_page(portal: Portal, request: Request, form: FormData | None) -> Resp
 
 
 def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    # The form is checked and the password hashed before the unit that writes, so no lock is
-    # held while argon2 runs.
+    # The form is checked in a read-only unit and the password hashed with no unit open, so
+    # argon2 holds neither a lock nor a connection.
     with portal.unit(request, write=False) as ctx:
         if is_delegated(ctx, Operation.SIGN_UP):
             return RedirectResponse(f"{portal.base_path(ctx)}/signup", status_code=303)
@@ -84,12 +84,16 @@ def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         application = registration.Application(**values)
         try:
             registration.check(ctx, application)
-            prepared = passwords.prepare(
-                portal.runtime,
-                _field(form, "password"),
-                (values["email"], values["first_name"], values["last_name"]),
-            )
         except Invalid as error:
+            return _form(portal, request, ctx, 400, values, _problem(error))
+    try:
+        prepared = passwords.prepare(
+            portal.runtime,
+            _field(form, "password"),
+            (values["email"], values["first_name"], values["last_name"]),
+        )
+    except Invalid as error:
+        with portal.unit(request, write=False) as ctx:
             return _form(portal, request, ctx, 400, values, _problem(error))
     with portal.unit(request, write=True) as ctx:
         try:

@@ -1,5 +1,7 @@
 """argon2 never runs while its thread holds a database connection: creating a user with a
-password, changing it, and signing in to the portal (right, wrong, unknown address), on
+password, changing it, signing in to the portal (right, wrong, unknown address), signing up,
+the profile's e-mail, password and close-account forms, and the console's operator password,
++ Add with a password and sign-in, on
 SQLite and PostgreSQL. The pool is instrumented: each checkout and checkin is counted per
 thread, and every hash and check looks at its own thread's count."""
 
@@ -13,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event
+from support.console import PASSWORD as OPERATOR_PASSWORD
+from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.portal import Browser
 from support.server import ServiceRef
@@ -104,4 +108,73 @@ def test_portal_sign_in_holds_no_connection_while_checking(
     assert _sign_in(browser, shop, "nobody@example.com", PASSWORD) == 400
     # The unknown address spends a hash, as long as a real check.
     assert [what for what, _ in watch.seen] == ["verify", "verify", "hash"]
+    assert all(held == 0 for _, held in watch.seen), watch.seen
+
+
+NEW_PASSWORD = "a different horse entirely 7"
+
+
+def test_portal_sign_up_and_the_profile_hold_no_connection_while_hashing(
+    watch: Watch, admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    page = browser.get(f"/portal/{shop.name}/signup")
+    signed_up = browser.submit(
+        page,
+        f"/portal/{shop.name}/signup",
+        email="new@example.com",
+        password=PASSWORD,
+        first_name="New",
+        last_name="Comer",
+    )
+    assert signed_up.status_code == 200, signed_up.text
+    email = _put_user(admin, shop, "profiled")
+    assert _sign_in(browser, shop, email, PASSWORD) == 303
+    assert [what for what, _ in watch.seen] == ["hash", "hash", "verify"]
+    assert all(held == 0 for _, held in watch.seen), watch.seen
+    watch.seen.clear()
+    profile = browser.get(f"/portal/{shop.name}/profile")
+    base = f"/portal/{shop.name}/profile"
+    moved = browser.submit(
+        profile, f"{base}/email", email="moved@example.com", current_password=PASSWORD
+    )
+    assert moved.status_code == 303, moved.text
+    changed = browser.submit(
+        profile,
+        f"{base}/password",
+        current_password=PASSWORD,
+        password=NEW_PASSWORD,
+        confirm=NEW_PASSWORD,
+    )
+    assert changed.status_code == 303, changed.text
+    closing = browser.get(f"{base}/close")
+    closed = browser.submit(closing, f"{base}/close", current_password=NEW_PASSWORD)
+    assert closed.status_code == 200, closed.text
+    assert [what for what, _ in watch.seen] == ["verify", "verify", "hash", "verify"]
+    assert all(held == 0 for _, held in watch.seen), watch.seen
+
+
+def test_the_console_holds_no_connection_while_hashing(
+    watch: Watch, app: InProcessServer, shop: ServiceRef
+) -> None:
+    with app.portal() as client:
+        person = Person(client)
+        email = signed_in_operator(app, person)  # sets the operator's password
+        added_form = person.get(f"/console/{shop.name}/add-user")
+        added = person.submit(
+            added_form,
+            f"/console/{shop.name}/add-user",
+            email="added@example.com",
+            first_name="Ad",
+            last_name="Ded",
+            password=PASSWORD,
+        )
+        assert added.status_code == 303, added.text
+    with app.portal() as client:
+        fresh = Person(client)
+        page = fresh.get("/console/signin")
+        wrong = fresh.submit(page, "/console/signin", email=email, password="not the password")
+        assert wrong.status_code == 400
+        right = fresh.submit(page, "/console/signin", email=email, password=OPERATOR_PASSWORD)
+        assert right.status_code == 303, right.text
+    assert [what for what, _ in watch.seen] == ["hash", "hash", "verify", "verify"]
     assert all(held == 0 for _, held in watch.seen), watch.seen

@@ -1,7 +1,8 @@
 """Console sessions and sign-in of operators.
 
-Sign-in follows the developer portal's two steps (`apidesk.domain.signin`): the password is
-checked in a read-only unit, the outcome written in a short second one. Failures are counted
+Sign-in follows the developer portal's three steps (`apidesk.domain.signin`): the operator is
+looked up in a read-only unit, the password checked with no unit open (argon2 holds no
+connection), the outcome written in a short unit. Failures are counted
 per address, known or not, with the same growing waits as the portal's. A developer's address
 and password are just a wrong pair here: developer accounts never open the console.
 """
@@ -21,9 +22,20 @@ from apidesk.domain.signin import Reason, Refusal
 from apidesk.domain.throttle import FREE_SIGN_IN_FAILURES, KEY_LENGTH, LONGEST_WAIT, WINDOW
 from apidesk.domain.validation import email_key
 from apidesk.security import tokens
+from apidesk.security.passwords import PasswordHashing
 from apidesk.storage.models import Operator, OperatorSession, OperatorThrottle
 
 SESSION_HOURS = 8
+
+
+@dataclass(frozen=True)
+class Found:
+    """What `look_up` found: the operator (if any) whose password `verify` checks."""
+
+    key: str
+    operator_id: int | None
+    stored_hash: str | None
+    checked_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -47,25 +59,33 @@ def _held(ctx: Context, key: str, *, lock: bool = False) -> timedelta | None:
     return row.blocked_until - ctx.now()
 
 
-def check(ctx: Context, email: str, password: str) -> Checked | Refusal:
-    """Step 1: verify the password without holding a lock."""
+def look_up(ctx: Context, email: str) -> Found | Refusal:
+    """Step 1, in a read-only unit: the operator behind the address, unless it is held back."""
     key = email_key(email.strip())
-    hasher = ctx.runtime.passwords
     if not key:
-        hasher.verify(None, password)  # the same time as a real check
-        return Refusal(Reason.WRONG)
+        return Found(key="", operator_id=None, stored_hash=None, checked_at=None)
     held = _held(ctx, key)
     if held is not None:
         return Refusal(Reason.HELD, held)
     operator = service.find(ctx, key)
-    stored = operator.password_hash if operator is not None else None
-    genuine = hasher.verify(stored, password)
+    if operator is None:
+        return Found(key=key, operator_id=None, stored_hash=None, checked_at=None)
+    return Found(key, operator.id, operator.password_hash, operator.password_changed_at)
+
+
+def verify(hasher: PasswordHashing, found: Found, password: str) -> Checked | Refusal:
+    """Step 2, with no unit of work open: is the password right? An unknown address takes
+    as long as a real check."""
+    genuine = hasher.verify(found.stored_hash, password)
+    if not found.key:
+        return Refusal(Reason.WRONG)
+    stored = found.stored_hash
     stale = bool(genuine and stored and hasher.needs_rehash(stored))
     return Checked(
-        key=key,
-        operator_id=operator.id if operator is not None else None,
+        key=found.key,
+        operator_id=found.operator_id,
         genuine=genuine,
-        checked_at=operator.password_changed_at if operator is not None else None,
+        checked_at=found.checked_at,
         fresh_hash=hasher.hash(password) if stale else None,
     )
 

@@ -22,6 +22,7 @@ from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.users import credentials, repository
 from apidesk.domain.users import service as users
 from apidesk.errors import Collection, Invalid
+from apidesk.security.passwords import PasswordHashing
 from apidesk.storage.models import User
 
 EMAIL_CHANGE = "EmailChangeIdentityDefault"
@@ -40,11 +41,28 @@ class Proof:
     held: timedelta | None
 
 
-def prove(ctx: InstanceContext, user: User, password: str) -> Proof:
-    """Check the current password, without a lock (argon2 takes its time)."""
+@dataclass(frozen=True)
+class Claim:
+    """What `claim` read, in a read-only unit, for `prove` to check with none open."""
+
+    user_id: str
+    email_key: str
+    stored_hash: str | None
+    changed_at: datetime | None
+    held: timedelta | None
+
+
+def claim(ctx: InstanceContext, user: User) -> Claim:
+    """Step 1, in a read-only unit: what checking the user's current password needs."""
     held = throttle.wait(ctx, throttle.SIGN_IN, user.email_key)
-    right = held is None and ctx.runtime.passwords.verify(user.password_hash, password)
-    return Proof(user.name, user.email_key, right, user.password_changed_at, held)
+    return Claim(user.name, user.email_key, user.password_hash, user.password_changed_at, held)
+
+
+def prove(hasher: PasswordHashing, claim: Claim, password: str) -> Proof:
+    """Step 2, with no unit of work open (argon2 takes its time, and holds no connection):
+    is the current password right?"""
+    right = claim.held is None and hasher.verify(claim.stored_hash, password)
+    return Proof(claim.user_id, claim.email_key, right, claim.changed_at, claim.held)
 
 
 def _proven_or_raise(ctx: InstanceContext, proof: Proof) -> User:
