@@ -10,10 +10,10 @@ import typer
 
 from apidesk.cli.common import console, fail, runtime, unit_of_work
 from apidesk.cli.tables import cell, column, print_table, table
+from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications import outbox
 from apidesk.mail.dispatcher import Dispatcher
 from apidesk.mail.smtp import SmtpSender
-from apidesk.storage.models import Instance
 
 app = typer.Typer(help="The e-mail outbox.", no_args_is_help=True)
 
@@ -27,7 +27,7 @@ def list_messages(
     """List the newest messages (never their bodies; --json for every field)."""
     with unit_of_work() as ctx:
         messages = outbox.list_messages(ctx, status=status, limit=limit)
-        names = {i.id: i.name for i in ctx.session.query(Instance).all()}
+        names = {i.id: i.name for i in instances.list_all(ctx)}
         if as_json:
             for message in messages:
                 record = {

@@ -37,9 +37,9 @@ def _service_id(ictx: InstanceContext) -> str:
 
 
 def subscription_data(ictx: InstanceContext, subscription: Subscription) -> dict[str, Any]:
-    from apidesk.storage.models import User
+    from apidesk.domain.subscriptions import service as subscriptions
 
-    owner = ictx.session.get(User, subscription.owner_id) if subscription.owner_id else None
+    owner = subscriptions.owner(ictx, subscription)
     return {
         "id": subscription.name,
         "displayName": subscription.display_name,

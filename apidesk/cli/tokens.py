@@ -7,6 +7,7 @@ from rich.table import Table
 
 from apidesk.cli.common import console, fail, pick_instance, unit_of_work
 from apidesk.domain import admin_tokens
+from apidesk.domain.instances import service as instances
 from apidesk.errors import Conflict
 
 app = typer.Typer(help="Admin tokens for the management API.", no_args_is_help=True)
@@ -54,6 +55,7 @@ def list_tokens() -> None:
     """List tokens (never their values)."""
     with unit_of_work() as ctx:
         records = admin_tokens.list_all(ctx)
+        names = {instance.id: instance.name for instance in instances.list_all(ctx)}
         now = ctx.now()
         table = Table("name", "scope", "created", "expires", "status")
         for record in records:
@@ -65,10 +67,7 @@ def list_tokens() -> None:
                 status = "active"
             scope = "all services"
             if record.instance_id is not None:
-                from apidesk.storage.models import Instance
-
-                found = ctx.session.get(Instance, record.instance_id)
-                scope = found.name if found else "?"
+                scope = names.get(record.instance_id, "?")
             table.add_row(
                 record.name,
                 scope,

@@ -64,9 +64,8 @@ def user_data(user: UserSummary) -> dict[str, Any]:
 
 
 def _with_groups(ictx: InstanceContext, user: User) -> dict[str, Any]:
-    from apidesk.domain.users import repository
 
-    groups = [group.name for group in repository.groups_of(ictx, [user]).get(user.id, [])]
+    groups = [group.name for group in users.groups(ictx, user)]
     return {
         **user_data(user),
         "identities": user.identities,

@@ -9,7 +9,11 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import text
 from support.server import LiveServer, ServiceRef, cli, create_service
+
+from apidesk.storage.database import create_database_engine
 
 V = {"api-version": "2024-05-01"}
 HEADER = "id,email,firstName,lastName,state,groups,note,passwordHash\n"
@@ -295,3 +299,24 @@ def test_a_bad_filter_is_refused_with_the_parsers_message(
     done = cli(server.env, "users", "export", "-s", service.name, "--filter", "colour eq 'red'")
     assert done.returncode == 1
     assert "--filter" in done.stderr and "colour" in done.stderr
+
+
+def test_an_import_leaves_postgresql_fresh_statistics(
+    server: LiveServer, service: ServiceRef, tmp_path: Path
+) -> None:
+    """The planner learns the tables' new size at the end of an import, not whenever
+    autovacuum comes round (apidesk.storage.statistics); SQLite keeps none."""
+    if not server.database_url.startswith("postgresql"):
+        pytest.skip("SQLite keeps no planner statistics")
+    engine = create_database_engine(server.database_url)
+    query = text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'users'")
+    with engine.connect() as connection:
+        before = connection.execute(query).scalar()
+    file = tmp_path / "stats.csv"
+    file.write_text(HEADER + "".join(f"st{n},st{n}@example.com,S,T,,,,\n" for n in range(30)))
+    done = cli(server.env, "users", "import", str(file), "--service", service.name)
+    assert done.returncode == 0, done.stderr
+    with engine.connect() as connection:
+        after = connection.execute(query).scalar()
+    engine.dispose()
+    assert after is not None and (before is None or after > before)

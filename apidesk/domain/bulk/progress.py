@@ -19,6 +19,7 @@ from apidesk.domain.bulk.importer import Totals
 from apidesk.domain.bulk.options import Options
 from apidesk.domain.context import InstanceContext
 from apidesk.errors import Conflict, Invalid
+from apidesk.storage import statistics
 from apidesk.storage.models import UserImport
 
 RUNNING, DONE = "running", "done"
@@ -118,7 +119,9 @@ def advance(
 
 
 def finish(ctx: InstanceContext, job_id: int) -> None:
+    """The import is done: so marked, and the planner told how large the tables now are."""
     job = ctx.session.get(UserImport, job_id, with_for_update=True)
     if job is not None and job.instance_id == ctx.instance.id:
         job.status = DONE
         job.finished_at = job.updated_at = ctx.now()
+    statistics.refresh(ctx.session, ["users", "group_members"])

@@ -51,8 +51,11 @@ def get_or_raise(ctx: InstanceContext, group_id: str, *, lock: bool = False) -> 
     return group
 
 
-def list_groups(ctx: InstanceContext, query: ListQuery) -> Page[Group]:
-    return repository.page(ctx, query)
+def list_groups(
+    ctx: InstanceContext, query: ListQuery, *, member: User | None = None
+) -> Page[Group]:
+    """The instance's groups; with `member`, those the user belongs to."""
+    return repository.page(ctx, query, member=member)
 
 
 def _check_etag(group: Group, expected_etag: str | None) -> None:

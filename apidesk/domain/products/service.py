@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.products import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
-from apidesk.storage.models import Product, Subscription
+from apidesk.storage.models import Group, Product, Subscription
 
 PRODUCT_ID_MAX = 256
 STATES = ("notPublished", "published")
@@ -43,6 +43,11 @@ def get_or_raise(ctx: InstanceContext, product_id: str, *, lock: bool = False) -
     if product is None:
         raise NotFound(f"Product '{product_id}' was not found.")
     return product
+
+
+def groups_of(ctx: InstanceContext, products: Iterable[Product]) -> dict[int, list[Group]]:
+    """The groups that see each of `products`, by product id, in one query."""
+    return repository.groups_of(ctx, products)
 
 
 def list_products(ctx: InstanceContext, query: ListQuery) -> Page[Product]:

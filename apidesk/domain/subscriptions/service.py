@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
@@ -74,6 +74,18 @@ def get_or_raise(ctx: InstanceContext, sid: str, *, lock: bool = False) -> Subsc
     if subscription is None:
         raise NotFound(f"Subscription '{sid}' was not found.")
     return subscription
+
+
+def owners(ctx: InstanceContext, subscriptions: Iterable[Subscription]) -> dict[int, User]:
+    """The owner of each of `subscriptions` that has one, by user id, in one query."""
+    return repository.owners(ctx, subscriptions)
+
+
+def owner(ctx: InstanceContext, subscription: Subscription) -> User | None:
+    """The subscription's owner, if it has one."""
+    if subscription.owner_id is None:
+        return None
+    return owners(ctx, [subscription]).get(subscription.owner_id)
 
 
 def list_subscriptions(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
@@ -424,3 +424,8 @@ def delete(
 
 def groups(ctx: InstanceContext, user: User) -> list[Group]:
     return repository.groups_of(ctx, [user]).get(user.id, [])
+
+
+def groups_of(ctx: InstanceContext, users: Iterable[UserSummary]) -> dict[int, list[Group]]:
+    """The groups of each of `users`, by user id, in one query."""
+    return repository.groups_of(ctx, users)

@@ -18,7 +18,6 @@ from apidesk.api.management.schemas.products import (
     ProductParameters,
 )
 from apidesk.api.management.views import products as views
-from apidesk.domain.products import repository
 from apidesk.domain.products import service as products
 from apidesk.domain.products.service import ProductFields
 from apidesk.errors import Invalid
@@ -65,7 +64,7 @@ def list_products(
     query = list_query(call.runtime, filter_, top, skip, filters.PRODUCTS)
     with call.instance() as ctx:
         page = products.list_products(ctx, query)
-        linked = repository.groups_of(ctx, page.items) if expand_groups else None
+        linked = products.groups_of(ctx, page.items) if expand_groups else None
         values = [
             views.product(
                 ctx.instance,

@@ -23,13 +23,12 @@ from apidesk.api.management.schemas.subscriptions import (
 from apidesk.api.management.views import subscriptions as views
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.products import service as products
-from apidesk.domain.subscriptions import repository
 from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.subscriptions.service import SubscriptionFields
 from apidesk.domain.users import service as users
 from apidesk.errors import NotFound
 from apidesk.query import ListQuery, Page
-from apidesk.storage.models import Subscription, User
+from apidesk.storage.models import Subscription
 
 router = APIRouter(tags=["Subscriptions"])
 Notify = Annotated[bool | None, Query(description="E-mail the owner when the state changes.")]
@@ -61,7 +60,7 @@ def _render(
     type_: str = views.SUBSCRIPTIONS_TYPE,
     parent: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    owners = repository.owners(ctx, page.items)
+    owners = subscriptions.owners(ctx, page.items)
     return [
         views.subscription(
             ctx.instance,
@@ -75,7 +74,7 @@ def _render(
 
 
 def _one(ctx: InstanceContext, item: Subscription, **kwargs: Any) -> dict[str, Any]:
-    owner = ctx.session.get(User, item.owner_id) if item.owner_id else None
+    owner = subscriptions.owner(ctx, item)
     return views.subscription(ctx.instance, item, owner, **kwargs)
 
 

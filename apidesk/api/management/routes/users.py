@@ -26,9 +26,8 @@ from apidesk.api.management.views import groups as group_views
 from apidesk.api.management.views import users as views
 from apidesk.domain import validation
 from apidesk.domain.flows import invitation, recovery
-from apidesk.domain.groups import repository as group_repository
+from apidesk.domain.groups import service as groups
 from apidesk.domain.users import access
-from apidesk.domain.users import repository as user_repository
 from apidesk.domain.users import service as users
 from apidesk.domain.users.service import CreateOptions, UserFields
 from apidesk.errors import Collection
@@ -86,7 +85,7 @@ def list_users(
     query = list_query(call.runtime, filter_, top, skip, filters.USERS)
     with call.instance() as ctx:
         page = users.list_users(ctx, query)
-        memberships = user_repository.groups_of(ctx, page.items) if expand_groups else None
+        memberships = users.groups_of(ctx, page.items) if expand_groups else None
         values = views.users(ctx.instance, page.items, memberships=memberships)
     return envelope.collection(request, values, page)
 
@@ -256,7 +255,7 @@ def list_user_groups(
     query = list_query(call.runtime, filter_, top, skip, filters.USER_GROUPS)
     with call.instance() as ctx:
         user = users.get_or_raise(ctx, user_id)
-        page = group_repository.page(ctx, query, member=user)
+        page = groups.list_groups(ctx, query, member=user)
         values = [
             group_views.group(
                 ctx.instance, group, type_=group_views.USER_GROUPS_TYPE, parent=("users", user.name)
