@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -45,6 +46,9 @@ from sections import write_section  # noqa: E402
 from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
+
+if TYPE_CHECKING:
+    from apidesk.security.passwords import PasswordHashing
 
 SERVICE = "apidesk"
 BASE = (
@@ -168,7 +172,8 @@ def _hash_rate(seconds: float = 5.0) -> float:
     return sum(counts) / seconds
 
 
-def _hash_for(seconds: float) -> int:
+def configured_hasher() -> PasswordHashing:
+    """argon2id with the parameters `apidesk serve` reads from the environment, warmed up."""
     from apidesk.security.passwords import PasswordHashing
     from apidesk.settings import Settings
 
@@ -179,6 +184,20 @@ def _hash_for(seconds: float) -> int:
         parallelism=settings.argon2_parallelism,
     )
     hasher.hash(PASSWORD)
+    return hasher
+
+
+def database_for(stack: ExitStack, backend: str) -> str:
+    """A fresh, empty database of `backend` (sqlite or postgresql) for one run, removed when
+    `stack` closes."""
+    if backend == "sqlite":
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        return f"sqlite:///{folder / 'bench.db'}"
+    return str(stack.enter_context(fresh_postgres_database()))
+
+
+def _hash_for(seconds: float) -> int:
+    hasher = configured_hasher()
     count, end = 0, time.monotonic() + seconds
     while time.monotonic() < end:
         hasher.hash(PASSWORD)
@@ -381,13 +400,8 @@ def main() -> None:
         for users in (int(n) for n in args.users.split(",")):
             print(f"{database}, {users:,} users ...", flush=True)
             with ExitStack() as stack:
-                if database == "sqlite":
-                    folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-                    database_url = f"sqlite:///{folder / 'bench.db'}"
-                else:
-                    database_url = stack.enter_context(fresh_postgres_database())
                 runs[(database, users)] = measure(
-                    database_url, users, args.duration, args.connections, figures
+                    database_for(stack, database), users, args.duration, args.connections, figures
                 )
             for result in runs[(database, users)]:
                 mark = "" if result.valid else f"  INVALID ({result.non_2xx} failed)"

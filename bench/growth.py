@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -25,7 +24,6 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import api  # noqa: E402
-from api import fresh_postgres_database  # noqa: E402
 from sections import write_section  # noqa: E402
 from wrk_runner import Result  # noqa: E402
 
@@ -110,13 +108,11 @@ def main() -> None:
             loads.append(f"{database} {users:,}: {load:.2f}")
             print(f"{database}, {users:,} users (load {load:.2f}) ...", flush=True)
             with ExitStack() as stack:
-                if database == "sqlite":
-                    folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-                    url = f"sqlite:///{folder / 'bench.db'}"
-                else:
-                    url = stack.enter_context(fresh_postgres_database())
                 runs[(database, users)] = api.measure(
-                    url, users, api_args.duration, api_args.connections
+                    api.database_for(stack, database),
+                    users,
+                    api_args.duration,
+                    api_args.connections,
                 )
             for result in runs[(database, users)]:
                 print(f"  {result.scenario}: {result.requests_per_second:,.0f}/s", flush=True)

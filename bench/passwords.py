@@ -41,9 +41,10 @@ from api import (  # noqa: E402
     _hash_rate,
     _portal_form,
     _serving,
+    configured_hasher,
+    database_for,
 )
 from sections import write_section  # noqa: E402
-from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
 
@@ -84,16 +85,7 @@ def _cpu_seconds(pids: list[int]) -> float:
 def _hash_cpu_ms(count: int = 10) -> float:
     """CPU milliseconds of one argon2id hash with the configured parameters, in this process:
     unlike a rate, it does not change with the load of the machine."""
-    from apidesk.security.passwords import PasswordHashing
-    from apidesk.settings import Settings
-
-    settings = Settings()
-    hasher = PasswordHashing(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-    )
-    hasher.hash(PASSWORD)
+    hasher = configured_hasher()
     start = time.process_time()
     for _ in range(count):
         hasher.hash(PASSWORD)
@@ -222,12 +214,7 @@ def main() -> None:
     for database in args.databases.split(","):
         print(f"{database} ...", flush=True)
         with ExitStack() as stack:
-            if database == "sqlite":
-                folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-                database_url = f"sqlite:///{folder / 'bench.db'}"
-            else:
-                database_url = stack.enter_context(fresh_postgres_database())
-            runs[database] = measure(database_url, args.duration, args.connections)
+            runs[database] = measure(database_for(stack, database), args.duration, args.connections)
         for result, _cpu in runs[database]:
             mark = "" if result.valid else f"  INVALID ({result.non_2xx} failed)"
             print(f"  {result.scenario}: {result.requests_per_second:,.1f}/s{mark}", flush=True)

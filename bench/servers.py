@@ -36,9 +36,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
-from api import BASE, KEYS_LUA, LUA, _cli, _seed, _serving  # noqa: E402
+from api import BASE, KEYS_LUA, LUA, _cli, _seed, _serving, database_for  # noqa: E402
 from sections import write_section  # noqa: E402
-from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
 
@@ -270,12 +269,7 @@ def main() -> None:
     for database in args.databases.split(","):
         print(f"{database}, {args.users:,} users ...", flush=True)
         with ExitStack() as stack:
-            if database == "sqlite":
-                folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-                database_url = f"sqlite:///{folder / 'bench.db'}"
-            else:
-                database_url = stack.enter_context(fresh_postgres_database())
-            runs[database] = measure(database_url, args.users, args)
+            runs[database] = measure(database_for(stack, database), args.users, args)
         loads.append((f"after {database}", os.getloadavg()))
     section = render(runs, loads, args)
     print(section)

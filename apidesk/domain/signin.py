@@ -92,21 +92,24 @@ def look_up(ctx: InstanceContext, email: str) -> Found | Refusal:
     return Found(key, user.name, user.password_hash, user.password_changed_at)
 
 
+def check_password(
+    hasher: PasswordHashing, stored: str | None, password: str
+) -> tuple[bool, str | None]:
+    """Whether `password` matches `stored` (no hash takes as long as a real check), and the
+    hash to store instead when the stored one is weaker than the configured parameters. Run
+    with no unit of work open: argon2 takes its time. The console's sign-in shares it."""
+    genuine = hasher.verify(stored, password)
+    stale = bool(genuine and stored and hasher.needs_rehash(stored))
+    return genuine, hasher.hash(password) if stale else None
+
+
 def verify(hasher: PasswordHashing, found: Found, password: str) -> Checked | Refusal:
     """Step 2, with no unit of work open: is the password right? An unknown address takes
     as long as a real check."""
-    genuine = hasher.verify(found.stored_hash, password)
+    genuine, fresh_hash = check_password(hasher, found.stored_hash, password)
     if not found.key:
         return Refusal(Reason.WRONG)
-    stored = found.stored_hash
-    stale = bool(genuine and stored and hasher.needs_rehash(stored))
-    return Checked(
-        key=found.key,
-        user_id=found.user_id,
-        genuine=genuine,
-        checked_at=found.checked_at,
-        fresh_hash=hasher.hash(password) if stale else None,
-    )
+    return Checked(found.key, found.user_id, genuine, found.checked_at, fresh_hash)
 
 
 def complete(ctx: InstanceContext, checked: Checked) -> User | Refusal:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from apidesk.domain import audit
 from apidesk.domain.context import Context
 from apidesk.domain.operators import service
-from apidesk.domain.signin import Reason, Refusal
+from apidesk.domain.signin import Reason, Refusal, check_password
 from apidesk.domain.throttle import FREE_SIGN_IN_FAILURES, KEY_LENGTH, LONGEST_WAIT, WINDOW
 from apidesk.domain.validation import email_key
 from apidesk.security import tokens
@@ -76,18 +76,10 @@ def look_up(ctx: Context, email: str) -> Found | Refusal:
 def verify(hasher: PasswordHashing, found: Found, password: str) -> Checked | Refusal:
     """Step 2, with no unit of work open: is the password right? An unknown address takes
     as long as a real check."""
-    genuine = hasher.verify(found.stored_hash, password)
+    genuine, fresh_hash = check_password(hasher, found.stored_hash, password)
     if not found.key:
         return Refusal(Reason.WRONG)
-    stored = found.stored_hash
-    stale = bool(genuine and stored and hasher.needs_rehash(stored))
-    return Checked(
-        key=found.key,
-        operator_id=found.operator_id,
-        genuine=genuine,
-        checked_at=found.checked_at,
-        fresh_hash=hasher.hash(password) if stale else None,
-    )
+    return Checked(found.key, found.operator_id, genuine, found.checked_at, fresh_hash)
 
 
 def complete(ctx: Context, checked: Checked) -> Operator | Refusal:
