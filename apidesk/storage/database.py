@@ -115,6 +115,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def reads_on_loop(self) -> bool:
+        """Whether a short read may run on the event loop: SQLite answers it from a local
+        file that writers do not block (WAL); PostgreSQL is a network round trip away."""
+        return self.is_sqlite
+
     def session(self, *, write: bool) -> Session:
         if write:
             return self._writer()

@@ -23,7 +23,7 @@ around them. Authenticate with `Authorization: Bearer <token>` (`apidesk token c
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    from fastapi import APIRouter, FastAPI
+    from fastapi import FastAPI
 
     from apidesk import __version__
     from apidesk.api.management import docs, errors
@@ -54,7 +54,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     errors.install(app)
-    scoped = APIRouter(prefix=SERVICE_PREFIX)
+    app.include_router(docs.router)
+    app.include_router(services.router)
+    # Each module's routes go straight under the app: FastAPI matches a request by walking
+    # the included routers, and a router of routers was one more level on every request.
     for module in (
         user_import,
         users,
@@ -69,8 +72,5 @@ def create_app(runtime: Runtime) -> FastAPI:
         notifications,
         portal_settings,
     ):
-        scoped.include_router(module.router)
-    app.include_router(docs.router)
-    app.include_router(services.router)
-    app.include_router(scoped)
+        app.include_router(module.router, prefix=SERVICE_PREFIX)
     return app

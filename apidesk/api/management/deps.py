@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from apidesk.api.management.odata import FieldSpec, FilterError, parse_filter
+from apidesk.api.management.routing import READ_METHODS, Placed, short_read
 from apidesk.domain import admin_tokens, tenant
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
@@ -19,7 +20,6 @@ from apidesk.query import ListQuery
 
 API_VERSION = "2024-05-01"
 SUPPORTED_API_VERSIONS = frozenset({API_VERSION})
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def runtime(request: Request) -> Runtime:
@@ -111,7 +111,7 @@ ServiceName = Annotated[str, Path(alias="serviceName", max_length=50)]
 
 
 @dataclass
-class Call:
+class Call(Placed):
     """A management request. Its unit of work is opened by the handler, so every statement,
     and the one commit, run in the handler's thread; the credential is checked first thing
     in it. A handler that does costly work before its unit of work (hashing a password,
@@ -120,6 +120,7 @@ class Call:
     runtime: Runtime
     credential: Credential
     write: bool
+    on_loop: bool = field(default=False, kw_only=True)
     _principal: Principal | None = field(default=None, init=False)
 
     @property
@@ -177,7 +178,13 @@ async def call(
     who: Annotated[Credential, Depends(credential)],
     _version: Annotated[str, Depends(api_version)],
 ) -> Call:
-    return Call(runtime(request), who, request.method not in READ_METHODS)
+    rt = runtime(request)
+    return Call(
+        rt,
+        who,
+        request.method not in READ_METHODS,
+        on_loop=short_read(request, on_loop=rt.database.reads_on_loop),
+    )
 
 
 async def instance_call(
@@ -188,13 +195,15 @@ async def instance_call(
     who: Annotated[Credential, Depends(credential)],
     _version: Annotated[str, Depends(api_version)],
 ) -> InstanceCall:
+    rt = runtime(request)
     return InstanceCall(
-        runtime(request),
+        rt,
         who,
         request.method not in READ_METHODS,
         subscription_id,
         resource_group,
         service_name,
+        on_loop=short_read(request, on_loop=rt.database.reads_on_loop),
     )
 
 

@@ -11,13 +11,14 @@ from apidesk.api.management import envelope, filters
 from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.etag import parse_if_match
 from apidesk.api.management.routes.common import ApiId, IfMatch, IfMatchRequired
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.apis import ApiCollection, ApiContract, ApiParameters
 from apidesk.api.management.schemas.common import ETAG_ONLY, errors
 from apidesk.api.management.views import apis as views
 from apidesk.domain.apis import service as apis
 from apidesk.domain.apis.service import ApiFields
 
-router = APIRouter(tags=["APIs"])
+router = APIRouter(tags=["APIs"], route_class=ManagementRoute)
 _NAMES = {
     "displayName": "display_name",
     "description": "description",

@@ -11,6 +11,7 @@ from apidesk.api.management import envelope, filters
 from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.etag import parse_if_match
 from apidesk.api.management.routes.common import GroupId, IfMatch, IfMatchRequired, UserId
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import ETAG_ONLY, errors
 from apidesk.api.management.schemas.groups import (
     GroupCollection,
@@ -23,7 +24,7 @@ from apidesk.api.management.views import users as user_views
 from apidesk.domain.groups import service as groups
 from apidesk.domain.groups.service import GroupFields
 
-router = APIRouter(tags=["Groups"])
+router = APIRouter(tags=["Groups"], route_class=ManagementRoute)
 _NAMES = {
     "displayName": "display_name",
     "description": "description",

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from apidesk.api.management import envelope
 from apidesk.api.management.deps import IReq, Skip, Top
 from apidesk.api.management.routes.common import IfMatch, UserId
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import errors
 from apidesk.api.management.schemas.templates import (
     NotificationCollection,
@@ -23,7 +24,7 @@ from apidesk.api.management.views import mail as views
 from apidesk.domain.notifications import recipients
 from apidesk.query import Page
 
-router = APIRouter(tags=["Notifications"])
+router = APIRouter(tags=["Notifications"], route_class=ManagementRoute)
 NotificationName = Annotated[
     str, Path(alias="notificationName", max_length=100, description="e.g. BCC.")
 ]

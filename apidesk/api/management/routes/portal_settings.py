@@ -18,6 +18,7 @@ from apidesk.api.management import envelope
 from apidesk.api.management.deps import IReq
 from apidesk.api.management.etag import parse_if_match, quoted
 from apidesk.api.management.routes.common import IfMatch, IfMatchRequired
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import ETAG_ONLY, errors
 from apidesk.api.management.schemas.portal import (
     PortalDelegationSettings,
@@ -29,7 +30,7 @@ from apidesk.api.management.schemas.portal import (
 from apidesk.api.management.views import portal as views
 from apidesk.domain.portal import settings
 
-router = APIRouter(tags=["Portal settings"])
+router = APIRouter(tags=["Portal settings"], route_class=ManagementRoute)
 
 
 @router.get(

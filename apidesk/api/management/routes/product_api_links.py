@@ -12,6 +12,7 @@ from apidesk.api.management import envelope, filters
 from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.envelope import service_id
 from apidesk.api.management.routes.common import ApiLinkId, ProductId
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import errors
 from apidesk.api.management.schemas.products import (
     ProductApiLinkCollection,
@@ -22,7 +23,7 @@ from apidesk.api.management.views import products as views
 from apidesk.domain.products import api_links
 from apidesk.errors import Invalid
 
-router = APIRouter(tags=["Products"])
+router = APIRouter(tags=["Products"], route_class=ManagementRoute)
 NO_CONTENT: dict[int | str, dict[str, Any]] = {204: {"description": "Nothing was linked."}}
 
 

@@ -11,6 +11,7 @@ from apidesk.api.management import envelope, filters
 from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.envelope import service_id
 from apidesk.api.management.routes.common import ApiId, GroupId, GroupLinkId, ProductId
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.apis import ApiCollection, ApiContract
 from apidesk.api.management.schemas.common import errors
 from apidesk.api.management.schemas.groups import GroupCollection, GroupContract
@@ -26,7 +27,7 @@ from apidesk.domain.products import links
 from apidesk.domain.products import service as products
 from apidesk.errors import Invalid
 
-router = APIRouter(tags=["Products"])
+router = APIRouter(tags=["Products"], route_class=ManagementRoute)
 NO_CONTENT: dict[int | str, dict[str, Any]] = {204: {"description": "Nothing was linked."}}
 
 

@@ -11,6 +11,7 @@ from apidesk.api.management import envelope, filters
 from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.etag import parse_if_match
 from apidesk.api.management.routes.common import IfMatch, IfMatchRequired, ProductId
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import ETAG_ONLY, errors
 from apidesk.api.management.schemas.products import (
     ProductCollection,
@@ -22,7 +23,7 @@ from apidesk.domain.products import service as products
 from apidesk.domain.products.service import ProductFields
 from apidesk.errors import Invalid
 
-router = APIRouter(tags=["Products"])
+router = APIRouter(tags=["Products"], route_class=ManagementRoute)
 _NAMES = {
     "displayName": "display_name",
     "description": "description",

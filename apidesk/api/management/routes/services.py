@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from apidesk.api.management.deps import Req, ResourceGroup, ServiceName, SubscriptionId
 from apidesk.api.management.etag import parse_if_match
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import errors
 from apidesk.api.management.schemas.services import (
     ServiceCollection,
@@ -21,7 +22,7 @@ from apidesk.domain.instances import service as instances
 from apidesk.errors import Forbidden, Invalid
 from apidesk.storage.models import Instance
 
-router = APIRouter(tags=["Services"])
+router = APIRouter(tags=["Services"], route_class=ManagementRoute)
 PROVIDER_PATH = "/providers/Microsoft.ApiManagement/service"
 SERVICE_PATH = (
     "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"

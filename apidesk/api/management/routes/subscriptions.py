@@ -12,6 +12,7 @@ from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.envelope import service_id
 from apidesk.api.management.etag import parse_if_match
 from apidesk.api.management.routes.common import IfMatch, IfMatchRequired, ProductId, Sid, UserId
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import ETAG_ONLY, AppType, errors
 from apidesk.api.management.schemas.subscriptions import (
     SubscriptionCollection,
@@ -30,7 +31,7 @@ from apidesk.errors import NotFound
 from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Subscription
 
-router = APIRouter(tags=["Subscriptions"])
+router = APIRouter(tags=["Subscriptions"], route_class=ManagementRoute)
 Notify = Annotated[bool | None, Query(description="E-mail the owner when the state changes.")]
 AppTypeQuery = Annotated[AppType, Query(alias="appType")]
 _NAMES = {

@@ -12,6 +12,7 @@ from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.etag import parse_if_match
 from apidesk.api.management.filters import TEMPLATES
 from apidesk.api.management.routes.common import IfMatch, IfMatchRequired
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import ETAG_ONLY, errors
 from apidesk.api.management.schemas.templates import (
     EmailTemplateCollection,
@@ -23,7 +24,7 @@ from apidesk.domain.notifications import templates
 from apidesk.domain.notifications.templates import TemplateFields
 from apidesk.storage.models import Instance
 
-router = APIRouter(tags=["E-mail templates"])
+router = APIRouter(tags=["E-mail templates"], route_class=ManagementRoute)
 TemplateName = Annotated[
     str,
     Path(

@@ -11,6 +11,7 @@ from apidesk.api.management import envelope
 from apidesk.api.management.deps import FilterText, IReq
 from apidesk.api.management.etag import parse_if_match
 from apidesk.api.management.routes.common import IfMatchRequired
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import ETAG_ONLY, errors
 from apidesk.api.management.schemas.tenant import (
     AccessInformationCollection,
@@ -23,7 +24,7 @@ from apidesk.api.management.views import tenant as views
 from apidesk.domain import tenant
 from apidesk.query import Page
 
-router = APIRouter(tags=["Tenant access"])
+router = APIRouter(tags=["Tenant access"], route_class=ManagementRoute)
 AccessName = Annotated[str, Path(alias="accessName", description="access or gitAccess.")]
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from apidesk.api.management.deps import InstanceCall, IReq
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import errors
 from apidesk.domain.bulk import records
 from apidesk.domain.bulk.importer import Importer, Totals
@@ -20,7 +21,7 @@ from apidesk.domain.bulk.options import Options, parse_rate
 from apidesk.domain.bulk.records import Format
 from apidesk.errors import Invalid
 
-router = APIRouter(tags=["Apidesk extensions"])
+router = APIRouter(tags=["Apidesk extensions"], route_class=ManagementRoute)
 BATCH = 5000
 MEDIA_TYPES: dict[str, Format] = {
     "text/csv": "csv",

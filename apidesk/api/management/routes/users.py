@@ -11,6 +11,7 @@ from apidesk.api.management import envelope, filters
 from apidesk.api.management.deps import FilterText, IReq, Skip, Top, list_query
 from apidesk.api.management.etag import parse_if_match
 from apidesk.api.management.routes.common import IfMatch, IfMatchRequired, UserId
+from apidesk.api.management.routing import ManagementRoute
 from apidesk.api.management.schemas.common import ETAG_ONLY, AppType, errors
 from apidesk.api.management.schemas.groups import GroupCollection
 from apidesk.api.management.schemas.users import (
@@ -32,7 +33,7 @@ from apidesk.domain.users import service as users
 from apidesk.domain.users.service import CreateOptions, UserFields
 from apidesk.errors import Collection
 
-router = APIRouter(tags=["Users"])
+router = APIRouter(tags=["Users"], route_class=ManagementRoute)
 
 AppTypeQuery = Annotated[
     AppType, Query(alias="appType", description="Which portal the e-mail links point to.")

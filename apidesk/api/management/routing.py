@@ -1,0 +1,66 @@
+"""Where a management read runs: on the event loop when it is short, in the thread pool when
+it may not be.
+
+FastAPI runs a plain-function handler in the thread pool. Handing a request to a pool thread
+and back costs about as much CPU as everything else a GET of one user does (docs/benchmarks.md),
+and on SQLite the read itself is a lookup in a local file that a writer never blocks (WAL).
+So a read whose cost an index bounds runs on the event loop, the way the gateway check does:
+on SQLite, a GET or HEAD without `$filter` (a filter can make SQLite read every row of the
+instance) and with `$skip` under the count limit (skipping reads every skipped entry).
+Everything else hops as before: writes (they wait for the write turn), filtered or deep pages,
+and every PostgreSQL call (a network round trip).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from apidesk.query import COUNT_LIMIT
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def short_read(request: Request, *, on_loop: bool) -> bool:
+    """Whether this request is a read the event loop may answer itself (see the module)."""
+    if not on_loop or request.method not in READ_METHODS:
+        return False
+    query = request.query_params
+    if "$filter" in query:
+        return False
+    skip = query.get("$skip")
+    # The length first: int() refuses strings of thousands of digits (FastAPI answers those).
+    return skip is None or (skip.isdigit() and len(skip) <= 6 and int(skip) <= COUNT_LIMIT)
+
+
+class Placed:
+    """What a handler's request plumbing (`deps.Call`) tells the route about where it runs."""
+
+    on_loop: bool = False
+
+
+def _placed(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    async def run(**values: Any) -> Any:
+        if any(isinstance(value, Placed) and value.on_loop for value in values.values()):
+            return endpoint(**values)
+        return await run_in_threadpool(functools.partial(endpoint, **values))
+
+    return run
+
+
+class ManagementRoute(APIRoute):
+    """Read handlers written as plain functions run where `Placed.on_loop` says."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = kwargs.get("methods") or ()
+        reads = bool(methods) and set(methods) <= READ_METHODS
+        if reads and not inspect.iscoroutinefunction(endpoint):
+            endpoint = _placed(endpoint)
+        super().__init__(path, endpoint, **kwargs)

@@ -1,0 +1,98 @@
+"""Where a management request's work runs (apidesk.api.management.routing): short reads on
+SQLite on the event loop, everything else in the thread pool. A read on the loop skips the
+thread hop; a filtered or deep page, a write, or any PostgreSQL call must not hold the loop."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from conftest import Workspace
+from support.inprocess import InProcessServer, in_process_server
+
+from apidesk.domain.users import service as users
+
+V = {"api-version": "2024-05-01"}
+
+
+@pytest.fixture(scope="module")
+def live(workspace: Workspace) -> Iterator[InProcessServer]:
+    # The workspace's directory: its secret key is the one the database was set up with.
+    with in_process_server(workspace.database_url, workspace.directory, None) as server:
+        yield server
+
+
+def _on_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.fixture
+def placements(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Each call of the watched user-service functions, with whether it ran on the loop."""
+    seen: list[tuple[str, bool]] = []
+
+    def watch(name: str) -> None:
+        original: Callable[..., Any] = getattr(users, name)
+
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            seen.append((name, _on_loop()))
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(users, name, watched)
+
+    for name in ("get_or_raise", "list_users", "update"):
+        watch(name)
+    return seen
+
+
+def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
+    live: InProcessServer, workspace: Workspace, placements: list[tuple[str, bool]]
+) -> None:
+    service = live.new_service("placement")
+    body = {"properties": {"email": "p@example.com", "firstName": "P", "lastName": "L"}}
+    with live.client() as http:
+        http.put(service.path + "/users/p1", params=V, json=body).raise_for_status()
+        placements.clear()
+        asks = {
+            "get": http.get(service.path + "/users/p1", params=V),
+            "head": http.head(service.path + "/users/p1", params=V),
+            "first page": http.get(service.path + "/users", params={**V, "$top": "5"}),
+            "page at the count limit": http.get(
+                service.path + "/users", params={**V, "$skip": "10000"}
+            ),
+            "deep page": http.get(service.path + "/users", params={**V, "$skip": "10001"}),
+            "absurd skip": http.get(service.path + "/users", params={**V, "$skip": "9" * 5000}),
+            "filtered": http.get(
+                service.path + "/users", params={**V, "$filter": "startswith(name,'p')"}
+            ),
+            "patch": http.patch(
+                service.path + "/users/p1",
+                params=V,
+                json={"properties": {"note": "n"}},
+                headers={"If-Match": "*"},
+            ),
+        }
+    absurd = asks.pop("absurd skip")
+    assert absurd.status_code == 400, absurd.text
+    for what, answer in asks.items():
+        assert answer.status_code == 200, (what, answer.text)
+    assert asks["get"].json()["name"] == "p1"
+    assert [v["name"] for v in asks["filtered"].json()["value"]] == ["p1"]
+    sqlite = workspace.backend == "sqlite"
+    assert placements[:6] == [
+        ("get_or_raise", sqlite),
+        ("get_or_raise", sqlite),
+        ("list_users", sqlite),
+        ("list_users", sqlite),
+        ("list_users", False),
+        ("list_users", False),
+    ]
+    patched = placements[6:]
+    assert ("update", False) in patched
+    assert not any(on_loop for _, on_loop in patched)
