@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 from conftest import Workspace
+from starlette.requests import Request
 from support.inprocess import InProcessServer, in_process_server
 
+from apidesk.api.management.routing import short_read
 from apidesk.domain.users import service as users
 
 V = {"api-version": "2024-05-01"}
@@ -67,6 +69,7 @@ def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
                 service.path + "/users", params={**V, "$skip": "10000"}
             ),
             "deep page": http.get(service.path + "/users", params={**V, "$skip": "10001"}),
+            "long page": http.get(service.path + "/users", params={**V, "$top": "101"}),
             "absurd skip": http.get(service.path + "/users", params={**V, "$skip": "9" * 5000}),
             "filtered": http.get(
                 service.path + "/users", params={**V, "$filter": "startswith(name,'p')"}
@@ -85,14 +88,39 @@ def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
     assert asks["get"].json()["name"] == "p1"
     assert [v["name"] for v in asks["filtered"].json()["value"]] == ["p1"]
     sqlite = workspace.backend == "sqlite"
-    assert placements[:6] == [
+    assert placements[:7] == [
         ("get_or_raise", sqlite),
         ("get_or_raise", sqlite),
         ("list_users", sqlite),
         ("list_users", sqlite),
+        ("list_users", False),
         ("list_users", False),
         ("list_users", False),
     ]
-    patched = placements[6:]
+    patched = placements[7:]
     assert ("update", False) in patched
     assert not any(on_loop for _, on_loop in patched)
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "page_size", "expected"),
+    [
+        ("GET", "", 100, True),
+        ("HEAD", "", 100, True),
+        ("GET", "", 1000, False),  # a default page longer than a short one
+        ("GET", "$top=1000", 100, False),
+        ("GET", "$top=100&$skip=10000", 1000, True),
+        ("GET", "$top=x", 100, False),
+        ("GET", "$skip=-1", 100, False),
+        ("GET", "$filter=name%20eq%20%27a%27", 100, False),
+        ("POST", "", 100, False),
+        ("PATCH", "", 100, False),
+    ],
+)
+def test_which_requests_are_short_reads(
+    method: str, query: str, page_size: int, expected: bool
+) -> None:
+    scope = {"type": "http", "method": method, "query_string": query.encode(), "headers": []}
+    request = Request(scope)
+    assert short_read(request, on_loop=True, page_size=page_size) is expected
+    assert short_read(request, on_loop=False, page_size=page_size) is False

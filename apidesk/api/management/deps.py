@@ -171,6 +171,10 @@ class InstanceCall(Call):
             yield InstanceContext.of(ctx, instance)
 
 
+def _short_read(request: Request, rt: Runtime) -> bool:
+    return short_read(request, on_loop=rt.database.reads_on_loop, page_size=rt.settings.page_size)
+
+
 # The dependencies that do no I/O are coroutines: FastAPI runs a plain function in the thread
 # pool, and each such hop costs about as much as SQLite takes to answer a query.
 async def call(
@@ -183,7 +187,7 @@ async def call(
         rt,
         who,
         request.method not in READ_METHODS,
-        on_loop=short_read(request, on_loop=rt.database.reads_on_loop),
+        on_loop=_short_read(request, rt),
     )
 
 
@@ -203,7 +207,7 @@ async def instance_call(
         subscription_id,
         resource_group,
         service_name,
-        on_loop=short_read(request, on_loop=rt.database.reads_on_loop),
+        on_loop=_short_read(request, rt),
     )
 
 

@@ -6,7 +6,9 @@ and back costs about as much CPU as everything else a GET of one user does (docs
 and on SQLite the read itself is a lookup in a local file that a writer never blocks (WAL).
 So a read whose cost an index bounds runs on the event loop, the way the gateway check does:
 on SQLite, a GET or HEAD without `$filter` (a filter can make SQLite read every row of the
-instance) and with `$skip` under the count limit (skipping reads every skipped entry).
+instance), with `$skip` under the count limit (skipping reads every skipped entry) and a page
+of at most `SHORT_PAGE` entries (rendering a page of 1,000 would hold the loop for tens of
+milliseconds, and every gateway check of the process with it).
 Everything else hops as before: writes (they wait for the write turn), filtered or deep pages,
 and every PostgreSQL call (a network round trip).
 """
@@ -25,18 +27,26 @@ from starlette.concurrency import run_in_threadpool
 from apidesk.query import COUNT_LIMIT
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SHORT_PAGE = 100
 
 
-def short_read(request: Request, *, on_loop: bool) -> bool:
-    """Whether this request is a read the event loop may answer itself (see the module)."""
+def short_read(request: Request, *, on_loop: bool, page_size: int) -> bool:
+    """Whether this request is a read the event loop may answer itself (see the module);
+    `page_size` is the page a list gives without `$top`."""
     if not on_loop or request.method not in READ_METHODS:
         return False
     query = request.query_params
     if "$filter" in query:
         return False
-    skip = query.get("$skip")
+    skip, top = query.get("$skip"), query.get("$top")
+    return _at_most(skip, COUNT_LIMIT) and (
+        _at_most(top, SHORT_PAGE) if top is not None else page_size <= SHORT_PAGE
+    )
+
+
+def _at_most(value: str | None, limit: int) -> bool:
     # The length first: int() refuses strings of thousands of digits (FastAPI answers those).
-    return skip is None or (skip.isdigit() and len(skip) <= 6 and int(skip) <= COUNT_LIMIT)
+    return value is None or (value.isdigit() and len(value) <= 6 and int(value) <= limit)
 
 
 class Placed:
