@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, select
 
@@ -12,43 +12,26 @@ from apidesk.domain import audit, passwords, validation
 from apidesk.domain.context import InstanceContext, Runtime
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.users import repository
+from apidesk.domain.users.fields import (
+    REQUIRED_ON_CREATE,
+    WIRE,
+    UserFields,
+    changes_for_audit,
+    check_fields,
+    check_user_id,
+    identities_after_email_change,
+)
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Group, User, UserSummary
 
-STATES = ("active", "blocked", "pending")
-ALL_STATES = (*STATES, "deleted")
 APP_TYPES = ("portal", "developerPortal")
 CONFIRMATIONS = ("signup", "invite")
-USER_ID_MAX = 80
-NAME_MAX = 100
-NOTE_MAX = 10_000
-IDENTITIES_MAX = 20
-WIRE = {
-    "email": "email",
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "password": "password",
-    "state": "state",
-    "note": "note",
-    "identities": "identities",
-}
-REQUIRED_ON_CREATE = ("email", "first_name", "last_name")
 # Fields whose change ends nothing else (sessions, links): stored as they are.
 _WITHOUT_CONSEQUENCES = frozenset({"first_name", "last_name", "note", "identities"})
 # The flows (e-mail templates and their renderer), subscriptions, credentials and the seed
 # are imported by the functions that change users: `apidesk users list` reads only, and
 # loading them would cost it more than its query does (issue 12, CLI start-up).
-
-
-class UserFields(TypedDict, total=False):
-    email: Any
-    first_name: Any
-    last_name: Any
-    password: Any
-    state: Any
-    note: Any
-    identities: Any
 
 
 @dataclass(frozen=True)
@@ -58,10 +41,6 @@ class CreateOptions:
     confirmation: Literal["signup", "invite"] | None = None
     app_type: Literal["portal", "developerPortal"] = "portal"
     notify: bool = False
-
-
-def check_user_id(user_id: str) -> str:
-    return validation.entity_id(user_id, target="userId", max_length=USER_ID_MAX)
 
 
 def get_or_raise(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> User:
@@ -83,49 +62,9 @@ def _check_etag(user: User, expected_etag: str | None) -> None:
 def _validate(ctx: InstanceContext, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Check the supplied fields and return them cleaned, the password hashed."""
     problems = Collection()
-    clean = _check(problems, fields)
+    clean = check_fields(problems, fields)
     problems.raise_if_any()
     _password(ctx, fields, clean)
-    return clean
-
-
-def _check(problems: Collection, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields cleaned; what is wrong with them goes into `problems`."""
-    clean: dict[str, Any] = {}
-    for name, value in fields.items():
-        target = WIRE[name]
-        if value is None and name != "note":
-            problems.add(target, f"'{target}' cannot be null.")
-            continue
-        if name == "email":
-            clean[name] = validation.email(problems, target, value)
-        elif name in ("first_name", "last_name"):
-            clean[name] = validation.text(problems, target, value, max_length=NAME_MAX)
-        elif name == "note":
-            clean[name] = (
-                None
-                if value is None
-                else validation.text(
-                    problems,
-                    target,
-                    value,
-                    min_length=0,
-                    max_length=NOTE_MAX,
-                    allow_blank=True,
-                    multiline=True,
-                )
-            )
-        elif name == "state":
-            if isinstance(value, str) and value.lower() == "deleted":
-                problems.add(
-                    target, "A user cannot be put in the 'deleted' state; delete the user instead."
-                )
-            else:
-                clean[name] = validation.choice(problems, target, value, STATES)
-        elif name == "identities":
-            clean[name] = _identities(problems, value)
-        elif name == "password" and not isinstance(value, str | PreparedPassword):
-            problems.add(target, "'password' must be a string.")
     return clean
 
 
@@ -145,25 +84,6 @@ def _password(ctx: InstanceContext, fields: Mapping[str, Any], clean: dict[str, 
             clean["password"] = ctx.runtime.passwords.hash(given)
 
 
-def check_fields(problems: Collection, fields: UserFields) -> dict[str, Any]:
-    """`fields` (a password aside) checked against the user rules, keyed as given; what is
-    wrong with them goes into `problems`. Needs no database: bulk imports check rows with
-    it away from the unit of work."""
-    return _check(problems, fields)
-
-
-def identities_after_email_change(
-    identities: list[dict[str, Any]], old: str, new: str
-) -> list[dict[str, Any]]:
-    """The Basic identity is the sign-in name: it follows the address."""
-    return [
-        {"provider": i["provider"], "id": new}
-        if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
-        else i
-        for i in identities
-    ]
-
-
 def hash_ahead(runtime: Runtime, fields: UserFields) -> UserFields:
     """Check a given password against the policy and hash it before the unit of work starts
     (see `apidesk.domain.passwords`): both take their time, and no lock may wait for them.
@@ -179,27 +99,6 @@ def hash_ahead(runtime: Runtime, fields: UserFields) -> UserFields:
     return {**fields, "password": passwords.prepare(runtime, password, hints)}
 
 
-def _identities(problems: Collection, value: Any) -> list[dict[str, str]] | None:
-    if not isinstance(value, list):
-        problems.add("identities", "'identities' must be a list of {provider, id} objects.")
-        return None
-    if len(value) > IDENTITIES_MAX:
-        problems.add("identities", f"A user has at most {IDENTITIES_MAX} identities.")
-        return None
-    result: list[dict[str, str]] = []
-    for index, item in enumerate(value):
-        if not isinstance(item, Mapping):
-            problems.add(f"identities[{index}]", "Each identity is an object with provider and id.")
-            continue
-        provider = validation.text(
-            problems, f"identities[{index}].provider", item.get("provider"), max_length=50
-        )
-        ident = validation.text(problems, f"identities[{index}].id", item.get("id"), max_length=256)
-        if provider is not None and ident is not None:
-            result.append({"provider": provider, "id": ident})
-    return result
-
-
 def _ensure_email_free(ctx: InstanceContext, address: str, *, except_id: int | None) -> str:
     key = validation.email_key(address)
     if repository.email_taken(ctx, key, except_id=except_id):
@@ -209,10 +108,6 @@ def _ensure_email_free(ctx: InstanceContext, address: str, *, except_id: int | N
             target="email",
         )
     return key
-
-
-def _changes_for_audit(clean: Mapping[str, Any]) -> dict[str, Any]:
-    return {WIRE[name]: value for name, value in clean.items()}
 
 
 def create_or_update(
@@ -232,7 +127,10 @@ def create_or_update(
         _check_etag(existing, expected_etag)
         ended = _apply(ctx, existing, clean)
         audit.record(
-            ctx, "user.update", f"users/{existing.name}", {**_changes_for_audit(clean), **ended}
+            ctx,
+            "user.update",
+            f"users/{existing.name}",
+            {**changes_for_audit(clean), **ended},
         )
         ctx.session.flush()
         return existing, False
@@ -290,7 +188,7 @@ def _create(
     from apidesk.domain.instances.seed import DEVELOPERS
 
     repository.add_member(ctx, _system_group_id(ctx, DEVELOPERS), user.id)
-    changes = _changes_for_audit(clean)
+    changes = changes_for_audit(clean)
     changes.setdefault("state", state)
     if options.confirmation:
         changes["confirmation"] = options.confirmation
@@ -361,10 +259,10 @@ def update(
         changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
         if changed and not repository.write_fields(ctx, user, changed):
             raise PreconditionFailed()
-        audit.record_now(ctx, "user.update", f"users/{user.name}", _changes_for_audit(clean))
+        audit.record_now(ctx, "user.update", f"users/{user.name}", changes_for_audit(clean))
         return user
     ended = _apply(ctx, user, clean)
-    audit.record(ctx, "user.update", f"users/{user.name}", {**_changes_for_audit(clean), **ended})
+    audit.record(ctx, "user.update", f"users/{user.name}", {**changes_for_audit(clean), **ended})
     ctx.session.flush()
     return user
 

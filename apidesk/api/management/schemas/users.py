@@ -8,7 +8,8 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
-from apidesk.domain.users.service import APP_TYPES, CONFIRMATIONS, STATES
+from apidesk.domain.users.fields import STATES
+from apidesk.domain.users.service import APP_TYPES, CONFIRMATIONS
 
 
 class KeyType(StrEnum):
