@@ -1,6 +1,7 @@
 """How long `apidesk --help` and `apidesk users list` take to start, against a bare Python.
 
-    .venv/bin/python bench/cli_startup.py [--runs 20] [--compare GIT_REF] [--no-write]
+    .venv/bin/python bench/cli_startup.py [--runs 20] [--compare GIT_REF] [--instructions]
+                                          [--no-write]
 
 Runs `python -c pass`, `apidesk --help` and `apidesk users list` on a fresh SQLite database
 with its schema in place, all in one run, in rounds: each round runs every command once, in
@@ -8,7 +9,9 @@ a shuffled order, so that all of them see the same load on a shared machine (a t
 one command N times and then the next lets a change of load pass for a change of speed).
 `--compare` adds the same two commands from an earlier commit (its `apidesk/` package taken
 with `git archive`), for a before-and-after table. Bytecode is cached in a temporary
-directory, as an installed package has it. Results go to docs/benchmarks.md, between the
+directory, as an installed package has it. `--instructions` also runs each command once
+under valgrind's cachegrind and reports the instructions it executed: unlike time, that count
+does not move with the load of a shared machine. Results go to docs/benchmarks.md, between the
 cli-startup markers.
 """
 
@@ -40,6 +43,7 @@ class Result:
     label: str
     walls: list[float]
     cpus: list[float]
+    instructions: int | None = None
 
     @property
     def wall(self) -> float:
@@ -76,8 +80,8 @@ def _from_tree(tree: Path, *args: str) -> list[str]:
 
 
 # What `apidesk users list` cannot do without as long as it uses these libraries: importing
-# them and nothing else. The second row leaves out pydantic-settings (and so Pydantic), which
-# only the settings bring in.
+# them and nothing else. The first row adds pydantic-settings (and so Pydantic), which the
+# settings imported until the fourth round (docs/benchmarks.md).
 LIBRARIES = "import typer, rich.console, rich.table, sqlalchemy.orm, sqlalchemy.dialects.sqlite"
 
 
@@ -104,7 +108,7 @@ def commands(compare: Path | None) -> list[tuple[str, list[str]]]:
     return found
 
 
-def measure(runs: int, compare_ref: str | None) -> list[Result]:
+def measure(runs: int, compare_ref: str | None, instructions: bool = False) -> list[Result]:
     with tempfile.TemporaryDirectory() as folder:
         directory = Path(folder)
         env = _environment(directory)
@@ -138,7 +142,26 @@ def measure(runs: int, compare_ref: str | None) -> list[Result]:
                 if round_ >= WARMUP:
                     walls[index].append(wall)
                     cpus[index].append(cpu)
-    return [Result(label, walls[i], cpus[i]) for i, (label, _) in enumerate(listed)]
+        counts = [_instructions(argv, env) if instructions else None for _, argv in listed]
+    return [Result(label, walls[i], cpus[i], counts[i]) for i, (label, _) in enumerate(listed)]
+
+
+VALGRIND = ("valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
+
+
+def _instructions(argv: list[str], env: dict[str, str]) -> int:
+    """Instructions one run executes, counted by valgrind (the same on a busy machine)."""
+    ran = subprocess.run(
+        [*VALGRIND, *argv],
+        env={**env, "PYTHONHASHSEED": "0"},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    total = [line for line in ran.stderr.splitlines() if "I   refs:" in line or "I refs:" in line]
+    return int(total[-1].rsplit(":", 1)[1].replace(",", ""))
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -162,6 +185,7 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 def render(results: list[Result], runs: int, load: float, compare_ref: str | None) -> str:
     base = results[0]
     before = f" against `{compare_ref}`" if compare_ref else ""
+    counted = results[0].instructions is not None
     lines = [
         START,
         "",
@@ -172,13 +196,14 @@ def render(results: list[Result], runs: int, load: float, compare_ref: str | Non
         f"{os.getloadavg()[0]:.1f} after). SQLite database with one user.",
         "",
         "| command | median ms | min ms | median CPU ms (user + system) | min CPU ms "
-        "| ratio to baseline (median) |",
-        "|---|---|---|---|---|---|",
+        "| ratio to baseline (median) |" + (" instructions (millions) |" if counted else ""),
+        "|---|---|---|---|---|---|" + ("---|" if counted else ""),
     ]
     for r in results:
         lines.append(
             f"| {r.label} | {r.wall * 1000:.0f} | {min(r.walls) * 1000:.0f} "
             f"| {r.cpu * 1000:.0f} | {min(r.cpus) * 1000:.0f} | {r.wall / base.wall:.1f} |"
+            + (f" {(r.instructions or 0) / 1e6:,.0f} |" if counted else "")
         )
     found = {r.label: r for r in results}
     for name in ("apidesk --help", "apidesk users list"):
@@ -187,7 +212,14 @@ def render(results: list[Result], runs: int, load: float, compare_ref: str | Non
             new = found[name]
             lines.append(
                 f"\n`{name}` against `{compare_ref}`: {new.wall / old.wall:.2f} of its median "
-                f"wall-clock time, {new.cpu / old.cpu:.2f} of its median CPU time."
+                f"wall-clock time, {new.cpu / old.cpu:.2f} of its median CPU time, "
+                f"{min(new.cpus) / min(old.cpus):.2f} of its least CPU time"
+                + (
+                    f", {(new.instructions or 0) / (old.instructions or 1):.2f} of its "
+                    "instructions."
+                    if counted
+                    else "."
+                )
             )
     lines.extend(["", END])
     return "\n".join(lines)
@@ -201,10 +233,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--compare", help="A git ref to measure as well, e.g. a release tag.")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="Also count each command's instructions once under valgrind (about 15 s each).",
+    )
     parser.add_argument("--no-write", action="store_true", help="Print only.")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    results = measure(args.runs, args.compare)
+    results = measure(args.runs, args.compare, args.instructions)
     section = render(results, args.runs, load, args.compare)
     print(section)
     if not args.no_write:

@@ -60,6 +60,15 @@ def runtime() -> Runtime:
     return _runtime
 
 
+def close_runtime() -> None:
+    """Close the database the command opened (its pool, the SQLite write-turn file): the
+    connections are closed when the command ends, not whenever the collector finds them."""
+    global _runtime
+    if _runtime is not None:
+        _runtime.database.dispose()
+        _runtime = None
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Context]:
     """A committed unit of work; domain errors become a message and exit code 1."""

@@ -19,18 +19,24 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or upgrade the schema."""
     database = open_database(Settings().database_url)
-    migrate.upgrade(database.engine, revision)
-    console.print(f"Schema at revision {migrate.current_revision(database.engine)}.")
+    try:
+        migrate.upgrade(database.engine, revision)
+        console.print(f"Schema at revision {migrate.current_revision(database.engine)}.")
+    finally:
+        database.dispose()
 
 
 @app.command("current")
 def current() -> None:
     """Show the schema revision of the database and of this release."""
     database = open_database(Settings().database_url)
-    console.print(
-        f"database: {migrate.current_revision(database.engine) or '(empty)'}; "
-        f"release: {migrate.head_revision()}"
-    )
+    try:
+        console.print(
+            f"database: {migrate.current_revision(database.engine) or '(empty)'}; "
+            f"release: {migrate.head_revision()}"
+        )
+    finally:
+        database.dispose()
 
 
 @app.command("backup")
@@ -66,6 +72,8 @@ def restore_command(
     except backup.BackupFailed as error:
         raise fail(str(error)) from None
     database = open_database(settings.database_url)
-    console.print(
-        f"Restored {file}; schema at revision {migrate.current_revision(database.engine)}."
-    )
+    try:
+        revision = migrate.current_revision(database.engine)
+    finally:
+        database.dispose()
+    console.print(f"Restored {file}; schema at revision {revision}.")

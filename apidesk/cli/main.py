@@ -6,7 +6,9 @@ Nothing heavy is imported here: each subcommand's module loads when that command
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 
 import typer
 
@@ -50,7 +52,31 @@ app = typer.Typer(
 @app.callback()
 def root() -> None:
     # A callback keeps `apidesk` a command group even while only `version` is registered here.
-    pass
+    # Click calls it once the subcommand is resolved, so its module and everything that module
+    # imports are loaded: see `main`.
+    if _imports_uncollected:
+        settle_imports()
+
+
+# Whether `main` turned the cycle collector off for the imports.
+_imports_uncollected = False
+
+
+def settle_imports() -> None:
+    """Hand what the imports built to the collector's permanent generation and turn the
+    collector back on.
+
+    Modules, classes and SQLAlchemy's tables live as long as the process, but the collector
+    walked them while the command's modules loaded and again at exit: about a tenth of the
+    instructions of `apidesk users list` (issue 12; docs/benchmarks.md). What the command makes
+    is made after this and stays the collector's. Frozen objects are not finalized at exit, and
+    with them a SQLite connection stayed open to the end (its -wal and -shm files left behind),
+    so `main` closes the command's database itself.
+    """
+    global _imports_uncollected
+    _imports_uncollected = False
+    gc.freeze()
+    gc.enable()
 
 
 @app.command("version")
@@ -60,7 +86,17 @@ def version() -> None:
 
 
 def main() -> None:
+    global _imports_uncollected
     # Whatever this process creates (the database, its journal files, the key file) is its
     # owner's alone.
     os.umask(0o077)
-    app()
+    # No cycle collection while the command's modules load (`settle_imports`).
+    if gc.isenabled():
+        gc.disable()
+        _imports_uncollected = True
+    try:
+        app()
+    finally:
+        common = sys.modules.get("apidesk.cli.common")  # loaded if a command used a database
+        if common is not None:
+            common.close_runtime()

@@ -75,7 +75,8 @@ def plain_values(command: Any, ctx: Any = None) -> None:
     if RuntimeParam is None:
         return
     params = list(getattr(command, "params", ()))
-    if ctx is not None and "help_option_names" not in (command.context_settings or {}):
+    inherits = "help_option_names" not in (getattr(command, "context_settings", None) or {})
+    if ctx is not None and inherits:
         params.append(command.get_help_option(ctx))
     for param in params:
         if eligible(param):
@@ -84,4 +85,5 @@ def plain_values(command: Any, ctx: Any = None) -> None:
                 parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
             )
     for sub in getattr(command, "commands", {}).values():
-        plain_values(sub)
+        # A subcommand's context inherits the help option names of its group's.
+        plain_values(sub, ctx if inherits else None)

@@ -64,9 +64,14 @@ def loaded(names: set[str], prefix: str) -> list[str]:
     return sorted(name for name in names if name == prefix or name.startswith(prefix + "."))
 
 
+# Pydantic came with the settings (pydantic-settings) and with Typer's option adapters; every
+# list command now does without it (issue 12, fourth round).
+PYDANTIC = ("pydantic", "pydantic_core", "pydantic_settings", "dotenv")
+
+
 def test_help_loads_neither_the_web_app_nor_the_database_layer(tmp_path: Path) -> None:
     names = imported_by(dict(os.environ), "--help", tmp_path=tmp_path)
-    for prefix in (*WEB, "apidesk.api", "sqlalchemy", "alembic", "apidesk.domain"):
+    for prefix in (*WEB, *PYDANTIC, "apidesk.api", "sqlalchemy", "alembic", "apidesk.domain"):
         assert loaded(names, prefix) == [], prefix
     assert loaded(names, "apidesk.storage") == []
 
@@ -78,10 +83,12 @@ def test_list_commands_load_no_web_app_and_no_migration_tool(
     names = imported_by(server.env, entity, "list", tmp_path=tmp_path)
     assert loaded(names, f"apidesk.domain.{entity}")  # it did its work
     # The schema is current, so Alembic stays unloaded; zxcvbn is for setting passwords.
-    for prefix in (*WEB, "alembic", "zxcvbn", "apidesk.cli.bulk"):
+    for prefix in (*WEB, *PYDANTIC, "alembic", "zxcvbn", "apidesk.cli.bulk"):
         assert loaded(names, prefix) == [], prefix
     if server.database_url.startswith("sqlite"):
         assert loaded(names, "psycopg") == []  # the PostgreSQL driver, for a SQLite file
+        # nor SQLAlchemy's PostgreSQL dialect, which the prefix indexes' options used to load
+        assert loaded(names, "sqlalchemy.dialects.postgresql") == []
 
 
 def _lazy_groups() -> list[tuple[str, LazyGroup]]:
@@ -135,6 +142,8 @@ NOT_FOR_USERS_LIST = (
     "apidesk.mail",
     "email_validator",
     "apidesk.domain.notifications",
+    # The settings are read without pydantic-settings (apidesk/settings.py).
+    *PYDANTIC,
 )
 
 
@@ -143,6 +152,54 @@ def test_users_list_loads_only_what_listing_users_needs(server: LiveServer, tmp_
     assert "apidesk.storage.models.user" in names and "apidesk.domain.users.service" in names
     for prefix in NOT_FOR_USERS_LIST:
         assert loaded(names, prefix) == [], prefix
+
+
+_AT_EXIT = """
+import atexit, gc, runpy, sys
+def _report():
+    print("collector", gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)
+atexit.register(_report)
+runpy.run_module("apidesk", run_name="__main__")
+"""
+
+
+def test_a_command_runs_with_the_collector_on_and_the_imports_set_aside(
+    server: LiveServer,
+) -> None:
+    """`apidesk.cli.main` keeps the cycle collector off while the command's modules load, then
+    freezes what they built and turns it back on, before the command runs."""
+    result = subprocess.run(
+        [sys.executable, "-c", _AT_EXIT, "users", "list"],
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "collector True True" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("users", "list"), ("db", "current"), ("token", "list")])
+def test_a_command_closes_its_database(args: tuple[str, ...], tmp_path: Path) -> None:
+    """The CLI closes its connections when the command ends (frozen imports would otherwise
+    keep a SQLite connection open to the end, and its -wal and -shm files behind)."""
+    from support.server import cli
+
+    env = {
+        **os.environ,
+        "APIDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'own.db'}",
+        "APIDESK_SECRET_KEY_FILE": str(tmp_path / "own.key"),
+    }
+    env.pop("APIDESK_SECRET_KEY", None)
+    first = cli(env, "users", "list")  # the first start creates the database
+    assert first.returncode == 0, first.stderr
+    shown = cli(env, *args)
+    assert shown.returncode == 0, shown.stderr
+    assert sorted(path.name for path in tmp_path.iterdir() if "own.db" in path.name) == [
+        "own.db",
+        "own.db-turns",
+    ]
 
 
 def test_users_list_options_are_still_checked_by_typer(server: LiveServer) -> None:

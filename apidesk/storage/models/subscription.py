@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 # The tables its foreign keys name: loaded with it, so that a flush can order the writes.
 from apidesk.storage.models import api, instance, product, user  # noqa: F401
-from apidesk.storage.models.base import Base, UTCDateTime, new_etag
+from apidesk.storage.models.base import Base, UTCDateTime, new_etag, postgresql_index
 
 
 class Subscription(Base):
@@ -23,11 +23,11 @@ class Subscription(Base):
         Index("ix_subscriptions_browse_product", "product_id", "id"),
         Index("ix_subscriptions_browse_owner", "instance_id", "owner_id", "id"),
         # `startswith` on ids, on PostgreSQL (0011; see apidesk.storage.filtering).
-        Index(
+        postgresql_index(
             "ix_subscriptions_name_prefix",
             "instance_id",
             "name_key",
-            postgresql_ops={"name_key": "varchar_pattern_ops"},
+            ops={"name_key": "varchar_pattern_ops"},
         ).ddl_if(dialect="postgresql"),
     )
 

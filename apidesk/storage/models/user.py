@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 # The tables its foreign keys name: loaded with it, so that a flush can order the writes.
 from apidesk.storage.models import instance  # noqa: F401
-from apidesk.storage.models.base import Base, UTCDateTime, new_etag
+from apidesk.storage.models.base import Base, UTCDateTime, new_etag, postgresql_index
 
 
 def new_stamp() -> str:
@@ -36,17 +36,17 @@ class User(Base):
         ),
         # `startswith` on ids and addresses, on PostgreSQL (migration 0011; SQLite answers it
         # from the unique keys above by a range, see apidesk.storage.filtering).
-        Index(
+        postgresql_index(
             "ix_users_name_prefix",
             "instance_id",
             "name_key",
-            postgresql_ops={"name_key": "varchar_pattern_ops"},
+            ops={"name_key": "varchar_pattern_ops"},
         ).ddl_if(dialect="postgresql"),
-        Index(
+        postgresql_index(
             "ix_users_email_prefix",
             "instance_id",
             "email_key",
-            postgresql_ops={"email_key": "varchar_pattern_ops"},
+            ops={"email_key": "varchar_pattern_ops"},
         ).ddl_if(dialect="postgresql"),
     )
 
