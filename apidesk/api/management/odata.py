@@ -1,6 +1,6 @@
 """The OData `$filter` subset Azure API Management accepts, parsed into the neutral filter tree.
 
-A hand-written tokenizer and recursive-descent parser. Precedence is `not` > `and` > `or`;
+A recursive-descent parser over the tokens of `odata_tokens`. Precedence is `not` > `and` > `or`;
 keywords, function names and field names are matched case-insensitively. Every failure is a
 `FilterError` whose message goes to the API client verbatim; positions in those messages are
 0-based character offsets into the filter text, as Microsoft's OData libraries report them.
@@ -8,14 +8,20 @@ keywords, function names and field names are matched case-insensitively. Every f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
-from enum import Enum
 from typing import Final
 
+from apidesk.api.management.odata_tokens import (
+    DATETIME_EXAMPLE,
+    FilterError,
+    Kind,
+    Token,
+    parse_datetime,
+    shorten,
+    tokenize,
+)
 from apidesk.query import (
     And,
     Compare,
@@ -57,21 +63,6 @@ _TEXT_FUNCTIONS: Final[dict[str, TextFunction]] = {
 _KEYWORDS: Final = frozenset({"and", "or", "not", *OPERATORS})
 _BOOLEANS: Final = {"true": True, "false": False}
 _RESERVED: Final = _KEYWORDS | {"true", "false", "null"}
-_DATETIME_PREFIXES: Final = frozenset({"datetime", "datetimeoffset"})
-_DATETIME_EXAMPLE: Final = "2017-06-01T00:00:00Z"
-
-_WORD: Final = re.compile(r"[A-Za-z0-9_.:+\-/]+")
-_IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_./]*", re.ASCII)
-_NUMBER: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_DATETIME: Final = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
-    r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}:[0-9]{2})?)?",
-    re.IGNORECASE | re.ASCII,
-)
-
-
-class FilterError(ValueError):
-    """A `$filter` the service cannot run; the message is shown to API clients verbatim."""
 
 
 @dataclass(frozen=True)
@@ -95,151 +86,7 @@ def parse_filter(text: str, fields: Mapping[str, FieldSpec]) -> Filter:
         raise FilterError(f"$filter is longer than {MAX_LENGTH} characters")
     if not text.strip():
         raise FilterError("$filter is empty")
-    return _Parser(_tokenize(text), fields).parse()
-
-
-# Tokens ------------------------------------------------------------------------------------
-
-
-class _Kind(Enum):
-    WORD = "word"
-    STRING = "string"
-    DATETIME = "datetime"
-    NUMBER = "number"
-    LPAREN = "("
-    RPAREN = ")"
-    COMMA = ","
-    END = "end"
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: _Kind
-    text: str
-    """As written, for messages."""
-    pos: int
-    value: str | datetime | int | float | None = None
-
-    def is_word(self, *words: str) -> bool:
-        return self.kind is _Kind.WORD and self.text.lower() in words
-
-
-_PUNCTUATION: Final = {"(": _Kind.LPAREN, ")": _Kind.RPAREN, ",": _Kind.COMMA}
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char.isspace():
-            i += 1
-        elif char in _PUNCTUATION:
-            tokens.append(_Token(_PUNCTUATION[char], char, i))
-            i += 1
-        elif char == "'":
-            value, end = _read_string(text, i)
-            tokens.append(_Token(_Kind.STRING, text[i:end], i, value))
-            i = end
-        else:
-            token = _read_word(text, i)
-            tokens.append(token)
-            i = token.pos + len(token.text)
-    tokens.append(_Token(_Kind.END, "", len(text)))
-    return tokens
-
-
-def _read_string(text: str, start: int) -> tuple[str, int]:
-    """The value of the quoted string at `start` and the offset just past it."""
-    chunks: list[str] = []
-    i = start + 1
-    while True:
-        end = text.find("'", i)
-        if end < 0:
-            raise FilterError(f"Unterminated string literal starting at position {start}")
-        chunks.append(text[i:end])
-        if not text.startswith("'", end + 1):
-            return "".join(chunks), end + 1
-        chunks.append("'")  # '' is an escaped quote
-        i = end + 2
-
-
-def _read_word(text: str, start: int) -> _Token:
-    match = _WORD.match(text, start)
-    if match is None:
-        raise FilterError(_bad_character(text[start], start))
-    word, end = match.group(), match.end()
-    if word.lower() in _DATETIME_PREFIXES and text.startswith("'", end):
-        content, end = _read_string(text, end)
-        literal = text[start:end]
-        value = _parse_datetime(content)
-        if value is None:
-            raise FilterError(
-                f"Invalid datetime literal {_shorten(literal)} at position {start}; "
-                f"expected ISO 8601 such as {_DATETIME_EXAMPLE}"
-            )
-        return _Token(_Kind.DATETIME, literal, start, value)
-    return _classify(word, start)
-
-
-def _classify(word: str, pos: int) -> _Token:
-    if _DATETIME.fullmatch(word):
-        value = _parse_datetime(word)
-        if value is None:
-            raise FilterError(f"Invalid datetime {_shorten(word)} at position {pos}")
-        return _Token(_Kind.DATETIME, word, pos, value)
-    if _NUMBER.fullmatch(word):
-        return _Token(_Kind.NUMBER, word, pos, _parse_number(word))
-    if _IDENTIFIER.fullmatch(word):
-        return _Token(_Kind.WORD, word, pos)
-    raise FilterError(f"Unrecognized token {_shorten(word)!r} at position {pos}")
-
-
-def _bad_character(char: str, pos: int) -> str:
-    if char == '"':
-        return f"Unexpected character '\"' at position {pos}; string literals use single quotes"
-    return f"Unexpected character {char!r} at position {pos}"
-
-
-def _parse_number(word: str) -> int | float:
-    if re.fullmatch(r"[+-]?[0-9]+", word):
-        return int(word)  # at most MAX_LENGTH digits, well inside int()'s limit
-    return float(word)
-
-
-def _parse_datetime(text: str) -> datetime | None:
-    """An aware UTC datetime from ISO 8601 text, or None. Without a zone it is UTC."""
-    match = _DATETIME.fullmatch(text)
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    # OData allows 7 fractional digits (.NET ticks); Python keeps microseconds.
-    micros = int((fraction or "")[:6].ljust(6, "0"))
-    tz = _zone(zone)
-    if tz is None:
-        return None
-    try:
-        local = datetime(
-            int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-            int(second or 0), micros, tzinfo=tz,
-        )  # fmt: skip
-        return local.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _zone(text: str | None) -> timezone | None:
-    if text is None or text.upper() == "Z":
-        return UTC
-    hours, minutes = int(text[1:3]), int(text[4:6])
-    if hours > 23 or minutes > 59:
-        return None
-    offset = timedelta(hours=hours, minutes=minutes)
-    return timezone(-offset if text[0] == "-" else offset)
-
-
-def _shorten(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return _Parser(tokenize(text), fields).parse()
 
 
 # Parser ------------------------------------------------------------------------------------
@@ -249,14 +96,14 @@ def _shorten(text: str, limit: int = 40) -> str:
 class _FieldRef:
     name: str
     """The canonical key in the field mapping."""
-    token: _Token
+    token: Token
 
 
-_Operand = _FieldRef | _Token
+_Operand = _FieldRef | Token
 
 
 class _Parser:
-    def __init__(self, tokens: list[_Token], fields: Mapping[str, FieldSpec]) -> None:
+    def __init__(self, tokens: list[Token], fields: Mapping[str, FieldSpec]) -> None:
         self._tokens = tokens
         self._index = 0
         self._fields = fields
@@ -269,20 +116,20 @@ class _Parser:
     def parse(self) -> Filter:
         node = self._or()
         token = self._peek()
-        if token.kind is _Kind.RPAREN:
+        if token.kind is Kind.RPAREN:
             raise FilterError(f"Unbalanced ')' at position {token.pos} without a matching '('")
-        if token.kind is not _Kind.END:
+        if token.kind is not Kind.END:
             raise self._unexpected(token, "'and', 'or' or the end of $filter")
         return node
 
     # Token access
 
-    def _peek(self, ahead: int = 0) -> _Token:
+    def _peek(self, ahead: int = 0) -> Token:
         return self._tokens[min(self._index + ahead, len(self._tokens) - 1)]
 
-    def _advance(self) -> _Token:
+    def _advance(self) -> Token:
         token = self._peek()
-        if token.kind is not _Kind.END:
+        if token.kind is not Kind.END:
             self._index += 1
         return token
 
@@ -292,24 +139,24 @@ class _Parser:
             return True
         return False
 
-    def _expect(self, kind: _Kind, expected: str) -> _Token:
+    def _expect(self, kind: Kind, expected: str) -> Token:
         token = self._peek()
         if token.kind is not kind:
             raise self._unexpected(token, expected)
         return self._advance()
 
-    def _unexpected(self, token: _Token, expected: str) -> FilterError:
-        if token.kind is _Kind.END:
+    def _unexpected(self, token: Token, expected: str) -> FilterError:
+        if token.kind is Kind.END:
             after = self._tokens[self._index - 1].text if self._index else ""
             return FilterError(
-                f"Unexpected end of $filter after {_shorten(after)!r}; expected {expected}"
+                f"Unexpected end of $filter after {shorten(after)!r}; expected {expected}"
             )
         return FilterError(
             f"Unexpected {_describe(token)} at position {token.pos}; expected {expected}"
         )
 
     @contextmanager
-    def _nested(self, token: _Token) -> Iterator[None]:
+    def _nested(self, token: Token) -> Iterator[None]:
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise FilterError(
@@ -348,18 +195,18 @@ class _Parser:
 
     def _primary(self) -> Filter:
         token = self._peek()
-        if token.kind is _Kind.LPAREN:
+        if token.kind is Kind.LPAREN:
             self._advance()
             with self._nested(token):
                 node = self._or()
             closing = self._peek()
-            if closing.kind is _Kind.END:
+            if closing.kind is Kind.END:
                 raise FilterError(f"Missing ')' to close the '(' at position {token.pos}")
-            if closing.kind is not _Kind.RPAREN:
+            if closing.kind is not Kind.RPAREN:
                 raise self._unexpected(closing, f"')' to close the '(' at position {token.pos}")
             self._advance()
             return node
-        if token.kind is _Kind.WORD and self._peek(1).kind is _Kind.LPAREN:
+        if token.kind is Kind.WORD and self._peek(1).kind is Kind.LPAREN:
             return self._function()
         return self._comparison()
 
@@ -368,19 +215,19 @@ class _Parser:
         name = name_token.text.lower()
         if name not in _TEXT_FUNCTIONS:
             raise FilterError(
-                f"Unsupported function {_shorten(name_token.text)!r} at position "
+                f"Unsupported function {shorten(name_token.text)!r} at position "
                 f"{name_token.pos}; supported: contains, startswith, endswith, substringof"
             )
         self._advance()
         if name == "substringof":  # OData v3 puts the value first
             literal = self._function_value(name)
-            self._expect(_Kind.COMMA, f"',' between the arguments of {name}()")
+            self._expect(Kind.COMMA, f"',' between the arguments of {name}()")
             field = self._function_field(name)
         else:
             field = self._function_field(name)
-            self._expect(_Kind.COMMA, f"',' between the arguments of {name}()")
+            self._expect(Kind.COMMA, f"',' between the arguments of {name}()")
             literal = self._function_value(name)
-        self._expect(_Kind.RPAREN, f"')' to close {name}()")
+        self._expect(Kind.RPAREN, f"')' to close {name}()")
         spec = self._fields[field.name]
         if not spec.functions:
             raise FilterError(
@@ -398,14 +245,14 @@ class _Parser:
 
     def _function_field(self, function: str) -> _FieldRef:
         token = self._peek()
-        if token.kind is not _Kind.WORD or token.text.lower() in _RESERVED:
+        if token.kind is not Kind.WORD or token.text.lower() in _RESERVED:
             raise self._unexpected(token, f"a field name as an argument of {function}()")
         self._advance()
         return self._resolve(token)
 
-    def _function_value(self, function: str) -> _Token:
+    def _function_value(self, function: str) -> Token:
         token = self._peek()
-        if token.kind is not _Kind.STRING:
+        if token.kind is not Kind.STRING:
             raise self._unexpected(token, f"a string literal as an argument of {function}()")
         return self._advance()
 
@@ -433,9 +280,9 @@ class _Parser:
         self._advance()
         right = self._operand()
         op = _OPERATORS[op_token.text.lower()]
-        if isinstance(left, _FieldRef) and isinstance(right, _Token):
+        if isinstance(left, _FieldRef) and isinstance(right, Token):
             return self._compare(left, op, right)
-        if isinstance(left, _Token) and isinstance(right, _FieldRef):
+        if isinstance(left, Token) and isinstance(right, _FieldRef):
             return self._compare(right, _FLIPPED[op], left)
         if isinstance(left, _FieldRef) and isinstance(right, _FieldRef):
             raise FilterError(
@@ -449,24 +296,24 @@ class _Parser:
 
     def _operand(self) -> _Operand:
         token = self._peek()
-        if token.kind in (_Kind.STRING, _Kind.DATETIME, _Kind.NUMBER):
+        if token.kind in (Kind.STRING, Kind.DATETIME, Kind.NUMBER):
             return self._advance()
-        if token.kind is _Kind.WORD and token.text.lower() not in _KEYWORDS:
+        if token.kind is Kind.WORD and token.text.lower() not in _KEYWORDS:
             self._advance()
             return token if token.is_word("true", "false", "null") else self._resolve(token)
         raise self._unexpected(token, "a field name or a literal")
 
-    def _resolve(self, token: _Token) -> _FieldRef:
+    def _resolve(self, token: Token) -> _FieldRef:
         name = self._canonical.get(token.text.lower())
         if name is None:
             allowed = ", ".join(self._fields) or "none"
             raise FilterError(
-                f"Unknown field {_shorten(token.text)!r} in $filter at position {token.pos}; "
+                f"Unknown field {shorten(token.text)!r} in $filter at position {token.pos}; "
                 f"allowed fields: {allowed}"
             )
         return _FieldRef(name, token)
 
-    def _compare(self, field: _FieldRef, op: CompareOp, literal: _Token) -> Filter:
+    def _compare(self, field: _FieldRef, op: CompareOp, literal: Token) -> Filter:
         spec = self._fields[field.name]
         if op not in spec.operators:
             allowed = ", ".join(o for o in OPERATORS if o in spec.operators) or "none"
@@ -478,7 +325,7 @@ class _Parser:
 
     # Literals
 
-    def _value(self, name: str, spec: FieldSpec, op: CompareOp, literal: _Token) -> Scalar:
+    def _value(self, name: str, spec: FieldSpec, op: CompareOp, literal: Token) -> Scalar:
         if literal.is_word("null") and spec.kind is not FieldKind.BOOLEAN:
             if op not in ("eq", "ne"):
                 raise FilterError(
@@ -489,17 +336,17 @@ class _Parser:
             if literal.is_word(*_BOOLEANS):
                 return _BOOLEANS[literal.text.lower()]
             raise _type_error(name, "true or false", literal)
-        if literal.kind is not _Kind.STRING:
-            if spec.kind is FieldKind.DATETIME and literal.kind is _Kind.DATETIME:
+        if literal.kind is not Kind.STRING:
+            if spec.kind is FieldKind.DATETIME and literal.kind is Kind.DATETIME:
                 return literal.value
             expected = "a datetime" if spec.kind is FieldKind.DATETIME else "a string literal"
             raise _type_error(name, expected, literal)
         text = self._normalized(name, spec, str(literal.value))
         if spec.kind is not FieldKind.DATETIME:
             return text
-        moment = _parse_datetime(text)
+        moment = parse_datetime(text)
         if moment is None:
-            raise _type_error(name, f"a datetime such as {_DATETIME_EXAMPLE}", literal)
+            raise _type_error(name, f"a datetime such as {DATETIME_EXAMPLE}", literal)
         return moment
 
     def _normalized(self, name: str, spec: FieldSpec, value: str) -> str:
@@ -520,17 +367,17 @@ def _combine(kind: type[And] | type[Or], items: list[Filter]) -> Filter:
     return kind(tuple(flat))
 
 
-def _describe(token: _Token) -> str:
-    if token.kind is _Kind.STRING:
-        return f"string {_shorten(token.text)}"
-    if token.kind is _Kind.DATETIME:
-        return f"datetime {_shorten(token.text)}"
-    if token.kind is _Kind.NUMBER:
-        return f"number {_shorten(token.text)}"
-    return repr(_shorten(token.text))
+def _describe(token: Token) -> str:
+    if token.kind is Kind.STRING:
+        return f"string {shorten(token.text)}"
+    if token.kind is Kind.DATETIME:
+        return f"datetime {shorten(token.text)}"
+    if token.kind is Kind.NUMBER:
+        return f"number {shorten(token.text)}"
+    return repr(shorten(token.text))
 
 
-def _type_error(name: str, expected: str, literal: _Token) -> FilterError:
+def _type_error(name: str, expected: str, literal: Token) -> FilterError:
     return FilterError(
         f"Field '{name}' expects {expected}, not {_describe(literal)} (position {literal.pos})"
     )
