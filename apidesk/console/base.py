@@ -16,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from apidesk.domain.context import Context, InstanceContext, Runtime
-from apidesk.domain.instances import service as instances
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
 from apidesk.errors import DomainError, Invalid
@@ -65,9 +64,10 @@ class Console:
         return operator
 
     def instance(self, ctx: Context, operator: Operator, name: str) -> InstanceContext:
-        """The instance named in the URL, if this operator may manage it."""
-        found = instances.find_by_name(ctx, name)
-        if found is None or not operators.may_manage(operator, found):
+        """The instance named in the URL, if this operator may manage it (found in the
+        list the page's switcher shows: one read for both)."""
+        found = operators.managed(ctx, operator, name)
+        if found is None:
             raise PageNotFound()
         return InstanceContext.of(ctx, found)
 

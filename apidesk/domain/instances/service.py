@@ -95,10 +95,13 @@ def get_or_raise(ctx: Context, subscription_id: str, resource_group: str, name: 
     return instance
 
 
+_ALL = select(Instance).order_by(Instance.id)  # built once: every console page lists them
+
+
 def list_all(
     ctx: Context, subscription_id: str | None = None, resource_group: str | None = None
 ) -> Sequence[Instance]:
-    statement = select(Instance).order_by(Instance.id)
+    statement = _ALL
     if subscription_id is not None:
         statement = statement.where(func.lower(Instance.subscription_id) == subscription_id.lower())
     if resource_group is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from apidesk.domain import audit
@@ -151,19 +151,24 @@ def start_session(ctx: Context, operator: Operator) -> str:
     return token
 
 
+# Built once: a console page asks it on every request, and a statement built once keeps its
+# cache key. The session row itself is not loaded, only when it ends.
+_SIGNED_IN = (
+    select(OperatorSession.expires_at, Operator)
+    .join(Operator, Operator.id == OperatorSession.operator_id)
+    .where(OperatorSession.digest == bindparam("digest"))
+)
+
+
 def operator_of(ctx: Context, token: str | None) -> Operator | None:
     """The operator signed in with this session token, while the session lasts."""
     if not token or len(token) > 200:
         return None
-    row = ctx.session.execute(
-        select(OperatorSession, Operator)
-        .join(Operator, Operator.id == OperatorSession.operator_id)
-        .where(OperatorSession.digest == tokens.digest(token))
-    ).first()
+    row = ctx.session.execute(_SIGNED_IN, {"digest": tokens.digest(token)}).first()
     if row is None:
         return None
-    session, operator = row
-    if session.expires_at <= ctx.now():
+    expires_at, operator = row
+    if expires_at <= ctx.now():
         return None
     return operator
 

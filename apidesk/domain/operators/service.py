@@ -73,10 +73,24 @@ def may_manage(operator: Operator, instance: Instance) -> bool:
     return operator.instance_id is None or operator.instance_id == instance.id
 
 
+_MANAGEABLE = "apidesk.operators.manageable"  # in a unit's Session.info
+
+
 def manageable(ctx: Context, operator: Operator) -> list[Instance]:
-    """The instances this operator may see, by name."""
-    every = sorted(instances.list_all(ctx), key=lambda item: item.name.lower())
-    return [item for item in every if may_manage(operator, item)]
+    """The instances this operator may see, by name; read once in a unit of work (a console
+    page lists them in its switcher and finds its own instance among them)."""
+    read: dict[int, list[Instance]] = ctx.session.info.setdefault(_MANAGEABLE, {})
+    found = read.get(operator.id)
+    if found is None:
+        every = sorted(instances.list_all(ctx), key=lambda item: item.name.lower())
+        found = read[operator.id] = [item for item in every if may_manage(operator, item)]
+    return found
+
+
+def managed(ctx: Context, operator: Operator, name: str) -> Instance | None:
+    """The instance named `name` (in any case), if this operator may manage it."""
+    key = name.lower()
+    return next((item for item in manageable(ctx, operator) if item.name_key == key), None)
 
 
 def create(ctx: Context, email: str, instance: Instance | None = None) -> Issued:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, func, or_, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows.links import LinkState, Purpose
@@ -39,14 +41,39 @@ class Browse:
     size: int = PAGE_SIZE
 
 
+class Listed(NamedTuple):
+    """A user as the list shows it: the columns it reads, not an ORM entity."""
+
+    id: int
+    name: str
+    email: str
+    email_key: str
+    first_name: str
+    last_name: str
+    state: str
+    registration_date: datetime | None
+
+
+_LISTED = (
+    User.id,
+    User.name,
+    User.email,
+    User.email_key,
+    User.first_name,
+    User.last_name,
+    User.state,
+    User.registration_date,
+)
+
+
 @dataclass(frozen=True)
 class BrowsePage:
-    users: list[User]
+    users: list[Listed]
     next: str | None
     previous: str | None
 
 
-def _cursor(user: User, sort: str) -> str:
+def _cursor(user: Listed, sort: str) -> str:
     value = getattr(user, SORTS[sort].key)
     shown = value.isoformat() if isinstance(value, datetime) else value
     raw = json.dumps([shown, user.id]).encode()
@@ -70,10 +97,39 @@ def _read_cursor(cursor: str | None, sort: str) -> tuple[Any, int] | None:
         return None
 
 
-def _beyond(column: Any, value: Any, user_id: int, *, downward: bool) -> ColumnElement[bool]:
+def _beyond(column: Any, value: Any, user_id: Any, *, downward: bool) -> ColumnElement[bool]:
     if downward:
         return or_(column < value, and_(column == value, User.id < user_id))
     return or_(column > value, and_(column == value, User.id > user_id))
+
+
+_Query = Select[*tuple[Any, ...]]
+
+
+@lru_cache(maxsize=512)
+def _statement(
+    sort: str, downward: bool, size: int, *, state: bool, search: bool, position: bool
+) -> _Query:
+    """The page's query for one shape of request, built once: the values are bound
+    parameters, and a statement built once keeps its cache key (each page costs none)."""
+    column = SORTS[sort]
+    statement = select(*_LISTED).where(User.instance_id == bindparam("instance"))
+    if state:
+        statement = statement.where(User.state == bindparam("state"))
+    if search:
+        pattern: BindParameter[str] = bindparam("pattern")
+        statement = statement.where(
+            or_(
+                User.email_key.like(pattern, escape="\\"),
+                func.lower(User.first_name + " " + User.last_name).like(pattern, escape="\\"),
+            )
+        )
+    if position:
+        value: BindParameter[Any] = bindparam("value")
+        user_id: BindParameter[int] = bindparam("user")
+        statement = statement.where(_beyond(column, value, user_id, downward=downward))
+    order = (column.desc(), User.id.desc()) if downward else (column.asc(), User.id.asc())
+    return statement.order_by(*order).limit(size + 1)
 
 
 @dataclass(frozen=True)
@@ -82,44 +138,43 @@ class _Plan:
     size: int
     backward: bool
     position: tuple[Any, int] | None
-    statement: Select[Any]
+    statement: _Query
+    values: dict[str, Any]
 
 
 def _plan(ctx: InstanceContext, request: Browse) -> _Plan:
     sort = request.sort if request.sort in SORTS else "registered"
-    column = SORTS[sort]
     size = max(1, min(request.size, 200))
-    statement = select(User).where(User.instance_id == ctx.instance.id)
-    if request.state in STATES:
-        statement = statement.where(User.state == request.state)
+    values: dict[str, Any] = {"instance": ctx.instance.id}
+    state = request.state in STATES
+    if state:
+        values["state"] = request.state
     words = request.search.strip()[:SEARCH_MAX].lower()
     if words:
-        pattern = f"%{escape_like(words)}%"
-        statement = statement.where(
-            or_(
-                User.email_key.like(pattern, escape="\\"),
-                func.lower(User.first_name + " " + User.last_name).like(pattern, escape="\\"),
-            )
-        )
+        values["pattern"] = f"%{escape_like(words)}%"
     backward = request.before is not None and request.after is None
     position = _read_cursor(request.before if backward else request.after, sort)
+    if position is not None:
+        values["value"], values["user"] = position
     # Walking back reads the rows before the cursor in the opposite order, then turns them.
     downward = request.descending != backward
-    if position is not None:
-        statement = statement.where(_beyond(column, *position, downward=downward))
-    order = (column.desc(), User.id.desc()) if downward else (column.asc(), User.id.asc())
-    statement = statement.order_by(*order).limit(size + 1)
-    return _Plan(sort, size, backward, position, statement)
+    statement = _statement(
+        sort, downward, size, state=state, search=bool(words), position=position is not None
+    )
+    return _Plan(sort, size, backward, position, statement, values)
 
 
-def query(ctx: InstanceContext, request: Browse) -> Select[Any]:
-    """The one query a page costs (for a look at its plan)."""
-    return _plan(ctx, request).statement
+def query(ctx: InstanceContext, request: Browse) -> _Query:
+    """The one query a page costs (for a look at its plan), its values bound."""
+    plan = _plan(ctx, request)
+    return plan.statement.params(plan.values)
 
 
 def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
     plan = _plan(ctx, request)
-    rows: list[User] = list(ctx.session.scalars(plan.statement))
+    # Columns through the unit's connection: no ORM entity, nor the ORM's work per row.
+    ctx.session.flush()
+    rows = list(map(Listed._make, ctx.session.connection().execute(plan.statement, plan.values)))
     more = len(rows) > plan.size
     rows = rows[: plan.size]
     if plan.backward:
@@ -136,25 +191,29 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
     )
 
 
-def invitations(ctx: InstanceContext, users: list[User]) -> dict[int, str]:
+_INVITATIONS = (
+    select(OneTimeLink.user_id, OneTimeLink.outcome, OneTimeLink.closed_at, OneTimeLink.expires_at)
+    .where(
+        OneTimeLink.user_id.in_(bindparam("users", expanding=True)),
+        OneTimeLink.purpose == Purpose.INVITATION.value,
+        OneTimeLink.instance_id == bindparam("instance"),
+    )
+    .order_by(OneTimeLink.id)
+)
+
+
+def invitations(ctx: InstanceContext, users: Sequence[Listed | User]) -> dict[int, str]:
     """Where the latest invitation of each listed user stands: pending, expired, accepted or
     void (a block or a newer kind of link closed it). Users never invited are left out. One
     query for the page, by the index on (user, purpose)."""
     ids = [user.id for user in users]
     if not ids:
         return {}
-    latest: dict[int, OneTimeLink] = {}
-    rows = ctx.session.scalars(
-        select(OneTimeLink)
-        .where(
-            OneTimeLink.user_id.in_(ids),
-            OneTimeLink.purpose == Purpose.INVITATION.value,
-            OneTimeLink.instance_id == ctx.instance.id,
-        )
-        .order_by(OneTimeLink.id)
+    ctx.session.flush()
+    rows = ctx.session.connection().execute(
+        _INVITATIONS, {"users": ids, "instance": ctx.instance.id}
     )
-    for link in rows:
-        latest[link.user_id] = link
+    latest = {row.user_id: row for row in rows}  # in id order: the last one stays
     now = ctx.now()
     standing: dict[int, str] = {}
     for user_id, link in latest.items():
