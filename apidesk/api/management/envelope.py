@@ -38,8 +38,37 @@ def timestamp(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    # isoformat, not strftime: a list renders a hundred of these, and strftime is slow.
-    return value.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
+    # isoformat, not strftime: a list renders a hundred of these, and strftime is slow. In
+    # UTC it ends in "+00:00", which becomes the "Z".
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def timestamps(values: Sequence[datetime | None]) -> list[str | None]:
+    """`timestamp` of each of `values`, written at once: orjson writes a page of datetimes in
+    a fifth of the time isoformat takes one by one, which was half of rendering a list of 100
+    users. Any it writes otherwise than `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` is left to
+    `timestamp`."""
+    in_utc = [
+        value if value is None or value.tzinfo is UTC else value.astimezone(UTC) for value in values
+    ]
+    try:
+        written: list[str | None] = orjson.loads(orjson.dumps(in_utc, option=orjson.OPT_UTC_Z))
+    except orjson.JSONEncodeError:
+        return [timestamp(value) for value in in_utc]
+    for index, text in enumerate(written):
+        if text is None:
+            continue
+        if len(text) == _WITH_MICROSECONDS and text[19] == ".":
+            written[index] = text[:23] + "Z"
+        elif len(text) == _WHOLE_SECONDS and text[19] == "Z":
+            written[index] = text[:19] + ".000Z"
+        else:
+            written[index] = timestamp(in_utc[index])
+    return written
+
+
+_WITH_MICROSECONDS = len("2000-01-01T00:00:00.000000Z")
+_WHOLE_SECONDS = len("2000-01-01T00:00:00Z")
 
 
 def resource(

@@ -16,7 +16,7 @@ from apidesk.query import FieldKind, ListQuery, Page
 from apidesk.storage.filtering import Column, spelled
 from apidesk.storage.models import SUMMARY_COLUMNS, Group, GroupMember, User, UserSummary, new_etag
 from apidesk.storage.models.user import new_stamp
-from apidesk.storage.paging import fetch_page
+from apidesk.storage.paging import Listing
 
 _STATE = spelled("active", "blocked", "pending", "deleted")
 
@@ -110,20 +110,48 @@ def email_taken(ctx: InstanceContext, email_key: str, *, except_id: int | None =
     return bool(ctx.session.scalar(_EMAIL_TAKEN_BY_OTHER, {**values, "other": except_id}))
 
 
+# The lists, built once (see Listing): the instance and the group are parameters.
+_LIST = Listing(
+    select(*SUMMARY_COLUMNS).where(User.instance_id == bindparam("instance")),
+    COLUMNS,
+    order_by=User.id,
+)
+# A group's members walk the primary key of group_members, (group, user): in user order, so
+# a page reads only its own rows however large the instance.
+_MEMBERS = Listing(
+    select(*SUMMARY_COLUMNS)
+    .where(User.instance_id == bindparam("instance"))
+    .join(
+        GroupMember,
+        (GroupMember.user_id == User.id) & (GroupMember.group_id == bindparam("group")),
+    ),
+    COLUMNS,
+    order_by=GroupMember.user_id,
+)
+
+
 def page(
     ctx: InstanceContext, query: ListQuery, *, group: Group | None = None
 ) -> Page[UserSummary]:
-    statement = select(*SUMMARY_COLUMNS).where(User.instance_id == ctx.instance.id)
+    """A page of users as rows of `SUMMARY_COLUMNS`, in that order."""
     if group is None:
-        return fetch_page(ctx.session, statement, query, COLUMNS, order_by=User.id, plain=True)
-    # Walk the group's members in the primary key of group_members, (group, user): in user
-    # order, so a page reads only its own rows however large the instance.
-    statement = statement.join(
-        GroupMember, (GroupMember.user_id == User.id) & (GroupMember.group_id == group.id)
+        found = _LIST.page(ctx.session, query, {"instance": ctx.instance.id})
+    else:
+        values = {"instance": ctx.instance.id, "group": group.id}
+        found = _MEMBERS.page(ctx.session, query, values)
+    return cast(Page[UserSummary], found)
+
+
+# Built once, as the lists: the users' ids are one expanding parameter.
+_GROUPS_OF = (
+    select(GroupMember.user_id, Group)
+    .join(Group, Group.id == GroupMember.group_id)
+    .where(
+        GroupMember.instance_id == bindparam("instance"),
+        GroupMember.user_id.in_(bindparam("ids", expanding=True)),
     )
-    return fetch_page(
-        ctx.session, statement, query, COLUMNS, order_by=GroupMember.user_id, plain=True
-    )
+    .order_by(Group.id)
+)
 
 
 def groups_of(ctx: InstanceContext, users: Iterable[UserSummary]) -> dict[int, list[Group]]:
@@ -131,12 +159,7 @@ def groups_of(ctx: InstanceContext, users: Iterable[UserSummary]) -> dict[int, l
     result: dict[int, list[Group]] = defaultdict(list)
     if not ids:
         return result
-    rows = ctx.session.execute(
-        select(GroupMember.user_id, Group)
-        .join(Group, Group.id == GroupMember.group_id)
-        .where(GroupMember.instance_id == ctx.instance.id, GroupMember.user_id.in_(ids))
-        .order_by(Group.id)
-    ).all()
+    rows = ctx.session.execute(_GROUPS_OF, {"instance": ctx.instance.id, "ids": ids}).all()
     for user_id, group in rows:
         result[user_id].append(group)
     return result
