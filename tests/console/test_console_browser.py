@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from support import catalog
 from support.browser import axe_source, chromium, screenshot, serious_violations
 from support.mailbox import Mailbox, smtp_server
@@ -83,7 +84,7 @@ def console(live: LiveServer, shop: ServiceRef, browser: Any, axe: str) -> Itera
 
 def open_users(page: Any, shop: ServiceRef) -> None:
     page.goto(f"/console/{shop.name}/users")
-    assert page.get_by_role("heading", name="Users").is_visible()
+    expect(page.get_by_role("heading", name="Users")).to_be_visible()
 
 
 def checked(page: Any, axe: str, name: str | None = None) -> None:
@@ -124,7 +125,7 @@ def portal_sign_in(
 def test_the_operator_lands_on_the_users_page(console: Any, shop: ServiceRef, axe: str) -> None:
     open_users(console, shop)
     menu = console.get_by_role("navigation", name="Console")
-    assert menu.get_by_text("Developer portal").is_visible()
+    expect(menu.get_by_text("Developer portal")).to_be_visible()
     assert menu.get_by_role("link", name="Users").get_attribute("aria-current") == "page"
     checked(console, axe, "console-users-empty")
 
@@ -136,7 +137,7 @@ def test_add_makes_an_active_developer_seen_by_the_sdk(
     console.get_by_role("link", name="+ Add").click()
     checked(console, axe, "console-add-user")
     user_id = add_user(console, shop, "grace@example.com", "Grace", "Hopper", password=PASSWORD)
-    assert console.get_by_text("Developers").is_visible()
+    expect(console.get_by_text("Developers")).to_be_visible()
     checked(console, axe, "console-user")
     sdk = client_for(live.url, live.token, shop.subscription_id)
     try:
@@ -207,7 +208,7 @@ def test_reset_password_sends_a_link_and_only_the_new_password_works(
 ) -> None:
     add_user(console, shop, "rex@example.com", "Rex", "Reset", password=PASSWORD)
     console.get_by_role("link", name="Reset password").click()
-    assert console.get_by_text("Send a password reset e-mail to rex@example.com?").is_visible()
+    expect(console.get_by_text("Send a password reset e-mail to rex@example.com?")).to_be_visible()
     checked(console, axe, "console-reset-password")
     console.get_by_role("button", name="Yes").click()
     assert console.get_by_role("status").inner_text() == "A password reset e-mail is on its way."
@@ -264,7 +265,7 @@ def test_script_in_names_is_inert(console: Any, shop: ServiceRef) -> None:
     open_users(console, shop)
     console.get_by_label("Search").fill("xss")
     console.get_by_role("button", name="Apply").click()
-    assert console.get_by_role("link", name=re.compile("<script>")).is_visible()
+    expect(console.get_by_role("link", name=re.compile("<script>"))).to_be_visible()
     assert fired == []
 
 
@@ -312,20 +313,20 @@ def test_outbox_and_audit_log_pages(console: Any, shop: ServiceRef, axe: str) ->
     open_users(console, shop)
     menu = console.get_by_role("navigation", name="Console")
     menu.get_by_role("link", name="Outbox").click()
-    assert console.get_by_role("heading", name="Outbox").is_visible()
+    expect(console.get_by_role("heading", name="Outbox")).to_be_visible()
     checked(console, axe, "console-outbox")
     menu.get_by_role("link", name="Audit log").click()
-    assert console.get_by_role("heading", name="Audit log").is_visible()
+    expect(console.get_by_role("heading", name="Audit log")).to_be_visible()
     console.get_by_label("Action").fill("user.create")
     console.get_by_role("button", name="Filter").click()
-    assert console.get_by_role("cell", name="user.create").first.is_visible()
+    expect(console.get_by_role("cell", name="user.create").first).to_be_visible()
     checked(console, axe, "console-audit-log")
 
 
 def test_operators_page(console: Any, shop: ServiceRef, axe: str) -> None:
     open_users(console, shop)
     console.get_by_role("navigation", name="Console").get_by_role("link", name="Operators").click()
-    assert console.get_by_role("heading", name="Operators", level=1).is_visible()
+    expect(console.get_by_role("heading", name="Operators", level=1)).to_be_visible()
     console.get_by_label("Email").fill(f"next-{uuid.uuid4().hex[:6]}@example.com")
     console.get_by_role("button", name="Invite operator").click()
     assert "/console/set-password?token=" in console.locator("code.link").inner_text()
@@ -343,7 +344,7 @@ def test_the_users_page_fits_a_phone(
     try:
         page = phone.new_page()
         open_users(page, shop)
-        assert page.get_by_role("link", name="+ Add").is_visible()
+        expect(page.get_by_role("link", name="+ Add")).to_be_visible()
         # Nothing sticks out sideways: the page is no wider than the screen.
         wide = page.evaluate(
             """() => [...document.querySelectorAll('body *')]

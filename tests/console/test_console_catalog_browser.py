@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from support import catalog
 from support.browser import axe_source, chromium, screenshot, serious_violations
 from support.server import LiveServer, ServiceRef, cli, create_service, live_server
@@ -85,7 +86,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_label("User e-mail or id").fill("ada@example.com")
     page.get_by_role("button", name="+ Add member").click()
     assert status(page) == "The user was added to the group."
-    assert page.get_by_role("cell", name="ada@example.com", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="ada@example.com", exact=True)).to_be_visible()
     checked(page, "console-group")
     menu(page, shop, "Groups")
     checked(page, "console-groups")
@@ -133,7 +134,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_label("Reason").fill("Trials are for partners.")
     page.get_by_role("button", name="Reject").click()
     assert status(page).startswith("The request is rejected")
-    assert page.get_by_text("Trials are for partners.").is_visible()
+    expect(page.get_by_text("Trials are for partners.")).to_be_visible()
     assert not serious_violations(page, axe_source())
 
     menu(page, shop, "Subscriptions")
@@ -149,7 +150,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     assert gateway(live, shop, key) == 200
     checked(page, "console-subscription")
     page.get_by_role("button", name="Regenerate primary key").click()
-    assert page.get_by_role("heading", name="Regenerate the primary key?").is_visible()
+    expect(page.get_by_role("heading", name="Regenerate the primary key?")).to_be_visible()
     assert not serious_violations(page, axe_source())
     page.get_by_role("button", name="Yes").click()
     assert status(page).startswith("A new primary key is in place")

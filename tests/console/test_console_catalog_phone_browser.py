@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from support import catalog
 from support.browser import axe_source, chromium, screenshot, serious_violations
 from support.server import LiveServer, ServiceRef, cli, create_service, live_server
@@ -107,7 +108,7 @@ def test_a_group_is_deleted_with_the_keyboard_alone(
         pytest.fail("Delete cannot be reached with Tab")
     page.keyboard.press("Enter")
     page.wait_for_url("**/groups/leaving/delete")
-    assert page.get_by_role("heading", name="Delete the group Leaving?").is_visible()
+    expect(page.get_by_role("heading", name="Delete the group Leaving?")).to_be_visible()
     clean(page)
     confirm = page.get_by_role("button", name="Delete", exact=True).last
     confirm.focus()
@@ -121,7 +122,7 @@ def test_questions_and_refused_forms_pass_axe(signed_in: tuple[Any, Any], shop: 
     _, page = signed_in
     page.goto(f"/console/{shop.name}/products/gold")
     page.get_by_role("button", name="Delete").first.click()
-    assert page.get_by_label("Delete subscriptions").is_visible()
+    expect(page.get_by_label("Delete subscriptions")).to_be_visible()
     clean(page)
 
     page.goto(f"/console/{shop.name}/apis/echo")
@@ -131,7 +132,7 @@ def test_questions_and_refused_forms_pass_axe(signed_in: tuple[Any, Any], shop: 
     page.goto(f"/console/{shop.name}/groups/partners")
     page.get_by_label("User e-mail or id").fill("nobody@example.com")
     page.get_by_role("button", name="+ Add member").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     assert page.get_by_label("User e-mail or id").input_value() == "nobody@example.com"
     clean(page)
 

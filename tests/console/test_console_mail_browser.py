@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from support import catalog
 from support.browser import chromium
 from support.mailbox import Mailbox, smtp_server
@@ -119,7 +120,7 @@ def test_a_template_works_as_plain_forms(
     page.get_by_role("button", name="Preview").click()
     preview = page.frame_locator('iframe[title="Preview with sample values"]')
     preview.get_by_text("Glad you are here, Ada!").wait_for(timeout=10_000)
-    assert page.get_by_role("heading", name="Developer welcome letter").is_visible()
+    expect(page.get_by_role("heading", name="Developer welcome letter")).to_be_visible()
 
     page.get_by_role("button", name="Save").click()
     assert status(page) == "The changes were saved."
@@ -129,7 +130,7 @@ def test_a_template_works_as_plain_forms(
     assert "Glad you are here, Ada!" in mail.text
 
     page.get_by_role("button", name="Restore default").click()
-    assert page.get_by_role("heading", name="Restore the built-in text").is_visible()
+    expect(page.get_by_role("heading", name="Restore the built-in text")).to_be_visible()
     page.get_by_role("button", name="Yes").click()
     assert status(page) == "The template is back to its built-in text."
     assert "Glad you are here" not in page.get_by_label("Body").input_value()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from support.browser import axe_source, chromium, screenshot, serious_violations
 from support.server import LiveServer, ServiceRef, cli, create_service, live_server
 
@@ -58,7 +59,7 @@ def test_terms_of_use_with_consent_reach_the_portal(
     page.get_by_role("navigation", name="Console").get_by_role(
         "link", name="Sign-up settings"
     ).click()
-    assert page.get_by_role("heading", name="Sign-up settings").is_visible()
+    expect(page.get_by_role("heading", name="Sign-up settings")).to_be_visible()
     assert page.get_by_label("Enable sign-up").is_checked()
     page.get_by_label("Terms of use", exact=True).fill("Use the API kindly.")
     page.get_by_label("Show terms of use on sign-up page").check()
@@ -71,7 +72,7 @@ def test_terms_of_use_with_consent_reach_the_portal(
     visitor = page.context.browser.new_context(base_url=live.url).new_page()
     visitor.goto(f"/portal/{shop.name}/signup")
     assert "Use the API kindly." in visitor.locator("main").inner_text()
-    assert visitor.get_by_label("I agree to the terms").is_visible()
+    expect(visitor.get_by_label("I agree to the terms")).to_be_visible()
     visitor.context.close()
 
 
@@ -109,7 +110,7 @@ def test_a_template_previews_as_it_is_typed(console: Any, shop: ServiceRef) -> N
     )
     # No button pressed: the page's script asks for the preview while one types.
     preview.get_by_text("Typed just now, Ada").wait_for(timeout=10_000)
-    assert page.get_by_role("heading", name="Developer welcome letter").is_visible()
+    expect(page.get_by_role("heading", name="Developer welcome letter")).to_be_visible()
     checked(page, "console-template")
     page.get_by_role("button", name="Save").click()
     assert page.get_by_role("status").inner_text() == "The changes were saved."

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 from support.browser import axe_source, chromium, screenshot, serious_violations
 from support.mailbox import Mailbox, smtp_server
 from support.server import LiveServer, ServiceRef, create_service, free_port, live_server
@@ -81,14 +82,14 @@ def test_signing_up_with_terms_and_consent_then_confirming(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
-    assert page.get_by_text("Call the APIs fairly.").is_visible()
+    expect(page.get_by_text("Call the APIs fairly.")).to_be_visible()
     screenshot(page, "portal-signup")
     page.get_by_role("button", name="Sign up").click()
     # The consent box is required: the browser does not send the form without it.
     assert page.url.endswith("/signup")
     page.get_by_label("I agree to the terms of use").check()
     page.get_by_role("button", name="Sign up").click()
-    assert page.get_by_role("heading", name="Check your e-mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
     link = mailbox.wait_for(to="ada@example.com", subject="confirm")[0].link("confirm-email")
     parts = urlsplit(link)

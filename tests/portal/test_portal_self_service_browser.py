@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from support import catalog
 from support.browser import axe_source, chromium, screenshot, serious_violations
 from support.mailbox import Mailbox, smtp_server
@@ -155,7 +156,7 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     page.set_viewport_size({"width": 390, "height": 844})
     for path in ("products", "products/gold", f"subscriptions/{sid}", "subscriptions", "profile"):
         page.goto(f"{base}/{path}")
-        assert page.get_by_role("navigation", name="Portal").is_visible()
+        expect(page.get_by_role("navigation", name="Portal")).to_be_visible()
         wide = page.evaluate("() => document.documentElement.scrollWidth")
         assert wide <= 390, (path, wide)
     page.set_viewport_size({"width": 1280, "height": 720})
