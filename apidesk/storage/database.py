@@ -89,6 +89,7 @@ def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
         return engine
     return create_engine(
         real_url,
+        json_deserializer=orjson.loads,  # as for SQLite: the identities of every listed user
         pool_size=pool_size,
         max_overflow=20,
         pool_timeout=60,
