@@ -7,6 +7,8 @@ import shutil
 import sys
 from pathlib import Path
 
+from rich.markup import escape
+
 from apidesk import __version__
 from apidesk.api.management.envelope import service_id
 from apidesk.cli.common import console
@@ -37,18 +39,19 @@ def command() -> str:
 
 
 def first_start(runtime: Runtime, instance: Instance, base_url: str) -> None:
-    management = f"{base_url}{service_id(instance)}"
+    management = escape(f"{base_url}{service_id(instance)}")
     console.print(
         f"""
-[bold]Apidesk {__version__}[/]: first start. Created the service [bold]{instance.name}[/] \
-(administrator: {instance.publisher_email}).
+[bold]Apidesk {__version__}[/]: first start. Created the service [bold]{escape(instance.name)}[/] \
+(administrator: {escape(instance.publisher_email)}).
 
-  1. Create an admin token (shown once):  [cyan]{command()} token create --name admin[/]
+  1. Create an admin token (shown once):  [cyan]{escape(command())} token create --name admin[/]
   2. Call the management API with it:
        {management}/users?api-version=2024-05-01
        Authorization: Bearer <token>
-  3. Browse the API reference:            {base_url}/docs
+  3. Browse the API reference:            {escape(base_url)}/docs
 """,
+        markup=True,
         highlight=False,
         soft_wrap=True,
     )

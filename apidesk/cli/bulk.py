@@ -355,8 +355,12 @@ def export_users(
         errors.print(
             "[bold yellow]warning:[/] the export holds password hashes: anyone who gets the "
             "file can try to guess passwords offline. Keep it safe and delete it after use.",
+            markup=True,
         )
-    target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    except OSError as exc:
+        raise fail(f"--output: cannot write {output}: {exc.strerror or exc}") from None
     rt = runtime()
     try:
         # A read-only unit: a long export must not hold the write lock.
@@ -382,4 +386,4 @@ def export_users(
         if output:
             target.close()
     if output:
-        console.print(f"Exported {total} user(s) to {output}.", highlight=False)
+        console.print(f"Exported {total} user(s) to {output}.", highlight=False, soft_wrap=True)

@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 # The domain, the database layer and the settings are imported inside the functions that need
 # them: every command imports this module, and `apidesk --help` must stay fast.
 
-console = Console()
-errors = Console(stderr=True)
+# What the commands print is data (names, addresses, paths), never markup or emoji codes: a
+# file named `a[/].csv` would otherwise stop a command with a markup error, and a user named
+# `:smile:` print as a face. The few styled lines say `markup=True` and escape what they
+# put in.
+console = Console(markup=False, emoji=False)
+errors = Console(stderr=True, markup=False, emoji=False)
 
 
 def actor() -> str:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from apidesk.cli.common import actor, console, pick_instance, unit_of_work
@@ -145,9 +146,10 @@ def announce_first_operator(runtime: Runtime) -> None:
             return
         email = issued.operator.email
     console.print(
-        f"No operator yet: created [bold]{email}[/]. Open this link within an hour to set a "
-        "password and sign in to the console (it works once; `apidesk operator link "
-        f"{email}` makes a new one):",
+        f"No operator yet: created [bold]{escape(email)}[/]. Open this link within an hour to "
+        "set a password and sign in to the console (it works once; `apidesk operator link "
+        f"{escape(email)}` makes a new one):",
+        markup=True,
         highlight=False,
     )
     print(issued.link, flush=True)
