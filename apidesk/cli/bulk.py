@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from multiprocessing.queues import Queue
 from pathlib import Path
 from queue import Full
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -134,6 +134,13 @@ def _checked(
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+def _open_output(output: Path) -> TextIO:
+    try:
+        return output.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise fail(f"--output: cannot write {output}: {exc.strerror or exc}") from None
 
 
 def _bar() -> Progress:
@@ -357,11 +364,8 @@ def export_users(
             "file can try to guess passwords offline. Keep it safe and delete it after use.",
             markup=True,
         )
-    try:
-        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
-    except OSError as exc:
-        raise fail(f"--output: cannot write {output}: {exc.strerror or exc}") from None
     rt = runtime()
+    target = sys.stdout
     try:
         # A read-only unit: a long export must not hold the write lock.
         with rt.database.unit_of_work(write=False) as session:
@@ -369,6 +373,9 @@ def export_users(
             export.snapshot(ctx)
             ictx = pick_instance(ctx, service)
             total = export.count(ictx, node)
+            # Opened once the service is known: an unknown one leaves no empty file behind.
+            if output:
+                target = _open_output(output)
             show = output is not None and sys.stderr.isatty()
             with _bar() if show else nullcontext() as bar:
                 task = bar.add_task("export", total=total) if bar else None
@@ -383,7 +390,7 @@ def export_users(
     except DomainError as error:
         raise fail(describe(error)) from None
     finally:
-        if output:
+        if target is not sys.stdout:
             target.close()
     if output:
         console.print(f"Exported {total} user(s) to {output}.", highlight=False, soft_wrap=True)

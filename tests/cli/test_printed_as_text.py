@@ -41,3 +41,13 @@ def test_an_export_to_a_missing_folder_is_refused_in_one_line(
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error: --output: cannot write")
     assert "Traceback" not in done.stderr
+
+
+def test_an_export_for_an_unknown_service_leaves_no_file(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "users.csv"
+    done = cli(server.env, "users", "export", "--service", "no-such", "--output", str(target))
+    assert done.returncode == 1
+    assert "no-such" in done.stderr
+    assert not target.exists()
