@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from apidesk.domain.context import InstanceContext
@@ -37,14 +37,20 @@ RESET_REQUESTS_PER_HOUR = 3
 KEY_LENGTH = 254
 
 
+# Built once (issue 12): every portal form and sign-in reads a counter, and building the
+# statement each time cost more than running it.
+_ROW = select(Throttle).where(
+    Throttle.instance_id == bindparam("instance"),
+    Throttle.kind == bindparam("kind"),
+    Throttle.key == bindparam("key"),
+)
+# Counting locks the row (PostgreSQL), so two failures at once both count.
+_LOCKED_ROW = _ROW.with_for_update()
+
+
 def _row(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> Throttle | None:
-    query = select(Throttle).where(
-        Throttle.instance_id == ctx.instance.id,
-        Throttle.kind == kind,
-        Throttle.key == key[:KEY_LENGTH],
-    )
-    # Counting locks the row (PostgreSQL), so two failures at once both count.
-    return ctx.session.scalars(query.with_for_update() if lock else query).first()
+    values = {"instance": ctx.instance.id, "kind": kind, "key": key[:KEY_LENGTH]}
+    return ctx.session.scalars(_LOCKED_ROW if lock else _ROW, values).first()
 
 
 def _locked_row(ctx: InstanceContext, kind: str, key: str) -> Throttle:
@@ -53,6 +59,9 @@ def _locked_row(ctx: InstanceContext, kind: str, key: str) -> Throttle:
     row = _row(ctx, kind, key, lock=True)
     if row is not None:
         return row
+    # Counters are only ever made here, so clearing lapsed ones here keeps the table to the
+    # last hour's keys; counting an existing key adds no row and deletes none.
+    _purge_lapsed(ctx, kind, key)
     try:
         with ctx.session.begin_nested():
             row = Throttle(
@@ -79,30 +88,39 @@ def wait(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> ti
     return row.blocked_until - ctx.now()
 
 
-# Lapsed counters cleared out per counted event, at most: enough to outpace the rate at which
+# Lapsed counters cleared out per new counter, at most: enough to outpace the rate at which
 # new ones are made, so the table holds only the last hour's keys whatever is tried.
 PURGE_BATCH = 100
+
+
+_LAPSED = (
+    select(Throttle.id)
+    .where(
+        Throttle.instance_id == bindparam("instance"),
+        Throttle.window_started_at <= bindparam("window_start"),
+        or_(Throttle.blocked_until.is_(None), Throttle.blocked_until <= bindparam("now")),
+        ~((Throttle.kind == bindparam("kind")) & (Throttle.key == bindparam("key"))),
+    )
+    .limit(PURGE_BATCH)
+    .with_for_update(skip_locked=True)
+)
+_PURGE = delete(Throttle).where(Throttle.id.in_(_LAPSED))
 
 
 def _purge_lapsed(ctx: InstanceContext, kind: str, key: str) -> None:
     """Delete counters whose window has passed and that hold nothing back: they count as
     zero already. Rows another writer has locked are left for a later pass, and so is the
-    caller's own counter (`kind`, `key`), which counting restarts in place: the caller may
-    have read it already in this unit, and must not be left holding a deleted row."""
+    caller's own counter (`kind`, `key`): the caller is about to make it."""
     now = ctx.now()
-    lapsed = (
-        select(Throttle.id)
-        .where(
-            Throttle.instance_id == ctx.instance.id,
-            Throttle.window_started_at <= now - WINDOW,
-            or_(Throttle.blocked_until.is_(None), Throttle.blocked_until <= now),
-            ~((Throttle.kind == kind) & (Throttle.key == key[:KEY_LENGTH])),
-        )
-        .limit(PURGE_BATCH)
-        .with_for_update(skip_locked=True)
-    )
     ctx.session.execute(
-        delete(Throttle).where(Throttle.id.in_(lapsed)),
+        _PURGE,
+        {
+            "instance": ctx.instance.id,
+            "window_start": now - WINDOW,
+            "now": now,
+            "kind": kind,
+            "key": key[:KEY_LENGTH],
+        },
         execution_options={"synchronize_session": False},
     )
 
@@ -113,7 +131,6 @@ def _count(
     """Count one event. A fixed window starts with its first event; a sliding one with its
     latest, so a count only lapses after a whole quiet window."""
     now = ctx.now()
-    _purge_lapsed(ctx, kind, key)
     row = _locked_row(ctx, kind, key)
     if (
         row.count
@@ -136,13 +153,16 @@ def failed_sign_in(ctx: InstanceContext, key: str) -> None:
     ctx.session.flush()
 
 
+_FORGET = delete(Throttle).where(
+    Throttle.instance_id == bindparam("instance"),
+    Throttle.kind == bindparam("kind"),
+    Throttle.key == bindparam("key"),
+)
+
+
 def signed_in(ctx: InstanceContext, key: str) -> None:
     ctx.session.execute(
-        delete(Throttle).where(
-            Throttle.instance_id == ctx.instance.id,
-            Throttle.kind == SIGN_IN,
-            Throttle.key == key[:KEY_LENGTH],
-        )
+        _FORGET, {"instance": ctx.instance.id, "kind": SIGN_IN, "key": key[:KEY_LENGTH]}
     )
 
 

@@ -49,10 +49,10 @@ class PasswordPolicy:
             raise Invalid.field(target, "The password cannot be only spaces.")
         if self.min_strength > 0:
             # Imported here: loading its dictionaries takes longer than most CLI commands.
-            from zxcvbn import zxcvbn
+            from zxcvbn_rs_py import zxcvbn
 
             inputs = [hint for hint in hints if hint]
-            score = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=inputs)["score"]
+            score = int(zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=inputs).score)
             if score < self.min_strength:
                 raise Invalid.field(
                     target,

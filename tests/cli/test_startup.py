@@ -83,7 +83,7 @@ def test_list_commands_load_no_web_app_and_no_migration_tool(
     names = imported_by(server.env, entity, "list", tmp_path=tmp_path)
     assert loaded(names, f"apidesk.domain.{entity}")  # it did its work
     # The schema is current, so Alembic stays unloaded; zxcvbn is for setting passwords.
-    for prefix in (*WEB, *PYDANTIC, "alembic", "zxcvbn", "apidesk.cli.bulk"):
+    for prefix in (*WEB, *PYDANTIC, "alembic", "zxcvbn_rs_py", "apidesk.cli.bulk"):
         assert loaded(names, prefix) == [], prefix
     if server.database_url.startswith("sqlite"):
         assert loaded(names, "psycopg") == []  # the PostgreSQL driver, for a SQLite file
@@ -137,7 +137,7 @@ NOT_FOR_USERS_LIST = (
     "bcrypt",
     "cryptography",
     "apidesk.security.hash_formats",
-    "zxcvbn",
+    "zxcvbn_rs_py",
     # E-mail: the mail package, the address checker, the outbox.
     "apidesk.mail",
     "email_validator",

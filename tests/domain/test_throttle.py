@@ -97,8 +97,9 @@ def test_parallel_failures_are_never_lost(runtime: Runtime, service: ServiceRef)
 
 
 def test_lapsed_counters_are_cleared_out(runtime: Runtime, service: ServiceRef) -> None:
-    """Every counter left behind by a one-off mistake would otherwise stay forever. Counting
-    clears those whose hour has passed, and keeps any that still hold an address back."""
+    """Every counter left behind by a one-off mistake would otherwise stay forever. Making a
+    new counter clears those whose hour has passed, and keeps any that still hold an address
+    back."""
     clock = ManualClock()
     moved = dataclasses.replace(runtime, clock=clock)
     slips = [f"slip{n}@example.com" for n in range(5)]
@@ -115,13 +116,18 @@ def test_lapsed_counters_are_cleared_out(runtime: Runtime, service: ServiceRef) 
     assert all(count(moved, service, key) == 1 for key in slips)
 
     clock.advance(timedelta(seconds=1))
+    # Counting a key that has its counter already adds no row, so it clears none either.
     with unit(moved, service) as ctx:
         throttle.failed_sign_in(ctx, "another@example.com")
+    assert all(count(moved, service, key) == 1 for key in slips)
+    # A new counter clears the lapsed ones.
+    with unit(moved, service) as ctx:
+        throttle.failed_sign_in(ctx, "newcomer@example.com")
         keys = set(
             ctx.session.scalars(select(Throttle.key).where(Throttle.instance_id == ctx.instance.id))
         )
     # The pest's last failure was an hour ago too, and its wait has long passed.
-    assert keys == {"another@example.com"}
+    assert keys == {"another@example.com", "newcomer@example.com"}
 
 
 def test_a_counter_still_holding_back_is_kept(runtime: Runtime, service: ServiceRef) -> None:
