@@ -9,7 +9,7 @@ import airspeed
 import pytest
 from defusedxml import ElementTree
 
-from apidesk.domain.notifications import defaults, render
+from apidesk.domain.notifications import defaults, publisher, render
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -221,7 +221,7 @@ def _messages() -> list[Message]:
     ]
     found += [
         (name, m.subject, m.body, OPERATOR_PARAMETERS[name])
-        for name, m in defaults.OPERATOR_MESSAGES.items()
+        for name, m in publisher.OPERATOR_MESSAGES.items()
     ]
     return found
 
@@ -475,15 +475,15 @@ def test_portal_links_are_absolute_and_visible() -> None:
 
 
 def test_operator_messages_exist_for_the_notifications_apidesk_sends() -> None:
-    assert set(defaults.OPERATOR_MESSAGES) == set(OPERATOR_PARAMETERS)
-    for name, message in defaults.OPERATOR_MESSAGES.items():
-        assert name.lower() in defaults.NOTIFICATIONS
+    assert set(publisher.OPERATOR_MESSAGES) == set(OPERATOR_PARAMETERS)
+    for name, message in publisher.OPERATOR_MESSAGES.items():
+        assert name.lower() in publisher.NOTIFICATIONS
         assert 1 <= len(message.subject) <= 1000
 
 
 def test_all_seven_notifications_with_apims_titles() -> None:
-    assert {n.name: n.title for n in defaults.NOTIFICATIONS.values()} == EXPECTED_NOTIFICATIONS
-    for key, notification in defaults.NOTIFICATIONS.items():
+    assert {n.name: n.title for n in publisher.NOTIFICATIONS.values()} == EXPECTED_NOTIFICATIONS
+    for key, notification in publisher.NOTIFICATIONS.items():
         assert key == notification.name.lower()
         assert 1 <= len(notification.title) <= 1000
         assert notification.description.startswith("The following e-mail recipients and users")

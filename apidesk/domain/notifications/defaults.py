@@ -1,6 +1,5 @@
-"""Built-in e-mail content: the 14 customizable developer templates of APIM (reference §4.8),
-the messages sent to publisher-notification recipients, and the 7 publisher notifications
-(reference §4.9).
+"""Built-in e-mail content: the 14 customizable developer templates of APIM (reference §4.8).
+The 7 publisher notifications and their messages are in `publisher`.
 
 Names, titles, subjects and parameter names/titles are APIM's (API data that clients rely on);
 every body and description is Apidesk's own text. Bodies are Velocity templates (rendered by
@@ -30,21 +29,6 @@ class DefaultTemplate:
     parameters: tuple[TemplateParameter, ...]
 
 
-@dataclass(frozen=True)
-class OperatorMessage:
-    """An e-mail to the recipients of a publisher notification; not customizable."""
-
-    subject: str
-    body: str
-
-
-@dataclass(frozen=True)
-class NotificationDefault:
-    name: str
-    title: str
-    description: str
-
-
 # --------------------------------------------------------------------------------------------
 # Bodies live in files beside this module (`bodies/`, `bodies/publisher/`): each file is the
 # whole built-in body, exactly what an operator sees and edits through the API.
@@ -52,7 +36,8 @@ class NotificationDefault:
 _BODIES = resources.files("apidesk.domain.notifications") / "bodies"
 
 
-def _body(name: str) -> str:
+def stored_body(name: str) -> str:
+    """The built-in body stored as `bodies/{name}.html`."""
     return (_BODIES / f"{name}.html").read_text(encoding="utf-8")
 
 
@@ -79,7 +64,7 @@ _ACCOUNT_CLOSED_DEVELOPER = DefaultTemplate(
     title="Developer farewell letter",
     description="Sent to a developer after their account has been closed, to say goodbye.",
     subject="Thank you for using the $OrganizationName API!",
-    body=_body("AccountClosedDeveloper"),
+    body=stored_body("AccountClosedDeveloper"),
     parameters=(DEV_FIRST_NAME, DEV_LAST_NAME, ORGANIZATION_NAME, DEV_PORTAL_URL),
 )
 
@@ -89,7 +74,7 @@ _APPLICATION_APPROVED = DefaultTemplate(
     description="Tells a developer that the application they submitted to the application "
     "gallery was approved and published.",
     subject="Your application $AppName is published in the application gallery",
-    body=_body("ApplicationApprovedNotificationMessage"),
+    body=stored_body("ApplicationApprovedNotificationMessage"),
     parameters=(
         _p("AppId", "Application id"),
         _p("AppName", "Application name"),
@@ -106,7 +91,7 @@ _CONFIRM_SIGN_UP = DefaultTemplate(
     description="Asks a developer who registered on the portal to confirm their e-mail address "
     "before the new account becomes active.",
     subject="Please confirm your new $OrganizationName API account",
-    body=_body("ConfirmSignUpIdentityDefault"),
+    body=stored_body("ConfirmSignUpIdentityDefault"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -124,7 +109,7 @@ _EMAIL_CHANGE = DefaultTemplate(
     description="Asks a developer to confirm a new e-mail address for their account before the "
     "change takes effect.",
     subject="Please confirm the new email associated with your $OrganizationName API account",
-    body=_body("EmailChangeIdentityDefault"),
+    body=stored_body("EmailChangeIdentityDefault"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -142,7 +127,7 @@ _INVITE_USER = DefaultTemplate(
     description="Invites a person whom the publisher added as a user to activate their account "
     "by choosing a password.",
     subject="You are invited to join the $OrganizationName developer network",
-    body=_body("InviteUserNotificationMessage"),
+    body=stored_body("InviteUserNotificationMessage"),
     parameters=(
         ORGANIZATION_NAME,
         DEV_FIRST_NAME,
@@ -158,7 +143,7 @@ _NEW_COMMENT = DefaultTemplate(
     title="New comment added to an issue",
     description="Lets a developer know that someone commented on an issue they reported.",
     subject="$IssueName issue has a new comment",
-    body=_body("NewCommentNotificationMessage"),
+    body=stored_body("NewCommentNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -178,7 +163,7 @@ _NEW_DEVELOPER = DefaultTemplate(
     description="Welcomes a developer once their registration is complete and the account is "
     "ready to use.",
     subject="Welcome to the $OrganizationName API!",
-    body=_body("NewDeveloperNotificationMessage"),
+    body=stored_body("NewDeveloperNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -195,7 +180,7 @@ _NEW_ISSUE = DefaultTemplate(
     title="New issue received",
     description="Confirms to a developer that the issue they reported has been received.",
     subject="Your request $IssueName was received",
-    body=_body("NewIssueNotificationMessage"),
+    body=stored_body("NewIssueNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -214,7 +199,7 @@ _PASSWORD_RESET_BY_ADMIN = DefaultTemplate(
     description="Tells a developer that an administrator reset their password, so the old one no "
     "longer works, and gives a one-time link to choose a new one.",
     subject="Your password was reset",
-    body=_body("PasswordResetByAdminNotificationMessage"),
+    body=stored_body("PasswordResetByAdminNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -232,7 +217,7 @@ _PASSWORD_RESET = DefaultTemplate(
     description="Sends a developer who asked to change their password a one-time link to choose "
     "a new one.",
     subject="Your password change request",
-    body=_body("PasswordResetIdentityDefault"),
+    body=stored_body("PasswordResetIdentityDefault"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -249,7 +234,7 @@ _PURCHASE_DEVELOPER = DefaultTemplate(
     title="New subscription activated",
     description="Tells a developer that their subscription to a product is now active.",
     subject="Your subscription to the $ProdName",
-    body=_body("PurchaseDeveloperNotificationMessage"),
+    body=stored_body("PurchaseDeveloperNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -269,7 +254,7 @@ _QUOTA_LIMIT_APPROACHING = DefaultTemplate(
     description="Warns a developer that the usage of a subscription is getting close to the "
     "quota of its product.",
     subject="You are approaching an API quota limit",
-    body=_body("QuotaLimitApproachingDeveloperNotificationMessage"),
+    body=stored_body("QuotaLimitApproachingDeveloperNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -293,7 +278,7 @@ _REJECT_DEVELOPER = DefaultTemplate(
     title="Subscription request declined",
     description="Tells a developer that their request to subscribe to a product was declined.",
     subject="Your subscription request for the $ProdName",
-    body=_body("RejectDeveloperNotificationMessage"),
+    body=stored_body("RejectDeveloperNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -310,7 +295,7 @@ _REQUEST_DEVELOPER = DefaultTemplate(
     description="Confirms to a developer that their request to subscribe to a product that "
     "needs approval was received.",
     subject="Your subscription request for the $ProdName",
-    body=_body("RequestDeveloperNotificationMessage"),
+    body=stored_body("RequestDeveloperNotificationMessage"),
     parameters=(
         DEV_FIRST_NAME,
         DEV_LAST_NAME,
@@ -340,83 +325,3 @@ TEMPLATES: dict[str, DefaultTemplate] = {
         _REQUEST_DEVELOPER,
     )
 }
-
-
-# --------------------------------------------------------------------------------------------
-# The 7 publisher notifications, in the order of reference §4.9.
-
-NOTIFICATIONS: dict[str, NotificationDefault] = {
-    notification.name.lower(): notification
-    for notification in (
-        NotificationDefault(
-            "RequestPublisherNotificationMessage",
-            "Subscription requests (requiring approval)",
-            "The following e-mail recipients and users are notified when a developer asks to "
-            "subscribe to a product that needs approval.",
-        ),
-        NotificationDefault(
-            "PurchasePublisherNotificationMessage",
-            "New subscriptions",
-            "The following e-mail recipients and users are notified when a developer's "
-            "subscription to a product becomes active.",
-        ),
-        NotificationDefault(
-            "NewApplicationNotificationMessage",
-            "Application gallery requests",
-            "The following e-mail recipients and users are notified when a developer submits an "
-            "application to the application gallery.",
-        ),
-        NotificationDefault(
-            "BCC",
-            "BCC",
-            "The following e-mail recipients and users receive a blind copy of every e-mail "
-            "sent to developers.",
-        ),
-        NotificationDefault(
-            "NewIssuePublisherNotificationMessage",
-            "New issue or comment",
-            "The following e-mail recipients and users are notified when a developer opens an "
-            "issue or comments on one in the developer portal.",
-        ),
-        NotificationDefault(
-            "AccountClosedPublisher",
-            "Close account message",
-            "The following e-mail recipients and users are notified when a developer account "
-            "is closed.",
-        ),
-        NotificationDefault(
-            "QuotaLimitApproachingPublisherNotificationMessage",
-            "Approaching subscription quota limit",
-            "The following e-mail recipients and users are notified when the usage of a "
-            "subscription comes close to its quota.",
-        ),
-    )
-}
-
-
-# --------------------------------------------------------------------------------------------
-# E-mails to the recipients of publisher notifications, keyed by notification name.
-
-
-OPERATOR_MESSAGES: dict[str, OperatorMessage] = {
-    "RequestPublisherNotificationMessage": OperatorMessage(
-        subject="Subscription request awaiting approval: $ProdName",
-        body=_body("publisher/RequestPublisherNotificationMessage"),
-    ),
-    "PurchasePublisherNotificationMessage": OperatorMessage(
-        subject="New subscription to $ProdName",
-        body=_body("publisher/PurchasePublisherNotificationMessage"),
-    ),
-    "AccountClosedPublisher": OperatorMessage(
-        subject="Developer account closed: $DevFirstName $DevLastName",
-        body=_body("publisher/AccountClosedPublisher"),
-    ),
-}
-
-
-# The e-mail that carries an invited operator's one-time link to set a password (sent when an
-# operator invites another from the console). Not one of the instance's templates.
-OPERATOR_INVITATION = OperatorMessage(
-    subject="You are invited to run the $OrganizationName API on Apidesk",
-    body=_body("publisher/OperatorInvitation"),
-)

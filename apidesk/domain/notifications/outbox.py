@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select, update
 
 from apidesk.domain import audit
 from apidesk.domain.context import Context, InstanceContext
-from apidesk.domain.notifications import defaults, recipients, render, templates
+from apidesk.domain.notifications import publisher, recipients, render, templates
 from apidesk.errors import Invalid, NotFound
 from apidesk.security.secretbox import SecretKeyError
 from apidesk.storage.models import Instance, OutboxMessage, User
@@ -99,7 +99,7 @@ def to_publisher(
     ctx: InstanceContext, notification: str, values: Mapping[str, Any]
 ) -> list[OutboxMessage]:
     """Queue a publisher notification for each of its recipients."""
-    message = defaults.OPERATOR_MESSAGES[notification]
+    message = publisher.OPERATOR_MESSAGES[notification]
     rendered = render.render(message.subject, message.body, values)
     return [
         _store(ctx, template=notification, to_address=address, rendered=rendered, recipient=None)
@@ -118,7 +118,10 @@ def test_message(ctx: InstanceContext, name: str, address: str) -> OutboxMessage
 
 
 def to_operator(
-    ctx: InstanceContext, address: str, message: defaults.OperatorMessage, values: Mapping[str, Any]
+    ctx: InstanceContext,
+    address: str,
+    message: publisher.OperatorMessage,
+    values: Mapping[str, Any],
 ) -> OutboxMessage:
     """Queue a fixed message to one operator (who is no developer of the instance); it
     carries a one-time link, so no blind copy goes anywhere."""

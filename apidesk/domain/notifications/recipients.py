@@ -10,14 +10,14 @@ from sqlalchemy import delete, select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
-from apidesk.domain.notifications import defaults
+from apidesk.domain.notifications import publisher
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, NotFound
 from apidesk.storage.models import NotificationRecipientEmail, NotificationRecipientUser, User
 
 BCC = "BCC"
 # Who hears about what on a new instance: the administrator, except for blind copies.
-SEEDED_FOR_ADMINISTRATOR = tuple(name for name in defaults.NOTIFICATIONS if name != BCC.lower())
+SEEDED_FOR_ADMINISTRATOR = tuple(name for name in publisher.NOTIFICATIONS if name != BCC.lower())
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class NotificationView:
     emails: list[str]
 
 
-def _default_or_raise(name: str) -> defaults.NotificationDefault:
-    notification = defaults.NOTIFICATIONS.get(name.lower())
+def _default_or_raise(name: str) -> publisher.NotificationDefault:
+    notification = publisher.NOTIFICATIONS.get(name.lower())
     if notification is None:
         raise NotFound(f"There is no notification named '{name}'.")
     return notification
@@ -76,7 +76,7 @@ def get(ctx: InstanceContext, name: str) -> NotificationView:
 
 
 def list_all(ctx: InstanceContext) -> list[NotificationView]:
-    return [get(ctx, notification.name) for notification in defaults.NOTIFICATIONS.values()]
+    return [get(ctx, notification.name) for notification in publisher.NOTIFICATIONS.values()]
 
 
 def recipient_users(ctx: InstanceContext, name: str) -> list[User]:
@@ -214,7 +214,7 @@ class Recipients:
 
 def overview(ctx: InstanceContext) -> list[Recipients]:
     every = []
-    for notification in defaults.NOTIFICATIONS.values():
+    for notification in publisher.NOTIFICATIONS.values():
         key = notification.name.lower()
         every.append(
             Recipients(

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from apidesk.domain import audit
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.instances import service as instances
-from apidesk.domain.notifications import defaults, outbox
+from apidesk.domain.notifications import outbox, publisher
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.validation import email as valid_email
 from apidesk.domain.validation import email_key
@@ -229,7 +229,7 @@ def invite_by(
     outbox.to_operator(
         ctx,
         issued.operator.email,
-        defaults.OPERATOR_INVITATION,
+        publisher.OPERATOR_INVITATION,
         {
             "InvitedBy": acting.email,
             "Scope": f"the service {limited.name}" if limited else "every service",
