@@ -31,6 +31,7 @@ from apidesk.console import (
 from apidesk.console.base import (
     DONE,
     PATH,
+    SESSION_COOKIE,
     Console,
     PageNotFound,
     SignInNeeded,
@@ -56,12 +57,21 @@ Handler = Callable[[Console, Request, FormData | None], Response]
 def create_app(runtime: Runtime) -> Starlette:
     console = Console(runtime)
 
-    def page(handler: Handler) -> Any:
+    def page(handler: Handler, *, public: bool = False) -> Any:
         """Read the form, then do the page's work in a worker thread: a unit of work never
-        spans an await, and the event loop never waits for the database."""
+        spans an await, and the event loop never waits for the database. A form sent to a
+        page that is not `public` without a session cookie that could be one goes back to
+        sign-in at once: the form's unit would wait for SQLite's write turn, which a request
+        without a credential must not take."""
 
         async def endpoint(request: Request) -> Response:
             try:
+                if (
+                    request.method == "POST"
+                    and not public
+                    and not access.may_be_session(request.cookies.get(SESSION_COOKIE))
+                ):
+                    raise SignInNeeded()
                 form = await request.form() if request.method == "POST" else None
                 return await run_in_threadpool(handler, console, request, form)
             except SignInNeeded:
@@ -99,10 +109,10 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[
             Route("/", page(home), methods=["GET"]),
             Route("/signin", page(signin_page), methods=["GET"]),
-            Route("/signin", page(signin_submit), methods=["POST"]),
-            Route("/signout", page(signout), methods=["POST"]),
+            Route("/signin", page(signin_submit, public=True), methods=["POST"]),
+            Route("/signout", page(signout, public=True), methods=["POST"]),
             Route("/set-password", page(set_password_page), methods=["GET"]),
-            Route("/set-password", page(set_password_submit), methods=["POST"]),
+            Route("/set-password", page(set_password_submit, public=True), methods=["POST"]),
             Route("/switch", page(switch), methods=["GET"]),
             Route("/static/{file}", static_file, methods=["GET"]),
             Route("/{service}/", page(instance_home), methods=["GET"]),

@@ -110,13 +110,23 @@ def revoke(ctx: Context, name: str) -> AdminToken:
     return record
 
 
+FAILURE = (
+    "The access token is missing, invalid, expired or revoked. Create one with "
+    "'apidesk token create'."
+)
+
+
+def well_formed(secret: str) -> bool:
+    """Whether `secret` could be a token at all. Front doors refuse anything else before they
+    open a unit of work: a write's unit waits for SQLite's write turn, which a request
+    without a credential must not take."""
+    return secret.startswith(tokens.ADMIN_TOKEN_PREFIX) and len(secret) <= 200
+
+
 def authenticate(ctx: Context, secret: str) -> LiveToken:
     """The live token behind `secret`; `Unauthorized` for anything else, with one message."""
-    failure = Unauthorized(
-        "The access token is missing, invalid, expired or revoked. Create one with "
-        "'apidesk token create'."
-    )
-    if not secret.startswith(tokens.ADMIN_TOKEN_PREFIX) or len(secret) > 200:
+    failure = Unauthorized(FAILURE)
+    if not well_formed(secret):
         raise failure
     found = ctx.session.connection().execute(_BY_DIGEST, {"digest": tokens.digest(secret)})
     record: LiveToken | None = found.first()

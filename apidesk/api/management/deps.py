@@ -17,6 +17,7 @@ from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
 from apidesk.errors import Forbidden, Invalid, Unauthorized
 from apidesk.query import ListQuery
+from apidesk.security import sas
 
 API_VERSION = "2024-05-01"
 SUPPORTED_API_VERSIONS = frozenset({API_VERSION})
@@ -52,21 +53,26 @@ _SIGNATURE_FAILURE = (
 
 
 async def credential(request: Request) -> Credential:
-    """A request without a credential is refused before anything else is looked at. The
-    credential itself is checked in the handler's own unit of work (`Call`): a separate one
-    cost a thread hop and a transaction on every call."""
+    """A request without a credential, or with a bearer value that cannot be a token, is
+    refused before anything else is looked at. The credential itself is checked in the
+    handler's own unit of work (`Call`): a separate one cost a thread hop and a transaction
+    on every call."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     value = value.strip()
     service = request.path_params.get("serviceName")
     service_name = service if isinstance(service, str) else None
     if scheme.lower() == "sharedaccesssignature" and value:
+        if sas.parse_management(value) is None:
+            raise Unauthorized(_SIGNATURE_FAILURE)
         return Credential("sas", value, service_name)
     if scheme.lower() != "bearer" or not value:
         raise Unauthorized(
             "Authentication is required: send 'Authorization: Bearer <token>'. Create a token "
             "with 'apidesk token create'."
         )
+    if not admin_tokens.well_formed(value):
+        raise Unauthorized(admin_tokens.FAILURE)
     return Credential("bearer", value, service_name)
 
 

@@ -160,9 +160,14 @@ _SIGNED_IN = (
 )
 
 
+def may_be_session(token: str | None) -> bool:
+    """Whether `token` could be a session token at all; any other is refused unread."""
+    return token is not None and 0 < len(token) <= 200
+
+
 def operator_of(ctx: Context, token: str | None) -> Operator | None:
     """The operator signed in with this session token, while the session lasts."""
-    if not token or len(token) > 200:
+    if token is None or not may_be_session(token):
         return None
     row = ctx.session.execute(_SIGNED_IN, {"digest": tokens.digest(token)}).first()
     if row is None:
