@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -160,14 +161,14 @@ _SIGNED_IN = (
 )
 
 
-def may_be_session(token: str | None) -> bool:
+def may_be_session(token: str | None) -> TypeGuard[str]:
     """Whether `token` could be a session token at all; any other is refused unread."""
     return token is not None and 0 < len(token) <= 200
 
 
 def operator_of(ctx: Context, token: str | None) -> Operator | None:
     """The operator signed in with this session token, while the session lasts."""
-    if token is None or not may_be_session(token):
+    if not may_be_session(token):
         return None
     row = ctx.session.execute(_SIGNED_IN, {"digest": tokens.digest(token)}).first()
     if row is None:
