@@ -10,44 +10,50 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.security import tokens
 from apidesk.storage.models import PortalSession, User
 
+_INSERT = insert(PortalSession)
+# Built once: every page a signed-in developer opens looks its session up.
+_USER_OF = (
+    select(PortalSession.expires_at, User)
+    .join(User, User.id == PortalSession.user_id)
+    .where(
+        PortalSession.digest == bindparam("digest"),
+        PortalSession.instance_id == bindparam("instance"),
+    )
+)
+
 
 def start(ctx: InstanceContext, user: User) -> str:
+    """A new session of `user`, written at once; the token for the browser's cookie."""
     token = tokens.new_token()
     now = ctx.now()
-    ctx.session.add(
-        PortalSession(
-            instance_id=ctx.instance.id,
-            user_id=user.id,
-            digest=tokens.digest(token),
-            created_at=now,
-            expires_at=now + timedelta(hours=ctx.runtime.settings.session_hours),
-        )
+    ctx.session.connection().execute(
+        _INSERT,
+        {
+            "instance_id": ctx.instance.id,
+            "user_id": user.id,
+            "digest": tokens.digest(token),
+            "created_at": now,
+            "expires_at": now + timedelta(hours=ctx.runtime.settings.session_hours),
+        },
     )
-    ctx.session.flush()
     return token
 
 
 def user_of(ctx: InstanceContext, token: str | None) -> User | None:
     if not token or len(token) > 200:
         return None
-    row = ctx.session.execute(
-        select(PortalSession, User)
-        .join(User, User.id == PortalSession.user_id)
-        .where(
-            PortalSession.digest == tokens.digest(token),
-            PortalSession.instance_id == ctx.instance.id,
-        )
-    ).first()
+    values = {"digest": tokens.digest(token), "instance": ctx.instance.id}
+    row = ctx.session.execute(_USER_OF, values).first()
     if row is None:
         return None
-    session, user = row
-    if session.expires_at <= ctx.now() or user.state != "active":
+    expires_at, user = row
+    if expires_at <= ctx.now() or user.state != "active":
         return None
     return user
 

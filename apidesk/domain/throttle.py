@@ -75,7 +75,8 @@ def _locked_row(ctx: InstanceContext, kind: str, key: str) -> Throttle:
         return row
     except IntegrityError:
         found = _row(ctx, kind, key, lock=True)
-        assert found is not None, "a counter that blocked the insert is there"
+        if found is None:
+            raise  # not a counter made meanwhile: the instance itself is gone
         return found
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -25,7 +26,7 @@ from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.portal import delegation
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import pages
-from apidesk.storage.models import User
+from apidesk.storage.models import Instance, User
 from apidesk.web import csrf
 from apidesk.web.csrf import origin_of
 
@@ -45,15 +46,35 @@ class Portal:
 
     @contextmanager
     def unit(self, request: Request, *, write: bool) -> Iterator[InstanceContext]:
-        with self.runtime.database.unit_of_work(write=write) as session:
+        """A unit of work inside the instance named by the URL. The request's first unit looks
+        the instance up; its later ones (a portal form has at least two, a sign-in three) take
+        it from there without asking the database again. Should the instance be deleted in
+        between, a write that refers to it breaks a foreign key, and the page is the 404 a
+        fresh lookup would have given."""
+        known: Instance | None = getattr(request.state, "instance", None)
+        try:
+            with self.runtime.database.unit_of_work(write=write) as session:
+                ctx = Context(self.runtime, session, "portal")
+                if known is not None:
+                    yield InstanceContext.of(ctx, session.merge(known, load=False))
+                    return
+                instance = instances.find_by_name(ctx, request.path_params["service"])
+                if instance is None:
+                    raise PageNotFound()
+                ictx = InstanceContext.of(ctx, instance)
+                request.state.instance = instance
+                # Where this instance's forms must come from (see `checked`).
+                request.state.portal_origin = origin_of(portal_base_url(ictx))
+                yield ictx
+        except IntegrityError:
+            if known is not None and self._gone(request):
+                raise PageNotFound() from None
+            raise
+
+    def _gone(self, request: Request) -> bool:
+        with self.runtime.database.unit_of_work(write=False) as session:
             ctx = Context(self.runtime, session, "portal")
-            instance = instances.find_by_name(ctx, request.path_params["service"])
-            if instance is None:
-                raise PageNotFound()
-            ictx = InstanceContext.of(ctx, instance)
-            # Where this instance's forms must come from (see `checked`).
-            request.state.portal_origin = origin_of(portal_base_url(ictx))
-            yield ictx
+            return instances.find_by_name(ctx, request.path_params["service"]) is None
 
     def render(
         self,

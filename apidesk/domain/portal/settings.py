@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from apidesk.domain import audit, validation
 from apidesk.domain.context import InstanceContext
@@ -114,13 +114,15 @@ def _canonical(name: str) -> str:
     return key
 
 
+# Built once: portal pages read a setting or two on every request.
+_BY_NAME = select(PortalSetting).where(
+    PortalSetting.instance_id == bindparam("instance"), PortalSetting.name == bindparam("name")
+)
+
+
 def get_or_raise(ctx: InstanceContext, name: str) -> PortalSetting:
-    row = ctx.session.scalars(
-        select(PortalSetting).where(
-            PortalSetting.instance_id == ctx.instance.id,
-            PortalSetting.name == _canonical(name),
-        )
-    ).first()
+    values = {"instance": ctx.instance.id, "name": _canonical(name)}
+    row = ctx.session.scalars(_BY_NAME, values).first()
     if row is None:
         raise NotFound(f"Portal setting '{name}' was not found.")
     return row

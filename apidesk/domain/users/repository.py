@@ -85,10 +85,14 @@ def add_member(ctx: InstanceContext, group_id: int, user_id: int) -> None:
     ctx.session.connection().execute(_ADD_MEMBER, values)
 
 
+_BY_EMAIL = select(User).where(
+    User.instance_id == bindparam("instance"), User.email_key == bindparam("key")
+)
+
+
 def find_by_email(ctx: InstanceContext, email_key: str) -> User | None:
-    return ctx.session.scalars(
-        select(User).where(User.instance_id == ctx.instance.id, User.email_key == email_key)
-    ).first()
+    """The user with that address key (every portal sign-in looks one up)."""
+    return ctx.session.scalars(_BY_EMAIL, {"instance": ctx.instance.id, "key": email_key}).first()
 
 
 _EMAIL_TAKEN = select(
