@@ -1,8 +1,8 @@
 """Field tables: an entity's writable fields declared once, with their wire names and limits,
 and one function that checks given values against a table.
 
-The management API's wire models read their documented limits from the same tables, so a
-limit changes in one place."""
+The management API (its wire models and the names it reads a request by) and the portal's
+forms take names, limits and choices from the same tables, so each is stated once."""
 
 from __future__ import annotations
 
@@ -82,6 +82,13 @@ def check(problems: Collection, fields: Table, given: Mapping[str, Any]) -> dict
         if result is not None:
             clean[name] = result
     return clean
+
+
+def from_wire(fields: Table, given: Mapping[str, Any]) -> dict[str, Any]:
+    """`given` keyed by target, as a request names the fields, re-keyed by domain name in the
+    order given; what the table does not declare is left out."""
+    names = {field.target: name for name, field in fields.items()}
+    return {names[key]: value for key, value in given.items() if key in names}
 
 
 def missing(fields: Table, clean: Mapping[str, Any], required: Iterable[str]) -> list[FieldProblem]:

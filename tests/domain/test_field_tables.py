@@ -14,6 +14,7 @@ from apidesk.domain.fields import (
     Null,
     changes,
     check,
+    from_wire,
     missing,
     table,
 )
@@ -194,4 +195,13 @@ def test_a_count_is_bounded_by_a_32_bit_integer_unless_told_otherwise() -> None:
     assert check(problems, count, {"n": INT32_MAX + 1}) == {}
     assert [p.message for p in problems.problems] == [
         "'n' must be a whole number of at least 0, or null."
+    ]
+
+
+def test_from_wire_renames_targets_to_domain_names_in_the_order_given() -> None:
+    given = {"enabled": True, "appType": "portal", "displayName": "Shop", "path.slug": "x"}
+    assert list(from_wire(FIELDS, given).items()) == [
+        ("on", True),
+        ("name", "Shop"),
+        ("slug", "x"),
     ]
