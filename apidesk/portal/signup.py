@@ -14,7 +14,6 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import signup
 from apidesk.domain.portal import registration
 from apidesk.domain.portal.delegation import Operation, is_delegated
-from apidesk.domain.users.fields import FIELDS as USER_FIELDS
 from apidesk.errors import Forbidden, Invalid
 from apidesk.portal.base import Portal, client_address
 from apidesk.portal.base import form_field as _field
@@ -50,14 +49,7 @@ def _form(
     except Forbidden:
         return _closed(portal, request, ctx)
     return portal.render(
-        request,
-        ctx,
-        "signup.html",
-        status,
-        terms=terms,
-        form=values or EMPTY,
-        error=error,
-        fields=USER_FIELDS,
+        request, ctx, "signup.html", status, terms=terms, form=values or EMPTY, error=error
     )
 
 
