@@ -6,6 +6,7 @@ Nothing here knows about HTTP: the management API decides that `NotFound` is a 4
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -92,6 +93,9 @@ class Collection:
 
     def add(self, target: str, message: str) -> None:
         self.problems.append(FieldProblem(target, message))
+
+    def extend(self, problems: Iterable[FieldProblem]) -> None:
+        self.problems.extend(problems)
 
     def raise_if_any(self) -> None:
         if self.problems:

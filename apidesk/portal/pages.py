@@ -9,12 +9,17 @@ from typing import Any
 
 from starlette.responses import HTMLResponse
 
+from apidesk.domain.subscriptions.fields import FIELDS as SUBSCRIPTION_FIELDS
+from apidesk.domain.users.fields import FIELDS as USER_FIELDS
 from apidesk.web import render
 from apidesk.web.headers import PAGE_HEADERS
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 PAGES = render.environment(TEMPLATES)
+# Forms state the domain's limits (maxlength) from its field tables.
+PAGES.globals["user_fields"] = USER_FIELDS
+PAGES.globals["subscription_fields"] = SUBSCRIPTION_FIELDS
 
 HEADERS = PAGE_HEADERS
 

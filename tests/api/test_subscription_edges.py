@@ -85,3 +85,27 @@ def test_ids_that_grow_when_lowercased_must_still_fit(
     assert response.status_code == 400
     assert response.json()["error"]["details"][0]["target"] == "userId"
     assert http.put(service.url("/users/" + "\u0130" * 40), params=V, json=body).status_code == 201
+
+
+def test_a_null_field_on_create_is_reported_once(http: httpx.Client, service: ServiceRef) -> None:
+    response = http.put(
+        service.url("/subscriptions/s1"),
+        params=V,
+        json={"properties": {"scope": None, "displayName": None}},
+    )
+    assert response.status_code == 400
+    assert [(d["target"], d["message"]) for d in response.json()["error"]["details"]] == [
+        ("scope", "'scope' cannot be null."),
+        ("displayName", "'displayName' cannot be null."),
+    ]
+
+
+def test_missing_fields_on_create_are_each_required(
+    http: httpx.Client, service: ServiceRef
+) -> None:
+    response = http.put(service.url("/subscriptions/s1"), params=V, json={"properties": {}})
+    assert response.status_code == 400
+    assert [(d["target"], d["message"]) for d in response.json()["error"]["details"]] == [
+        ("scope", "'scope' is required."),
+        ("displayName", "'displayName' is required."),
+    ]

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
-from apidesk.errors import Collection, Conflict, NotFound, PreconditionFailed
+from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, table
+from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import FieldKind, ListQuery, Page
 from apidesk.storage.filtering import Column
 from apidesk.storage.models import Api
@@ -25,16 +26,7 @@ DEFAULT_QUERY = "subscription-key"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 _QUERY_NAME = re.compile(r"^[A-Za-z0-9._~-]{1,100}$")
 _PATH_SEGMENT = re.compile(r"^[^\s?#/\\]+$")
-WIRE = {
-    "display_name": "displayName",
-    "description": "description",
-    "path": "path",
-    "service_url": "serviceUrl",
-    "protocols": "protocols",
-    "subscription_required": "subscriptionRequired",
-    "header_name": "subscriptionKeyParameterNames.header",
-    "query_name": "subscriptionKeyParameterNames.query",
-}
+_URL = re.compile(r"^(https?|wss?)://[^\s/]+")
 COLUMNS = {
     "name": Column(Api.name, FieldKind.TEXT),
     "displayName": Column(Api.display_name, FieldKind.TEXT),
@@ -77,63 +69,7 @@ def list_apis(ctx: InstanceContext, query: ListQuery) -> Page[Api]:
     return fetch_page(ctx.session, statement, query, COLUMNS, order_by=Api.id)
 
 
-def _validate(fields: Mapping[str, Any]) -> dict[str, Any]:
-    problems = Collection()
-    clean: dict[str, Any] = {}
-    for name, value in fields.items():
-        target = WIRE[name]
-        if value is None:
-            if name in ("description", "service_url"):
-                clean[name] = None
-            elif name not in ("header_name", "query_name", "protocols"):
-                problems.add(target, f"'{target}' cannot be null.")
-            continue
-        if name == "display_name":
-            clean[name] = validation.text(problems, target, value, max_length=300)
-        elif name == "description":
-            clean[name] = validation.text(
-                problems,
-                target,
-                value,
-                min_length=0,
-                max_length=10_000,
-                allow_blank=True,
-                multiline=True,
-            )
-        elif name == "path":
-            clean[name] = _path(problems, value)
-        elif name == "service_url":
-            url = validation.text(problems, target, value, max_length=2000)
-            if url is not None and not re.match(r"^(https?|wss?)://[^\s/]+", url):
-                problems.add(target, f"'{target}' must be an absolute http(s) or ws(s) URL.")
-            clean[name] = url
-        elif name == "protocols":
-            if not isinstance(value, list) or not value or any(p not in PROTOCOLS for p in value):
-                problems.add(
-                    target, f"'{target}' must be a list drawn from {', '.join(PROTOCOLS)}."
-                )
-            else:
-                clean[name] = list(dict.fromkeys(value))
-        elif name == "subscription_required":
-            if not isinstance(value, bool):
-                problems.add(target, f"'{target}' must be true or false.")
-            else:
-                clean[name] = value
-        elif name == "header_name":
-            if not isinstance(value, str) or not _HEADER_NAME.match(value):
-                problems.add(target, f"'{target}' must be a valid HTTP header name.")
-            else:
-                clean[name] = value
-        elif name == "query_name":
-            if not isinstance(value, str) or not _QUERY_NAME.match(value):
-                problems.add(target, f"'{target}' must be letters, digits, '.', '_', '~' or '-'.")
-            else:
-                clean[name] = value
-    problems.raise_if_any()
-    return clean
-
-
-def _path(problems: Collection, value: Any) -> str | None:
+def _path(problems: Collection, field: Field, value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > PATH_MAX:
         problems.add("path", f"'path' must be a string of at most {PATH_MAX} characters.")
         return None
@@ -149,6 +85,91 @@ def _path(problems: Collection, value: Any) -> str | None:
     return path
 
 
+def _service_url(problems: Collection, field: Field, url: str) -> str | None:
+    if _URL.match(url):
+        return url
+    problems.add(field.target, f"'{field.target}' must be an absolute http(s) or ws(s) URL.")
+    return None
+
+
+def _protocols(problems: Collection, field: Field, value: Any) -> list[str] | None:
+    if isinstance(value, list) and value and all(p in field.choices for p in value):
+        return list(dict.fromkeys(value))
+    problems.add(
+        field.target, f"'{field.target}' must be a list drawn from {', '.join(field.choices)}."
+    )
+    return None
+
+
+def _header_name(problems: Collection, field: Field, value: Any) -> str | None:
+    if isinstance(value, str) and _HEADER_NAME.match(value):
+        return value
+    problems.add(field.target, f"'{field.target}' must be a valid HTTP header name.")
+    return None
+
+
+def _query_name(problems: Collection, field: Field, value: Any) -> str | None:
+    if isinstance(value, str) and _QUERY_NAME.match(value):
+        return value
+    problems.add(field.target, f"'{field.target}' must be letters, digits, '.', '_', '~' or '-'.")
+    return None
+
+
+# Left null, the protocols and key names keep their defaults (or current values).
+FIELDS = table(
+    Field("display_name", "displayName", Kind.TEXT, max_length=300),
+    Field(
+        "description",
+        "description",
+        Kind.TEXT,
+        min_length=0,
+        max_length=10_000,
+        allow_blank=True,
+        multiline=True,
+        null=Null.KEPT,
+    ),
+    Field("path", "path", Kind.CUSTOM, min_length=0, max_length=PATH_MAX, check=_path),
+    Field(
+        "service_url",
+        "serviceUrl",
+        Kind.TEXT,
+        max_length=2000,
+        null=Null.KEPT,
+        check=_service_url,
+    ),
+    Field(
+        "protocols",
+        "protocols",
+        Kind.CUSTOM,
+        choices=PROTOCOLS,
+        null=Null.IGNORED,
+        check=_protocols,
+    ),
+    Field("subscription_required", "subscriptionRequired", Kind.BOOLEAN),
+    Field(
+        "header_name",
+        "subscriptionKeyParameterNames.header",
+        Kind.CUSTOM,
+        null=Null.IGNORED,
+        check=_header_name,
+    ),
+    Field(
+        "query_name",
+        "subscriptionKeyParameterNames.query",
+        Kind.CUSTOM,
+        null=Null.IGNORED,
+        check=_query_name,
+    ),
+)
+
+
+def _validate(fields: Mapping[str, Any]) -> dict[str, Any]:
+    problems = Collection()
+    clean = check(problems, FIELDS, fields)
+    problems.raise_if_any()
+    return clean
+
+
 def _ensure_path_free(ctx: InstanceContext, path: str, *, except_id: int | None) -> None:
     statement = select(Api.name).where(
         Api.instance_id == ctx.instance.id, Api.path_key == path.lower()
@@ -158,10 +179,6 @@ def _ensure_path_free(ctx: InstanceContext, path: str, *, except_id: int | None)
     taken = ctx.session.scalar(statement)
     if taken is not None:
         raise Conflict(f"The path '{path}' is already used by API '{taken}'.", target="path")
-
-
-def _changes(clean: Mapping[str, Any]) -> dict[str, Any]:
-    return {WIRE[name]: value for name, value in clean.items()}
 
 
 def create_or_update(
@@ -178,11 +195,8 @@ def create_or_update(
         return existing, False
     if expected_etag is not None:
         raise PreconditionFailed("The API does not exist, so it cannot match 'If-Match'.")
-    problems = Collection()
-    for name in ("display_name", "path"):
-        if clean.get(name) is None:
-            problems.add(WIRE[name], f"'{WIRE[name]}' is required.")
-    problems.raise_if_any()
+    if absent := missing(FIELDS, clean, ("display_name", "path")):
+        raise Invalid(problems=absent)
     _ensure_path_free(ctx, clean["path"], except_id=None)
     api = Api(
         instance_id=ctx.instance.id,
@@ -199,7 +213,7 @@ def create_or_update(
         query_name=clean.get("query_name") or DEFAULT_QUERY,
     )
     ctx.session.add(api)
-    audit.record(ctx, "api.create", f"apis/{api_id}", _changes(clean))
+    audit.record(ctx, "api.create", f"apis/{api_id}", changes(FIELDS, clean))
     ctx.session.flush()
     return api, True
 
@@ -221,7 +235,7 @@ def _apply(ctx: InstanceContext, api: Api, clean: Mapping[str, Any]) -> None:
         api.path_key = clean["path"].lower()
     for name, value in clean.items():
         setattr(api, name, value)
-    audit.record(ctx, "api.update", f"apis/{api.name}", _changes(clean))
+    audit.record(ctx, "api.update", f"apis/{api.name}", changes(FIELDS, clean))
 
 
 def update(

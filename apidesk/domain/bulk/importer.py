@@ -31,10 +31,12 @@ from apidesk.domain.bulk.records import Record
 from apidesk.domain.bulk.rows import Refused, Row
 from apidesk.domain.bulk.state import Current, GroupInfo, Known, Overlay
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.fields import missing
 from apidesk.domain.flows import invitation
 from apidesk.domain.flows.links import Purpose
 from apidesk.domain.instances.seed import DEVELOPERS
 from apidesk.domain.users import credentials
+from apidesk.domain.users import fields as user_fields
 from apidesk.domain.users import service as users
 from apidesk.errors import FieldProblem
 from apidesk.ids import object_id
@@ -185,11 +187,7 @@ class Importer:
                 return [FieldProblem("id", f"The id belongs to the user with '{other.email}'.")]
         new_groups, problems = _groups(catalogue, row, user) if row.groups else (set(), [])
         if user is None:
-            problems += [
-                FieldProblem(users.WIRE[name], f"'{users.WIRE[name]}' is required.")
-                for name in users.REQUIRED_ON_CREATE
-                if name not in row.fields
-            ]
+            problems += missing(user_fields.FIELDS, row.fields, user_fields.REQUIRED_ON_CREATE)
         if problems:
             return problems
         if user is None:

@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 
 from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, table
 from apidesk.domain.groups import repository
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
@@ -17,16 +18,22 @@ from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Group, GroupMember, User, UserSummary
 
 GROUP_ID_MAX = 256
-DISPLAY_NAME_MAX = 300
-DESCRIPTION_MAX = 1000
-EXTERNAL_ID_MAX = 2000
 TYPES = ("custom", "system", "external")
-WIRE = {
-    "display_name": "displayName",
-    "description": "description",
-    "type": "type",
-    "external_id": "externalId",
-}
+FIELDS = table(
+    Field("display_name", "displayName", Kind.TEXT, max_length=300),
+    Field(
+        "description",
+        "description",
+        Kind.TEXT,
+        min_length=0,
+        max_length=1000,
+        allow_blank=True,
+        multiline=True,
+        null=Null.KEPT,
+    ),
+    Field("type", "type", Kind.CHOICE, choices=TYPES),
+    Field("external_id", "externalId", Kind.TEXT, max_length=2000, null=Null.KEPT),
+)
 
 
 class GroupFields(TypedDict, total=False):
@@ -65,37 +72,9 @@ def _check_etag(group: Group, expected_etag: str | None) -> None:
 
 def _validate(fields: Mapping[str, Any]) -> dict[str, Any]:
     problems = Collection()
-    clean: dict[str, Any] = {}
-    for name, value in fields.items():
-        target = WIRE[name]
-        if value is None:
-            if name in ("description", "external_id"):
-                clean[name] = None
-            else:
-                problems.add(target, f"'{target}' cannot be null.")
-            continue
-        if name == "display_name":
-            clean[name] = validation.text(problems, target, value, max_length=DISPLAY_NAME_MAX)
-        elif name == "description":
-            clean[name] = validation.text(
-                problems,
-                target,
-                value,
-                min_length=0,
-                max_length=DESCRIPTION_MAX,
-                allow_blank=True,
-                multiline=True,
-            )
-        elif name == "type":
-            clean[name] = validation.choice(problems, target, value, TYPES)
-        elif name == "external_id":
-            clean[name] = validation.text(problems, target, value, max_length=EXTERNAL_ID_MAX)
+    clean = check(problems, FIELDS, fields)
     problems.raise_if_any()
     return clean
-
-
-def _changes(clean: Mapping[str, Any]) -> dict[str, Any]:
-    return {WIRE[name]: value for name, value in clean.items()}
 
 
 def create_or_update(
@@ -112,8 +91,7 @@ def create_or_update(
     if expected_etag is not None:
         raise PreconditionFailed("The group does not exist, so it cannot match 'If-Match'.")
     problems = Collection()
-    if clean.get("display_name") is None:
-        problems.add("displayName", "'displayName' is required.")
+    problems.extend(missing(FIELDS, clean, ("display_name",)))
     kind = clean.get("type") or "custom"
     if kind == "system":
         problems.add("type", "System groups are built in; create a 'custom' or 'external' group.")
@@ -133,7 +111,7 @@ def create_or_update(
         built_in=False,
     )
     ctx.session.add(group)
-    audit.record(ctx, "group.create", f"groups/{group_id}", _changes(clean))
+    audit.record(ctx, "group.create", f"groups/{group_id}", changes(FIELDS, clean))
     ctx.session.flush()
     return group, True
 
@@ -159,7 +137,7 @@ def _apply(ctx: InstanceContext, group: Group, clean: Mapping[str, Any]) -> None
     for name, value in clean.items():
         setattr(group, name, value)
     if clean:
-        audit.record(ctx, "group.update", f"groups/{group.name}", _changes(clean))
+        audit.record(ctx, "group.update", f"groups/{group.name}", changes(FIELDS, clean))
 
 
 def create(ctx: InstanceContext, fields: GroupFields) -> Group:

@@ -21,7 +21,7 @@ from apidesk.domain.portal import settings
 from apidesk.domain.portal.delegation import Operation, is_delegated
 from apidesk.domain.users import repository
 from apidesk.domain.users import service as users
-from apidesk.domain.users.fields import NAME_MAX
+from apidesk.domain.users.fields import check_fields
 from apidesk.errors import Collection, Conflict, Forbidden
 from apidesk.ids import object_id
 from apidesk.storage.models import User
@@ -52,13 +52,18 @@ def check(ctx: InstanceContext, application: Application) -> str:
     will be stored."""
     terms = terms_or_raise(ctx)
     problems = Collection()
-    email = validation.email(problems, "email", application.email.strip())
-    validation.text(problems, "firstName", application.first_name, max_length=NAME_MAX)
-    validation.text(problems, "lastName", application.last_name, max_length=NAME_MAX)
+    clean = check_fields(
+        problems,
+        {
+            "email": application.email.strip(),
+            "first_name": application.first_name,
+            "last_name": application.last_name,
+        },
+    )
     if terms.terms_enabled and terms.terms_consent_required and not application.consent:
         problems.add("consent", "Accept the terms of use to sign up.")
     problems.raise_if_any()
-    assert email is not None
+    email: str = clean["email"]
     return email
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, table
 from apidesk.domain.products import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
@@ -16,16 +17,33 @@ from apidesk.storage.models import Group, Product, Subscription
 
 PRODUCT_ID_MAX = 256
 STATES = ("notPublished", "published")
-WIRE = {
-    "display_name": "displayName",
-    "description": "description",
-    "terms": "terms",
-    "subscription_required": "subscriptionRequired",
-    "approval_required": "approvalRequired",
-    "subscriptions_limit": "subscriptionsLimit",
-    "state": "state",
-}
-NULLABLE = ("description", "terms", "subscriptions_limit", "approval_required")
+FIELDS = table(
+    Field("display_name", "displayName", Kind.TEXT, max_length=300),
+    Field(
+        "description",
+        "description",
+        Kind.TEXT,
+        min_length=0,
+        max_length=1000,
+        allow_blank=True,
+        multiline=True,
+        null=Null.KEPT,
+    ),
+    Field(
+        "terms",
+        "terms",
+        Kind.TEXT,
+        min_length=0,
+        max_length=100_000,
+        allow_blank=True,
+        multiline=True,
+        null=Null.KEPT,
+    ),
+    Field("subscription_required", "subscriptionRequired", Kind.BOOLEAN),
+    Field("approval_required", "approvalRequired", Kind.BOOLEAN, null=Null.KEPT),
+    Field("subscriptions_limit", "subscriptionsLimit", Kind.COUNT, null=Null.KEPT),
+    Field("state", "state", Kind.CHOICE, choices=STATES, case_sensitive=True),
+)
 
 
 class ProductFields(TypedDict, total=False):
@@ -56,52 +74,7 @@ def list_products(ctx: InstanceContext, query: ListQuery) -> Page[Product]:
 
 def _validate(fields: Mapping[str, Any]) -> dict[str, Any]:
     problems = Collection()
-    clean: dict[str, Any] = {}
-    for name, value in fields.items():
-        target = WIRE[name]
-        if value is None:
-            if name in NULLABLE:
-                clean[name] = None
-            else:
-                problems.add(target, f"'{target}' cannot be null.")
-            continue
-        if name == "display_name":
-            clean[name] = validation.text(problems, target, value, max_length=300)
-        elif name == "description":
-            clean[name] = validation.text(
-                problems,
-                target,
-                value,
-                min_length=0,
-                max_length=1000,
-                allow_blank=True,
-                multiline=True,
-            )
-        elif name == "terms":
-            clean[name] = validation.text(
-                problems,
-                target,
-                value,
-                min_length=0,
-                max_length=100_000,
-                allow_blank=True,
-                multiline=True,
-            )
-        elif name in ("subscription_required", "approval_required"):
-            if not isinstance(value, bool):
-                problems.add(target, f"'{target}' must be true or false.")
-            else:
-                clean[name] = value
-        elif name == "subscriptions_limit":
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 2**31 - 1:
-                problems.add(target, f"'{target}' must be a whole number of at least 0, or null.")
-            else:
-                clean[name] = value
-        elif name == "state":
-            if value not in STATES:
-                problems.add(target, f"'{target}' must be one of: {', '.join(STATES)}.")
-            else:
-                clean[name] = value
+    clean = check(problems, FIELDS, fields)
     problems.raise_if_any()
     return clean
 
@@ -122,10 +95,6 @@ def _check_consistent(product: Product) -> None:
         problems.raise_if_any()
 
 
-def _changes(clean: Mapping[str, Any]) -> dict[str, Any]:
-    return {WIRE[name]: value for name, value in clean.items()}
-
-
 def create_or_update(
     ctx: InstanceContext,
     product_id: str,
@@ -143,8 +112,8 @@ def create_or_update(
         return existing, False
     if expected_etag is not None:
         raise PreconditionFailed("The product does not exist, so it cannot match 'If-Match'.")
-    if clean.get("display_name") is None:
-        raise Invalid.field("displayName", "'displayName' is required.")
+    if absent := missing(FIELDS, clean, ("display_name",)):
+        raise Invalid(problems=absent)
     product = Product(
         instance_id=ctx.instance.id,
         name=product_id,
@@ -159,7 +128,7 @@ def create_or_update(
     )
     _check_consistent(product)
     ctx.session.add(product)
-    audit.record(ctx, "product.create", f"products/{product_id}", _changes(clean))
+    audit.record(ctx, "product.create", f"products/{product_id}", changes(FIELDS, clean))
     ctx.session.flush()
     return product, True
 
@@ -175,7 +144,7 @@ def _apply(ctx: InstanceContext, product: Product, clean: Mapping[str, Any]) -> 
             value = bool(value)
         setattr(product, name, value)
     _check_consistent(product)
-    audit.record(ctx, "product.update", f"products/{product.name}", _changes(clean))
+    audit.record(ctx, "product.update", f"products/{product.name}", changes(FIELDS, clean))
 
 
 def create(ctx: InstanceContext, fields: ProductFields) -> Product:

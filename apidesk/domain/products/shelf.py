@@ -13,13 +13,13 @@ from sqlalchemy import select
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.products import links
 from apidesk.domain.subscriptions import service as subscriptions
+from apidesk.domain.subscriptions.fields import DISPLAY_NAME_MAX
 from apidesk.domain.users import repository as users
 from apidesk.errors import Invalid, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Api, Group, Product, ProductGroup, Subscription, User
 
 GUESTS = "guests"
-NAME_MAX = 100
 
 
 def _group_ids(ctx: InstanceContext, user: User | None) -> list[int]:
@@ -73,8 +73,8 @@ def subscribe(
     if product.terms and not accepted_terms:
         raise Invalid.field("terms", "Accept the terms of use to subscribe.")
     display = name.strip() or product.display_name
-    if len(display) > NAME_MAX:
-        raise Invalid.field("name", f"The name may have at most {NAME_MAX} characters.")
+    if len(display) > DISPLAY_NAME_MAX:
+        raise Invalid.field("name", f"The name may have at most {DISPLAY_NAME_MAX} characters.")
     subscription, _ = subscriptions.create_or_update(
         ctx,
         uuid.uuid4().hex,

@@ -4,32 +4,23 @@ given as a path names an API, a product or a user of the service."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypedDict
 
-from apidesk.domain import validation
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.fields import Field, Kind, Null, check, missing, table
 from apidesk.domain.products import repository as products
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, FieldProblem, Invalid
 from apidesk.storage.models import Api, Product, User
 
 SID_MAX = 256
+DISPLAY_NAME_MAX = 100
+KEY_MAX = 256
 STATES = ("suspended", "active", "expired", "submitted", "rejected", "cancelled")
 ALL_ACCESS = "/"
 SCOPE_RULE = "Subscription scope should be one of /apis, /apis/{apiId}, /products/{productId}"
-WIRE = {
-    "owner_id": "ownerId",
-    "scope": "scope",
-    "display_name": "displayName",
-    "primary_key": "primaryKey",
-    "secondary_key": "secondaryKey",
-    "state": "state",
-    "state_comment": "stateComment",
-    "allow_tracing": "allowTracing",
-    "expiration_date": "expirationDate",
-}
 
 
 class SubscriptionFields(TypedDict, total=False):
@@ -105,53 +96,53 @@ def resolve_owner(ctx: InstanceContext, value: Any, service_id: str) -> User | N
     return user
 
 
+# `owner_id` and `scope` are resolved against the service (`resolve_owner`, `resolve_scope`),
+# `expiration_date` by the service; the table only passes them on.
+FIELDS = table(
+    Field("owner_id", "ownerId", Kind.CUSTOM, null=Null.KEPT),
+    Field("scope", "scope", Kind.CUSTOM),
+    Field(
+        "display_name",
+        "displayName",
+        Kind.TEXT,
+        min_length=0,
+        max_length=DISPLAY_NAME_MAX,
+        allow_blank=True,
+    ),
+    Field("primary_key", "primaryKey", Kind.TEXT, max_length=KEY_MAX),
+    Field("secondary_key", "secondaryKey", Kind.TEXT, max_length=KEY_MAX),
+    Field("state", "state", Kind.CHOICE, choices=STATES, case_sensitive=True),
+    Field(
+        "state_comment",
+        "stateComment",
+        Kind.TEXT,
+        min_length=0,
+        max_length=10_000,
+        allow_blank=True,
+        multiline=True,
+        null=Null.KEPT,
+    ),
+    Field("allow_tracing", "allowTracing", Kind.BOOLEAN, null=Null.KEPT),
+    Field("expiration_date", "expirationDate", Kind.CUSTOM, null=Null.KEPT),
+)
+# A new subscription needs a name; an update may clear it.
+ON_CREATE = {
+    **FIELDS,
+    "display_name": replace(FIELDS["display_name"], min_length=1, allow_blank=False),
+}
+REQUIRED_ON_CREATE = ("scope", "display_name")
+
+
 def check_fields(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     problems = Collection()
-    clean: dict[str, Any] = {}
-    for name, value in fields.items():
-        target = WIRE[name]
-        if value is None:
-            if name in ("owner_id", "state_comment", "expiration_date", "allow_tracing"):
-                clean[name] = None
-            else:
-                problems.add(target, f"'{target}' cannot be null.")
-            continue
-        if name in ("owner_id", "scope", "expiration_date"):
-            clean[name] = value
-        elif name == "display_name":
-            clean[name] = validation.text(
-                problems,
-                target,
-                value,
-                min_length=1 if creating else 0,
-                max_length=100,
-                allow_blank=not creating,
-            )
-        elif name in ("primary_key", "secondary_key"):
-            clean[name] = validation.text(problems, target, value, max_length=256)
-        elif name == "state":
-            if value not in STATES:
-                problems.add(target, f"'{target}' must be one of: {', '.join(STATES)}.")
-            else:
-                clean[name] = value
-        elif name == "state_comment":
-            clean[name] = validation.text(
-                problems,
-                target,
-                value,
-                min_length=0,
-                max_length=10_000,
-                allow_blank=True,
-                multiline=True,
-            )
-        elif name == "allow_tracing":
-            if not isinstance(value, bool):
-                problems.add(target, f"'{target}' must be true or false.")
-            else:
-                clean[name] = value
+    clean = check(problems, ON_CREATE if creating else FIELDS, fields)
     if creating:
-        for name in ("scope", "display_name"):
-            if fields.get(name) is None and name not in [p.target for p in problems.problems]:
-                problems.add(WIRE[name], f"'{WIRE[name]}' is required.")
+        # A field already reported (given as null) is not reported missing as well.
+        reported = {problem.target for problem in problems.problems}
+        problems.extend(
+            problem
+            for problem in missing(FIELDS, fields, REQUIRED_ON_CREATE)
+            if problem.target not in reported
+        )
     problems.raise_if_any()
     return clean

@@ -15,8 +15,8 @@ from apidesk.domain.flows import notices
 from apidesk.domain.subscriptions import keys, repository
 from apidesk.domain.subscriptions.fields import (
     ALL_ACCESS,
+    FIELDS,
     SID_MAX,
-    WIRE,
     SubscriptionFields,
     check_fields,
     resolve_owner,
@@ -192,7 +192,11 @@ def _create(ctx: InstanceContext, sid: str, clean: dict[str, Any], service_id: s
             "ownerId": owner.name if owner else None,
             "state": state,
             "displayName": clean["display_name"],
-            **{WIRE[f"{slot}_key"]: "set" for slot in keys.SLOTS if clean.get(f"{slot}_key")},
+            **{
+                FIELDS[f"{slot}_key"].target: "set"
+                for slot in keys.SLOTS
+                if clean.get(f"{slot}_key")
+            },
         },
     )
     ctx.session.flush()
@@ -257,7 +261,8 @@ def _update(
     if new_state != previous_state:
         _enter_state(ctx, subscription, new_state)
     changes = {
-        WIRE[name]: ("set" if name.endswith("_key") else value) for name, value in clean.items()
+        FIELDS[name].target: ("set" if name.endswith("_key") else value)
+        for name, value in clean.items()
     }
     audit.record(ctx, "subscription.update", f"subscriptions/{subscription.name}", changes)
     ctx.session.flush()

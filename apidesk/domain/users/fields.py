@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from apidesk.domain import validation
+from apidesk.domain.fields import Field, Kind, Null, changes, check, table
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.errors import Collection
 
@@ -14,17 +15,7 @@ STATES = ("active", "blocked", "pending")
 ALL_STATES = (*STATES, "deleted")
 USER_ID_MAX = 80
 NAME_MAX = 100
-NOTE_MAX = 10_000
 IDENTITIES_MAX = 20
-WIRE = {
-    "email": "email",
-    "first_name": "firstName",
-    "last_name": "lastName",
-    "password": "password",
-    "state": "state",
-    "note": "note",
-    "identities": "identities",
-}
 REQUIRED_ON_CREATE = ("email", "first_name", "last_name")
 
 
@@ -42,61 +33,24 @@ def check_user_id(user_id: str) -> str:
     return validation.entity_id(user_id, target="userId", max_length=USER_ID_MAX)
 
 
-def check_fields(problems: Collection, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """`fields` (a password aside: its policy and hash need the runtime) checked against the
-    user rules, keyed as given; what is wrong with them goes into `problems`. Needs no
-    database: bulk imports check rows with it away from the unit of work."""
-    clean: dict[str, Any] = {}
-    for name, value in fields.items():
-        target = WIRE[name]
-        if value is None and name != "note":
-            problems.add(target, f"'{target}' cannot be null.")
-            continue
-        if name == "email":
-            clean[name] = validation.email(problems, target, value)
-        elif name in ("first_name", "last_name"):
-            clean[name] = validation.text(problems, target, value, max_length=NAME_MAX)
-        elif name == "note":
-            clean[name] = (
-                None
-                if value is None
-                else validation.text(
-                    problems,
-                    target,
-                    value,
-                    min_length=0,
-                    max_length=NOTE_MAX,
-                    allow_blank=True,
-                    multiline=True,
-                )
-            )
-        elif name == "state":
-            if isinstance(value, str) and value.lower() == "deleted":
-                problems.add(
-                    target, "A user cannot be put in the 'deleted' state; delete the user instead."
-                )
-            else:
-                clean[name] = validation.choice(problems, target, value, STATES)
-        elif name == "identities":
-            clean[name] = _identities(problems, value)
-        elif name == "password" and not isinstance(value, str | PreparedPassword):
-            problems.add(target, "'password' must be a string.")
-    return clean
+def _password(problems: Collection, field: Field, value: Any) -> Any:
+    # Only its type: the policy and the hash need the runtime (see the service).
+    if isinstance(value, str | PreparedPassword):
+        return value
+    problems.add(field.target, f"'{field.target}' must be a string.")
+    return None
 
 
-def identities_after_email_change(
-    identities: list[dict[str, Any]], old: str, new: str
-) -> list[dict[str, Any]]:
-    """The Basic identity is the sign-in name: it follows the address."""
-    return [
-        {"provider": i["provider"], "id": new}
-        if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
-        else i
-        for i in identities
-    ]
+def _state(problems: Collection, field: Field, value: Any) -> str | None:
+    if isinstance(value, str) and value.lower() == "deleted":
+        problems.add(
+            field.target, "A user cannot be put in the 'deleted' state; delete the user instead."
+        )
+        return None
+    return validation.choice(problems, field.target, value, field.choices)
 
 
-def _identities(problems: Collection, value: Any) -> list[dict[str, str]] | None:
+def _identities(problems: Collection, field: Field, value: Any) -> list[dict[str, str]] | None:
     if not isinstance(value, list):
         problems.add("identities", "'identities' must be a list of {provider, id} objects.")
         return None
@@ -117,5 +71,45 @@ def _identities(problems: Collection, value: Any) -> list[dict[str, str]] | None
     return result
 
 
+FIELDS = table(
+    Field("email", "email", Kind.EMAIL, max_length=validation.EMAIL_MAX),
+    Field("first_name", "firstName", Kind.TEXT, max_length=NAME_MAX),
+    Field("last_name", "lastName", Kind.TEXT, max_length=NAME_MAX),
+    Field("password", "password", Kind.CUSTOM, check=_password),
+    Field("state", "state", Kind.CUSTOM, choices=STATES, check=_state),
+    Field(
+        "note",
+        "note",
+        Kind.TEXT,
+        min_length=0,
+        max_length=10_000,
+        allow_blank=True,
+        multiline=True,
+        null=Null.KEPT,
+    ),
+    Field("identities", "identities", Kind.CUSTOM, check=_identities),
+)
+
+
+def check_fields(problems: Collection, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """`fields` checked against the user rules, keyed as given (a password only for its
+    type: its policy and hash need the runtime); what is wrong with them goes into
+    `problems`. Needs no database: bulk imports check rows with it away from the unit of
+    work."""
+    return check(problems, FIELDS, fields)
+
+
+def identities_after_email_change(
+    identities: list[dict[str, Any]], old: str, new: str
+) -> list[dict[str, Any]]:
+    """The Basic identity is the sign-in name: it follows the address."""
+    return [
+        {"provider": i["provider"], "id": new}
+        if i.get("provider") == "Basic" and str(i.get("id", "")).lower() == old.lower()
+        else i
+        for i in identities
+    ]
+
+
 def changes_for_audit(clean: Mapping[str, Any]) -> dict[str, Any]:
-    return {WIRE[name]: value for name, value in clean.items()}
+    return changes(FIELDS, clean)

@@ -10,11 +10,12 @@ from sqlalchemy import bindparam, select
 
 from apidesk.domain import audit, passwords, validation
 from apidesk.domain.context import InstanceContext, Runtime
+from apidesk.domain.fields import missing
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.domain.users import repository
 from apidesk.domain.users.fields import (
+    FIELDS,
     REQUIRED_ON_CREATE,
-    WIRE,
     UserFields,
     changes_for_audit,
     check_fields,
@@ -160,11 +161,8 @@ def _check_options(options: CreateOptions) -> None:
 def _create(
     ctx: InstanceContext, user_id: str, clean: dict[str, Any], options: CreateOptions
 ) -> User:
-    problems = Collection()
-    for name in REQUIRED_ON_CREATE:
-        if name not in clean:
-            problems.add(WIRE[name], f"'{WIRE[name]}' is required.")
-    problems.raise_if_any()
+    if absent := missing(FIELDS, clean, REQUIRED_ON_CREATE):
+        raise Invalid(problems=absent)
     email_key = _ensure_email_free(ctx, clean["email"], except_id=None)
     state = clean.get("state")
     if state is None:

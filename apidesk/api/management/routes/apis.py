@@ -16,24 +16,18 @@ from apidesk.api.management.schemas.apis import ApiCollection, ApiContract, ApiP
 from apidesk.api.management.schemas.common import ETAG_ONLY, errors
 from apidesk.api.management.views import apis as views
 from apidesk.domain.apis import service as apis
+from apidesk.domain.apis.service import FIELDS as API
 from apidesk.domain.apis.service import ApiFields
+from apidesk.domain.fields import from_wire
 
 router = APIRouter(tags=["APIs"], route_class=ManagementRoute)
-_NAMES = {
-    "displayName": "display_name",
-    "description": "description",
-    "path": "path",
-    "serviceUrl": "service_url",
-    "protocols": "protocols",
-    "subscriptionRequired": "subscription_required",
-}
 
 
 def _fields(body: ApiParameters) -> ApiFields:
     if body.properties is None:
         return {}
     given: dict[str, Any] = body.properties.model_dump(exclude_unset=True)
-    fields: dict[str, Any] = {_NAMES[k]: v for k, v in given.items() if k in _NAMES}
+    fields: dict[str, Any] = from_wire(API, given)
     names = given.get("subscriptionKeyParameterNames") or {}
     if "header" in names:
         fields["header_name"] = names["header"]

@@ -21,23 +21,19 @@ from apidesk.api.management.schemas.groups import (
 from apidesk.api.management.schemas.users import UserCollection, UserContract
 from apidesk.api.management.views import groups as views
 from apidesk.api.management.views import users as user_views
+from apidesk.domain.fields import from_wire
 from apidesk.domain.groups import service as groups
+from apidesk.domain.groups.service import FIELDS as GROUP
 from apidesk.domain.groups.service import GroupFields
 
 router = APIRouter(tags=["Groups"], route_class=ManagementRoute)
-_NAMES = {
-    "displayName": "display_name",
-    "description": "description",
-    "type": "type",
-    "externalId": "external_id",
-}
 
 
 def _fields(body: GroupCreateParameters) -> GroupFields:
     if body.properties is None:
         return {}
     given: dict[str, Any] = body.properties.model_dump(exclude_unset=True)
-    return {_NAMES[k]: v for k, v in given.items() if k in _NAMES}  # type: ignore[return-value]
+    return from_wire(GROUP, given)  # type: ignore[return-value]
 
 
 @router.get(

@@ -19,27 +19,20 @@ from apidesk.api.management.schemas.products import (
     ProductParameters,
 )
 from apidesk.api.management.views import products as views
+from apidesk.domain.fields import from_wire
 from apidesk.domain.products import service as products
+from apidesk.domain.products.service import FIELDS as PRODUCT
 from apidesk.domain.products.service import ProductFields
 from apidesk.errors import Invalid
 
 router = APIRouter(tags=["Products"], route_class=ManagementRoute)
-_NAMES = {
-    "displayName": "display_name",
-    "description": "description",
-    "terms": "terms",
-    "subscriptionRequired": "subscription_required",
-    "approvalRequired": "approval_required",
-    "subscriptionsLimit": "subscriptions_limit",
-    "state": "state",
-}
 
 
 def _fields(body: ProductParameters) -> ProductFields:
     if body.properties is None:
         return {}
     given: dict[str, Any] = body.properties.model_dump(exclude_unset=True)
-    return {_NAMES[k]: v for k, v in given.items() if k in _NAMES}  # type: ignore[return-value]
+    return from_wire(PRODUCT, given)  # type: ignore[return-value]
 
 
 @router.get(

@@ -23,8 +23,10 @@ from apidesk.api.management.schemas.subscriptions import (
 )
 from apidesk.api.management.views import subscriptions as views
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.fields import from_wire
 from apidesk.domain.products import service as products
 from apidesk.domain.subscriptions import service as subscriptions
+from apidesk.domain.subscriptions.fields import FIELDS as SUBSCRIPTION
 from apidesk.domain.subscriptions.service import SubscriptionFields
 from apidesk.domain.users import service as users
 from apidesk.errors import NotFound
@@ -34,24 +36,13 @@ from apidesk.storage.models import Subscription
 router = APIRouter(tags=["Subscriptions"], route_class=ManagementRoute)
 Notify = Annotated[bool | None, Query(description="E-mail the owner when the state changes.")]
 AppTypeQuery = Annotated[AppType, Query(alias="appType")]
-_NAMES = {
-    "ownerId": "owner_id",
-    "scope": "scope",
-    "displayName": "display_name",
-    "primaryKey": "primary_key",
-    "secondaryKey": "secondary_key",
-    "state": "state",
-    "stateComment": "state_comment",
-    "allowTracing": "allow_tracing",
-    "expirationDate": "expiration_date",
-}
 
 
 def _fields(properties: Any) -> SubscriptionFields:
     if properties is None:
         return {}
     given: dict[str, Any] = properties.model_dump(exclude_unset=True)
-    return {_NAMES[k]: v for k, v in given.items() if k in _NAMES}  # type: ignore[return-value]
+    return from_wire(SUBSCRIPTION, given)  # type: ignore[return-value]
 
 
 def _render(

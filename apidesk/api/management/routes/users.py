@@ -26,10 +26,12 @@ from apidesk.api.management.schemas.users import (
 from apidesk.api.management.views import groups as group_views
 from apidesk.api.management.views import users as views
 from apidesk.domain import validation
+from apidesk.domain.fields import from_wire
 from apidesk.domain.flows import invitation, recovery
 from apidesk.domain.groups import service as groups
 from apidesk.domain.users import access
 from apidesk.domain.users import service as users
+from apidesk.domain.users.fields import FIELDS as USER
 from apidesk.domain.users.service import CreateOptions, UserFields
 from apidesk.errors import Collection
 
@@ -39,22 +41,12 @@ AppTypeQuery = Annotated[
     AppType, Query(alias="appType", description="Which portal the e-mail links point to.")
 ]
 
-_FIELD_NAMES = {
-    "email": "email",
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "password": "password",
-    "state": "state",
-    "note": "note",
-    "identities": "identities",
-}
-
 
 def _fields(properties: Any) -> UserFields:
     if properties is None:
         return {}
     given = properties.model_dump(exclude_unset=True)
-    return {_FIELD_NAMES[k]: v for k, v in given.items() if k in _FIELD_NAMES}  # type: ignore[return-value]
+    return from_wire(USER, given)  # type: ignore[return-value]
 
 
 def _hashed_ahead(call: IReq, fields: UserFields) -> UserFields:

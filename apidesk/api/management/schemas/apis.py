@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool
 
-from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel
+from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, limited
+from apidesk.domain.apis.service import DEFAULT_HEADER, DEFAULT_QUERY
+from apidesk.domain.apis.service import FIELDS as API
 
 
 class SubscriptionKeyParameterNames(WireModel):
-    header: str | None = Field(None, description="Defaults to Ocp-Apim-Subscription-Key.")
-    query: str | None = Field(None, description="Defaults to subscription-key.")
+    header: str | None = Field(None, description=f"Defaults to {DEFAULT_HEADER}.")
+    query: str | None = Field(None, description=f"Defaults to {DEFAULT_QUERY}.")
 
 
 class ApiProperties(WireModel):
-    displayName: str | None = Field(
-        None, min_length=1, max_length=300, description="Required on create."
-    )
+    displayName: str | None = limited(API["display_name"], "Required on create.")
     description: str | None = None
-    path: str | None = Field(None, max_length=400, description="Required on create; e.g. echo.")
-    serviceUrl: str | None = Field(None, max_length=2000)
-    protocols: list[str] | None = Field(None, description="http, https, ws, wss.")
+    path: str | None = limited(API["path"], "Required on create; e.g. echo.")
+    # No minimum length here: the domain refuses an empty URL with its own message.
+    serviceUrl: str | None = Field(None, max_length=API["service_url"].max_length)
+    protocols: list[str] | None = Field(None, description=f"{', '.join(API['protocols'].choices)}.")
     subscriptionRequired: StrictBool | None = Field(None, description="Defaults to true.")
     subscriptionKeyParameterNames: SubscriptionKeyParameterNames | None = None
 

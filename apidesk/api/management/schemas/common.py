@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from apidesk.domain import fields
+
 
 # Documented error answers, so the OpenAPI document tells clients what to expect.
 class ErrorFieldContract(BaseModel):
@@ -48,6 +50,17 @@ def one_of(values: tuple[str, ...], description: str | None = None) -> Any:
     """An optional string field documented as an enum; the domain checks the value. Null is
     one of the values: it is accepted, and means the same as leaving the field out."""
     return Field(None, description=description, json_schema_extra={"enum": [*values, None]})
+
+
+def limited(field: fields.Field, description: str | None = None, **extra: Any) -> Any:
+    """An optional field documented with the length limits of its domain table entry."""
+    return Field(
+        None,
+        min_length=field.min_length or None,
+        max_length=field.max_length,
+        description=description,
+        **extra,
+    )
 
 
 ETAG_ONLY: dict[str, Any] = {

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
+from apidesk.api.management.schemas.common import (
+    CollectionBase,
+    Resource,
+    WireModel,
+    limited,
+    one_of,
+)
 from apidesk.api.management.schemas.users import GroupContractProperties
-
-GROUP_TYPES = ("custom", "system", "external")
+from apidesk.domain.groups.service import FIELDS as GROUP
 
 
 class GroupContract(Resource):
@@ -19,11 +24,9 @@ class GroupCollection(CollectionBase):
 
 
 class GroupCreateProperties(WireModel):
-    displayName: str | None = Field(
-        None, min_length=1, max_length=300, description="Required on create."
-    )
+    displayName: str | None = limited(GROUP["display_name"], "Required on create.")
     description: str | None = None
-    type: str | None = one_of(GROUP_TYPES, "custom (default) or external.")
+    type: str | None = one_of(GROUP["type"].choices, "custom (default) or external.")
     externalId: str | None = Field(
         None, description="For external groups, e.g. aad://tenant/groups/id."
     )

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from pydantic import Field, StrictBool, StrictInt
 
-from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
-
-PRODUCT_STATES = ("notPublished", "published")
+from apidesk.api.management.schemas.common import (
+    CollectionBase,
+    Resource,
+    WireModel,
+    limited,
+    one_of,
+)
+from apidesk.domain.products.service import FIELDS as PRODUCT
 
 
 class ProductProperties(WireModel):
-    displayName: str | None = Field(
-        None, min_length=1, max_length=300, description="Required on create."
-    )
-    description: str | None = Field(None, max_length=1000)
+    displayName: str | None = limited(PRODUCT["display_name"], "Required on create.")
+    description: str | None = limited(PRODUCT["description"])
     terms: str | None = None
     subscriptionRequired: StrictBool | None = Field(None, description="Defaults to true.")
     approvalRequired: StrictBool | None = Field(None, description="Defaults to false.")
-    subscriptionsLimit: StrictInt | None = Field(None, ge=0, le=2_147_483_647)
-    state: str | None = one_of(PRODUCT_STATES, "Defaults to notPublished.")
+    subscriptionsLimit: StrictInt | None = Field(
+        None, ge=0, le=PRODUCT["subscriptions_limit"].maximum
+    )
+    state: str | None = one_of(PRODUCT["state"].choices, "Defaults to notPublished.")
 
 
 class ProductParameters(WireModel):

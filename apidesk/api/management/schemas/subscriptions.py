@@ -6,9 +6,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, StrictBool
 
-from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
-
-SUBSCRIPTION_STATES = ("suspended", "active", "expired", "submitted", "rejected", "cancelled")
+from apidesk.api.management.schemas.common import (
+    CollectionBase,
+    Resource,
+    WireModel,
+    limited,
+    one_of,
+)
+from apidesk.domain.subscriptions.fields import FIELDS as SUBSCRIPTION
 
 
 class SubscriptionCreateProperties(WireModel):
@@ -16,15 +21,11 @@ class SubscriptionCreateProperties(WireModel):
     scope: str | None = Field(
         None, description="Required on create: /products/{p}, /apis or /apis/{a}."
     )
-    displayName: str | None = Field(None, max_length=100, description="Required on create.")
-    primaryKey: str | None = Field(
-        None, min_length=1, max_length=256, description="Generated when left out."
-    )
-    secondaryKey: str | None = Field(
-        None, min_length=1, max_length=256, description="Generated when left out."
-    )
+    displayName: str | None = limited(SUBSCRIPTION["display_name"], "Required on create.")
+    primaryKey: str | None = limited(SUBSCRIPTION["primary_key"], "Generated when left out.")
+    secondaryKey: str | None = limited(SUBSCRIPTION["secondary_key"], "Generated when left out.")
     state: str | None = one_of(
-        SUBSCRIPTION_STATES, "submitted when the product needs approval, else active."
+        SUBSCRIPTION["state"].choices, "submitted when the product needs approval, else active."
     )
     stateComment: str | None = None
     allowTracing: StrictBool | None = None

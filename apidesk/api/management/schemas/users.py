@@ -7,8 +7,14 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from apidesk.api.management.schemas.common import CollectionBase, Resource, WireModel, one_of
-from apidesk.domain.users.fields import STATES
+from apidesk.api.management.schemas.common import (
+    CollectionBase,
+    Resource,
+    WireModel,
+    limited,
+    one_of,
+)
+from apidesk.domain.users.fields import FIELDS as USER
 from apidesk.domain.users.service import APP_TYPES, CONFIRMATIONS
 
 
@@ -23,25 +29,21 @@ class UserIdentityContract(WireModel):
 
 
 class UserCreateProperties(WireModel):
-    email: str | None = Field(
-        None,
-        min_length=1,
-        max_length=254,
-        description="Required on create; unique in the service.",
+    email: str | None = limited(
+        USER["email"],
+        "Required on create; unique in the service.",
         json_schema_extra={"format": "email"},
     )
-    firstName: str | None = Field(
-        None, min_length=1, max_length=100, description="Required on create."
-    )
-    lastName: str | None = Field(
-        None, min_length=1, max_length=100, description="Required on create."
-    )
+    firstName: str | None = limited(USER["first_name"], "Required on create.")
+    lastName: str | None = limited(USER["last_name"], "Required on create.")
     password: str | None = Field(
         None, description="Write-only; checked against the password policy."
     )
     appType: str | None = one_of(APP_TYPES, "Which portal the e-mail links point to.")
     confirmation: str | None = one_of(CONFIRMATIONS, "Send a welcome or an invitation.")
-    state: str | None = one_of(STATES, "Defaults to active (pending for invitations).")
+    state: str | None = one_of(
+        USER["state"].choices, "Defaults to active (pending for invitations)."
+    )
     note: str | None = None
     identities: list[UserIdentityContract] | None = None
 
@@ -51,13 +53,11 @@ class UserCreateParameters(WireModel):
 
 
 class UserUpdateProperties(WireModel):
-    email: str | None = Field(
-        None, min_length=1, max_length=254, json_schema_extra={"format": "email"}
-    )
-    firstName: str | None = Field(None, min_length=1, max_length=100)
-    lastName: str | None = Field(None, min_length=1, max_length=100)
+    email: str | None = limited(USER["email"], json_schema_extra={"format": "email"})
+    firstName: str | None = limited(USER["first_name"])
+    lastName: str | None = limited(USER["last_name"])
     password: str | None = None
-    state: str | None = one_of(STATES)
+    state: str | None = one_of(USER["state"].choices)
     note: str | None = None
     identities: list[UserIdentityContract] | None = None
 
