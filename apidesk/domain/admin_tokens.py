@@ -64,7 +64,7 @@ def create(
     """A new token. With `replace`, a token of the same name is rotated: its old value stops
     working at once and the name carries the new value, scope and expiry."""
     name = name or f"token-{secrets.token_hex(4)}"
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise Invalid.field(
             "name",
             "A token name is 1-100 letters, digits, '.', '_' or '-', starting with a "

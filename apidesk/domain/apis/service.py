@@ -77,7 +77,7 @@ def _path(problems: Collection, field: Field, value: Any) -> str | None:
     if len(path.lower()) > PATH_MAX:
         problems.add("path", f"'path' must be at most {PATH_MAX} characters long.")
         return None
-    if path and not all(_PATH_SEGMENT.match(segment) for segment in path.split("/")):
+    if path and not all(_PATH_SEGMENT.fullmatch(segment) for segment in path.split("/")):
         problems.add(
             "path", "'path' is a relative URL such as 'echo' or 'v1/echo', without '?' or '#'."
         )
@@ -102,14 +102,14 @@ def _protocols(problems: Collection, field: Field, value: Any) -> list[str] | No
 
 
 def _header_name(problems: Collection, field: Field, value: Any) -> str | None:
-    if isinstance(value, str) and _HEADER_NAME.match(value):
+    if isinstance(value, str) and _HEADER_NAME.fullmatch(value):
         return value
     problems.add(field.target, f"'{field.target}' must be a valid HTTP header name.")
     return None
 
 
 def _query_name(problems: Collection, field: Field, value: Any) -> str | None:
-    if isinstance(value, str) and _QUERY_NAME.match(value):
+    if isinstance(value, str) and _QUERY_NAME.fullmatch(value):
         return value
     problems.add(field.target, f"'{field.target}' must be letters, digits, '.', '_', '~' or '-'.")
     return None

@@ -54,7 +54,7 @@ def check_path(subscription_id: str, resource_group: str, name: str) -> None:
         ) from None
     if (
         not (1 <= len(resource_group) <= 90)
-        or not RESOURCE_GROUP_PATTERN.match(resource_group)
+        or not RESOURCE_GROUP_PATTERN.fullmatch(resource_group)
         or resource_group.endswith(".")
     ):
         raise Invalid.field(
@@ -62,7 +62,7 @@ def check_path(subscription_id: str, resource_group: str, name: str) -> None:
             "'resourceGroupName' must be 1-90 letters, digits, '-', '_', '.', '(' or ')' and "
             "must not end with '.'.",
         )
-    if not (1 <= len(name) <= 50) or not NAME_PATTERN.match(name):
+    if not (1 <= len(name) <= 50) or not NAME_PATTERN.fullmatch(name):
         raise Invalid.field(
             "serviceName",
             "'serviceName' must be 1-50 letters, digits or '-', start with a letter and end "

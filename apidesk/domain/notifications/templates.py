@@ -166,7 +166,7 @@ def _parameters(problems: Collection, value: Any) -> list[dict[str, Any]] | None
         if (
             not isinstance(name, str)
             or not 1 <= len(name) <= 256
-            or not _PARAMETER_NAME.match(name)
+            or not _PARAMETER_NAME.fullmatch(name)
         ):
             problems.add(
                 f"{target}.name", "A parameter name is 1-256 letters, digits, '-', '.' or '_'."
@@ -180,7 +180,7 @@ def _parameters(problems: Collection, value: Any) -> list[dict[str, Any]] | None
         if description is not None and (
             not isinstance(description, str)
             or not 1 <= len(description) <= 256
-            or not _PARAMETER_NAME.match(description)
+            or not _PARAMETER_NAME.fullmatch(description)
         ):
             problems.add(
                 f"{target}.description",
