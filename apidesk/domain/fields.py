@@ -58,6 +58,21 @@ class Field:
 Table = Mapping[str, Field]
 
 
+def prose(name: str, target: str, max_length: int) -> Field:
+    """Free text a person writes (a description, a note, a comment): it may be empty, blank
+    or several lines, and null clears it."""
+    return Field(
+        name,
+        target,
+        Kind.TEXT,
+        min_length=0,
+        max_length=max_length,
+        allow_blank=True,
+        multiline=True,
+        null=Null.KEPT,
+    )
+
+
 def table(*fields: Field) -> Table:
     """A table keyed by the fields' domain names."""
     return {field.name: field for field in fields}

@@ -16,6 +16,7 @@ from apidesk.domain.fields import (
     check,
     from_wire,
     missing,
+    prose,
     table,
 )
 from apidesk.errors import Collection, FieldProblem
@@ -205,3 +206,16 @@ def test_from_wire_renames_targets_to_domain_names_in_the_order_given() -> None:
         ("name", "Shop"),
         ("slug", "x"),
     ]
+
+
+def test_prose_may_be_empty_blank_or_several_lines_and_null_clears_it() -> None:
+    notes = table(prose("note", "note", 12))
+    problems = Collection()
+    given = {"note": "two\nlines"}
+    assert check(problems, notes, given) == given
+    assert check(problems, notes, {"note": "   "}) == {"note": "   "}
+    assert check(problems, notes, {"note": ""}) == {"note": ""}
+    assert check(problems, notes, {"note": None}) == {"note": None}
+    assert not problems.problems
+    assert check(problems, notes, {"note": "x" * 13}) == {}
+    assert [p.target for p in problems.problems] == ["note"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
-from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, table
+from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, prose, table
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import FieldKind, ListQuery, Page
 from apidesk.storage.filtering import Column
@@ -118,16 +118,7 @@ def _query_name(problems: Collection, field: Field, value: Any) -> str | None:
 # Left null, the protocols and key names keep their defaults (or current values).
 FIELDS = table(
     Field("display_name", "displayName", Kind.TEXT, max_length=300),
-    Field(
-        "description",
-        "description",
-        Kind.TEXT,
-        min_length=0,
-        max_length=10_000,
-        allow_blank=True,
-        multiline=True,
-        null=Null.KEPT,
-    ),
+    prose("description", "description", 10_000),
     Field("path", "path", Kind.CUSTOM, min_length=0, max_length=PATH_MAX, check=_path),
     Field(
         "service_url",

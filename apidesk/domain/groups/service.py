@@ -10,7 +10,7 @@ from sqlalchemy import exists, select
 
 from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
-from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, table
+from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, prose, table
 from apidesk.domain.groups import repository
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
@@ -21,16 +21,7 @@ GROUP_ID_MAX = 256
 TYPES = ("custom", "system", "external")
 FIELDS = table(
     Field("display_name", "displayName", Kind.TEXT, max_length=300),
-    Field(
-        "description",
-        "description",
-        Kind.TEXT,
-        min_length=0,
-        max_length=1000,
-        allow_blank=True,
-        multiline=True,
-        null=Null.KEPT,
-    ),
+    prose("description", "description", 1000),
     Field("type", "type", Kind.CHOICE, choices=TYPES),
     Field("external_id", "externalId", Kind.TEXT, max_length=2000, null=Null.KEPT),
 )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
-from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, table
+from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, prose, table
 from apidesk.domain.products import repository
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
@@ -19,26 +19,8 @@ PRODUCT_ID_MAX = 256
 STATES = ("notPublished", "published")
 FIELDS = table(
     Field("display_name", "displayName", Kind.TEXT, max_length=300),
-    Field(
-        "description",
-        "description",
-        Kind.TEXT,
-        min_length=0,
-        max_length=1000,
-        allow_blank=True,
-        multiline=True,
-        null=Null.KEPT,
-    ),
-    Field(
-        "terms",
-        "terms",
-        Kind.TEXT,
-        min_length=0,
-        max_length=100_000,
-        allow_blank=True,
-        multiline=True,
-        null=Null.KEPT,
-    ),
+    prose("description", "description", 1000),
+    prose("terms", "terms", 100_000),
     Field("subscription_required", "subscriptionRequired", Kind.BOOLEAN),
     Field("approval_required", "approvalRequired", Kind.BOOLEAN, null=Null.KEPT),
     Field("subscriptions_limit", "subscriptionsLimit", Kind.COUNT, null=Null.KEPT),

@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import InstanceContext
-from apidesk.domain.fields import Field, Kind, Null, check, missing, table
+from apidesk.domain.fields import Field, Kind, Null, check, missing, prose, table
 from apidesk.domain.products import repository as products
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, FieldProblem, Invalid
@@ -112,16 +112,7 @@ FIELDS = table(
     Field("primary_key", "primaryKey", Kind.TEXT, max_length=KEY_MAX),
     Field("secondary_key", "secondaryKey", Kind.TEXT, max_length=KEY_MAX),
     Field("state", "state", Kind.CHOICE, choices=STATES, case_sensitive=True),
-    Field(
-        "state_comment",
-        "stateComment",
-        Kind.TEXT,
-        min_length=0,
-        max_length=10_000,
-        allow_blank=True,
-        multiline=True,
-        null=Null.KEPT,
-    ),
+    prose("state_comment", "stateComment", 10_000),
     Field("allow_tracing", "allowTracing", Kind.BOOLEAN, null=Null.KEPT),
     Field("expiration_date", "expirationDate", Kind.CUSTOM, null=Null.KEPT),
 )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 
 from apidesk.domain import validation
-from apidesk.domain.fields import Field, Kind, Null, changes, check, table
+from apidesk.domain.fields import Field, Kind, changes, check, prose, table
 from apidesk.domain.passwords import PreparedPassword
 from apidesk.errors import Collection
 
@@ -77,16 +77,7 @@ FIELDS = table(
     Field("last_name", "lastName", Kind.TEXT, max_length=NAME_MAX),
     Field("password", "password", Kind.CUSTOM, check=_password),
     Field("state", "state", Kind.CUSTOM, choices=STATES, check=_state),
-    Field(
-        "note",
-        "note",
-        Kind.TEXT,
-        min_length=0,
-        max_length=10_000,
-        allow_blank=True,
-        multiline=True,
-        null=Null.KEPT,
-    ),
+    prose("note", "note", 10_000),
     Field("identities", "identities", Kind.CUSTOM, check=_identities),
 )
 
