@@ -272,6 +272,7 @@ def import_users(
         if not dry_run:
             with unit_of_work() as ctx:
                 progress.finish(pick_instance(ctx, service), start.job_id)
+            progress.settle(runtime())
     except DomainError as error:
         raise fail(describe(error)) from None
     finally:

@@ -25,18 +25,27 @@ that column and ends with the page order answers the page without a sort. Orderi
 case, so on SQLite a `startswith` on a key column also gets the range the prefix spans
 (`key >= 'u1' AND key < 'u2'`, byte order), which the key's index answers; the `LIKE` stays
 and decides. `contains` and `endswith` cannot be answered by a B-tree index.
+
+SQLite plans without statistics: given `startswith(name,'u')` and a page in id order, it reads
+every match through the name index and sorts them, though walking the ids in order would find
+the page's 100 in a few hundred rows when most users match. `compile_filter(...,
+indexes=False)` gives the same condition with every field's column behind SQLite's unary `+`,
+which no index answers (the value, the column's collation and the result are unchanged), so
+SQLite walks the page's own order instead; `storage.paging` picks one or the other by the
+bounded count of matches (`uses_index` says when the choice exists).
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from sqlalchemy import Boolean, String, and_, false, func, literal, not_, or_, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -57,6 +66,12 @@ class Column:
     reference: Callable[[str], ColumnElement[bool]] | None = None
     """For a field naming another row (a subscription's product): `eq`, given the folded
     value, as a condition on the referring row's own column, which its indexes answer."""
+    indexed: bool = False
+    """An index leads with `expression` (after the instance); a `key` column always has one."""
+
+    @property
+    def has_index(self) -> bool:
+        return self.indexed or self.key is not None
 
 
 _CASE_INSENSITIVE: Final = frozenset({FieldKind.TEXT, FieldKind.ENUM})
@@ -71,14 +86,35 @@ _COMPARISONS: Final[dict[str, Callable[[Any, Any], ColumnElement[bool]]]] = {
 }
 
 
-def compile_filter(node: Filter, columns: Mapping[str, Column]) -> ColumnElement[bool]:
-    """The WHERE clause for `node`; an unknown field raises `KeyError`."""
+def compile_filter(
+    node: Filter, columns: Mapping[str, Column], *, indexes: bool = True
+) -> ColumnElement[bool]:
+    """The WHERE clause for `node`; an unknown field raises `KeyError`. Without `indexes`, the
+    same condition in a form SQLite answers without the fields' indexes (see the module)."""
+    if not indexes:
+        columns = {name: _unindexed(column) for name, column in columns.items()}
+    return _compile(node, columns)
+
+
+def uses_index(node: Filter, columns: Mapping[str, Column]) -> bool:
+    """Whether `node` compares a field that an index answers, so that the database may read
+    the matches through that index rather than in the page's order."""
+    if isinstance(node, (And, Or)):
+        return any(uses_index(item, columns) for item in node.items)
+    if isinstance(node, Not):
+        return uses_index(node.item, columns)
+    if isinstance(node, (Compare, TextMatch)):
+        return columns[node.field].has_index
+    raise TypeError(f"not a filter node: {node!r}")
+
+
+def _compile(node: Filter, columns: Mapping[str, Column]) -> ColumnElement[bool]:
     if isinstance(node, And):
         return and_(*_compile_all(node.items, columns)) if node.items else true()
     if isinstance(node, Or):
         return or_(*_compile_all(node.items, columns)) if node.items else false()
     if isinstance(node, Not):
-        return not_(compile_filter(node.item, columns))
+        return not_(_compile(node.item, columns))
     if isinstance(node, Compare):
         return _compare(node, columns[node.field])
     if isinstance(node, TextMatch):
@@ -96,7 +132,7 @@ def spelled(*values: str) -> Callable[[str], str]:
 def _compile_all(
     items: tuple[Filter, ...], columns: Mapping[str, Column]
 ) -> list[ColumnElement[bool]]:
-    return [compile_filter(item, columns) for item in items]
+    return [_compile(item, columns) for item in items]
 
 
 def _compare(node: Compare, column: Column) -> ColumnElement[bool]:
@@ -196,6 +232,37 @@ def _prefix_like(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str
 @compiles(_PrefixRange, "sqlite")
 def _prefix_like_and_range(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
     return "(" + compiler.process(and_(element.matching, element.low, element.high), **kw) + ")"
+
+
+def _unindexed(column: Column) -> Column:
+    if not column.has_index:
+        return column
+    key = _Unindexed(column.key) if column.key is not None else None
+    return replace(column, expression=_Unindexed(column.expression), key=key)
+
+
+class _Unindexed(ColumnElement[Any]):
+    """A column that SQLite's planner does not look up in an index: `+column`. Elsewhere it is
+    the column itself. The unary `+` keeps the value and the column's collation; it drops
+    the column's affinity, which changes nothing here: every value compared with it is bound
+    with the column's own type."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any] | QueryableAttribute[Any]) -> None:
+        self.column = coercions.expect(roles.ExpressionElementRole, column)
+        self.type = self.column.type
+
+
+@compiles(_Unindexed)
+def _as_it_is(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_Unindexed, "sqlite")
+def _behind_plus(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return "+(" + compiler.process(element.column, **kw) + ")"
 
 
 def _lowered(value: str) -> ColumnElement[str]:

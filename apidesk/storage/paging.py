@@ -1,16 +1,28 @@
-"""One way to run a filtered, paged list query."""
+"""One way to run a filtered, paged list query.
+
+A filter that an index answers is a choice on SQLite, whose planner keeps no statistics: it
+reads every match through the filter's index and sorts them all to give the first page. At a
+million users that is 111,111 entries for `startswith(name,'u1')` (28 ms), where walking the
+ids in order meets the page's 100 in about 900 rows (0.3 ms). So on SQLite such a filter is
+counted first (the count is bounded by `COUNT_LIMIT` and needed anyway unless the page is the
+last), and when more than the limit match, the page is read in its own order with the
+filter's columns kept from their indexes (`compile_filter(..., indexes=False)`). Past the
+limit, one row in every size/limit matches, so the walk reads at most about top x size /
+limit rows; at or below it, the index reads no more entries than the limit. PostgreSQL plans
+each statement with its parameters and its statistics and chooses the same way itself.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Integer, Row, Select, bindparam, func, literal_column, select
+from sqlalchemy import Connection, Integer, Row, Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from apidesk.query import COUNT_LIMIT, Filter, ListQuery, Page
-from apidesk.storage.filtering import Column, compile_filter
+from apidesk.storage.filtering import Column, compile_filter, uses_index
 
 T = TypeVar("T")
 AnySelect = Select[*tuple[Any, ...]]
@@ -32,18 +44,41 @@ def fetch_page(
     The page is read with one row more than asked for, which says whether another page
     follows. The total comes free when this is the last page; otherwise it is counted, up to
     `COUNT_LIMIT` matches (None beyond), so no request reads more than that many entries to
-    answer it however large the instance."""
+    answer it however large the instance. On SQLite a filter that an index answers is
+    counted first, and the page read in its own order when more than `COUNT_LIMIT` match
+    (see the module)."""
+    walked: AnySelect | None = None
     if query.filter is not None:
+        if uses_index(query.filter, columns) and _without_statistics(session):
+            walked = statement.where(compile_filter(query.filter, columns, indexes=False))
         statement = statement.where(compile_filter(query.filter, columns))
+    first: int | None = None
+    if walked is not None:
+        first = count_up_to(session, statement, COUNT_LIMIT)
+        if first is None:
+            statement = walked
     paged = statement.order_by(order_by).offset(query.skip).limit(query.top + 1)
     found = list(session.execute(paged).all() if rows else session.scalars(paged).all())
     more = len(found) > query.top
     items = cast(list[T], found[: query.top])
-    if not more and (items or query.skip == 0):
-        total: int | None = query.skip + len(items)
+    if walked is not None:
+        total = _total(query, items, more, lambda: first)
     else:
-        total = count_up_to(session, statement, COUNT_LIMIT)
+        total = _total(query, items, more, lambda: count_up_to(session, statement, COUNT_LIMIT))
     return Page(items=items, total=total, skip=query.skip, top=query.top, more=more)
+
+
+def _without_statistics(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _total(
+    query: ListQuery, items: list[Any], more: bool, count: Callable[[], int | None]
+) -> int | None:
+    """The number of matches: free on the last page, else counted up to the limit."""
+    if not more and (items or query.skip == 0):
+        return query.skip + len(items)
+    return count()
 
 
 def count_up_to(session: Session, statement: AnySelect, limit: int) -> int | None:
@@ -93,28 +128,52 @@ class Listing:
     def page(self, session: Session, query: ListQuery, values: Mapping[str, Any]) -> Page[Row[Any]]:
         # Keyed by the filter's repr as well: equal filters may differ in a value's type
         # (1, 1.0 and True are equal), which decides the SQL.
-        paged, counted = self._built(repr(query.filter), query.filter)
+        plan = self._built(repr(query.filter), query.filter)
         session.flush()  # what the unit changed so far, as the ORM's autoflush would
         connection = session.connection()
+        paged, first = plan.paged, None
+        counts_first = plan.walked is not None and _without_statistics(session)
+        if counts_first:
+            first = self._count(connection, plan, values)
+            if first is None:
+                paged = cast(AnySelect, plan.walked)
         bounds = {**values, _SKIP: query.skip, _TOP: query.top + 1}
         found = cast(list[Row[Any]], connection.execute(paged, bounds).all())
         more = len(found) > query.top
         items = found[: query.top] if more else found
-        if not more and (items or query.skip == 0):
-            total: int | None = query.skip + len(items)
+        if counts_first:
+            total = _total(query, items, more, lambda: first)
         else:
-            total = int(connection.execute(counted, values).scalar() or 0)
-            if total > COUNT_LIMIT:
-                total = None
+            total = _total(query, items, more, lambda: self._count(connection, plan, values))
         return Page(items=items, total=total, skip=query.skip, top=query.top, more=more)
 
-    def _build(self, _key: str, node: Filter | None) -> tuple[AnySelect, AnySelect]:
-        statement = self._statement
+    @staticmethod
+    def _count(connection: Connection, plan: _Plan, values: Mapping[str, Any]) -> int | None:
+        total = int(connection.execute(plan.counted, values).scalar() or 0)
+        return total if total <= COUNT_LIMIT else None
+
+    def _build(self, _key: str, node: Filter | None) -> _Plan:
+        statement, walked = self._statement, None
         if node is not None:
             statement = statement.where(compile_filter(node, self._columns))
-        paged = (
+            if uses_index(node, self._columns):
+                unindexed = compile_filter(node, self._columns, indexes=False)
+                walked = self._paged(self._statement.where(unindexed))
+        counted = _bounded_count(statement, COUNT_LIMIT)
+        return _Plan(paged=self._paged(statement), counted=counted, walked=walked)
+
+    def _paged(self, statement: AnySelect) -> AnySelect:
+        return (
             statement.order_by(self._order_by)
             .offset(bindparam(_SKIP, type_=Integer))
             .limit(bindparam(_TOP, type_=Integer))
         )
-        return paged, _bounded_count(statement, COUNT_LIMIT)
+
+
+class _Plan(NamedTuple):
+    """A `Listing`'s statements for one filter: the page, its count, and the page read in its
+    own order when an index answers the filter (see the module)."""
+
+    paged: AnySelect
+    counted: AnySelect
+    walked: AnySelect | None

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from apidesk.domain.bulk.importer import Totals
 from apidesk.domain.bulk.options import Options
-from apidesk.domain.context import InstanceContext
+from apidesk.domain.context import InstanceContext, Runtime
 from apidesk.errors import Conflict, Invalid
 from apidesk.storage import statistics
 from apidesk.storage.models import UserImport
@@ -119,9 +119,15 @@ def advance(
 
 
 def finish(ctx: InstanceContext, job_id: int) -> None:
-    """The import is done: so marked, and the planner told how large the tables now are."""
+    """The import is done: so marked. `settle` follows, once this unit has committed."""
     job = ctx.session.get(UserImport, job_id, with_for_update=True)
     if job is not None and job.instance_id == ctx.instance.id:
         job.status = DONE
         job.finished_at = job.updated_at = ctx.now()
-    statistics.refresh(ctx.session, ["users", "group_members"])
+
+
+def settle(rt: Runtime) -> None:
+    """After an import: the planner told how large the tables now are, and their new pages
+    marked all-visible, so that lists and counts are planned for the tables as they are
+    (`storage.statistics`)."""
+    statistics.settle(rt.database.engine, ["users", "group_members"])

@@ -27,7 +27,11 @@ COLUMNS = {
     "lastName": Column(User.last_name, FieldKind.TEXT),
     "email": Column(User.email, FieldKind.TEXT, key=User.email_key, fold=validation.email_key),
     "state": Column(User.state, FieldKind.ENUM, key=User.state, fold=_STATE),
-    "registrationDate": Column(User.registration_date, FieldKind.DATETIME),
+    "registrationDate": Column(
+        User.registration_date,
+        FieldKind.DATETIME,
+        indexed=True,  # ix_users_browse_registered
+    ),
     "note": Column(User.note, FieldKind.TEXT),
 }
 
