@@ -38,9 +38,8 @@ class Subscription(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The scope as a short path: /products/{p}, /apis, /apis/{a}, or / for all-access.
     scope: Mapped[str] = mapped_column(String(600))
-    product_id: Mapped[int | None] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE"), index=True
-    )
+    # Looked up and cascaded through ix_subscriptions_browse_product (migration 0012).
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     api_id: Mapped[int | None] = mapped_column(
         ForeignKey("apis.id", ondelete="CASCADE"), index=True
     )
