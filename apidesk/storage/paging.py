@@ -8,8 +8,11 @@ counted first (the count is bounded by `COUNT_LIMIT` and needed anyway unless th
 last), and when more than the limit match, the page is read in its own order with the
 filter's columns kept from their indexes (`compile_filter(..., indexes=False)`). Past the
 limit, one row in every size/limit matches, so the walk reads at most about top x size /
-limit rows; at or below it, the index reads no more entries than the limit. PostgreSQL plans
-each statement with its parameters and its statistics and chooses the same way itself.
+limit rows; at or below it, the index gives at most the limit's matches to sort. The price:
+where an index range is broad but another condition keeps few of its rows (a small group's
+members filtered by `startswith(name,'u')`), the count reads that range once more
+(docs/query-plans.md). PostgreSQL plans each statement with its parameters and its
+statistics and chooses the same way itself.
 """
 
 from __future__ import annotations
