@@ -29,10 +29,10 @@ and decides. `contains` and `endswith` cannot be answered by a B-tree index.
 SQLite plans without statistics: given `startswith(name,'u')` and a page in id order, it reads
 every match through the name index and sorts them, though walking the ids in order would find
 the page's 100 in a few hundred rows when most users match. `compile_filter(...,
-indexes=False)` gives the same condition with every field's column behind SQLite's unary `+`,
-which no index answers (the value, the column's collation and the result are unchanged), so
-SQLite walks the page's own order instead; `storage.paging` picks one or the other by the
-bounded count of matches (`uses_index` says when the choice exists).
+indexes=False)` gives the same condition with each indexed field's column behind SQLite's
+unary `+`, which no index answers (the value, the column's collation and the result are
+unchanged), so SQLite walks the page's own order instead; `storage.paging` picks one or the
+other by the bounded count of matches (`uses_index` says when the choice exists).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ the pages, totals and `more` are those the filter gives, on SQLite and PostgreSQ
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import product
@@ -84,6 +85,9 @@ def sqlite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield made
 
 
+COMPARE = {"eq": operator.eq, "ge": operator.ge, "gt": operator.gt, "lt": operator.lt}
+
+
 def matching(node: Filter) -> list[int]:
     """The ids `node` chooses, by Python."""
 
@@ -95,8 +99,7 @@ def matching(node: Filter) -> list[int]:
         if isinstance(node, Or):
             return any(test(item, key) for item in node.items)
         assert isinstance(node, Compare)
-        ops = {"eq": key == node.value, "ge": key >= node.value, "gt": key > node.value}
-        return ops.get(node.op, key < str(node.value))
+        return COMPARE[node.op](key, node.value)
 
     return [n for n, name in NAMES.items() if test(node, name.lower())]
 
