@@ -20,6 +20,7 @@ from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.groups import service as groups
 from apidesk.domain.products import links
 from apidesk.domain.products import service as products
+from apidesk.domain.validation import digits
 from apidesk.errors import DomainError, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, Product
@@ -69,7 +70,7 @@ def _fields(form: FormData, *, new: bool) -> products.ProductFields:
         "subscription_required": field(form, "subscription_required") == "on",
         "approval_required": field(form, "approval_required") == "on",
         "subscriptions_limit": (
-            None if not limit_text else int(limit_text) if limit_text.isdigit() else limit_text
+            None if not limit_text else int(limit_text) if digits(limit_text) else limit_text
         ),
     }
     if new:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from apidesk.console.base import PATH, Console, problem_text, see_other
 from apidesk.domain import audit
 from apidesk.domain.notifications import outbox
+from apidesk.domain.validation import digits
 from apidesk.errors import DomainError
 
 Handler = Callable[[Console, Request, FormData | None], Response]
@@ -103,7 +104,7 @@ def outbox_retry(console: Console, request: Request, form: FormData | None) -> R
             ictx = console.instance(ctx, operator, request.path_params["service"])
             console.checked(request, form)
             raw = request.path_params["message"]
-            outbox.retry_in(ictx, int(raw) if raw.isdigit() else -1)
+            outbox.retry_in(ictx, int(raw) if digits(raw) and len(raw) < 19 else -1)
             return see_other(f"{PATH}/{ictx.instance.name}/outbox", "retried")
     except DomainError as error:
         return outbox_page(console, request, form, status=400, error=problem_text(error))

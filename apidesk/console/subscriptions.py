@@ -19,6 +19,7 @@ from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.products import service as products
 from apidesk.domain.subscriptions import browse, keys
 from apidesk.domain.subscriptions import service as subscriptions
+from apidesk.domain.validation import digits
 from apidesk.errors import DomainError, Invalid, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, Subscription
@@ -70,7 +71,7 @@ def _said(error: DomainError) -> str:
 
 
 def _cursor(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 19 else None
+    return int(value) if value and digits(value) and len(value) < 19 else None
 
 
 def list_page(console: Console, request: Request, form: FormData | None) -> Response:

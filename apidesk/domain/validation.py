@@ -29,6 +29,12 @@ _PLAIN_EMAIL = re.compile(
 )
 
 
+def digits(value: str) -> bool:
+    """Whether `value` is one or more of 0-9. `str.isdigit` alone also takes '²' and the
+    digits of other scripts, which `int()` refuses or reads: a check with it let a 500 through."""
+    return value.isascii() and value.isdigit()
+
+
 def text(
     problems: Collection,
     target: str,

@@ -113,6 +113,9 @@ def test_bad_input_saves_nothing(
     limit = create(person, shop, display_name="Silver <i>", subscriptions_limit="many")
     assert limit.status_code == 400 and "whole number" in limit.text
     assert 'value="Silver &lt;i&gt;"' in limit.text and 'value="many"' in limit.text
+    # A digit Python's str.isdigit takes and int() refuses: the same page, never a 500.
+    superscript = create(person, shop, display_name="Silver", subscriptions_limit="²")
+    assert superscript.status_code == 400 and "whole number" in superscript.text
     rule = create(
         person, shop, display_name="Free", subscription_required="", approval_required="on"
     )

@@ -70,6 +70,8 @@ def test_the_outbox_lists_this_instances_mail_and_retries_a_failed_one(
     foreign = person.get(f"/console/{other.name}/outbox")
     refused = person.submit(foreign, f"/console/{other.name}/outbox/{message_id}/retry")
     assert refused.status_code == 400 and "no outbox message" in refused.text
+    odd = person.submit(foreign, f"/console/{other.name}/outbox/%C2%B2/retry")
+    assert odd.status_code == 400 and "no outbox message" in odd.text
     action = re.findall(r'action="([^"]+/retry)"', page.text)
     assert action == [f"/console/{shop.name}/outbox/{message_id}/retry"]
     done = person.submit(page, action[0])

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
@@ -216,6 +216,9 @@ async def instance_call(
         on_loop=_short_read(request, rt),
     )
 
+
+# The dependencies `direct` may run itself: they read the request and act on nothing.
+PLUMBING: frozenset[Callable[..., Any]] = frozenset({credential, api_version, call, instance_call})
 
 Req = Annotated[Call, Depends(call)]
 IReq = Annotated[InstanceCall, Depends(instance_call)]

@@ -24,6 +24,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from apidesk.domain.validation import digits
 from apidesk.query import COUNT_LIMIT
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -46,7 +47,7 @@ def short_read(request: Request, *, on_loop: bool, page_size: int) -> bool:
 
 def _at_most(value: str | None, limit: int) -> bool:
     # The length first: int() refuses strings of thousands of digits (FastAPI answers those).
-    return value is None or (value.isdigit() and len(value) <= 6 and int(value) <= limit)
+    return value is None or (digits(value) and len(value) <= 6 and int(value) <= limit)
 
 
 class Placed:

@@ -11,6 +11,7 @@ from typing import Any
 from apidesk.domain.bulk.export import Exported
 from apidesk.domain.bulk.importer import RowError
 from apidesk.domain.bulk.records import GROUP_SEPARATOR, Format, spreadsheet_cell
+from apidesk.domain.validation import digits
 
 EXPORT_FIELDS = (
     "id",
@@ -101,5 +102,5 @@ def error_lines_up_to(fmt: Format, text: str, last_line: int) -> str:
         ]
         return "".join(kept)
     rows = list(csv.reader(io.StringIO(text)))
-    body = [row for row in rows[1:] if len(row) == 4 and row[1].isdigit()]
+    body = [row for row in rows[1:] if len(row) == 4 and digits(row[1])]
     return error_header(fmt) + "".join(_csv_line(row) for row in body if int(row[1]) <= last_line)
