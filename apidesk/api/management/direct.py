@@ -5,32 +5,36 @@ Profiled in-process (docs/benchmarks.md, "The management path"), finding the rou
 hundred and solving its dependencies (the credential, `api-version`, the three path segments of
 the service, the entity's id) cost FastAPI about as much CPU as the rest of a GET of one user,
 database included. Most routes take nothing but text, whole numbers and flags from the path,
-the query and the headers, through the request plumbing of `deps`. For those this middleware
-does the same work in a few dictionary lookups:
+the query and the headers, through the request plumbing of `deps`, and at most one JSON body
+of a plain model. For those this middleware does the same work in a few dictionary lookups:
 
 - It matches the path against the routes in FastAPI's own order (the first route whose path
   and method both match wins), so it picks the route FastAPI would pick.
 - It reads each parameter from where FastAPI reads it (`Request.path_params`, `query_params`,
   `headers`, with the same alias and the same `.get`) and accepts it only in its plainest
   form: text within its length bounds, a whole number written in ASCII digits within its
-  bounds, `true` or `false`. Anything else, a missing required value, a plumbing dependency
-  that refuses the request, a route this table cannot take: the request goes to FastAPI
-  untouched, which answers it as it always has (errors, their order and their wording are
-  FastAPI's and `errors`'). What is accepted here FastAPI accepts with the same value.
+  bounds, `true` or `false`. A body is taken when it is sent as `application/json`, parses
+  with the same `json.loads` and its model takes it.
+- Anything else (a missing required value, a value written another way, a plumbing
+  dependency that refuses the request, a body that does not validate, a route this table
+  cannot take) goes to FastAPI untouched, a body read here given to it again: it answers as
+  it always has (errors, their order and their wording are FastAPI's and `errors`'). What is
+  accepted here FastAPI accepts with the same value.
 - It calls the route's endpoint where FastAPI would (`routing.ManagementRoute` places reads,
-  writes go to the thread pool) and renders what it raises with the handlers of
+  the rest go to the thread pool) and renders what it raises with the handlers of
   `errors.install`.
 
 Only the dependencies in `deps.PLUMBING` run here: they read the request and act on nothing,
 so running one before handing the request to FastAPI, which runs it again, changes nothing.
-A route with any other dependency, a body, a cookie or a parameter of another type is left
-to FastAPI (`eligible` says which; tests/api/test_direct_routes.py holds both paths to the
-same answers).
+A route with any other dependency, a form, a cookie or a parameter of another type is left to
+FastAPI (`eligible` says which; tests/api/test_direct_routes.py holds both paths to the same
+answers, writes included).
 """
 
 from __future__ import annotations
 
 import inspect
+import json
 import re
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -38,14 +42,16 @@ from dataclasses import dataclass
 from typing import Any, Union, get_args, get_origin
 
 from annotated_types import Ge, Le, MaxLen, MinLen
+from fastapi import params
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apidesk.domain.validation import digits
 from apidesk.errors import DomainError
@@ -105,9 +111,15 @@ class _Call:
     params: tuple[_Param, ...]
     request_name: str | None
     dependencies: tuple[tuple[str, _Call], ...]
+    body: _Body | None = None  # the name and model of a JSON body
 
-    async def arguments(self, request: Request, solved: dict[Any, Any]) -> dict[str, Any]:
+    async def arguments(
+        self, request: Request, solved: dict[Any, Any], body: bytes = b""
+    ) -> dict[str, Any]:
         values = {param.name: param.value(request) for param in self.params}
+        if self.body is not None:
+            name, model = self.body
+            values[name] = _model(request, body, model)
         if self.request_name is not None:
             values[self.request_name] = request
         for name, dependency in self.dependencies:
@@ -119,6 +131,70 @@ class _Call:
                     raise _Refer from None
             values[name] = solved[dependency.function]
         return values
+
+
+def _model(request: Request, body: bytes, model: type[BaseModel]) -> BaseModel:
+    """The body as FastAPI reads it (Starlette's `json.loads`, then the model in Python
+    mode), when it is JSON said to be JSON and the model takes it."""
+    kind = request.headers.get("content-type")
+    if not body or kind is None or kind.strip().lower() != "application/json":
+        raise _Refer
+    try:
+        return model.model_validate(json.loads(body))
+    except (ValueError, ValidationError):  # JSON's errors and the model's
+        raise _Refer from None
+
+
+async def _read(receive: Receive) -> bytes | None:
+    """The whole body, or None when it cannot be read (a disconnect, a body over the limit)."""
+    chunks = []
+    try:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+    except Exception:  # FastAPI meets the same when it reads: it answers
+        return None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` with `body`, read already, given again first."""
+    given = False
+
+    async def replayed() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replayed
+
+
+_Body = tuple[str, type[BaseModel]]
+
+
+def _body(dependant: Any) -> tuple[bool, _Body | None]:
+    """Whether a route's body can be read here, and if it has one, its name and model: a
+    plain, required JSON model; a form, an embedded or constrained field are FastAPI's."""
+    if not dependant.body_params:
+        return True, None
+    field = dependant.body_params[0]
+    info = field.field_info
+    model = info.annotation
+    takeable = (
+        len(dependant.body_params) == 1
+        and type(info) is params.Body
+        and not getattr(info, "embed", False)
+        and not info.metadata
+        and info.is_required()
+        and isinstance(model, type)
+        and issubclass(model, BaseModel)
+    )
+    return takeable, (field.name, model) if takeable else None
 
 
 def _plain(annotation: Any) -> tuple[type, bool] | None:
@@ -165,7 +241,6 @@ def _param(field: Any, source: str) -> _Param | None:
 
 _UNTAKEN = (
     "cookie_params",
-    "body_params",
     "websocket_param_name",
     "http_connection_param_name",
     "response_param_name",
@@ -178,6 +253,9 @@ def _call(dependant: Any, plumbing: frozenset[Callable[..., Any]], *, top: bool)
     """How to call `dependant` here, or None when FastAPI must."""
     function = dependant.call
     if any(getattr(dependant, name, None) for name in _UNTAKEN) or function is None:
+        return None
+    takeable, body = _body(dependant)
+    if not takeable or (body is not None and not top):
         return None
     if not top and (function not in plumbing or not inspect.iscoroutinefunction(function)):
         return None
@@ -200,6 +278,7 @@ def _call(dependant: Any, plumbing: frozenset[Callable[..., Any]], *, top: bool)
         tuple(params),
         dependant.request_param_name,
         tuple(dependencies),
+        body,
     )
 
 
@@ -281,10 +360,17 @@ class DirectRoutes:
             await self.app(scope, receive, send)
             return
         entry, call, path_params = matched
+        body = b""
+        if call.body is not None:
+            read = await _read(receive)
+            if read is None:
+                await self.app(scope, receive, send)
+                return
+            body, receive = read, _replay(read, receive)
         scope["path_params"] = path_params
         request = Request(scope, receive)
         try:
-            values = await call.arguments(request, {})
+            values = await call.arguments(request, {}, body)
         except _Refer:
             del scope["path_params"]
             await self.app(scope, receive, send)
