@@ -48,7 +48,7 @@ def placements(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
 
         monkeypatch.setattr(users, name, watched)
 
-    for name in ("get_or_raise", "list_users", "update"):
+    for name in ("read", "list_users", "update"):
         watch(name)
     return seen
 
@@ -89,8 +89,8 @@ def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
     assert [v["name"] for v in asks["filtered"].json()["value"]] == ["p1"]
     sqlite = workspace.backend == "sqlite"
     assert placements[:7] == [
-        ("get_or_raise", sqlite),
-        ("get_or_raise", sqlite),
+        ("read", sqlite),
+        ("read", sqlite),
         ("list_users", sqlite),
         ("list_users", sqlite),
         ("list_users", False),

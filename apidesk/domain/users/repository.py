@@ -14,7 +14,16 @@ from apidesk.domain import validation
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
 from apidesk.storage.filtering import Column, spelled
-from apidesk.storage.models import SUMMARY_COLUMNS, Group, GroupMember, User, UserSummary, new_etag
+from apidesk.storage.models import (
+    RECORD_COLUMNS,
+    SUMMARY_COLUMNS,
+    Group,
+    GroupMember,
+    User,
+    UserRecord,
+    UserSummary,
+    new_etag,
+)
 from apidesk.storage.models.user import new_stamp
 from apidesk.storage.paging import Listing
 
@@ -41,6 +50,18 @@ _BY_ID = select(User).where(
     User.instance_id == bindparam("instance"), User.name_key == bindparam("key")
 )
 _BY_ID_LOCKED = _BY_ID.with_for_update()
+
+
+_RECORD_BY_ID = select(*RECORD_COLUMNS).where(
+    User.instance_id == bindparam("instance"), User.name_key == bindparam("key")
+)
+
+
+def record(ctx: InstanceContext, user_id: str) -> UserRecord | None:
+    """The user as a row to show: a GET's read, without building an entity for it."""
+    values = {"instance": ctx.instance.id, "key": user_id.lower()}
+    found = ctx.session.connection().execute(_RECORD_BY_ID, values).first()
+    return cast("UserRecord | None", found)
 
 
 def find(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> User | None:

@@ -24,7 +24,7 @@ from apidesk.domain.users.fields import (
 )
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
-from apidesk.storage.models import Group, User, UserSummary
+from apidesk.storage.models import Group, User, UserRecord, UserSummary
 
 APP_TYPES = ("portal", "developerPortal")
 CONFIRMATIONS = ("signup", "invite")
@@ -49,6 +49,14 @@ def get_or_raise(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> U
     if user is None:
         raise NotFound(f"User '{user_id}' was not found.")
     return user
+
+
+def read(ctx: InstanceContext, user_id: str) -> UserRecord:
+    """The user to show, as `get_or_raise` finds it; a row, not an entity to change."""
+    found = repository.record(ctx, user_id)
+    if found is None:
+        raise NotFound(f"User '{user_id}' was not found.")
+    return found
 
 
 def list_users(ctx: InstanceContext, query: ListQuery) -> Page[UserSummary]:

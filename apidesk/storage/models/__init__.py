@@ -37,11 +37,18 @@ if TYPE_CHECKING:
     from apidesk.storage.models.system import SystemValue
     from apidesk.storage.models.tenant import TenantAccess
     from apidesk.storage.models.token import AdminToken
-    from apidesk.storage.models.user import SUMMARY_COLUMNS, User, UserSummary
+    from apidesk.storage.models.user import (
+        RECORD_COLUMNS,
+        SUMMARY_COLUMNS,
+        User,
+        UserRecord,
+        UserSummary,
+    )
     from apidesk.storage.models.user_import import UserImport
 
 # Each name with the module (in this package) that defines it.
 _WHERE = {
+    "RECORD_COLUMNS": "user",
     "SUMMARY_COLUMNS": "user",
     "AdminToken": "token",
     "Api": "api",
@@ -71,11 +78,13 @@ _WHERE = {
     "UTCDateTime": "base",
     "User": "user",
     "UserImport": "user_import",
+    "UserRecord": "user",
     "UserSummary": "user",
     "new_etag": "base",
 }
 
 __all__ = [
+    "RECORD_COLUMNS",
     "SUMMARY_COLUMNS",
     "AdminToken",
     "Api",
@@ -106,6 +115,7 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserImport",
+    "UserRecord",
     "UserSummary",
     "new_etag",
 ]

@@ -105,3 +105,13 @@ SUMMARY_COLUMNS = (
     User.identities,
     User.registration_date,
 )
+
+
+class UserRecord(UserSummary, Protocol):
+    """What a read of one user shows: its summary and entity tag, as a plain row."""
+
+    @property
+    def etag(self) -> str: ...
+
+
+RECORD_COLUMNS = (*SUMMARY_COLUMNS, User.etag)

@@ -93,7 +93,7 @@ def list_users(
 )
 def user_entity_tag(call: IReq, user_id: UserId) -> Response:
     with call.instance() as ctx:
-        return envelope.entity_tag(users.get_or_raise(ctx, user_id).etag)
+        return envelope.entity_tag(users.read(ctx, user_id).etag)
 
 
 @router.get(
@@ -105,7 +105,7 @@ def user_entity_tag(call: IReq, user_id: UserId) -> Response:
 )
 def get_user(call: IReq, user_id: UserId) -> JSONResponse:
     with call.instance() as ctx:
-        user = users.get_or_raise(ctx, user_id)
+        user = users.read(ctx, user_id)
         return envelope.entity(views.user(ctx.instance, user), etag=user.etag)
 
 
