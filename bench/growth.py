@@ -32,10 +32,10 @@ START, END = "<!-- growth:start -->", "<!-- growth:end -->"
 
 def _relative(result: Result, results: list[Result]) -> float | None:
     """The figure as a ratio to its baseline in the same run (None for the baselines)."""
-    baselines = {"1 row": results[0], "100 rows": results[1], "UPDATE": results[2]}
-    if result.baseline not in baselines:
+    rates = api.baseline_rates(results)
+    if result.baseline not in rates:
         return None
-    return result.requests_per_second / baselines[result.baseline].requests_per_second
+    return result.requests_per_second / rates[result.baseline]
 
 
 def render(

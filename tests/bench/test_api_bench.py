@@ -27,6 +27,9 @@ FIGURES = (
     "gateway check: no key (401 expected)",
     "portal sign-in",
     "console: Users page",
+    "baseline again: one indexed row",
+    "baseline again: 100 rows",
+    "baseline again: UPDATE + commit",
 )
 
 
