@@ -31,6 +31,15 @@ _BY_DIGEST = select(
 ).where(AdminToken.digest == bindparam("digest"))
 
 
+# The token and the service a call names, in one statement: nearly every management call is
+# about one service, and on PostgreSQL each statement is a round trip.
+_BY_DIGEST_AT = (
+    select(*_BY_DIGEST.selected_columns, Instance)
+    .outerjoin(Instance, Instance.name_key == bindparam("key"))
+    .where(AdminToken.digest == bindparam("digest"))
+)
+
+
 class LiveToken(Protocol):
     """What `authenticate` reads of a token."""
 
@@ -125,13 +134,24 @@ def well_formed(secret: str) -> bool:
 
 def authenticate(ctx: Context, secret: str) -> LiveToken:
     """The live token behind `secret`; `Unauthorized` for anything else, with one message."""
-    failure = Unauthorized(FAILURE)
     if not well_formed(secret):
-        raise failure
+        raise Unauthorized(FAILURE)
     found = ctx.session.connection().execute(_BY_DIGEST, {"digest": tokens.digest(secret)})
-    record: LiveToken | None = found.first()
+    return _live(ctx, found.first())
+
+
+def authenticate_at(ctx: Context, secret: str, service: str) -> tuple[LiveToken, Instance | None]:
+    """`authenticate`, and the service named `service` (None if there is none), read together."""
+    if not well_formed(secret):
+        raise Unauthorized(FAILURE)
+    values = {"digest": tokens.digest(secret), "key": service.lower()}
+    row = ctx.session.execute(_BY_DIGEST_AT, values).first()
+    return _live(ctx, row), None if row is None else row.Instance
+
+
+def _live(ctx: Context, record: LiveToken | None) -> LiveToken:
     if record is None or record.revoked_at is not None:
-        raise failure
+        raise Unauthorized(FAILURE)
     if record.expires_at is not None and record.expires_at <= ctx.now():
-        raise failure
+        raise Unauthorized(FAILURE)
     return record

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
@@ -18,6 +18,9 @@ from apidesk.domain.instances import service as instances
 from apidesk.errors import Forbidden, Invalid, Unauthorized
 from apidesk.query import ListQuery
 from apidesk.security import sas
+
+if TYPE_CHECKING:
+    from apidesk.storage.models import Instance
 
 API_VERSION = "2024-05-01"
 SUPPORTED_API_VERSIONS = frozenset({API_VERSION})
@@ -76,10 +79,23 @@ async def credential(request: Request) -> Credential:
     return Credential("bearer", value, service_name)
 
 
-def _authenticate(ctx: Context, given: Credential) -> Principal:
+@dataclass(frozen=True)
+class _Checked:
+    principal: Principal
+    # With `service`: the service of that name as read in the check (None: there is none).
+    service: Instance | None = None
+    looked_up: bool = False
+
+
+def _authenticate(ctx: Context, given: Credential, service: str | None = None) -> _Checked:
+    """Check `given`; with `service` (the service the path names), read that service in the
+    same statement as a token, or as the signature's check reads it anyway."""
     if given.scheme == "bearer":
-        record = admin_tokens.authenticate(ctx, given.value)
-        return Principal(name=f"token:{record.name}", instance_id=record.instance_id)
+        if service is None:
+            record = admin_tokens.authenticate(ctx, given.value)
+            return _Checked(Principal(f"token:{record.name}", record.instance_id))
+        record, instance = admin_tokens.authenticate_at(ctx, given.value, service)
+        return _Checked(Principal(f"token:{record.name}", record.instance_id), instance, True)
     # APIM's management shared-access signature, signed with a key of the service's own
     # `access` entry: it authenticates calls to that one service.
     instance = instances.find_by_name(ctx, given.service_name) if given.service_name else None
@@ -88,7 +104,8 @@ def _authenticate(ctx: Context, given: Credential) -> Principal:
     uid = tenant.management_principal(InstanceContext.of(ctx, instance), given.value)
     if uid is None:
         raise Unauthorized(_SIGNATURE_FAILURE)
-    return Principal(name=f"sas:{uid}", instance_id=instance.id)
+    principal = Principal(name=f"sas:{uid}", instance_id=instance.id)
+    return _Checked(principal, instance, given.service_name == service)
 
 
 async def api_version(
@@ -128,6 +145,9 @@ class Call(Placed):
     write: bool
     on_loop: bool = field(default=False, kw_only=True)
     _principal: Principal | None = field(default=None, init=False)
+    _units: int = field(default=0, init=False)
+    # The service the credential's check read, with the number of the unit it was read in.
+    _read: tuple[int, Instance | None] | None = field(default=None, init=False)
 
     @property
     def principal(self) -> Principal:
@@ -147,11 +167,17 @@ class Call(Placed):
         with self.runtime.database.unit_of_work(
             write=self.write if write is None else write
         ) as session:
+            self._units += 1
             if self._principal is None:
-                self._principal = _authenticate(
-                    Context(self.runtime, session, "anonymous"), self.credential
-                )
+                anonymous = Context(self.runtime, session, "anonymous")
+                checked = _authenticate(anonymous, self.credential, self._service())
+                self._principal = checked.principal
+                self._read = (self._units, checked.service) if checked.looked_up else None
             yield Context(runtime=self.runtime, session=session, actor=self._principal.name)
+
+    def _service(self) -> str | None:
+        """The service the call is about, for the credential's check to read with it."""
+        return None
 
 
 @dataclass
@@ -165,9 +191,12 @@ class InstanceCall(Call):
         """A unit of work inside the instance named by the path."""
         with self.context(write=write) as ctx:
             instances.check_path(self.subscription_id, self.resource_group, self.service_name)
-            instance = instances.get_or_raise(
-                ctx, self.subscription_id, self.resource_group, self.service_name
-            )
+            path = (self.subscription_id, self.resource_group, self.service_name)
+            read, self._read = self._read, None
+            if read is not None and read[0] == self._units:
+                instance = instances.located(read[1], *path)
+            else:
+                instance = instances.get_or_raise(ctx, *path)
             if not self.principal.may_use(instance.id):
                 raise Forbidden(
                     f"The credential '{self.principal.name}' is limited to another service "
@@ -175,6 +204,9 @@ class InstanceCall(Call):
                     code="AuthorizationFailed",
                 )
             yield InstanceContext.of(ctx, instance)
+
+    def _service(self) -> str | None:
+        return self.service_name
 
 
 def _short_read(request: Request, rt: Runtime) -> bool:

@@ -85,7 +85,13 @@ def find_by_name(ctx: Context, name: str) -> Instance | None:
 
 
 def get_or_raise(ctx: Context, subscription_id: str, resource_group: str, name: str) -> Instance:
-    instance = find_by_name(ctx, name)
+    return located(find_by_name(ctx, name), subscription_id, resource_group, name)
+
+
+def located(
+    instance: Instance | None, subscription_id: str, resource_group: str, name: str
+) -> Instance:
+    """`instance`, found by `name`, if it is the one the whole ARM path names."""
     if (
         instance is None
         or instance.subscription_id.lower() != subscription_id.lower()
