@@ -23,7 +23,7 @@ from apidesk.domain.users import credentials, repository
 from apidesk.domain.users import service as users
 from apidesk.errors import Collection, Invalid
 from apidesk.security.passwords import PasswordHashing
-from apidesk.storage.models import User
+from apidesk.storage.models import User, UserRecord
 
 EMAIL_CHANGE = "EmailChangeIdentityDefault"
 EMAIL_CHANGE_PAGE = "confirm-email-change"
@@ -78,7 +78,7 @@ def _proven_or_raise(ctx: InstanceContext, proof: Proof) -> User:
     return user
 
 
-def rename(ctx: InstanceContext, user: User, first_name: str, last_name: str) -> User:
+def rename(ctx: InstanceContext, user: User, first_name: str, last_name: str) -> UserRecord:
     return users.update(
         ctx,
         user.name,
@@ -130,7 +130,7 @@ def email_change_of(ctx: InstanceContext, token: str) -> tuple[User, str]:
     return found.user, str(found.link.payload.get("email", ""))
 
 
-def confirm_email_change(ctx: InstanceContext, token: str) -> User:
+def confirm_email_change(ctx: InstanceContext, token: str) -> UserRecord:
     """Use the link once: the account takes the new address, every session ends and the
     links sent to the old address stop working."""
     _, address = email_change_of(ctx, token)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from apidesk.domain import validation
 from apidesk.domain.context import InstanceContext
@@ -57,10 +59,15 @@ _RECORD_BY_ID = select(*RECORD_COLUMNS).where(
 )
 
 
-def record(ctx: InstanceContext, user_id: str) -> UserRecord | None:
-    """The user as a row to show: a GET's read, without building an entity for it."""
+_RECORD_BY_ID_LOCKED = _RECORD_BY_ID.with_for_update()
+
+
+def record(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> UserRecord | None:
+    """The user as a row to show or change, without building an entity for it: a GET's read,
+    and (with `lock`, as `find`) the read of a change that needs no more than the row."""
     values = {"instance": ctx.instance.id, "key": user_id.lower()}
-    found = ctx.session.connection().execute(_RECORD_BY_ID, values).first()
+    statement = _RECORD_BY_ID_LOCKED if lock else _RECORD_BY_ID
+    found = ctx.session.connection().execute(statement, values).first()
     return cast("UserRecord | None", found)
 
 
@@ -89,19 +96,24 @@ def add(ctx: InstanceContext, values: Mapping[str, Any]) -> User:
     return user
 
 
-def write_fields(ctx: InstanceContext, user: User, values: Mapping[str, Any]) -> bool:
-    """Store `values` (attribute names that are column names) and a new ETag on `user`, whose
-    row this unit of work holds locked, in one UPDATE; `user` shows them after, without being
-    left for a flush. False, and nothing stored, if its ETag is no longer the one read."""
+def write_fields(
+    ctx: InstanceContext, user: UserRecord, values: Mapping[str, Any]
+) -> UserRecord | None:
+    """Store `values` (attribute names that are column names) and a new ETag on the user read
+    as `user` (a row of RECORD_COLUMNS), whose row this unit of work holds locked, in one
+    UPDATE; an entity of the user this unit holds shows the change too. The user as it is
+    now, or None, and nothing stored, if its ETag is no longer the one read."""
     etag = new_etag()
     params = {**values, "etag": etag, "b_id": user.id, "b_etag": user.etag}
-    done = ctx.session.connection().execute(_UPDATE_LOCKED, params)
-    if done.rowcount != 1:
-        return False
-    for name, value in values.items():
-        set_committed_value(user, name, value)
-    set_committed_value(user, "etag", etag)
-    return True
+    if ctx.session.connection().execute(_UPDATE_LOCKED, params).rowcount != 1:
+        return None
+    held = ctx.session.identity_map.get(identity_key(User, user.id))
+    if held is not None:
+        for name, value in values.items():
+            set_committed_value(held, name, value)
+        set_committed_value(held, "etag", etag)
+    now = {column.key: getattr(user, column.key) for column in RECORD_COLUMNS}
+    return cast(UserRecord, SimpleNamespace(**{**now, **values, "etag": etag}))
 
 
 def add_member(ctx: InstanceContext, group_id: int, user_id: int) -> None:

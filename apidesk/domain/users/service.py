@@ -63,7 +63,7 @@ def list_users(ctx: InstanceContext, query: ListQuery) -> Page[UserSummary]:
     return repository.page(ctx, query)
 
 
-def _check_etag(user: User, expected_etag: str | None) -> None:
+def _check_etag(user: UserRecord, expected_etag: str | None) -> None:
     if expected_etag is not None and expected_etag != "*" and expected_etag != user.etag:
         raise PreconditionFailed()
 
@@ -248,32 +248,46 @@ def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> dict[s
 
 def update(
     ctx: InstanceContext, user_id: str, fields: UserFields, *, expected_etag: str | None
-) -> User:
+) -> UserRecord:
     """PATCH semantics: change only the supplied fields of an existing user."""
     if expected_etag is None:
         raise Invalid.field(
             "If-Match", "The 'If-Match' header is required; use '*' to skip the check."
         )
     clean = _validate(ctx, fields)
+    if clean.keys() <= _WITHOUT_CONSEQUENCES:
+        return _update_row(ctx, user_id, clean, expected_etag)
     # Locked: a change reads the latest version and waits for any other change of the user,
     # so `If-Match: *` never loses to a concurrent write and a real ETag is judged on the truth.
     user = get_or_raise(ctx, user_id, lock=True)
     _check_etag(user, expected_etag)
-    if clean.keys() <= _WITHOUT_CONSEQUENCES:
-        # One UPDATE (none when nothing changes, and the ETag stays) and the audit row,
-        # without the ORM's flush.
-        changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
-        if changed and not repository.write_fields(ctx, user, changed):
-            raise PreconditionFailed()
-        audit.record_now(ctx, "user.update", f"users/{user.name}", changes_for_audit(clean))
-        return user
     ended = _apply(ctx, user, clean)
     audit.record(ctx, "user.update", f"users/{user.name}", {**changes_for_audit(clean), **ended})
     ctx.session.flush()
     return user
 
 
-def set_state(ctx: InstanceContext, user_id: str, state: str) -> User:
+def _update_row(
+    ctx: InstanceContext, user_id: str, clean: Mapping[str, Any], expected_etag: str
+) -> UserRecord:
+    """`update` of fields that change nothing else: the locked read and the UPDATE (none when
+    nothing changes, and the ETag stays) go through the row, and the audit record is written
+    at once, without an entity or the ORM's flush (issue 12, the management path)."""
+    user = repository.record(ctx, user_id, lock=True)
+    if user is None:
+        raise NotFound(f"User '{user_id}' was not found.")
+    _check_etag(user, expected_etag)
+    changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
+    if changed:
+        written = repository.write_fields(ctx, user, changed)
+        if written is None:
+            raise PreconditionFailed()
+        user = written
+    audit.record_now(ctx, "user.update", f"users/{user.name}", changes_for_audit(clean))
+    return user
+
+
+def set_state(ctx: InstanceContext, user_id: str, state: str) -> UserRecord:
     """Block or activate a user regardless of concurrent edits (used by the CLI and console)."""
     return update(ctx, user_id, {"state": state}, expected_etag="*")
 

@@ -1,0 +1,105 @@
+"""A change of a user's plain fields goes through the row (users.update without an entity):
+it answers the user as stored, keeps an entity the same unit holds in step, and stores nothing
+when it is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from support.server import ServiceRef
+
+from apidesk.domain.context import Context, InstanceContext, Runtime
+from apidesk.domain.instances import service as instances
+from apidesk.domain.users import service as users
+from apidesk.errors import NotFound, PreconditionFailed
+from apidesk.storage.models import RECORD_COLUMNS, AuditEvent
+
+V = {"api-version": "2024-05-01"}
+
+
+@contextmanager
+def unit(runtime: Runtime, service: ServiceRef) -> Iterator[InstanceContext]:
+    with runtime.database.unit_of_work() as session:
+        ctx = Context(runtime, session, "test")
+        instance = instances.find_by_name(ctx, service.name)
+        assert instance is not None
+        yield InstanceContext.of(ctx, instance)
+
+
+def audits(runtime: Runtime, service: ServiceRef) -> int:
+    with runtime.database.unit_of_work(write=False) as session:
+        statement = select(func.count()).where(
+            AuditEvent.instance_name == service.name, AuditEvent.action == "user.update"
+        )
+        return int(session.scalar(statement) or 0)
+
+
+@pytest.fixture
+def user_id(http: httpx.Client, service: ServiceRef) -> str:
+    body = {"properties": {"email": "row@example.com", "firstName": "Ro", "lastName": "W"}}
+    http.put(service.url("/users/Row-1"), params=V, json=body).raise_for_status()
+    return "Row-1"
+
+
+def test_the_answer_is_the_stored_user(
+    runtime: Runtime, service: ServiceRef, user_id: str, http: httpx.Client
+) -> None:
+    with unit(runtime, service) as ictx:
+        before = users.read(ictx, user_id)
+        after = users.update(ictx, user_id.lower(), {"note": "n1"}, expected_etag=before.etag)
+        assert (after.name, after.note, after.first_name) == ("Row-1", "n1", "Ro")
+        assert after.etag != before.etag
+    with unit(runtime, service) as ictx:
+        stored = users.read(ictx, user_id)
+    assert {column.key: getattr(stored, column.key) for column in RECORD_COLUMNS} == {
+        column.key: getattr(after, column.key) for column in RECORD_COLUMNS
+    }
+    shown = http.get(service.url(f"/users/{user_id}"), params=V)
+    assert shown.headers["etag"].strip('"') == after.etag
+
+
+def test_an_entity_of_the_unit_shows_the_change_and_can_still_be_flushed(
+    runtime: Runtime, service: ServiceRef, user_id: str
+) -> None:
+    with unit(runtime, service) as ictx:
+        held = users.get_or_raise(ictx, user_id)
+        after = users.update(ictx, user_id, {"first_name": "Rita"}, expected_etag="*")
+        assert (held.first_name, held.etag) == ("Rita", after.etag)
+        # The entity's version is the row's: a later change through the ORM is not stale.
+        held.last_name = "Later"
+        ictx.session.flush()
+    with unit(runtime, service) as ictx:
+        stored = users.read(ictx, user_id)
+    assert (stored.first_name, stored.last_name) == ("Rita", "Later")
+
+
+def test_no_change_keeps_the_etag_and_is_still_audited(
+    runtime: Runtime, service: ServiceRef, user_id: str
+) -> None:
+    with unit(runtime, service) as ictx:
+        before = users.read(ictx, user_id)
+    counted = audits(runtime, service)
+    with unit(runtime, service) as ictx:
+        after = users.update(ictx, user_id, {"first_name": "Ro"}, expected_etag="*")
+    assert after.etag == before.etag
+    assert audits(runtime, service) == counted + 1
+
+
+def test_a_refused_change_stores_nothing(
+    runtime: Runtime, service: ServiceRef, user_id: str
+) -> None:
+    with unit(runtime, service) as ictx:
+        before = users.read(ictx, user_id)
+    counted = audits(runtime, service)
+    with pytest.raises(PreconditionFailed), unit(runtime, service) as ictx:
+        users.update(ictx, user_id, {"note": "lost"}, expected_etag="0" * 32)
+    with pytest.raises(NotFound), unit(runtime, service) as ictx:
+        users.update(ictx, "nobody", {"note": "lost"}, expected_etag="*")
+    with unit(runtime, service) as ictx:
+        stored = users.read(ictx, user_id)
+    assert (stored.note, stored.etag) == (before.note, before.etag)
+    assert audits(runtime, service) == counted
