@@ -117,6 +117,11 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @property
+    def queues_writers(self) -> bool:
+        """Whether writers wait for their turn (SQLite: one writer at a time)."""
+        return self._turns is not None
+
+    @property
     def reads_on_loop(self) -> bool:
         """Whether a short read may run on the event loop: SQLite answers it from a local
         file that writers do not block (WAL); PostgreSQL is a network round trip away."""

@@ -1,7 +1,7 @@
 """A management request whose credential cannot be genuine is refused before a unit of work
 opens: a write's unit waits for SQLite's write turn, and a request without a real credential
 must not make the deployment's writers queue behind it. Anything that looks like a credential
-is checked in the handler's unit, as before."""
+is checked in the handler's unit, or, where writers queue, in a short read before the write's."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Workspace
+from sqlalchemy.exc import IntegrityError
 from support.inprocess import InProcessServer, in_process_server
 from support.server import ServiceRef
 
+from apidesk.api.management.deps import Credential, InstanceCall
+from apidesk.domain.users import service as users
+from apidesk.domain.users.service import UserFields
+from apidesk.errors import NotFound
 from apidesk.storage.database import Database
 
 V = {"api-version": "2024-05-01"}
@@ -79,9 +84,13 @@ def test_a_credential_that_cannot_be_genuine_opens_no_unit(
     assert units == []
 
 
-def test_a_well_formed_wrong_token_is_checked_in_the_handlers_unit(
+def test_a_well_formed_wrong_token_is_checked_without_taking_a_write_turn(
     live: InProcessServer, service: ServiceRef, units: list[bool]
 ) -> None:
+    """Where writers take turns (SQLite), a write's credential and service are read in a short
+    read before it queues, and the write's own unit serves the rest; elsewhere the handler's
+    unit checks the credential first thing."""
+    queues = live.runtime.database.queues_writers
     response = httpx.patch(
         f"{live.url}{service.url('/users/refused')}",
         params=V,
@@ -90,7 +99,17 @@ def test_a_well_formed_wrong_token_is_checked_in_the_handlers_unit(
     )
     assert response.status_code == 401
     assert response.json()["error"]["message"].startswith("The access token is missing")
-    assert units == [True]
+    assert units == ([False] if queues else [True])
+
+    units.clear()
+    answered = httpx.put(
+        f"{live.url}{service.url('/users/let-in')}",
+        params=V,
+        json={"properties": {"email": "let-in@example.com", "firstName": "L", "lastName": "I"}},
+        headers={"Authorization": f"Bearer {live.token}"},
+    )
+    assert answered.status_code == 201, answered.text
+    assert units == ([False, True] if queues else [True])
 
 
 @pytest.mark.parametrize(
@@ -127,3 +146,37 @@ def test_a_console_form_with_an_unknown_session_is_checked_in_its_unit(
     assert response.status_code == 303
     assert response.headers["location"] == "/console/"
     assert units == [True]
+
+
+def test_a_service_deleted_between_the_check_and_the_write_loses_nothing_and_errs_clearly(
+    live: InProcessServer,
+) -> None:
+    """The service read with the credential serves the write's unit; if the service goes in
+    between, the write finds nothing to change (404) or its foreign key refuses it (409)."""
+    doomed = live.new_service("doomed")
+    with live.client() as client:
+        put = client.put(doomed.url("/users/kept"), params=V, json=BODY)
+        assert put.status_code == 201, put.text
+
+    def checked_call() -> InstanceCall:
+        call = InstanceCall(
+            live.runtime,
+            Credential("bearer", live.token, None),
+            True,
+            doomed.subscription_id,
+            doomed.resource_group,
+            doomed.name,
+        )
+        call.authenticate()
+        return call
+
+    change, create = checked_call(), checked_call()
+    with live.client() as client:
+        assert client.delete(doomed.path, params=V).status_code in (200, 202, 204)
+    with pytest.raises(NotFound), change.instance() as ictx:
+        users.update(ictx, "kept", {"note": "x"}, expected_etag="*")
+    fields: UserFields = {"email": "new@example.com", "first_name": "N", "last_name": "U"}
+    with pytest.raises(IntegrityError), create.instance() as ictx:
+        users.create_or_update(ictx, "new", fields)
+    with live.client() as client:
+        assert client.get(doomed.path, params=V).status_code == 404

@@ -20,6 +20,8 @@ from apidesk.query import ListQuery
 from apidesk.security import sas
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from apidesk.storage.models import Instance
 
 API_VERSION = "2024-05-01"
@@ -137,8 +139,9 @@ ServiceName = Annotated[str, Path(alias="serviceName", max_length=50)]
 class Call(Placed):
     """A management request. Its unit of work is opened by the handler, so every statement,
     and the one commit, run in the handler's thread; the credential is checked first thing
-    in it. A handler that does costly work before its unit of work (hashing a password,
-    reading an upload) calls `authenticate` before that work."""
+    in it, or, for a write that waits for its turn, in a short read just before (`context`).
+    A handler that does costly work before its unit of work (hashing a password, reading an
+    upload) calls `authenticate` before that work."""
 
     runtime: Runtime
     credential: Credential
@@ -146,7 +149,8 @@ class Call(Placed):
     on_loop: bool = field(default=False, kw_only=True)
     _principal: Principal | None = field(default=None, init=False)
     _units: int = field(default=0, init=False)
-    # The service the credential's check read, with the number of the unit it was read in.
+    # The service the credential's check read, with the number of the unit it serves: the
+    # unit it was read in, or the one after a check of its own (`authenticate`).
     _read: tuple[int, Instance | None] | None = field(default=None, init=False)
 
     @property
@@ -156,24 +160,39 @@ class Call(Placed):
         return self._principal
 
     def authenticate(self) -> Principal:
-        """Check the credential now, in a short read of its own."""
-        with self.context(write=False):
-            return self.principal
+        """Check the credential now, in a short read of its own; the service read with it
+        serves the unit of work that follows."""
+        if self._principal is None:
+            with self.runtime.database.unit_of_work(write=False) as session:
+                self._units += 1
+                self._check(session)
+            if self._read is not None:
+                self._read = (self._units + 1, self._read[1])
+        return self.principal
 
     @contextmanager
     def context(self, *, write: bool | None = None) -> Iterator[Context]:
         """A unit of work that commits when the block ends without an error; it writes when
         the request's method does, unless `write` says otherwise."""
-        with self.runtime.database.unit_of_work(
-            write=self.write if write is None else write
-        ) as session:
+        writes = self.write if write is None else write
+        database = self.runtime.database
+        if writes and database.queues_writers:
+            # Writers take turns (SQLite): the credential and the service are read before
+            # queueing, so that a turn lasts only as long as the write. A service deleted in
+            # between leaves nothing to change (404), or its foreign keys refuse the write (409).
+            self.authenticate()
+        with database.unit_of_work(write=writes) as session:
             self._units += 1
             if self._principal is None:
-                anonymous = Context(self.runtime, session, "anonymous")
-                checked = _authenticate(anonymous, self.credential, self._service())
-                self._principal = checked.principal
-                self._read = (self._units, checked.service) if checked.looked_up else None
-            yield Context(runtime=self.runtime, session=session, actor=self._principal.name)
+                self._check(session)
+            yield Context(runtime=self.runtime, session=session, actor=self.principal.name)
+
+    def _check(self, session: Session) -> None:
+        checked = _authenticate(
+            Context(self.runtime, session, "anonymous"), self.credential, self._service()
+        )
+        self._principal = checked.principal
+        self._read = (self._units, checked.service) if checked.looked_up else None
 
     def _service(self) -> str | None:
         """The service the call is about, for the credential's check to read with it."""
