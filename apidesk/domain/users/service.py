@@ -131,8 +131,10 @@ def create_or_update(
     check_user_id(user_id)
     _check_options(options)
     clean = _validate(ctx, fields)
-    existing = repository.find(ctx, user_id, lock=True)
-    if existing is not None:
+    # Most PUTs create: the row's locked read tells, and only a user to change is built as an
+    # entity (its row already locked by that read).
+    if repository.record(ctx, user_id, lock=True) is not None:
+        existing = get_or_raise(ctx, user_id)
         _check_etag(existing, expected_etag)
         ended = _apply(ctx, existing, clean)
         audit.record(
@@ -209,7 +211,7 @@ _GROUP_ID_BY_KEY = select(Group.id).where(
 
 def _system_group_id(ctx: InstanceContext, name: str) -> int:
     values = {"instance": ctx.instance.id, "key": name}
-    group_id = ctx.session.scalars(_GROUP_ID_BY_KEY, values).first()
+    group_id = ctx.session.connection().execute(_GROUP_ID_BY_KEY, values).scalar()
     if group_id is None:  # pragma: no cover - seed data always has it
         raise NotFound(f"The system group '{name}' is missing from this service.")
     return int(group_id)
