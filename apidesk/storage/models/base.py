@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator
+from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 from sqlalchemy.sql.base import _DialectArgDict
 from sqlalchemy.util import EMPTY_DICT
 
@@ -45,6 +46,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
+
+
+M = TypeVar("M", bound=Base)
+
+
+def as_read(model: type[M], values: Iterable[tuple[str, Any]]) -> M:
+    """An entity of `model` from the values of its columns, by attribute name, as a query
+    returned them: what the ORM would have loaded, without its loading (about 45 us less per
+    entity, on the management API's every call). It belongs to no session and is for reading:
+    a change made to it is saved nowhere."""
+    entity = cast(M, inspect(model).class_manager.new_instance())
+    entity.__dict__.update(values)
+    make_transient_to_detached(entity)
+    return entity
 
 
 def new_etag(_current: object = None) -> str:
