@@ -16,7 +16,7 @@ from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
 from apidesk.domain.users import service as users
 from apidesk.errors import NotFound, PreconditionFailed
-from apidesk.storage.models import RECORD_COLUMNS, AuditEvent
+from apidesk.storage.models import RECORD_COLUMNS, AuditEvent, UserRecord
 
 V = {"api-version": "2024-05-01"}
 
@@ -28,6 +28,12 @@ def unit(runtime: Runtime, service: ServiceRef) -> Iterator[InstanceContext]:
         instance = instances.find_by_name(ctx, service.name)
         assert instance is not None
         yield InstanceContext.of(ctx, instance)
+
+
+def stored(runtime: Runtime, service: ServiceRef, user_id: str) -> UserRecord:
+    """The user as a unit of its own reads it."""
+    with unit(runtime, service) as ictx:
+        return users.read(ictx, user_id)
 
 
 def audits(runtime: Runtime, service: ServiceRef) -> int:
@@ -53,9 +59,8 @@ def test_the_answer_is_the_stored_user(
         after = users.update(ictx, user_id.lower(), {"note": "n1"}, expected_etag=before.etag)
         assert (after.name, after.note, after.first_name) == ("Row-1", "n1", "Ro")
         assert after.etag != before.etag
-    with unit(runtime, service) as ictx:
-        stored = users.read(ictx, user_id)
-    assert {column.key: getattr(stored, column.key) for column in RECORD_COLUMNS} == {
+    now = stored(runtime, service, user_id)
+    assert {column.key: getattr(now, column.key) for column in RECORD_COLUMNS} == {
         column.key: getattr(after, column.key) for column in RECORD_COLUMNS
     }
     shown = http.get(service.url(f"/users/{user_id}"), params=V)
@@ -72,16 +77,14 @@ def test_an_entity_of_the_unit_shows_the_change_and_can_still_be_flushed(
         # The entity's version is the row's: a later change through the ORM is not stale.
         held.last_name = "Later"
         ictx.session.flush()
-    with unit(runtime, service) as ictx:
-        stored = users.read(ictx, user_id)
-    assert (stored.first_name, stored.last_name) == ("Rita", "Later")
+    now = stored(runtime, service, user_id)
+    assert (now.first_name, now.last_name) == ("Rita", "Later")
 
 
 def test_no_change_keeps_the_etag_and_is_still_audited(
     runtime: Runtime, service: ServiceRef, user_id: str
 ) -> None:
-    with unit(runtime, service) as ictx:
-        before = users.read(ictx, user_id)
+    before = stored(runtime, service, user_id)
     counted = audits(runtime, service)
     with unit(runtime, service) as ictx:
         after = users.update(ictx, user_id, {"first_name": "Ro"}, expected_etag="*")
@@ -92,14 +95,12 @@ def test_no_change_keeps_the_etag_and_is_still_audited(
 def test_a_refused_change_stores_nothing(
     runtime: Runtime, service: ServiceRef, user_id: str
 ) -> None:
-    with unit(runtime, service) as ictx:
-        before = users.read(ictx, user_id)
+    before = stored(runtime, service, user_id)
     counted = audits(runtime, service)
     with pytest.raises(PreconditionFailed), unit(runtime, service) as ictx:
         users.update(ictx, user_id, {"note": "lost"}, expected_etag="0" * 32)
     with pytest.raises(NotFound), unit(runtime, service) as ictx:
         users.update(ictx, "nobody", {"note": "lost"}, expected_etag="*")
-    with unit(runtime, service) as ictx:
-        stored = users.read(ictx, user_id)
-    assert (stored.note, stored.etag) == (before.note, before.etag)
+    now = stored(runtime, service, user_id)
+    assert (now.note, now.etag) == (before.note, before.etag)
     assert audits(runtime, service) == counted
