@@ -1,5 +1,5 @@
 -- Requests of bench/api.py against the management API, chosen by MODE:
--- get, list, first, patch, hot, create, create-password.
+-- get, list, lookup, first, patch, hot, create, create-password.
 local mode = os.getenv("MODE")
 local base = os.getenv("BASE")
 local users = tonumber(os.getenv("USERS"))
@@ -25,6 +25,9 @@ request = function()
   elseif mode == "list" then
     local filter = "startswith(name,%27u" .. (n % 10) .. "%27)"
     return wrk.format("GET", base .. "/users" .. version .. "&$top=100&$filter=" .. filter)
+  elseif mode == "lookup" then
+    local filter = "email%20eq%20%27u" .. n .. "%40example.com%27"
+    return wrk.format("GET", base .. "/users" .. version .. "&$filter=" .. filter)
   elseif mode == "first" then
     return wrk.format("GET", base .. "/users" .. version .. "&$top=100")
   elseif mode == "patch" or mode == "hot" then

@@ -7,8 +7,9 @@
 For each database it starts `apidesk serve` as a production user would (its default workers,
 one per core), seeds N users with `apidesk users import` and a few hundred subscriptions
 through the API, then drives it with wrk on loopback: GET a user, a filtered list of 100, the
-first page, PATCH (spread over many users, and one hot user), create with and without a
-password, the gateway check (valid key, no key), portal sign-in and the console's Users page.
+first page, a user looked up by e-mail (`$filter=email eq`, another one each time), PATCH
+(spread over many users, and one hot user), create with and without a password, the gateway
+check (valid key, no key), portal sign-in and the console's Users page.
 In the same run it serves bench/baseline_app.py with the same server software and workers on
 the same database (one indexed row, 100 rows, a single-row UPDATE and commit), before the
 figures and again after them, and times argon2id with the configured parameters on every core
@@ -282,6 +283,7 @@ def measure(
                 api("GET user", "get", one),
                 api("list users: $filter + $top=100", "list", hundred),
                 api("list users: first page ($top=100)", "first", hundred),
+                api("list users: $filter email eq, any of N", "lookup", one),
                 api("PATCH user (If-Match, spread)", "patch", update),
                 api("PATCH user (If-Match, one hot user)", "hot", update),
                 api("create user, no password", "create", update),

@@ -38,16 +38,17 @@ other by the bounded count of matches (`uses_index` says when the choice exists)
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import Boolean, String, and_, false, func, literal, not_, or_, true
+from sqlalchemy import Boolean, String, and_, bindparam, false, func, not_, or_, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.type_api import NULLTYPE
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from apidesk.query import And, Compare, FieldKind, Filter, Not, Or, TextMatch
@@ -87,13 +88,65 @@ _COMPARISONS: Final[dict[str, Callable[[Any, Any], ColumnElement[bool]]]] = {
 
 
 def compile_filter(
-    node: Filter, columns: Mapping[str, Column], *, indexes: bool = True
+    node: Filter,
+    columns: Mapping[str, Column],
+    *,
+    indexes: bool = True,
+    named: bool = False,
 ) -> ColumnElement[bool]:
     """The WHERE clause for `node`; an unknown field raises `KeyError`. Without `indexes`, the
-    same condition in a form SQLite answers without the fields' indexes (see the module)."""
+    same condition in a form SQLite answers without the fields' indexes (see the module).
+    With `named`, the values are the parameters `filter_values` names, so that one statement
+    serves every filter of the same shape."""
     if not indexes:
         columns = {name: _unindexed(column) for name, column in columns.items()}
-    return _compile(node, columns)
+    return _compile(node, columns, _Binder(named))
+
+
+def filter_values(node: Filter, columns: Mapping[str, Column]) -> tuple[Hashable, dict[str, Any]]:
+    """The shape of `node` (what decides its SQL: fields, operators, the kind of each value)
+    and the values of its parameters, as `compile_filter(..., named=True)` names them. Two
+    filters of one shape compile alike but for those values; `storage.paging.Listing` keeps
+    a statement per shape, not per filter, so `name eq 'u1'` and `name eq 'u2'` share one."""
+    values: list[Any] = []
+    shape = _shape(node, columns, values)
+    return shape, {f"{_NAMED}{number}": value for number, value in enumerate(values)}
+
+
+def _shape(node: Filter, columns: Mapping[str, Column], values: list[Any]) -> Hashable:
+    if isinstance(node, (And, Or)):
+        return (type(node).__name__, tuple(_shape(item, columns, values) for item in node.items))
+    if isinstance(node, Not):
+        return ("Not", _shape(node.item, columns, values))
+    if isinstance(node, Compare):
+        form, found = _compare_form(node, columns[node.field])
+        values.extend(found)
+        return ("Compare", node.field, node.op, form, type(node.value).__name__)
+    if isinstance(node, TextMatch):
+        form, found = _text_form(node, columns[node.field])
+        values.extend(found)
+        return ("TextMatch", node.field, node.function, form)
+    raise TypeError(f"not a filter node: {node!r}")
+
+
+_NAMED: Final = "filter_"
+
+
+class _Binder:
+    """Makes a filter's values parameters, in the order the tree is walked: anonymous ones
+    (a value bound where it is used), or named ones, `filter_0`, `filter_1`, ... A value
+    compared with a column takes the column's type, as a plain value would."""
+
+    def __init__(self, named: bool) -> None:
+        self._named = named
+        self._count = 0
+
+    def __call__(self, value: Any, type_: Any = NULLTYPE) -> BindParameter[Any]:
+        if not self._named:
+            return bindparam(None, value, type_=type_, unique=True)
+        name = f"{_NAMED}{self._count}"
+        self._count += 1
+        return bindparam(name, value, type_=type_)
 
 
 def uses_index(node: Filter, columns: Mapping[str, Column]) -> bool:
@@ -108,17 +161,17 @@ def uses_index(node: Filter, columns: Mapping[str, Column]) -> bool:
     raise TypeError(f"not a filter node: {node!r}")
 
 
-def _compile(node: Filter, columns: Mapping[str, Column]) -> ColumnElement[bool]:
+def _compile(node: Filter, columns: Mapping[str, Column], bind: _Binder) -> ColumnElement[bool]:
     if isinstance(node, And):
-        return and_(*_compile_all(node.items, columns)) if node.items else true()
+        return and_(*_compile_all(node.items, columns, bind)) if node.items else true()
     if isinstance(node, Or):
-        return or_(*_compile_all(node.items, columns)) if node.items else false()
+        return or_(*_compile_all(node.items, columns, bind)) if node.items else false()
     if isinstance(node, Not):
-        return not_(_compile(node.item, columns))
+        return not_(_compile(node.item, columns, bind))
     if isinstance(node, Compare):
-        return _compare(node, columns[node.field])
+        return _compare(node, columns[node.field], bind)
     if isinstance(node, TextMatch):
-        return _text_match(node, columns[node.field])
+        return _text_match(node, columns[node.field], bind)
     raise TypeError(f"not a filter node: {node!r}")
 
 
@@ -130,67 +183,86 @@ def spelled(*values: str) -> Callable[[str], str]:
 
 
 def _compile_all(
-    items: tuple[Filter, ...], columns: Mapping[str, Column]
+    items: tuple[Filter, ...], columns: Mapping[str, Column], bind: _Binder
 ) -> list[ColumnElement[bool]]:
-    return [_compile(item, columns) for item in items]
+    return [_compile(item, columns, bind) for item in items]
 
 
-def _compare(node: Compare, column: Column) -> ColumnElement[bool]:
-    expression = column.expression
+def _compare_form(node: Compare, column: Column) -> tuple[str, tuple[Any, ...]]:
+    """How a comparison is made in SQL, and the values it binds (see the module)."""
     if node.value is None:
-        if node.op == "eq":
-            return expression.is_(None)
-        if node.op == "ne":
-            return expression.is_not(None)
-        raise ValueError(f"null can only be compared with eq or ne, not {node.op!r}")
+        if node.op not in ("eq", "ne"):
+            raise ValueError(f"null can only be compared with eq or ne, not {node.op!r}")
+        return "null", ()
     if column.reference is not None and node.op == "eq" and isinstance(node.value, str):
-        return column.reference(column.fold(node.value))
+        return "reference", (column.fold(node.value),)
     if column.key is not None and isinstance(node.value, str):
-        expression = column.key
-        test = _COMPARISONS[node.op](expression, column.fold(node.value))
-    elif column.kind in _CASE_INSENSITIVE:
-        test = _COMPARISONS[node.op](func.lower(expression), _lowered(str(node.value)))
+        return "key", (column.fold(node.value),)
+    if column.kind in _CASE_INSENSITIVE:
+        return "lowered", (str(node.value),)
+    return "plain", (node.value,)
+
+
+def _compare(node: Compare, column: Column, bind: _Binder) -> ColumnElement[bool]:
+    form, values = _compare_form(node, column)
+    expression = column.expression
+    if form == "null":
+        return expression.is_(None) if node.op == "eq" else expression.is_not(None)
+    value = bind(values[0], String()) if form == "lowered" else bind(values[0])
+    if form == "reference":
+        return cast(Callable[[Any], ColumnElement[bool]], column.reference)(value)
+    if form == "key":
+        expression = cast(ColumnElement[Any], column.key)
+        test = _COMPARISONS[node.op](expression, value)
+    elif form == "lowered":
+        test = _COMPARISONS[node.op](func.lower(expression), func.lower(value))
     else:
-        test = _COMPARISONS[node.op](expression, node.value)
+        test = _COMPARISONS[node.op](expression, value)
     if node.op == "ne":
         return or_(expression.is_(None), test)
     return and_(expression.is_not(None), test)
 
 
-def _text_match(node: TextMatch, column: Column) -> ColumnElement[bool]:
-    if column.key is not None:
-        return _key_match(node, column.key, column.fold(node.value))
-    expression = column.expression
-    # The value is escaped here rather than with `autoescape=True` because it is lowered by
-    # the database, which autoescape (plain strings only) cannot wrap.
-    pattern = _lowered(_escape_like(node.value))
-    lowered = func.lower(expression)
-    if node.function == "contains":
-        test = lowered.contains(pattern, escape=_LIKE_ESCAPE)
-    elif node.function == "startswith":
-        test = lowered.startswith(pattern, escape=_LIKE_ESCAPE)
-    elif node.function == "endswith":
-        test = lowered.endswith(pattern, escape=_LIKE_ESCAPE)
-    else:
+def _text_form(node: TextMatch, column: Column) -> tuple[str, tuple[Any, ...]]:
+    """How a text function is matched in SQL, and the values it binds: the LIKE pattern, and
+    for a key's `startswith` the range of the prefix (see the module)."""
+    if node.function not in ("contains", "startswith", "endswith"):
         raise ValueError(f"unknown text function {node.function!r}")
-    return and_(expression.is_not(None), test)
-
-
-def _key_match(
-    node: TextMatch, key: ColumnElement[Any] | QueryableAttribute[Any], value: str
-) -> ColumnElement[bool]:
+    if column.key is None:
+        # Escaped here rather than with `autoescape=True` because the database lowers the
+        # value, which autoescape (plain strings only) cannot wrap.
+        return "lowered", (_escape_like(node.value),)
+    value = column.fold(node.value)
     pattern = _escape_like(value)
     if node.function == "contains":
-        return and_(key.is_not(None), key.like(f"%{pattern}%", escape=_LIKE_ESCAPE))
+        return "key", (f"%{pattern}%",)
     if node.function == "endswith":
-        return and_(key.is_not(None), key.like(f"%{pattern}", escape=_LIKE_ESCAPE))
-    if node.function != "startswith":
-        raise ValueError(f"unknown text function {node.function!r}")
-    like = and_(key.is_not(None), key.like(f"{pattern}%", escape=_LIKE_ESCAPE))
+        return "key", (f"%{pattern}",)
     following = _following(value)
     if following is None:
+        return "key", (f"{pattern}%",)
+    return "prefix", (f"{pattern}%", value, following)
+
+
+def _text_match(node: TextMatch, column: Column, bind: _Binder) -> ColumnElement[bool]:
+    form, values = _text_form(node, column)
+    if form == "lowered":
+        expression = column.expression
+        pattern = func.lower(bind(values[0], String()))
+        lowered = func.lower(expression)
+        if node.function == "contains":
+            test = lowered.contains(pattern, escape=_LIKE_ESCAPE)
+        elif node.function == "startswith":
+            test = lowered.startswith(pattern, escape=_LIKE_ESCAPE)
+        else:
+            test = lowered.endswith(pattern, escape=_LIKE_ESCAPE)
+        return and_(expression.is_not(None), test)
+    key = cast(ColumnElement[Any], column.key)
+    bound = [bind(value) for value in values]
+    like = and_(key.is_not(None), key.like(bound[0], escape=_LIKE_ESCAPE))
+    if form == "key":
         return like
-    return _PrefixRange(like, key >= value, key < following)
+    return _PrefixRange(like, key >= bound[1], key < bound[2])
 
 
 def _following(prefix: str) -> str | None:
@@ -263,10 +335,6 @@ def _as_it_is(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(_Unindexed, "sqlite")
 def _behind_plus(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
     return "+(" + compiler.process(element.column, **kw) + ")"
-
-
-def _lowered(value: str) -> ColumnElement[str]:
-    return func.lower(literal(value, String()))
 
 
 def _escape_like(value: str) -> str:

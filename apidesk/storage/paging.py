@@ -17,7 +17,7 @@ statistics and chooses the same way itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Integer, Row, Select, bindparam, func, litera
 from sqlalchemy.orm import Session
 
 from apidesk.query import COUNT_LIMIT, Filter, ListQuery, Page
-from apidesk.storage.filtering import Column, compile_filter, uses_index
+from apidesk.storage.filtering import Column, compile_filter, filter_values, uses_index
 
 T = TypeVar("T")
 AnySelect = Select[*tuple[Any, ...]]
@@ -106,7 +106,7 @@ def _bounded_count(statement: AnySelect, limit: int) -> AnySelect:
 _SKIP = "paging_skip"
 _TOP = "paging_top"
 FILTERS_KEPT = 128
-"""How many filters a `Listing` keeps the statements of (the least recently used go)."""
+"""How many shapes of filter a `Listing` keeps the statements of (the least recently used go)."""
 
 
 class Listing:
@@ -114,11 +114,13 @@ class Listing:
     page's SELECT and its count, and SQLAlchemy's cache key of each, cost more than SQLite
     took to run both). `statement` selects the list's columns; its conditions take their
     values (the instance, a group) from bind parameters, given to `page` as `values`. A
-    filter adds its condition: the statements of the last `FILTERS_KEPT` filters are kept,
-    so a list asked for again runs the same statement objects, whose compiled SQL SQLAlchemy
-    finds without building anything. The page and its count are `fetch_page`'s; the rows are
-    read through the session's connection, without the ORM's handling of each row (half the
-    time for a page of 100 users), so `statement` selects columns, not entities."""
+    filter adds its condition with its values as parameters: the statements of the last
+    `FILTERS_KEPT` shapes of filter are kept (`filter_values`: `name eq 'u1'` and `name eq
+    'u2'` are one shape), so a list asked for again, with any values, runs the same statement
+    objects, whose compiled SQL SQLAlchemy finds without building anything. The page and its
+    count are `fetch_page`'s; the rows are read through the session's connection, without the
+    ORM's handling of each row (half the time for a page of 100 users), so `statement` selects
+    columns, not entities."""
 
     def __init__(
         self, statement: AnySelect, columns: Mapping[str, Column], *, order_by: Any
@@ -129,9 +131,12 @@ class Listing:
         self._built = lru_cache(maxsize=FILTERS_KEPT)(self._build)
 
     def page(self, session: Session, query: ListQuery, values: Mapping[str, Any]) -> Page[Row[Any]]:
-        # Keyed by the filter's repr as well: equal filters may differ in a value's type
-        # (1, 1.0 and True are equal), which decides the SQL.
-        plan = self._built(repr(query.filter), query.filter)
+        if query.filter is None:
+            plan = self._built(_Shaped(None, None))
+        else:
+            shape, given = filter_values(query.filter, self._columns)
+            plan = self._built(_Shaped(shape, query.filter))
+            values = {**values, **given}
         session.flush()  # what the unit changed so far, as the ORM's autoflush would
         connection = session.connection()
         paged, first = plan.paged, None
@@ -155,12 +160,12 @@ class Listing:
         total = int(connection.execute(plan.counted, values).scalar() or 0)
         return total if total <= COUNT_LIMIT else None
 
-    def _build(self, _key: str, node: Filter | None) -> _Plan:
-        statement, walked = self._statement, None
+    def _build(self, shaped: _Shaped) -> _Plan:
+        statement, walked, node = self._statement, None, shaped.node
         if node is not None:
-            statement = statement.where(compile_filter(node, self._columns))
+            statement = statement.where(compile_filter(node, self._columns, named=True))
             if uses_index(node, self._columns):
-                unindexed = compile_filter(node, self._columns, indexes=False)
+                unindexed = compile_filter(node, self._columns, indexes=False, named=True)
                 walked = self._paged(self._statement.where(unindexed))
         counted = _bounded_count(statement, COUNT_LIMIT)
         return _Plan(paged=self._paged(statement), counted=counted, walked=walked)
@@ -171,6 +176,22 @@ class Listing:
             .offset(bindparam(_SKIP, type_=Integer))
             .limit(bindparam(_TOP, type_=Integer))
         )
+
+
+class _Shaped:
+    """A filter, equal to (and hashed as) any filter of its shape (`filter_values`): the key
+    of a `Listing`'s statements, which are built from the first filter of each shape."""
+
+    __slots__ = ("node", "shape")
+
+    def __init__(self, shape: Hashable, node: Filter | None) -> None:
+        self.shape, self.node = shape, node
+
+    def __hash__(self) -> int:
+        return hash(self.shape)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shaped) and other.shape == self.shape
 
 
 class _Plan(NamedTuple):

@@ -19,6 +19,7 @@ FIGURES = (
     "GET user",
     "list users: $filter + $top=100",
     "list users: first page ($top=100)",
+    "list users: $filter email eq, any of N",
     "PATCH user (If-Match, spread)",
     "PATCH user (If-Match, one hot user)",
     "create user, no password",

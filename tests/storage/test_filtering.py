@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from support.databases import fresh_postgres_database
+from support.filters import shared_condition
 
 from apidesk.query import And, Compare, FieldKind, Filter, Not, Or, TextMatch
 from apidesk.storage.database import driver_url
@@ -66,9 +67,14 @@ class Database:
                 self.table.insert(), [{"id": i, **row} for i, row in enumerate(rows)]
             )
 
-    def ids(self, node: Filter, *, indexes: bool = True) -> set[int]:
-        where = compile_filter(node, self.columns, indexes=indexes)
-        return set(self.connection.scalars(sa.select(self.table.c.id).where(where)))
+    def ids(self, node: Filter, *, indexes: bool = True, shared: bool = False) -> set[int]:
+        """The rows `node` selects; with `shared`, through a statement built for a filter of
+        its shape with other values, given `node`'s values (what a `Listing` does)."""
+        if not shared:
+            where = compile_filter(node, self.columns, indexes=indexes)
+            return set(self.connection.scalars(sa.select(self.table.c.id).where(where)))
+        where, values = shared_condition(node, self.columns, indexes=indexes)
+        return set(self.connection.scalars(sa.select(self.table.c.id).where(where), values))
 
     def reset(self) -> None:
         self.connection.rollback()
@@ -351,6 +357,8 @@ def assert_equivalent(db: Database, rows: list[Row], trees: list[Filter]) -> Non
             assert db.ids(Not(tree)) == everything - expected, Not(tree)
             # The form a dense filter's page is read with (storage.paging) chooses the same.
             assert db.ids(tree, indexes=False) == expected, ("without indexes", tree)
+            for indexes in (True, False):
+                assert db.ids(tree, indexes=indexes, shared=True) == expected, ("shared", tree)
     finally:
         db.reset()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from support.databases import database_for
+from support.filters import shared_condition
 
 from apidesk.query import Compare, FieldKind, Filter, Not, TextMatch
 from apidesk.storage.database import driver_url
@@ -61,11 +62,14 @@ def connection(tmp_path: Path, workspace_backend: str) -> Iterator[sa.Connection
 
 def found(connection: sa.Connection, node: Filter) -> set[int]:
     """The rows `node` chooses; the same with the key kept from its index (the form a dense
-    filter's page is read with, storage.paging), or the test fails here."""
+    filter's page is read with, storage.paging), and through the statement of a filter of
+    its shape with other values (a `Listing`'s), or the test fails here."""
     chosen = set()
     for indexes in (True, False):
         where = compile_filter(node, COLUMNS, indexes=indexes)
         chosen.add(frozenset(connection.scalars(sa.select(table.c.id).where(where))))
+        shared, values = shared_condition(node, COLUMNS, indexes=indexes)
+        chosen.add(frozenset(connection.scalars(sa.select(table.c.id).where(shared), values)))
     assert len(chosen) == 1, (node, chosen)
     return set(chosen.pop())
 

@@ -95,3 +95,29 @@ def test_equal_filters_of_other_types_are_not_mixed_up(session: Session) -> None
         query = ListQuery(filter=Compare("name", "eq", value))
         page = LISTING.page(session, query, {"owner": 1})
         assert [row.name for row in page.items] == [name]
+
+
+def test_filters_of_one_shape_share_their_statements(session: Session) -> None:
+    """`name eq 'n1'`, `name eq 'n2'`, ...: one set of statements, built for the first, run
+    with each one's value, gives each one's page (the same as `fetch_page` built for it)."""
+    listing = Listing(LISTING._statement, COLUMNS, order_by=ITEMS.c.id)
+    shapes = [
+        lambda n: Compare("name", "eq", f"N{n}"),
+        lambda n: TextMatch("startswith", "name", f"n{n}"),
+        lambda n: Not(TextMatch("contains", "name", f"{n}")),
+    ]
+    for number, shape in enumerate(shapes, start=1):
+        for n in range(30):
+            query = ListQuery(filter=shape(n), top=5)
+            page = listing.page(session, query, {"owner": 1})
+            built: Any = fetch_page(
+                session,
+                sa.select(ITEMS.c.id, ITEMS.c.name).where(ITEMS.c.owner == 1),
+                query,
+                COLUMNS,
+                order_by=ITEMS.c.id,
+                rows=True,
+            )
+            assert shown(page) == shown(built), (n, query)
+            assert page.items, query
+        assert listing._built.cache_info().currsize == number
