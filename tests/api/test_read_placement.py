@@ -1,6 +1,7 @@
 """Where a management request's work runs (apidesk.api.management.routing): short reads on
 SQLite on the event loop, everything else in the thread pool. A read on the loop skips the
-thread hop; a filtered or deep page, a write, or any PostgreSQL call must not hold the loop."""
+thread hop; a filtered or deep page (but for one user named by a unique key), a write, or any
+PostgreSQL call must not hold the loop."""
 
 from __future__ import annotations
 
@@ -74,6 +75,9 @@ def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
             "filtered": http.get(
                 service.path + "/users", params={**V, "$filter": "startswith(name,'p')"}
             ),
+            "looked up": http.get(
+                service.path + "/users", params={**V, "$filter": "email eq 'P@example.com'"}
+            ),
             "patch": http.patch(
                 service.path + "/users/p1",
                 params=V,
@@ -87,8 +91,9 @@ def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
         assert answer.status_code == 200, (what, answer.text)
     assert asks["get"].json()["name"] == "p1"
     assert [v["name"] for v in asks["filtered"].json()["value"]] == ["p1"]
+    assert [v["name"] for v in asks["looked up"].json()["value"]] == ["p1"]
     sqlite = workspace.backend == "sqlite"
-    assert placements[:7] == [
+    assert placements[:8] == [
         ("read", sqlite),
         ("read", sqlite),
         ("list_users", sqlite),
@@ -96,31 +101,53 @@ def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
         ("list_users", False),
         ("list_users", False),
         ("list_users", False),
+        ("list_users", sqlite),
     ]
-    patched = placements[7:]
+    patched = placements[8:]
     assert ("update", False) in patched
     assert not any(on_loop for _, on_loop in patched)
 
 
+USERS, GROUP_USERS, SUBSCRIPTIONS = "/s/users", "/s/groups/g/users", "/s/subscriptions"
+
+
 @pytest.mark.parametrize(
-    ("method", "query", "page_size", "expected"),
+    ("method", "path", "query", "page_size", "expected"),
     [
-        ("GET", "", 100, True),
-        ("HEAD", "", 100, True),
-        ("GET", "", 1000, False),  # a default page longer than a short one
-        ("GET", "$top=1000", 100, False),
-        ("GET", "$top=100&$skip=10000", 1000, True),
-        ("GET", "$top=x", 100, False),
-        ("GET", "$skip=-1", 100, False),
-        ("GET", "$filter=name%20eq%20%27a%27", 100, False),
-        ("POST", "", 100, False),
-        ("PATCH", "", 100, False),
+        ("GET", USERS, "", 100, True),
+        ("HEAD", USERS, "", 100, True),
+        ("GET", USERS, "", 1000, False),  # a default page longer than a short one
+        ("GET", USERS, "$top=1000", 100, False),
+        ("GET", USERS, "$top=100&$skip=10000", 1000, True),
+        ("GET", USERS, "$top=x", 100, False),
+        ("GET", USERS, "$skip=-1", 100, False),
+        # One user named by a unique key: at most one row, from its index.
+        ("GET", USERS, "$filter=name eq 'a'", 100, True),
+        ("GET", USERS, "$filter= email  eq 'o''hara@example.com' ", 100, True),
+        ("GET", GROUP_USERS, "$filter=email eq 'a@example.com'", 100, True),
+        ("GET", USERS, "$filter=name eq 'a'&$top=1000", 100, False),
+        # Anything else may read many rows.
+        ("GET", USERS, "$filter=name eq 'a' or name eq 'b'", 100, False),
+        ("GET", USERS, "$filter=name eq 'a''", 100, False),
+        ("GET", USERS, "$filter=name ne 'a'", 100, False),
+        ("GET", USERS, "$filter=firstName eq 'a'", 100, False),
+        ("GET", USERS, "$filter=startswith(name,'a')", 100, False),
+        ("GET", USERS, "$filter=name eq 'a'&$filter=contains(note,'x')", 100, False),
+        ("GET", SUBSCRIPTIONS, "$filter=name eq 'a'", 100, False),
+        ("POST", USERS, "", 100, False),
+        ("PATCH", USERS, "", 100, False),
     ],
 )
 def test_which_requests_are_short_reads(
-    method: str, query: str, page_size: int, expected: bool
+    method: str, path: str, query: str, page_size: int, expected: bool
 ) -> None:
-    scope = {"type": "http", "method": method, "query_string": query.encode(), "headers": []}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": query.replace(" ", "%20").encode(),
+        "headers": [],
+    }
     request = Request(scope)
     assert short_read(request, on_loop=True, page_size=page_size) is expected
     assert short_read(request, on_loop=False, page_size=page_size) is False
