@@ -13,6 +13,7 @@ from apidesk.cli.output import JsonOption, LimitOption, done, listing, print_jso
 if TYPE_CHECKING:
     from apidesk.domain.context import InstanceContext
     from apidesk.storage.models import Subscription
+    from apidesk.storage.models.subscription import SubscriptionSummary
 
 app = typer.Typer(help="Subscriptions and their keys.", no_args_is_help=True)
 
@@ -40,11 +41,15 @@ def subscription_data(ictx: InstanceContext, subscription: Subscription) -> dict
     from apidesk.domain.subscriptions import service as subscriptions
 
     owner = subscriptions.owner(ictx, subscription)
+    return _shown(subscription, owner.name if owner is not None else None)
+
+
+def _shown(subscription: SubscriptionSummary, owner_name: str | None) -> dict[str, Any]:
     return {
         "id": subscription.name,
         "displayName": subscription.display_name,
         "scope": subscription.scope,
-        "ownerId": owner.name if owner is not None else None,
+        "ownerId": owner_name,
         "state": subscription.state,
         "stateComment": subscription.state_comment,
         "allowTracing": subscription.allow_tracing,
@@ -79,7 +84,11 @@ def list_subscriptions(
             owner=users.get_or_raise(ictx, user) if user else None,
             product=products.get_or_raise(ictx, product) if product else None,
         )
-        rows = [subscription_data(ictx, item) for item in page.items]
+        names = subscriptions.owner_names(ictx, page.items)
+        rows = [
+            _shown(item, names.get(item.owner_id) if item.owner_id is not None else None)
+            for item in page.items
+        ]
     if not as_json:
         for row in rows:
             row["createdDate"] = (row["createdDate"] or "")[:10]

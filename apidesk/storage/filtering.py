@@ -64,9 +64,10 @@ class Column:
     key: ColumnElement[Any] | QueryableAttribute[Any] | None = None
     """A column holding the value folded by `fold`; text compares then use it."""
     fold: Callable[[str], str] = str.lower
-    reference: Callable[[str], ColumnElement[bool]] | None = None
+    reference: Callable[[Any], ColumnElement[bool]] | None = None
     """For a field naming another row (a subscription's product): `eq`, given the folded
-    value, as a condition on the referring row's own column, which its indexes answer."""
+    value as a bound parameter, as a condition on the referring row's own column, which its
+    indexes answer."""
     indexed: bool = False
     """An index leads with `expression` (after the instance); a `key` column always has one."""
 
@@ -209,8 +210,8 @@ def _compare(node: Compare, column: Column, bind: _Binder) -> ColumnElement[bool
     if form == "null":
         return expression.is_(None) if node.op == "eq" else expression.is_not(None)
     value = bind(values[0], String()) if form == "lowered" else bind(values[0])
-    if form == "reference":
-        return cast(Callable[[Any], ColumnElement[bool]], column.reference)(value)
+    if form == "reference" and column.reference is not None:
+        return column.reference(value)
     if form == "key":
         expression = cast(ColumnElement[Any], column.key)
         test = _COMPARISONS[node.op](expression, value)

@@ -25,6 +25,7 @@ from apidesk.domain.subscriptions.fields import (
 from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Product, Subscription, User
+from apidesk.storage.models.subscription import SubscriptionSummary
 
 # States that hold a place under a product's subscriptionsLimit.
 HELD = ("active", "suspended", "submitted")
@@ -53,6 +54,14 @@ def owners(ctx: InstanceContext, subscriptions: Iterable[Subscription]) -> dict[
     return repository.owners(ctx, subscriptions)
 
 
+def owner_names(
+    ctx: InstanceContext, subscriptions: Iterable[SubscriptionSummary]
+) -> dict[int, str]:
+    """The name of the owner of each of `subscriptions` that has one, by user id, in one
+    query."""
+    return repository.owner_names(ctx, subscriptions)
+
+
 def owner(ctx: InstanceContext, subscription: Subscription) -> User | None:
     """The subscription's owner, if it has one."""
     if subscription.owner_id is None:
@@ -67,7 +76,8 @@ def list_subscriptions(
     *,
     owner: User | None = None,
     product: Product | None = None,
-) -> Page[Subscription]:
+) -> Page[SubscriptionSummary]:
+    """A page of subscriptions, as rows (`owner_names` gives their owners' names)."""
     return repository.page(ctx, query, service_id, owner=owner, product=product)
 
 

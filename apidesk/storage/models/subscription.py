@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -73,3 +74,53 @@ class SubscriptionKey(Base):
     subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     slot: Mapped[str] = mapped_column(String(16))
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class SubscriptionSummary(Protocol):
+    """What the API shows of a subscription besides its owner's name. Lists read these
+    columns as plain rows (a `Subscription` has them too), and only the owners' names: an ORM
+    entity per row, and one per owner, cost more than the queries that found them."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def owner_id(self) -> int | None: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def display_name(self) -> str | None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def state_comment(self) -> str | None: ...
+    @property
+    def allow_tracing(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def start_date(self) -> datetime | None: ...
+    @property
+    def expiration_date(self) -> datetime | None: ...
+    @property
+    def end_date(self) -> datetime | None: ...
+    @property
+    def notification_date(self) -> datetime | None: ...
+
+
+SUMMARY_COLUMNS = (
+    Subscription.id,
+    Subscription.name,
+    Subscription.owner_id,
+    Subscription.scope,
+    Subscription.display_name,
+    Subscription.state,
+    Subscription.state_comment,
+    Subscription.allow_tracing,
+    Subscription.created_at,
+    Subscription.start_date,
+    Subscription.expiration_date,
+    Subscription.end_date,
+    Subscription.notification_date,
+)

@@ -32,6 +32,7 @@ from apidesk.domain.users import service as users
 from apidesk.errors import NotFound
 from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Subscription
+from apidesk.storage.models.subscription import SubscriptionSummary
 
 router = APIRouter(tags=["Subscriptions"], route_class=ManagementRoute)
 Notify = Annotated[bool | None, Query(description="E-mail the owner when the state changes.")]
@@ -47,27 +48,18 @@ def _fields(properties: Any) -> SubscriptionFields:
 
 def _render(
     ctx: InstanceContext,
-    page: Page[Subscription],
+    page: Page[SubscriptionSummary],
     *,
     type_: str = views.SUBSCRIPTIONS_TYPE,
     parent: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    owners = subscriptions.owners(ctx, page.items)
-    return [
-        views.subscription(
-            ctx.instance,
-            item,
-            owners.get(item.owner_id) if item.owner_id else None,
-            type_=type_,
-            parent=parent,
-        )
-        for item in page.items
-    ]
+    names = subscriptions.owner_names(ctx, page.items)
+    return views.subscriptions(ctx.instance, page.items, names, type_=type_, parent=parent)
 
 
 def _one(ctx: InstanceContext, item: Subscription, **kwargs: Any) -> dict[str, Any]:
     owner = subscriptions.owner(ctx, item)
-    return views.subscription(ctx.instance, item, owner, **kwargs)
+    return views.subscription(ctx.instance, item, owner.name if owner else None, **kwargs)
 
 
 @router.get(
@@ -274,7 +266,7 @@ def get_user_subscription(call: IReq, user_id: UserId, sid: Sid) -> JSONResponse
         body = views.subscription(
             ctx.instance,
             item,
-            user,
+            user.name,
             type_=views.USER_SUBSCRIPTIONS_TYPE,
             parent=("users", user.name),
         )
