@@ -40,8 +40,7 @@ def _service_id(ictx: InstanceContext) -> str:
 def subscription_data(ictx: InstanceContext, subscription: Subscription) -> dict[str, Any]:
     from apidesk.domain.subscriptions import service as subscriptions
 
-    owner = subscriptions.owner(ictx, subscription)
-    return _shown(subscription, owner.name if owner is not None else None)
+    return _shown(subscription, subscriptions.owner_name(ictx, subscription))
 
 
 def _shown(subscription: SubscriptionSummary, owner_name: str | None) -> dict[str, Any]:

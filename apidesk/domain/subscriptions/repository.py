@@ -135,14 +135,6 @@ def owner_names(
     return {user_id: name for user_id, name in ctx.session.execute(_OWNER_NAMES, {"ids": ids})}
 
 
-def owners(ctx: InstanceContext, subscriptions: Iterable[Subscription]) -> dict[int, User]:
-    ids = {s.owner_id for s in subscriptions if s.owner_id is not None}
-    if not ids:
-        return {}
-    rows = ctx.session.scalars(select(User).where(User.id.in_(ids))).all()
-    return {user.id: user for user in rows}
-
-
 def count_held(ctx: InstanceContext, owner: User, product: Product, states: Iterable[str]) -> int:
     return int(
         ctx.session.scalar(

@@ -49,11 +49,6 @@ def get_or_raise(ctx: InstanceContext, sid: str, *, lock: bool = False) -> Subsc
     return subscription
 
 
-def owners(ctx: InstanceContext, subscriptions: Iterable[Subscription]) -> dict[int, User]:
-    """The owner of each of `subscriptions` that has one, by user id, in one query."""
-    return repository.owners(ctx, subscriptions)
-
-
 def owner_names(
     ctx: InstanceContext, subscriptions: Iterable[SubscriptionSummary]
 ) -> dict[int, str]:
@@ -62,11 +57,11 @@ def owner_names(
     return repository.owner_names(ctx, subscriptions)
 
 
-def owner(ctx: InstanceContext, subscription: Subscription) -> User | None:
-    """The subscription's owner, if it has one."""
+def owner_name(ctx: InstanceContext, subscription: SubscriptionSummary) -> str | None:
+    """The name of the subscription's owner, if it has one."""
     if subscription.owner_id is None:
         return None
-    return owners(ctx, [subscription]).get(subscription.owner_id)
+    return owner_names(ctx, [subscription]).get(subscription.owner_id)
 
 
 def list_subscriptions(

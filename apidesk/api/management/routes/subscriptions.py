@@ -58,8 +58,8 @@ def _render(
 
 
 def _one(ctx: InstanceContext, item: Subscription, **kwargs: Any) -> dict[str, Any]:
-    owner = subscriptions.owner(ctx, item)
-    return views.subscription(ctx.instance, item, owner.name if owner else None, **kwargs)
+    owner = subscriptions.owner_name(ctx, item)
+    return views.subscription(ctx.instance, item, owner, **kwargs)
 
 
 @router.get(
