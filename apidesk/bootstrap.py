@@ -11,7 +11,7 @@ from apidesk.security.passwords import PasswordHashing, PasswordPolicy, share_of
 from apidesk.security.secretbox import SecretBox, SecretKeyError, load_or_create_key
 from apidesk.settings import Settings
 from apidesk.storage import migrate
-from apidesk.storage.database import open_database
+from apidesk.storage.database import STARTUP, exclusive, open_database
 from apidesk.storage.models import Instance, SystemValue
 
 FINGERPRINT = "secret_key_fingerprint"
@@ -49,6 +49,7 @@ class Preparation:
 def check_secret_key(runtime: Runtime) -> None:
     """Refuse to run with a key other than the one this database's secrets were sealed with."""
     with runtime.database.unit_of_work() as session:
+        exclusive(session, STARTUP)
         stored = session.get(SystemValue, FINGERPRINT)
         if stored is None:
             session.add(SystemValue(key=FINGERPRINT, value=runtime.secrets.fingerprint))

@@ -9,6 +9,7 @@ READ COMMITTED; the writes that must not race use conditional updates or row loc
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -156,6 +157,24 @@ class Database:
             self._turns.close()
         if self.standbys is not None:
             self.standbys.dispose()
+
+
+_ADVISORY = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def exclusive(session: Session, name: str) -> None:
+    """Until `session`'s transaction ends, no other unit that asks for `name` gets past this
+    call: for the check-then-insert steps that processes starting together would otherwise
+    all take (`STARTUP`). PostgreSQL takes a transaction-level advisory lock, which also
+    makes the unit's later reads see what the unit before it committed; on SQLite every
+    writing unit holds the write turn already."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+        session.execute(_ADVISORY, {"key": int.from_bytes(digest, "big", signed=True)})
+
+
+STARTUP = "apidesk.startup"
+"""The start-up's first key fingerprint, default instance and operator."""
 
 
 def open_database(url: str, read_urls: Sequence[str] = ()) -> Database:

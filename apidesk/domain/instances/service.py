@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 from apidesk.domain import audit, validation
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
+from apidesk.storage.database import STARTUP, exclusive
 from apidesk.storage.models import Instance, SystemValue
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$")
@@ -282,6 +283,7 @@ def delete_instance(ctx: Context, subscription_id: str, resource_group: str, nam
 
 def bootstrap_default(ctx: Context) -> Instance | None:
     """On the very first start, create the default instance; afterwards, do nothing."""
+    exclusive(ctx.session, STARTUP)
     if ctx.session.get(SystemValue, BOOTSTRAPPED) is not None:
         return None
     settings = ctx.runtime.settings

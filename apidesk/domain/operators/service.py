@@ -18,6 +18,7 @@ from apidesk.domain.validation import email as valid_email
 from apidesk.domain.validation import email_key
 from apidesk.errors import Collection, Conflict, DomainError, Forbidden, Invalid, NotFound
 from apidesk.security import tokens
+from apidesk.storage.database import STARTUP, exclusive
 from apidesk.storage.models import Instance, Operator, OperatorLink, OperatorSession
 
 LINK_LIFETIME = timedelta(hours=1)
@@ -195,6 +196,7 @@ def end_sessions(ctx: Context, operator: Operator) -> int:
 def first_operator(ctx: Context) -> Issued | None:
     """On a deployment without operators: one for the publisher's address, who may manage
     every instance, with a link to set a password. None once any operator exists."""
+    exclusive(ctx.session, STARTUP)
     if any_exist(ctx):
         return None
     settings = ctx.runtime.settings
