@@ -22,9 +22,11 @@ that column and ends with the page order answers the page without a sort. Orderi
 
 `startswith` is a `LIKE 'prefix%'`. PostgreSQL answers it from an index built with
 `varchar_pattern_ops`; SQLite uses an index for `LIKE` only on columns that compare without
-case, so on SQLite a `startswith` on a key column also gets the range the prefix spans
-(`key >= 'u1' AND key < 'u2'`, byte order), which the key's index answers; the `LIKE` stays
-and decides. `contains` and `endswith` cannot be answered by a B-tree index.
+case, so on SQLite a `startswith` on a key column is the range the prefix spans instead
+(`key >= 'u1' AND key < 'u2'`, byte order), which the key's index answers. The range holds
+exactly the keys that start with the prefix, so a `LIKE` beside it would only cost a pattern
+match per key read (a tenth of a filtered page's time). A prefix with no following string
+(`_following`) stays a `LIKE`. `contains` and `endswith` cannot be answered by a B-tree index.
 
 SQLite plans without statistics: given `startswith(name,'u')` and a page in id order, it reads
 every match through the name index and sorts them, though walking the ids in order would find
@@ -260,10 +262,10 @@ def _text_match(node: TextMatch, column: Column, bind: _Binder) -> ColumnElement
         return and_(expression.is_not(None), test)
     key = cast(ColumnElement[Any], column.key)
     bound = [bind(value) for value in values]
-    like = and_(key.is_not(None), key.like(bound[0], escape=_LIKE_ESCAPE))
+    present, like = key.is_not(None), key.like(bound[0], escape=_LIKE_ESCAPE)
     if form == "key":
-        return like
-    return _PrefixRange(like, key >= bound[1], key < bound[2])
+        return and_(present, like)
+    return _PrefixRange(present, like, key >= bound[1], key < bound[2])
 
 
 def _following(prefix: str) -> str | None:
@@ -279,32 +281,42 @@ def _following(prefix: str) -> str | None:
 
 
 class _PrefixRange(ColumnElement[bool]):
-    """`startswith` on a key column: the `LIKE` everywhere, and on SQLite also the range the
-    prefix spans (byte order, SQLite's default collation), which its index answers."""
+    """`startswith` on a key column: the `LIKE` where an index answers it (PostgreSQL), the
+    range the prefix spans on SQLite (byte order, its default collation), which its index
+    answers and which holds exactly the keys that start with the prefix."""
 
     inherit_cache = True
     type = Boolean()
     _is_implicitly_boolean = True  # a condition, not a value to compare with true
     _traverse_internals = [
+        ("present", InternalTraversal.dp_clauseelement),
         ("matching", InternalTraversal.dp_clauseelement),
         ("low", InternalTraversal.dp_clauseelement),
         ("high", InternalTraversal.dp_clauseelement),
     ]
 
     def __init__(
-        self, like: ColumnElement[bool], low: ColumnElement[bool], high: ColumnElement[bool]
+        self,
+        present: ColumnElement[bool],
+        like: ColumnElement[bool],
+        low: ColumnElement[bool],
+        high: ColumnElement[bool],
     ) -> None:
-        self.matching, self.low, self.high = like, low, high
+        # `present` (IS NOT NULL) keeps the condition false, not unknown, on a missing key,
+        # so that `not startswith(...)` holds for it.
+        self.present, self.matching, self.low, self.high = present, like, low, high
 
 
 @compiles(_PrefixRange)
 def _prefix_like(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
-    return "(" + compiler.process(element.matching, **kw) + ")"
+    return "(" + compiler.process(and_(element.present, element.matching), **kw) + ")"
 
 
 @compiles(_PrefixRange, "sqlite")
-def _prefix_like_and_range(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
-    return "(" + compiler.process(and_(element.matching, element.low, element.high), **kw) + ")"
+def _prefix_range(element: _PrefixRange, compiler: SQLCompiler, **kw: Any) -> str:
+    # The pattern's value is bound but not rendered: SQLite's statement leaves it out.
+    range_ = and_(element.present, element.low, element.high)
+    return "(" + compiler.process(range_, **kw) + ")"
 
 
 def _unindexed(column: Column) -> Column:

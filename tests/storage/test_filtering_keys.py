@@ -1,6 +1,6 @@
 """Filters on a key column (`users.name_key` and the like): the value is folded as the domain
 folds keys and compared on the key, so the key's index answers `eq`, the comparisons and
-`startswith` (on SQLite through the range the prefix spans). The rows chosen sit on the edges
+`startswith` (on SQLite through the range the prefix spans, without a LIKE). The rows chosen sit on the edges
 of that range: LIKE's wildcards, the last code point, the surrogate gap, letters SQLite does
 not fold. Checked against Python on SQLite and PostgreSQL."""
 
@@ -125,6 +125,20 @@ def sqlite_plan(tmp_path: Path, node: Filter, *, indexes: bool = True) -> str:
 def test_sqlite_reads_the_prefix_range_from_the_index(tmp_path: Path) -> None:
     detail = sqlite_plan(tmp_path, TextMatch("startswith", "name", "Ab"))
     assert "ix_key_rows (name_key>? AND name_key<?)" in detail, detail
+
+
+@pytest.mark.parametrize("prefix", ["Ab", "ab%", "a" + chr(0xD7FF)], ids=ascii)
+def test_sqlite_matches_a_prefix_by_its_range_alone(prefix: str) -> None:
+    """The range holds exactly the keys that start with the prefix (the cases above), so
+    SQLite's statement matches no LIKE pattern on every key it reads; PostgreSQL's is the
+    LIKE its pattern index answers. A prefix with no following string stays a LIKE."""
+    where = compile_filter(TextMatch("startswith", "name", prefix), COLUMNS)
+    sqlite = str(where.compile(dialect=sa.create_engine("sqlite://").dialect))
+    assert "LIKE" not in sqlite and "name_key >= ?" in sqlite and "name_key < ?" in sqlite
+    postgresql = str(where.compile(dialect=sa.create_engine("postgresql+psycopg://").dialect))
+    assert "LIKE" in postgresql and ">=" not in postgresql
+    endless = compile_filter(TextMatch("startswith", "name", TOP), COLUMNS)
+    assert "LIKE" in str(endless.compile(dialect=sa.create_engine("sqlite://").dialect))
 
 
 @pytest.mark.parametrize(
