@@ -1,8 +1,8 @@
 """Filters on a key column (`users.name_key` and the like): the value is folded as the domain
 folds keys and compared on the key, so the key's index answers `eq`, the comparisons and
-`startswith` (on SQLite through the range the prefix spans, without a LIKE). The rows chosen sit on the edges
-of that range: LIKE's wildcards, the last code point, the surrogate gap, letters SQLite does
-not fold. Checked against Python on SQLite and PostgreSQL."""
+`startswith` (on SQLite through the range the prefix spans, without a LIKE). The rows chosen
+sit on the edges of that range: LIKE's wildcards, the last code point, the surrogate gap,
+letters SQLite does not fold. Checked against Python on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
