@@ -147,6 +147,7 @@ class Call(Placed):
     credential: Credential
     write: bool
     on_loop: bool = field(default=False, kw_only=True)
+    takes_turns: bool = field(default=False, kw_only=True)
     _principal: Principal | None = field(default=None, init=False)
     _units: int = field(default=0, init=False)
     # The service the credential's check read, with the number of the unit it serves: the
@@ -240,11 +241,13 @@ async def call(
     _version: Annotated[str, Depends(api_version)],
 ) -> Call:
     rt = runtime(request)
+    write = request.method not in READ_METHODS
     return Call(
         rt,
         who,
-        request.method not in READ_METHODS,
+        write,
         on_loop=_short_read(request, rt),
+        takes_turns=write and rt.database.queues_writers,
     )
 
 
@@ -257,14 +260,16 @@ async def instance_call(
     _version: Annotated[str, Depends(api_version)],
 ) -> InstanceCall:
     rt = runtime(request)
+    write = request.method not in READ_METHODS
     return InstanceCall(
         rt,
         who,
-        request.method not in READ_METHODS,
+        write,
         subscription_id,
         resource_group,
         service_name,
         on_loop=_short_read(request, rt),
+        takes_turns=write and rt.database.queues_writers,
     )
 
 

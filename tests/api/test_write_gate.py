@@ -1,0 +1,106 @@
+"""Where writers take turns (SQLite), a process's management writes hop to the thread pool one
+at a time (apidesk.api.management.routing); on PostgreSQL, which locks rows, they run side by
+side. Eight PATCHes sent at once are watched as they enter the pool: each stays there a little
+longer than its work, so any two in the pool together are seen."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Workspace
+from support.inprocess import InProcessServer, in_process_server
+
+from apidesk.api.management import routing
+
+V = {"api-version": "2024-05-01"}
+AT_ONCE = 8
+
+
+@pytest.fixture(scope="module")
+def live(workspace: Workspace) -> Iterator[InProcessServer]:
+    with in_process_server(workspace.database_url, workspace.directory, None) as server:
+        yield server
+
+
+@pytest.fixture
+def in_pool(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The most handler calls in the thread pool at once, as the routes hand them over."""
+    seen = {"now": 0, "most": 0}
+    lock = threading.Lock()
+    handing = routing.run_in_threadpool
+
+    async def watched(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def run() -> Any:
+            with lock:
+                seen["now"] += 1
+                seen["most"] = max(seen["most"], seen["now"])
+            try:
+                time.sleep(0.05)
+                return function(*args, **kwargs)
+            finally:
+                with lock:
+                    seen["now"] -= 1
+
+        return await handing(run)
+
+    monkeypatch.setattr(routing, "run_in_threadpool", watched)
+    return seen
+
+
+def test_writes_enter_the_pool_one_at_a_time_where_writers_take_turns(
+    live: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+) -> None:
+    service = live.new_service("gate")
+    with live.client() as http:
+        for n in range(AT_ONCE):
+            body = {"properties": {"email": f"g{n}@example.com", "firstName": "G", "lastName": "N"}}
+            http.put(f"{service.path}/users/g{n}", params=V, json=body).raise_for_status()
+    in_pool["most"] = 0
+    start = threading.Barrier(AT_ONCE)
+
+    def patch(n: int) -> httpx.Response:
+        with live.client() as http:
+            start.wait()
+            return http.patch(
+                f"{service.path}/users/g{n}",
+                params=V,
+                json={"properties": {"note": f"note {n}"}},
+                headers={"If-Match": "*"},
+            )
+
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        answers = list(senders.map(patch, range(AT_ONCE)))
+    assert [answer.status_code for answer in answers] == [200] * AT_ONCE
+    assert [answer.json()["properties"]["note"] for answer in answers] == [
+        f"note {n}" for n in range(AT_ONCE)
+    ]
+    if workspace.backend == "sqlite":
+        assert in_pool["most"] == 1
+    else:
+        assert in_pool["most"] > 1
+
+
+def test_reads_are_not_gated(
+    live: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+) -> None:
+    """Filtered lists hop to the pool on both databases, side by side."""
+    service = live.new_service("gate-reads")
+    start = threading.Barrier(AT_ONCE)
+
+    def read(_: int) -> httpx.Response:
+        with live.client() as http:
+            start.wait()
+            return http.get(
+                f"{service.path}/users", params={**V, "$filter": "startswith(name,'g')"}
+            )
+
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        answers = list(senders.map(read, range(AT_ONCE)))
+    assert [answer.status_code for answer in answers] == [200] * AT_ONCE
+    assert in_pool["most"] > 1
