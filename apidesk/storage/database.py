@@ -123,6 +123,13 @@ class Database:
         return self._turns is not None
 
     @property
+    def writers_at_once(self) -> int:
+        """How many writes a process lets into its thread pool at once
+        (`api.management.routing`): one where writers take turns, a few on PostgreSQL,
+        enough to keep a process busy while its writes wait on the server."""
+        return 1 if self.queues_writers else 4
+
+    @property
     def reads_on_loop(self) -> bool:
         """Whether a short read may run on the event loop: SQLite answers it from a local
         file that writers do not block (WAL); PostgreSQL is a network round trip away."""

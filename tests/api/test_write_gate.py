@@ -1,7 +1,8 @@
-"""Where writers take turns (SQLite), a process's management writes hop to the thread pool one
-at a time (apidesk.api.management.routing); on PostgreSQL, which locks rows, they run side by
-side. Eight PATCHes sent at once are watched as they enter the pool: each stays there a little
-longer than its work, so any two in the pool together are seen."""
+"""A process's management writes hop to the thread pool a few at a time
+(apidesk.api.management.routing): one at a time where writers take turns (SQLite), up to
+four side by side on PostgreSQL, which locks rows. Eight PATCHes sent at once are watched as
+they enter the pool: each stays there a little longer than its work, so any two in the pool
+together are seen."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def in_pool(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return seen
 
 
-def test_writes_enter_the_pool_one_at_a_time_where_writers_take_turns(
+def test_writes_enter_the_pool_a_few_at_a_time(
     live: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
 ) -> None:
     service = live.new_service("gate")
@@ -83,7 +84,7 @@ def test_writes_enter_the_pool_one_at_a_time_where_writers_take_turns(
     if workspace.backend == "sqlite":
         assert in_pool["most"] == 1
     else:
-        assert in_pool["most"] > 1
+        assert 1 < in_pool["most"] <= 4
 
 
 def test_reads_are_not_gated(

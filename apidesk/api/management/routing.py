@@ -1,5 +1,5 @@
-"""Where a management read runs: on the event loop when it is short, in the thread pool when
-it may not be.
+"""Where a management request's work runs: a read on the event loop when it is short, in the
+thread pool when it may not be; writes in the thread pool, a few at a time.
 
 FastAPI runs a plain-function handler in the thread pool. Handing a request to a pool thread
 and back costs about as much CPU as everything else a GET of one user does (docs/benchmarks.md),
@@ -14,13 +14,17 @@ process with it).
 Everything else hops as before: writes (they wait for the write turn), filtered or deep pages,
 and every PostgreSQL call (a network round trip).
 
-Where writers take turns (SQLite), a process's writes hop one at a time, in arrival order
-(`Placed.takes_turns`). Its writes would only queue for the turn in the pool, where each
-queued thread's own work (its credential check, its response) contends for the interpreter
-with the thread that holds the turn and makes every turn last longer; and the order they got
-it in was the scheduler's. Measured alternately on 2 workers with wrk at 32 connections,
-PATCH went from 1,042 to 1,330 requests/s, p99 150 to 53 ms; a turn's hold from 710-830
-to 490 microseconds (docs/benchmarks.md).
+A process's writes hop at most a few at a time, in arrival order (`Placed.writers`): one
+where writers take turns (SQLite), four on PostgreSQL. Queued in the pool, every waiting
+thread's own work (its credential check, its response) contended for the interpreter with
+the threads doing the writes, so each write, and on SQLite the turn it holds, lasted longer,
+and the order was the scheduler's. On PostgreSQL a write also waits on the server for each
+statement. On loopback one at a time did best there too (PATCH 840 requests/s, four 782-817,
+eight 694-695), but where the server is a network round trip away a process with one write in
+flight would idle through every wait; four keeps most of the gain (docs/benchmarks.md).
+Measured alternately on 2 workers with wrk at 32 connections: PATCH on SQLite 882-934 ->
+1,256-1,279 requests/s (p99 119-151 -> 56-59 ms), on PostgreSQL 639-657 -> 782-817 (p99
+176-213 -> 81-90 ms).
 """
 
 from __future__ import annotations
@@ -78,10 +82,11 @@ def _at_most(value: str | None, limit: int) -> bool:
 
 class Placed:
     """What a handler's request plumbing (`deps.Call`) tells the route about where it runs:
-    a read on the event loop (`on_loop`), a write that takes a turn (`takes_turns`)."""
+    a read on the event loop (`on_loop`), a write with how many of the process's writes may
+    be in the thread pool at once (`writers`; 0: not limited)."""
 
     on_loop: bool = False
-    takes_turns: bool = False
+    writers: int = 0
 
 
 def _placed(endpoint: Callable[..., Any]) -> Callable[..., Any]:
@@ -94,26 +99,26 @@ def _placed(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-# One gate per event loop (a process serves from one; tests start several).
-_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+# The gates of each event loop (a process serves from one; tests start several), by size.
+_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _gate() -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    gate = _GATES.get(loop)
-    if gate is None:
-        gate = _GATES[loop] = asyncio.Semaphore(1)  # FIFO: woken in arrival order
-    return gate
+def _gate(size: int) -> asyncio.Semaphore:
+    gates = _GATES.setdefault(asyncio.get_running_loop(), {})
+    if size not in gates:
+        gates[size] = asyncio.Semaphore(size)  # FIFO: waiters are woken in arrival order
+    return gates[size]
 
 
 def _gated(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     async def run(**values: Any) -> Any:
         call = functools.partial(endpoint, **values)
-        if any(isinstance(value, Placed) and value.takes_turns for value in values.values()):
-            async with _gate():
+        size = max((v.writers for v in values.values() if isinstance(v, Placed)), default=0)
+        if size:
+            async with _gate(size):
                 return await run_in_threadpool(call)
         return await run_in_threadpool(call)
 
@@ -122,7 +127,7 @@ def _gated(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
 class ManagementRoute(APIRoute):
     """Handlers written as plain functions: reads run where `Placed.on_loop` says; writes
-    that take turns hop to the thread pool one at a time (see the module)."""
+    hop to the thread pool a few at a time (`Placed.writers`, see the module)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         methods = kwargs.get("methods") or ()
