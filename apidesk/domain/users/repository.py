@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import Integer, bindparam, exists, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -81,7 +81,19 @@ def find(ctx: InstanceContext, user_id: str, *, lock: bool = False) -> User | No
 # times what the database takes to run its UPDATE (issue 12, the management path).
 _UPDATE_LOCKED = update(User).where(User.id == bindparam("b_id"), User.etag == bindparam("b_etag"))
 _INSERT = insert(User)
-_ADD_MEMBER = insert(GroupMember)
+# A new user joins a group named by its key in one statement (the group's id read with it).
+_JOIN_BY_KEY = (
+    insert(GroupMember)
+    .from_select(
+        ["group_id", "user_id", "instance_id"],
+        select(
+            Group.id,
+            bindparam("user", type_=Integer),
+            bindparam("instance", type_=Integer),
+        ).where(Group.instance_id == bindparam("instance"), Group.name_key == bindparam("key")),
+    )
+    .returning(GroupMember.group_id)
+)
 
 
 def add(ctx: InstanceContext, values: Mapping[str, Any]) -> User:
@@ -116,10 +128,11 @@ def write_fields(
     return cast(UserRecord, SimpleNamespace(**{**now, **values, "etag": etag}))
 
 
-def add_member(ctx: InstanceContext, group_id: int, user_id: int) -> None:
-    """`user_id` joins `group_id`, written at once (a new user's first group)."""
-    values = {"group_id": group_id, "user_id": user_id, "instance_id": ctx.instance.id}
-    ctx.session.connection().execute(_ADD_MEMBER, values)
+def join_group(ctx: InstanceContext, group_key: str, user_id: int) -> bool:
+    """`user_id` joins the instance's group keyed `group_key`, written at once (a new user's
+    first group); False when there is no such group."""
+    values = {"key": group_key, "user": user_id, "instance": ctx.instance.id}
+    return ctx.session.connection().execute(_JOIN_BY_KEY, values).first() is not None
 
 
 _BY_EMAIL = select(User).where(

@@ -6,8 +6,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, select
-
 from apidesk.domain import audit, passwords, validation
 from apidesk.domain.context import InstanceContext, Runtime
 from apidesk.domain.fields import missing
@@ -195,26 +193,14 @@ def _create(
     user = repository.add(ctx, values)
     from apidesk.domain.instances.seed import DEVELOPERS
 
-    repository.add_member(ctx, _system_group_id(ctx, DEVELOPERS), user.id)
+    if not repository.join_group(ctx, DEVELOPERS, user.id):  # pragma: no cover - seeded
+        raise NotFound(f"The system group '{DEVELOPERS}' is missing from this service.")
     changes = changes_for_audit(clean)
     changes.setdefault("state", state)
     if options.confirmation:
         changes["confirmation"] = options.confirmation
     audit.record_now(ctx, "user.create", f"users/{user.name}", changes)
     return user
-
-
-_GROUP_ID_BY_KEY = select(Group.id).where(
-    Group.instance_id == bindparam("instance"), Group.name_key == bindparam("key")
-)
-
-
-def _system_group_id(ctx: InstanceContext, name: str) -> int:
-    values = {"instance": ctx.instance.id, "key": name}
-    group_id = ctx.session.connection().execute(_GROUP_ID_BY_KEY, values).scalar()
-    if group_id is None:  # pragma: no cover - seed data always has it
-        raise NotFound(f"The system group '{name}' is missing from this service.")
-    return int(group_id)
 
 
 def _apply(ctx: InstanceContext, user: User, clean: Mapping[str, Any]) -> dict[str, Any]:
