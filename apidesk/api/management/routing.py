@@ -23,8 +23,8 @@ statement. On loopback one at a time did best there too (PATCH 840 requests/s, f
 eight 694-695), but where the server is a network round trip away a process with one write in
 flight would idle through every wait; four keeps most of the gain (docs/benchmarks.md).
 Measured alternately on 2 workers with wrk at 32 connections: PATCH on SQLite 882-934 ->
-1,256-1,279 requests/s (p99 119-151 -> 56-59 ms), on PostgreSQL 639-657 -> 782-817 (p99
-176-213 -> 81-90 ms).
+1,256-1,279 requests/s (p99 119-151 -> 56-59 ms), on PostgreSQL 620-657 -> 771-847 (p99
+176-218 -> 81-90 ms).
 """
 
 from __future__ import annotations
