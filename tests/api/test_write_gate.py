@@ -2,7 +2,8 @@
 (apidesk.api.management.routing): one at a time where writers take turns (SQLite), up to
 four side by side on PostgreSQL, which locks rows. Eight PATCHes sent at once are watched as
 they enter the pool: each stays there a little longer than its work, so any two in the pool
-together are seen."""
+together are seen. That a slow write holds the others up by no more than `GATE_WAIT` is
+tests/flows/test_template_save_lock.py's."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def in_pool(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return await handing(run)
 
     monkeypatch.setattr(routing, "run_in_threadpool", watched)
+    # Each stays long enough that a write at the back would give up waiting at the default.
+    monkeypatch.setattr(routing, "GATE_WAIT", 60.0)
     return seen
 
 
