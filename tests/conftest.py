@@ -10,6 +10,7 @@ import httpx
 import pytest
 from azure.mgmt.apimanagement import ApiManagementClient
 from support.databases import BACKENDS, database_for
+from support.inprocess import InProcessServer, in_process_server
 from support.sdk import client_for
 from support.server import LiveServer, ServiceRef, create_service, live_server
 
@@ -52,6 +53,15 @@ def runtime(workspace: Workspace) -> Iterator[Runtime]:
     prepare(rt, bootstrap=False)
     yield rt
     rt.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def workspace_app(workspace: Workspace) -> Iterator[InProcessServer]:
+    """The app `apidesk serve` runs, served in this process on the workspace database (its
+    directory holds the key the database was set up with), one per test module: for tests
+    that watch or patch what runs inside it."""
+    with in_process_server(workspace.database_url, workspace.directory, None) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

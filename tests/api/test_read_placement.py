@@ -6,25 +6,18 @@ PostgreSQL call must not hold the loop."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import Workspace
 from starlette.requests import Request
-from support.inprocess import InProcessServer, in_process_server
+from support.inprocess import InProcessServer
 
 from apidesk.api.management.routing import short_read
 from apidesk.domain.users import service as users
 
 V = {"api-version": "2024-05-01"}
-
-
-@pytest.fixture(scope="module")
-def live(workspace: Workspace) -> Iterator[InProcessServer]:
-    # The workspace's directory: its secret key is the one the database was set up with.
-    with in_process_server(workspace.database_url, workspace.directory, None) as server:
-        yield server
 
 
 def _on_loop() -> bool:
@@ -55,11 +48,11 @@ def placements(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
 
 
 def test_reads_run_on_the_loop_only_on_sqlite_and_only_when_short(
-    live: InProcessServer, workspace: Workspace, placements: list[tuple[str, bool]]
+    workspace_app: InProcessServer, workspace: Workspace, placements: list[tuple[str, bool]]
 ) -> None:
-    service = live.new_service("placement")
+    service = workspace_app.new_service("placement")
     body = {"properties": {"email": "p@example.com", "firstName": "P", "lastName": "L"}}
-    with live.client() as http:
+    with workspace_app.client() as http:
         http.put(service.path + "/users/p1", params=V, json=body).raise_for_status()
         placements.clear()
         asks = {

@@ -5,15 +5,13 @@ is checked in the handler's unit, or, where writers queue, in a short read befor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Workspace
 from sqlalchemy.exc import IntegrityError
-from support.inprocess import InProcessServer, in_process_server
+from support.inprocess import InProcessServer
 from support.server import ServiceRef
 
 from apidesk.api.management.deps import Credential, InstanceCall
@@ -27,14 +25,8 @@ BODY = {"properties": {"email": "r@example.com", "firstName": "R", "lastName": "
 
 
 @pytest.fixture(scope="module")
-def live(workspace: Workspace) -> Iterator[InProcessServer]:
-    with in_process_server(workspace.database_url, workspace.directory, None) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def service(live: InProcessServer) -> ServiceRef:
-    return live.new_service("refused")
+def service(workspace_app: InProcessServer) -> ServiceRef:
+    return workspace_app.new_service("refused")
 
 
 @pytest.fixture
@@ -69,12 +61,12 @@ REQUESTS = [
     ],
 )
 def test_a_credential_that_cannot_be_genuine_opens_no_unit(
-    live: InProcessServer, service: ServiceRef, units: list[bool], authorization: str
+    workspace_app: InProcessServer, service: ServiceRef, units: list[bool], authorization: str
 ) -> None:
     for method, path, body in REQUESTS:
         response = httpx.request(
             method,
-            f"{live.url}{service.url(path)}",
+            f"{workspace_app.url}{service.url(path)}",
             params=V,
             json=body,
             headers={"Authorization": authorization, "If-Match": "*"},
@@ -85,14 +77,14 @@ def test_a_credential_that_cannot_be_genuine_opens_no_unit(
 
 
 def test_a_well_formed_wrong_token_is_checked_without_taking_a_write_turn(
-    live: InProcessServer, service: ServiceRef, units: list[bool]
+    workspace_app: InProcessServer, service: ServiceRef, units: list[bool]
 ) -> None:
     """Where writers take turns (SQLite), a write's credential and service are read in a short
     read before it queues, and the write's own unit serves the rest; elsewhere the handler's
     unit checks the credential first thing."""
-    queues = live.runtime.database.queues_writers
+    queues = workspace_app.runtime.database.queues_writers
     response = httpx.patch(
-        f"{live.url}{service.url('/users/refused')}",
+        f"{workspace_app.url}{service.url('/users/refused')}",
         params=V,
         json={"properties": {"note": "x"}},
         headers={"Authorization": "Bearer apd_" + "x" * 40, "If-Match": "*"},
@@ -103,10 +95,10 @@ def test_a_well_formed_wrong_token_is_checked_without_taking_a_write_turn(
 
     units.clear()
     answered = httpx.put(
-        f"{live.url}{service.url('/users/let-in')}",
+        f"{workspace_app.url}{service.url('/users/let-in')}",
         params=V,
         json={"properties": {"email": "let-in@example.com", "firstName": "L", "lastName": "I"}},
-        headers={"Authorization": f"Bearer {live.token}"},
+        headers={"Authorization": f"Bearer {workspace_app.token}"},
     )
     assert answered.status_code == 201, answered.text
     assert units == ([False, True] if queues else [True])
@@ -118,13 +110,13 @@ def test_a_well_formed_wrong_token_is_checked_without_taking_a_write_turn(
     ids=["no session", "empty session", "overlong session"],
 )
 def test_a_console_form_without_a_session_goes_to_sign_in_unread(
-    live: InProcessServer, service: ServiceRef, units: list[bool], cookies: dict[str, str]
+    workspace_app: InProcessServer, service: ServiceRef, units: list[bool], cookies: dict[str, str]
 ) -> None:
     """The console's forms need a signed-in operator: one sent without a session cookie that
     could be one is sent back to sign-in before any unit opens."""
     for path in ("/add-user", "/users/someone/block", "/apis/new"):
         response = httpx.post(
-            f"{live.url}/console/{service.name}{path}",
+            f"{workspace_app.url}/console/{service.name}{path}",
             data={"csrf": "x", "email": "a@example.com"},
             cookies=cookies,
             follow_redirects=False,
@@ -135,10 +127,10 @@ def test_a_console_form_without_a_session_goes_to_sign_in_unread(
 
 
 def test_a_console_form_with_an_unknown_session_is_checked_in_its_unit(
-    live: InProcessServer, service: ServiceRef, units: list[bool]
+    workspace_app: InProcessServer, service: ServiceRef, units: list[bool]
 ) -> None:
     response = httpx.post(
-        f"{live.url}/console/{service.name}/apis/new",
+        f"{workspace_app.url}/console/{service.name}/apis/new",
         data={"csrf": "x"},
         cookies={"apidesk_console": "not-a-session"},
         follow_redirects=False,
@@ -149,19 +141,19 @@ def test_a_console_form_with_an_unknown_session_is_checked_in_its_unit(
 
 
 def test_a_service_deleted_between_the_check_and_the_write_loses_nothing_and_errs_clearly(
-    live: InProcessServer,
+    workspace_app: InProcessServer,
 ) -> None:
     """The service read with the credential serves the write's unit; if the service goes in
     between, the write finds nothing to change (404) or its foreign key refuses it (409)."""
-    doomed = live.new_service("doomed")
-    with live.client() as client:
+    doomed = workspace_app.new_service("doomed")
+    with workspace_app.client() as client:
         put = client.put(doomed.url("/users/kept"), params=V, json=BODY)
         assert put.status_code == 201, put.text
 
     def checked_call() -> InstanceCall:
         call = InstanceCall(
-            live.runtime,
-            Credential("bearer", live.token, None),
+            workspace_app.runtime,
+            Credential("bearer", workspace_app.token, None),
             True,
             doomed.subscription_id,
             doomed.resource_group,
@@ -171,12 +163,12 @@ def test_a_service_deleted_between_the_check_and_the_write_loses_nothing_and_err
         return call
 
     change, create = checked_call(), checked_call()
-    with live.client() as client:
+    with workspace_app.client() as client:
         assert client.delete(doomed.path, params=V).status_code in (200, 202, 204)
     with pytest.raises(NotFound), change.instance() as ictx:
         users.update(ictx, "kept", {"note": "x"}, expected_etag="*")
     fields: UserFields = {"email": "new@example.com", "first_name": "N", "last_name": "U"}
     with pytest.raises(IntegrityError), create.instance() as ictx:
         users.create_or_update(ictx, "new", fields)
-    with live.client() as client:
+    with workspace_app.client() as client:
         assert client.get(doomed.path, params=V).status_code == 404

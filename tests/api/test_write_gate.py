@@ -9,25 +9,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
 from conftest import Workspace
-from support.inprocess import InProcessServer, in_process_server
+from support.inprocess import InProcessServer
 
 from apidesk.api.management import routing
 
 V = {"api-version": "2024-05-01"}
 AT_ONCE = 8
-
-
-@pytest.fixture(scope="module")
-def live(workspace: Workspace) -> Iterator[InProcessServer]:
-    with in_process_server(workspace.database_url, workspace.directory, None) as server:
-        yield server
 
 
 @pytest.fixture
@@ -58,10 +52,10 @@ def in_pool(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 def test_writes_enter_the_pool_a_few_at_a_time(
-    live: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+    workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
 ) -> None:
-    service = live.new_service("gate")
-    with live.client() as http:
+    service = workspace_app.new_service("gate")
+    with workspace_app.client() as http:
         for n in range(AT_ONCE):
             body = {"properties": {"email": f"g{n}@example.com", "firstName": "G", "lastName": "N"}}
             http.put(f"{service.path}/users/g{n}", params=V, json=body).raise_for_status()
@@ -69,7 +63,7 @@ def test_writes_enter_the_pool_a_few_at_a_time(
     start = threading.Barrier(AT_ONCE)
 
     def patch(n: int) -> httpx.Response:
-        with live.client() as http:
+        with workspace_app.client() as http:
             start.wait()
             return http.patch(
                 f"{service.path}/users/g{n}",
@@ -91,14 +85,14 @@ def test_writes_enter_the_pool_a_few_at_a_time(
 
 
 def test_reads_are_not_gated(
-    live: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+    workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
 ) -> None:
     """Filtered lists hop to the pool on both databases, side by side."""
-    service = live.new_service("gate-reads")
+    service = workspace_app.new_service("gate-reads")
     start = threading.Barrier(AT_ONCE)
 
     def read(_: int) -> httpx.Response:
-        with live.client() as http:
+        with workspace_app.client() as http:
             start.wait()
             return http.get(
                 f"{service.path}/users", params={**V, "$filter": "startswith(name,'g')"}
