@@ -16,13 +16,13 @@ and every PostgreSQL call (a network round trip).
 
 A process's writes hop at most a few at a time, in arrival order (`Placed.writers`): one
 where writers take turns (SQLite), four on PostgreSQL; none waits at that gate longer than
-`GATE_WAIT`. Queued in the pool, every waiting
-thread's own work (its credential check, its response) contended for the interpreter with
-the threads doing the writes, so each write, and on SQLite the turn it holds, lasted longer,
-and the order was the scheduler's. On PostgreSQL a write also waits on the server for each
-statement. On loopback one at a time did best there too (PATCH 840 requests/s, four 782-817,
-eight 694-695), but where the server is a network round trip away a process with one write in
-flight would idle through every wait; four keeps most of the gain (docs/benchmarks.md).
+`GATE_WAIT`. Queued in the pool, every waiting thread's own work (its credential check, its
+response) contended for the interpreter with the threads doing the writes, so each write, and
+on SQLite the turn it holds, lasted longer, and the order was the scheduler's. On PostgreSQL
+a write also waits on the server for each statement. On loopback one at a time did best there
+too (PATCH 840 requests/s, four 782-817, eight 694-695), but where the server is a network
+round trip away a process with one write in flight would idle through every wait; four keeps
+most of the gain (docs/benchmarks.md).
 Measured alternately on 2 workers with wrk at 32 connections: PATCH on SQLite 882-934 ->
 1,256-1,279 requests/s (p99 119-151 -> 56-59 ms), on PostgreSQL 620-657 -> 771-847 (p99
 176-218 -> 81-90 ms).
@@ -126,18 +126,18 @@ def _gated(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     async def run(**values: Any) -> Any:
         call = functools.partial(endpoint, **values)
         size = max((v.writers for v in values.values() if isinstance(v, Placed)), default=0)
-        if not size:
-            return await run_in_threadpool(call)
-        gate = _gate(size)
-        try:
-            async with asyncio.timeout(GATE_WAIT):
-                await gate.acquire()
-        except TimeoutError:
-            return await run_in_threadpool(call)
+        gate = _gate(size) if size else None
+        if gate is not None:
+            try:
+                async with asyncio.timeout(GATE_WAIT):
+                    await gate.acquire()
+            except TimeoutError:
+                gate = None  # waited long enough: in without a place
         try:
             return await run_in_threadpool(call)
         finally:
-            gate.release()
+            if gate is not None:
+                gate.release()
 
     return run
 
