@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import bindparam, select
 
 from apidesk.domain import audit
 from apidesk.domain.context import Context
 from apidesk.errors import Conflict, Invalid, NotFound, Unauthorized
 from apidesk.security import tokens
 from apidesk.storage.models import AdminToken, Instance
-from apidesk.storage.models.base import as_read
+from apidesk.storage.models.base import as_read, column_keys
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Built once: every management call runs it, and building a statement costs more than
@@ -35,7 +35,7 @@ _BY_DIGEST = select(
 # The token and the service a call names, in one statement: nearly every management call is
 # about one service, and on PostgreSQL each statement is a round trip. The service's columns
 # come as part of the row and are made an entity without the ORM's loading (`as_read`).
-_SERVICE = [(attribute.key, attribute.columns[0]) for attribute in inspect(Instance).column_attrs]
+_SERVICE = column_keys(Instance)
 _BY_DIGEST_AT = (
     select(
         *_BY_DIGEST.selected_columns,

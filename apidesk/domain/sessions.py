@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, delete, insert, select
 
 from apidesk.domain.context import InstanceContext
 from apidesk.security import tokens
-from apidesk.storage.models import PortalSession, User
+from apidesk.storage.models import PortalSession, User, UserSummary
 
 _INSERT = insert(PortalSession)
 # Built once: every page a signed-in developer opens looks its session up.
@@ -28,7 +28,7 @@ _USER_OF = (
 )
 
 
-def start(ctx: InstanceContext, user: User) -> str:
+def start(ctx: InstanceContext, user: UserSummary) -> str:
     """A new session of `user`, written at once; the token for the browser's cookie."""
     token = tokens.new_token()
     now = ctx.now()

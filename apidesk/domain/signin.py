@@ -26,7 +26,7 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.users import repository
 from apidesk.domain.validation import email_key
 from apidesk.security.passwords import PasswordHashing
-from apidesk.storage.models import User
+from apidesk.storage.models import UserRecord
 
 
 class Reason(StrEnum):
@@ -86,7 +86,7 @@ def look_up(ctx: InstanceContext, email: str) -> Found | Refusal:
     held = throttle.wait(ctx, throttle.SIGN_IN, key)
     if held is not None:
         return Refusal(Reason.HELD, held)
-    user = repository.find_by_email(ctx, key)
+    user = repository.credentials_by_email(ctx, key)
     if user is None:
         return Found(key=key, user_id=None, stored_hash=None, checked_at=None)
     return Found(key, user.name, user.password_hash, user.password_changed_at)
@@ -112,13 +112,13 @@ def verify(hasher: PasswordHashing, found: Found, password: str) -> Checked | Re
     return Checked(found.key, found.user_id, genuine, found.checked_at, fresh_hash)
 
 
-def complete(ctx: InstanceContext, checked: Checked) -> User | Refusal:
-    """Step 3: judge again under lock and record the outcome."""
+def complete(ctx: InstanceContext, checked: Checked) -> UserRecord | Refusal:
+    """Step 3: judge again under lock and record the outcome. The user signed in, as it is
+    now."""
     # Locking the counter alone would not do: while it does not exist yet, it locks nothing.
-    current = (
-        repository.find(ctx, checked.user_id, lock=True) if checked.user_id is not None else None
-    )
-    held = throttle.wait(ctx, throttle.SIGN_IN, checked.key, lock=True)
+    current = repository.credentials(ctx, checked.user_id) if checked.user_id is not None else None
+    counter = throttle.counter(ctx, throttle.SIGN_IN, checked.key)
+    held = throttle.held_back(ctx, counter)
     if held is not None:
         # Guesses checked side by side all passed step 1's look at the counter; those that
         # arrive here after it blocked the address are held back, right or wrong.
@@ -137,7 +137,11 @@ def complete(ctx: InstanceContext, checked: Checked) -> User | Refusal:
         return Refusal(Reason(current.state))
     if current is None or not right:
         return Refusal(Reason.WRONG)
-    throttle.signed_in(ctx, checked.key)
-    if checked.fresh_hash is not None:
-        current.password_hash = checked.fresh_hash
-    return current
+    if counter is not None:
+        throttle.forget(ctx, counter)
+    if checked.fresh_hash is None:
+        return current
+    # The row is locked since it was read: its entity tag is still the one read.
+    upgraded = repository.write_fields(ctx, current, {"password_hash": checked.fresh_hash})
+    assert upgraded is not None
+    return upgraded

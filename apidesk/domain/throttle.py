@@ -4,13 +4,16 @@ database, so every process of a deployment sees them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, delete, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, case, delete, null, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from apidesk.domain.context import InstanceContext
 from apidesk.storage.models import Throttle
+from apidesk.storage.models.base import UTCDateTime
 
 WINDOW = timedelta(hours=1)
 LONGEST_WAIT = timedelta(minutes=15)
@@ -37,56 +40,97 @@ RESET_REQUESTS_PER_HOUR = 3
 KEY_LENGTH = 254
 
 
-# Built once (issue 12): every portal form and sign-in reads a counter, and building the
-# statement each time cost more than running it.
-_ROW = select(Throttle).where(
-    Throttle.instance_id == bindparam("instance"),
-    Throttle.kind == bindparam("kind"),
-    Throttle.key == bindparam("key"),
+class Counter(Protocol):
+    """A counter as a row."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def window_started_at(self) -> datetime: ...
+
+    @property
+    def blocked_until(self) -> datetime | None: ...
+
+
+_TABLE = Throttle.__table__
+_COLUMNS = (_TABLE.c.id, _TABLE.c.count, _TABLE.c.window_started_at, _TABLE.c.blocked_until)
+_NOW = bindparam("now", type_=UTCDateTime)
+
+# Built once (issue 12): every portal form and sign-in reads or counts a counter, and building
+# a statement each time cost more than running it. Counters are read and counted as rows
+# (id, count, window_started_at, blocked_until) through the unit's connection.
+_ROW = select(*_COLUMNS).where(
+    _TABLE.c.instance_id == bindparam("instance"),
+    _TABLE.c.kind == bindparam("kind"),
+    _TABLE.c.key == bindparam("key"),
 )
-# Counting locks the row (PostgreSQL), so two failures at once both count.
+# Reading under lock (PostgreSQL) keeps the counter as read to the end of the unit.
 _LOCKED_ROW = _ROW.with_for_update()
 
 
-def _row(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> Throttle | None:
+def _row(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> Counter | None:
     values = {"instance": ctx.instance.id, "kind": kind, "key": key[:KEY_LENGTH]}
-    return ctx.session.scalars(_LOCKED_ROW if lock else _ROW, values).first()
-
-
-def _locked_row(ctx: InstanceContext, kind: str, key: str) -> Throttle:
-    """The counter for `key`, locked; made when missing. Two requests making the same new
-    counter at once do not fail: the loser of the insert takes the winner's row."""
-    row = _row(ctx, kind, key, lock=True)
-    if row is not None:
-        return row
-    # Counters are only ever made here, so clearing lapsed ones here keeps the table to the
-    # last hour's keys; counting an existing key adds no row and deletes none.
-    _purge_lapsed(ctx, kind, key)
-    try:
-        with ctx.session.begin_nested():
-            row = Throttle(
-                instance_id=ctx.instance.id,
-                kind=kind,
-                key=key[:KEY_LENGTH],
-                count=0,
-                window_started_at=ctx.now(),
-            )
-            ctx.session.add(row)
-        return row
-    except IntegrityError:
-        found = _row(ctx, kind, key, lock=True)
-        if found is None:
-            raise  # not a counter made meanwhile: the instance itself is gone
-        return found
+    found = ctx.session.connection().execute(_LOCKED_ROW if lock else _ROW, values).first()
+    return cast("Counter | None", found)
 
 
 def wait(ctx: InstanceContext, kind: str, key: str, *, lock: bool = False) -> timedelta | None:
     """How long `key` is still held back, if it is. With `lock`, the counter stays locked to
     the end of the unit, so an outcome written in it cannot race a concurrent block."""
-    row = _row(ctx, kind, key, lock=lock)
+    return held_back(ctx, _row(ctx, kind, key, lock=lock))
+
+
+def counter(ctx: InstanceContext, kind: str, key: str) -> Counter | None:
+    """The counter for `key`, if there is one, locked to the end of the unit (`held_back`
+    tells what it holds back; `forget` clears it)."""
+    return _row(ctx, kind, key, lock=True)
+
+
+def held_back(ctx: InstanceContext, row: Counter | None) -> timedelta | None:
     if row is None or row.blocked_until is None or row.blocked_until <= ctx.now():
         return None
     return row.blocked_until - ctx.now()
+
+
+def _counting(insert: Callable[[Any], Any], *, sliding: bool) -> Any:
+    """Count one event in a single statement, whether or not the counter exists yet: two
+    first events at once both count on one row (the database makes the second wait for the
+    first). A window that has passed, and holds nothing back, starts again at this event. A
+    fixed window starts with its first event; a sliding one with its latest, so a count only
+    lapses after a whole quiet window."""
+    lapsed = and_(
+        _TABLE.c.window_started_at <= bindparam("window_start", type_=UTCDateTime),
+        or_(_TABLE.c.blocked_until.is_(None), _TABLE.c.blocked_until <= _NOW),
+    )
+    statement = insert(_TABLE).values(
+        instance_id=bindparam("instance"),
+        kind=bindparam("kind"),
+        key=bindparam("key"),
+        count=1,
+        window_started_at=_NOW,
+        blocked_until=None,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.instance_id, _TABLE.c.kind, _TABLE.c.key],
+        set_={
+            "count": case((lapsed, 1), else_=_TABLE.c.count + 1),
+            "window_started_at": _NOW
+            if sliding
+            else case((lapsed, _NOW), else_=_TABLE.c.window_started_at),
+            "blocked_until": case((lapsed, null()), else_=_TABLE.c.blocked_until),
+        },
+    ).returning(*_COLUMNS)
+
+
+_COUNT = {
+    (dialect, sliding): _counting(insert, sliding=sliding)
+    for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+    for sliding in (False, True)
+}
 
 
 # Lapsed counters cleared out per new counter, at most: enough to outpace the rate at which
@@ -108,41 +152,34 @@ _LAPSED = (
 _PURGE = delete(Throttle).where(Throttle.id.in_(_LAPSED))
 
 
-def _purge_lapsed(ctx: InstanceContext, kind: str, key: str) -> None:
-    """Delete counters whose window has passed and that hold nothing back: they count as
-    zero already. Rows another writer has locked are left for a later pass, and so is the
-    caller's own counter (`kind`, `key`): the caller is about to make it."""
-    now = ctx.now()
-    ctx.session.execute(
-        _PURGE,
-        {
-            "instance": ctx.instance.id,
-            "window_start": now - WINDOW,
-            "now": now,
-            "kind": kind,
-            "key": key[:KEY_LENGTH],
-        },
-        execution_options={"synchronize_session": False},
-    )
-
-
 def _count(
     ctx: InstanceContext, kind: str, key: str, *, sliding: bool, window: timedelta = WINDOW
-) -> Throttle:
-    """Count one event. A fixed window starts with its first event; a sliding one with its
-    latest, so a count only lapses after a whole quiet window."""
+) -> Counter:
+    """Count one event for `key`; the counter as it is now. A count that starts (a new
+    counter, or one whose window had passed) also clears out lapsed counters of other keys,
+    which count as zero already: the table keeps only the last hour's keys whatever is tried,
+    and counting an ongoing key deletes nothing. Rows another writer has locked are left for
+    a later pass."""
     now = ctx.now()
-    row = _locked_row(ctx, kind, key)
-    if (
-        row.count
-        and row.window_started_at + window <= now
-        and (row.blocked_until is None or row.blocked_until <= now)
-    ):
-        row.count, row.window_started_at, row.blocked_until = 0, now, None
-    row.count += 1
-    if sliding:
-        row.window_started_at = now
+    connection = ctx.session.connection()
+    values = {
+        "instance": ctx.instance.id,
+        "kind": kind,
+        "key": key[:KEY_LENGTH],
+        "now": now,
+        "window_start": now - window,
+    }
+    row = cast(Counter, connection.execute(_COUNT[connection.dialect.name, sliding], values).one())
+    if row.count == 1:
+        connection.execute(_PURGE, {**values, "window_start": now - WINDOW})
     return row
+
+
+_BLOCK = (
+    update(Throttle)
+    .where(Throttle.id == bindparam("counter"))
+    .values(blocked_until=bindparam("until", type_=UTCDateTime))
+)
 
 
 def failed_sign_in(ctx: InstanceContext, key: str) -> None:
@@ -150,27 +187,21 @@ def failed_sign_in(ctx: InstanceContext, key: str) -> None:
     beyond = row.count - FREE_SIGN_IN_FAILURES
     if beyond > 0:
         doubling = timedelta(seconds=2 ** min(beyond - 1, 20))
-        row.blocked_until = ctx.now() + min(doubling, LONGEST_WAIT)
-    ctx.session.flush()
+        until = ctx.now() + min(doubling, LONGEST_WAIT)
+        ctx.session.connection().execute(_BLOCK, {"counter": row.id, "until": until})
 
 
-_FORGET = delete(Throttle).where(
-    Throttle.instance_id == bindparam("instance"),
-    Throttle.kind == bindparam("kind"),
-    Throttle.key == bindparam("key"),
-)
+_FORGET = delete(Throttle).where(Throttle.id == bindparam("id"))
 
 
-def signed_in(ctx: InstanceContext, key: str) -> None:
-    ctx.session.execute(
-        _FORGET, {"instance": ctx.instance.id, "kind": SIGN_IN, "key": key[:KEY_LENGTH]}
-    )
+def forget(ctx: InstanceContext, row: Counter) -> None:
+    """Clear a counter read in this unit (a sign-in that went through clears its failures)."""
+    ctx.session.connection().execute(_FORGET, {"id": row.id})
 
 
 def allow_reset_request(ctx: InstanceContext, key: str) -> bool:
     """Count one request; False once an address has had its share for the hour."""
     row = _count(ctx, RESET_REQUEST, key, sliding=False)
-    ctx.session.flush()
     return row.count <= RESET_REQUESTS_PER_HOUR
 
 
@@ -178,7 +209,6 @@ def portal_form(ctx: InstanceContext, client: str) -> timedelta | None:
     """Count one form sent to the portal from `client` (its network address); how long that
     address must wait, if it has sent more than its share for the window."""
     row = _count(ctx, PORTAL_FORM, client, sliding=False, window=FORM_WINDOW)
-    ctx.session.flush()
     if row.count <= ctx.runtime.settings.portal_forms_per_window:
         return None
     return max(row.window_started_at + FORM_WINDOW - ctx.now(), timedelta(seconds=1))
@@ -190,7 +220,6 @@ def allow_invitation_renewal(ctx: InstanceContext, invitee: str, client: str) ->
     refused ask still counts against whoever keeps asking."""
     for_invitee = _count(ctx, RENEWAL, invitee, sliding=False)
     from_client = _count(ctx, RENEWAL_FROM, client, sliding=False)
-    ctx.session.flush()
     return (
         for_invitee.count <= RENEWALS_PER_HOUR
         and from_client.count <= RENEWALS_FROM_ONE_ADDRESS_PER_HOUR
@@ -202,7 +231,6 @@ def allow_sign_up(ctx: InstanceContext, address: str, client: str) -> bool:
     its share for the hour. Both counts move either way."""
     for_address = _count(ctx, SIGN_UP, address, sliding=False)
     from_client = _count(ctx, SIGN_UP_FROM, client, sliding=False)
-    ctx.session.flush()
     return (
         for_address.count <= SIGN_UPS_PER_HOUR
         and from_client.count <= SIGN_UPS_FROM_ONE_ADDRESS_PER_HOUR

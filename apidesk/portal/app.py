@@ -67,20 +67,32 @@ def create_app(runtime: Runtime) -> Starlette:
         *,
         answer_after: float = 0.0,
     ) -> Any:
-        """Count a form against its sender's address, read it, then do the page's work in a
-        worker thread: a unit of work never spans an await, and the event loop never waits for
-        the database. With `answer_after`, every answer takes at least that long, waited out
-        on the event loop, where waiting costs no thread."""
+        """Read a form, then, in one worker thread, count it against its sender's address and
+        do the page's work: a unit of work never spans an await, and the event loop never
+        waits for the database. A form that cannot be read counts all the same. With
+        `answer_after`, every answer takes at least that long, waited out on the event loop,
+        where waiting costs no thread."""
+
+        def counted(request: Request, form: FormData | None, unread: Exception | None) -> Response:
+            held = portal.hold_back(request)
+            if held is not None:
+                return held
+            if unread is not None:
+                raise unread
+            return handler(portal, request, form)
 
         async def endpoint(request: Request) -> Response:
             started = time.monotonic()
             try:
                 if request.method == "POST":
-                    held = await run_in_threadpool(portal.hold_back, request)
-                    if held is not None:
-                        return held
-                form = await request.form() if request.method == "POST" else None
-                response = await run_in_threadpool(handler, portal, request, form)
+                    form, unread = None, None
+                    try:
+                        form = await request.form()
+                    except HTTPException as error:
+                        unread = error
+                    response = await run_in_threadpool(counted, request, form, unread)
+                else:
+                    response = await run_in_threadpool(handler, portal, request, None)
             except PageNotFound:
                 return pages.error(404)
             except BodyTooLarge:

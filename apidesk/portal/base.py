@@ -26,7 +26,7 @@ from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.portal import delegation
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import pages
-from apidesk.storage.models import Instance, User
+from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf
 from apidesk.web.csrf import origin_of
 
@@ -47,18 +47,18 @@ class Portal:
     @contextmanager
     def unit(self, request: Request, *, write: bool) -> Iterator[InstanceContext]:
         """A unit of work inside the instance named by the URL. The request's first unit looks
-        the instance up; its later ones (a portal form has at least two, a sign-in three) take
-        it from there without asking the database again. Should the instance be deleted in
-        between, a write that refers to it breaks a foreign key, and the page is the 404 a
-        fresh lookup would have given."""
+        the instance up (`read_by_name`: an entity of no session, for reading); its later ones
+        (a portal form has at least two, a sign-in three) use it as it is, without asking the
+        database again. Should the instance be deleted in between, a write that refers to it
+        breaks a foreign key, and the page is the 404 a fresh lookup would have given."""
         known: Instance | None = getattr(request.state, "instance", None)
         try:
             with self.runtime.database.unit_of_work(write=write) as session:
                 ctx = Context(self.runtime, session, "portal")
                 if known is not None:
-                    yield InstanceContext.of(ctx, session.merge(known, load=False))
+                    yield InstanceContext.of(ctx, known)
                     return
-                instance = instances.find_by_name(ctx, request.path_params["service"])
+                instance = instances.read_by_name(ctx, request.path_params["service"])
                 if instance is None:
                     raise PageNotFound()
                 ictx = InstanceContext.of(ctx, instance)
@@ -169,7 +169,7 @@ class Portal:
     def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
         return sessions.user_of(ctx, request.cookies.get(SESSION_COOKIE))
 
-    def sign_in(self, ctx: InstanceContext, user: User, target: str) -> RedirectResponse:
+    def sign_in(self, ctx: InstanceContext, user: UserSummary, target: str) -> RedirectResponse:
         token = sessions.start(ctx, user)
         response = RedirectResponse(target, status_code=303)
         hours = ctx.runtime.settings.session_hours

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support.server import ServiceRef
 
 from apidesk.clock import ManualClock
@@ -139,7 +139,11 @@ def test_a_counter_still_holding_back_is_kept(runtime: Runtime, service: Service
         row = throttle._row(ctx, throttle.SIGN_IN, "stubborn@example.com")
         assert row is not None
         # As if the window had begun long ago while the wait still runs.
-        row.window_started_at = clock.now() - 2 * throttle.WINDOW
+        ctx.session.execute(
+            update(Throttle)
+            .where(Throttle.id == row.id)
+            .values(window_started_at=clock.now() - 2 * throttle.WINDOW)
+        )
     with unit(moved, service) as ctx:
         throttle.failed_sign_in(ctx, "bystander@example.com")
         assert throttle.wait(ctx, throttle.SIGN_IN, "stubborn@example.com") is not None
@@ -149,18 +153,41 @@ def test_a_lapsed_counter_read_earlier_in_the_unit_counts_again(
     runtime: Runtime, service: ServiceRef
 ) -> None:
     """Sign-in reads (and locks) its counter before counting a failure. When that counter has
-    lapsed, counting starts it afresh in place; the clean-up of lapsed counters leaves the
-    caller's own alone, so the unit never holds two versions of one row."""
+    lapsed, counting starts it afresh in place (the same row, a count of one); the clean-up of
+    lapsed counters that a fresh count sets off leaves the caller's own alone."""
     clock = ManualClock()
     moved = dataclasses.replace(runtime, clock=clock)
     key = "returning@example.com"
     with unit(moved, service) as ctx:
-        throttle.failed_sign_in(ctx, key)
+        for _ in range(3):
+            throttle.failed_sign_in(ctx, key)
     clock.advance(2 * throttle.WINDOW)
     with unit(moved, service) as ctx:
         assert throttle.wait(ctx, throttle.SIGN_IN, key, lock=True) is None
         before = throttle._row(ctx, throttle.SIGN_IN, key)
         throttle.failed_sign_in(ctx, key)
         after = throttle._row(ctx, throttle.SIGN_IN, key)
-        assert before is not None and after is before
+        assert before is not None and after is not None
+        assert (after.id, after.count) == (before.id, 1)
+        assert after.window_started_at > before.window_started_at + throttle.WINDOW
     assert count(moved, service, key) == 1
+
+
+def test_a_fixed_window_runs_from_its_first_event(runtime: Runtime, service: ServiceRef) -> None:
+    """Reset requests count in a fixed hour from the first: the fourth in the hour is
+    refused, one an hour after the first is allowed again however recent the last was."""
+    clock = ManualClock()
+    moved = dataclasses.replace(runtime, clock=clock)
+    key = "asker@example.com"
+    with unit(moved, service) as ctx:
+        allowed = [throttle.allow_reset_request(ctx, key) for _ in range(3)]
+    clock.advance(throttle.WINDOW - timedelta(seconds=1))
+    with unit(moved, service) as ctx:
+        allowed.append(throttle.allow_reset_request(ctx, key))
+    assert allowed == [True, True, True, False]
+    clock.advance(timedelta(seconds=1))
+    with unit(moved, service) as ctx:
+        assert throttle.allow_reset_request(ctx, key)
+        row = throttle._row(ctx, throttle.RESET_REQUEST, key)
+        assert row is not None and row.count == 1
+        assert clock.now() - row.window_started_at < timedelta(minutes=1)

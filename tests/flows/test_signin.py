@@ -295,7 +295,7 @@ def test_a_password_replaced_during_the_check_does_not_sign_in(
     """The old password is checked while a reset sets a new one: the sign-in that checked the
     old password does not go through, and the new password works."""
     email = make_user(admin, shop, "replaced")
-    real_find = repository.find_by_email
+    real_find = repository.credentials_by_email
 
     def find_then_reset(ctx: object, key: str) -> object:
         found = real_find(ctx, key)  # type: ignore[arg-type]
@@ -308,7 +308,7 @@ def test_a_password_replaced_during_the_check_does_not_sign_in(
             ).raise_for_status()
         return found
 
-    monkeypatch.setattr(repository, "find_by_email", find_then_reset)
+    monkeypatch.setattr(repository, "credentials_by_email", find_then_reset)
     refused = sign_in(browser, shop, email, PASSWORD)
     monkeypatch.undo()
     assert refused.status_code == 400
@@ -359,7 +359,7 @@ def test_a_hash_upgraded_by_a_parallel_sign_in_does_not_refuse_the_right_passwor
     weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     with app.runtime.database.unit_of_work() as session:
         session.execute(update(User).where(User.name == "upgraded").values(password_hash=weak))
-    real_find = repository.find_by_email
+    real_find = repository.credentials_by_email
     other: list[int] = []
     started = threading.Event()
 
@@ -370,7 +370,7 @@ def test_a_hash_upgraded_by_a_parallel_sign_in_does_not_refuse_the_right_passwor
             other.append(sign_in(other_browser, shop, email, PASSWORD).status_code)
         return found
 
-    monkeypatch.setattr(repository, "find_by_email", find_then_sign_in_elsewhere)
+    monkeypatch.setattr(repository, "credentials_by_email", find_then_sign_in_elsewhere)
     first = sign_in(browser, shop, email, PASSWORD)
     monkeypatch.undo()
     assert other == [303]

@@ -140,8 +140,25 @@ def values(row: PortalSetting) -> dict[str, Any]:
     return {**DEFAULTS[row.name], **(row.values or {})}
 
 
+_VALUES_BY_NAME = select(PortalSetting.values).where(
+    PortalSetting.instance_id == bindparam("instance"), PortalSetting.name == bindparam("name")
+)
+
+
+def _current(ctx: InstanceContext, name: str) -> dict[str, Any]:
+    """`values` of a setting, read as a row: the pages that obey a setting read it on every
+    request and change nothing."""
+    found = ctx.session.connection().execute(
+        _VALUES_BY_NAME, {"instance": ctx.instance.id, "name": name}
+    )
+    row = found.first()
+    if row is None:
+        raise NotFound(f"Portal setting '{name}' was not found.")
+    return {**DEFAULTS[name], **(row.values or {})}
+
+
 def signup(ctx: InstanceContext) -> Signup:
-    v = values(get_or_raise(ctx, SIGNUP))
+    v = _current(ctx, SIGNUP)
     return Signup(
         enabled=bool(v["enabled"]),
         terms_text=str(v["terms_text"] or ""),
@@ -151,11 +168,11 @@ def signup(ctx: InstanceContext) -> Signup:
 
 
 def signin_required(ctx: InstanceContext) -> bool:
-    return bool(values(get_or_raise(ctx, SIGNIN))["enabled"])
+    return bool(_current(ctx, SIGNIN)["enabled"])
 
 
 def delegation(ctx: InstanceContext) -> Delegation:
-    v = values(get_or_raise(ctx, DELEGATION))
+    v = _current(ctx, DELEGATION)
     return Delegation(
         url=v["url"],
         subscriptions=bool(v["subscriptions"]),

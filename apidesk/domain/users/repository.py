@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Integer, bindparam, exists, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
@@ -138,6 +139,43 @@ def join_group(ctx: InstanceContext, group_key: str, user_id: int) -> bool:
 _BY_EMAIL = select(User).where(
     User.instance_id == bindparam("instance"), User.email_key == bindparam("key")
 )
+
+
+class Credentials(UserRecord, Protocol):
+    """A user's row as a sign-in judges it: the record, and the password it has."""
+
+    @property
+    def password_hash(self) -> str | None: ...
+
+    @property
+    def password_changed_at(self) -> datetime | None: ...
+
+
+_CREDENTIALS = (*RECORD_COLUMNS, User.password_hash, User.password_changed_at)
+_CREDENTIALS_BY_EMAIL = select(*_CREDENTIALS).where(
+    User.instance_id == bindparam("instance"), User.email_key == bindparam("key")
+)
+_CREDENTIALS_BY_ID_LOCKED = (
+    select(*_CREDENTIALS)
+    .where(User.instance_id == bindparam("instance"), User.name_key == bindparam("key"))
+    .with_for_update()
+)
+
+
+def credentials_by_email(ctx: InstanceContext, email_key: str) -> Credentials | None:
+    """The user with that address key, as a row to check a password against (every portal
+    sign-in looks one up)."""
+    values = {"instance": ctx.instance.id, "key": email_key}
+    found = ctx.session.connection().execute(_CREDENTIALS_BY_EMAIL, values).first()
+    return cast("Credentials | None", found)
+
+
+def credentials(ctx: InstanceContext, user_id: str) -> Credentials | None:
+    """The user as a row to judge a sign-in by, its row locked to the end of the unit; a
+    change goes through `write_fields`."""
+    values = {"instance": ctx.instance.id, "key": user_id.lower()}
+    found = ctx.session.connection().execute(_CREDENTIALS_BY_ID_LOCKED, values).first()
+    return cast("Credentials | None", found)
 
 
 def find_by_email(ctx: InstanceContext, email_key: str) -> User | None:

@@ -51,6 +51,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 M = TypeVar("M", bound=Base)
 
 
+def column_keys(model: type[Base]) -> list[tuple[str, Any]]:
+    """Each column of `model` with the name of its attribute, in the order `as_read` takes
+    them from a row that selects the columns in this order."""
+    return [(attribute.key, attribute.columns[0]) for attribute in inspect(model).column_attrs]
+
+
 def as_read(model: type[M], values: Iterable[tuple[str, Any]]) -> M:
     """An entity of `model` from the values of its columns, by attribute name, as a query
     returned them: what the ORM would have loaded, without its loading (about 45 us less per
