@@ -120,7 +120,16 @@ def located(
     return instance
 
 
-_ALL = select(Instance).order_by(Instance.id)  # built once: every console page lists them
+_ALL = select(Instance).order_by(Instance.id)
+# Built once: every console page lists them (`read_all`).
+_READ_ALL = select(*(column for _, column in _COLUMNS)).order_by(Instance.id)
+
+
+def read_all(ctx: Context) -> list[Instance]:
+    """Every instance, to read (`read_by_name`): the console's switcher on every page."""
+    keys = [key for key, _ in _COLUMNS]
+    rows = ctx.session.connection().execute(_READ_ALL)
+    return [as_read(Instance, zip(keys, row, strict=True)) for row in rows]
 
 
 def list_all(

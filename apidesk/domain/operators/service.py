@@ -83,7 +83,7 @@ def manageable(ctx: Context, operator: Operator) -> list[Instance]:
     read: dict[int, list[Instance]] = ctx.session.info.setdefault(_MANAGEABLE, {})
     found = read.get(operator.id)
     if found is None:
-        every = sorted(instances.list_all(ctx), key=lambda item: item.name.lower())
+        every = sorted(instances.read_all(ctx), key=lambda item: item.name.lower())
         found = read[operator.id] = [item for item in every if may_manage(operator, item)]
     return found
 
