@@ -14,10 +14,11 @@ In the same run it serves bench/baseline_app.py with the same server software an
 the same database (one indexed row, 100 rows, a single-row UPDATE and commit), before the
 figures and again after them, and times argon2id with the configured parameters on every core
 before and after. Each figure is shown with p50, p99 and its ratio to its baseline (the mean
-of the baseline's two runs); a figure with any non-2xx/3xx answer is marked invalid. Results go
-to docs/benchmarks.md (between the api-bench markers) unless --no-write. `--figures` keeps
-only the figures whose names contain one of its comma-separated words (the three baselines
-always run); a partial run is printed, never written.
+of the baseline's two runs), and with the CPU time the server's processes spent per request
+beside the baseline's (bench/cpu.py); a figure with any non-2xx/3xx answer is marked invalid.
+Results go to docs/benchmarks.md (between the api-bench markers) unless --no-write.
+`--figures` keeps only the figures whose names contain one of its comma-separated words (the
+three baselines always run); a partial run is printed, never written.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
+from cpu import cpu_seconds, descendants  # noqa: E402
 from sections import write_section  # noqa: E402
 from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
@@ -84,7 +86,9 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def _serving(command: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
+def _serving(
+    command: list[str], env: dict[str, str], ready: str
+) -> Iterator[subprocess.Popen[bytes]]:
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         for _ in range(600):
@@ -96,7 +100,7 @@ def _serving(command: list[str], env: dict[str, str], ready: str) -> Iterator[No
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -174,6 +178,16 @@ def _hash_rate(seconds: float = 5.0) -> float:
     return sum(counts) / seconds
 
 
+def _hash_cpu_ms(count: int = 10) -> float:
+    """CPU milliseconds of one argon2id hash with the configured parameters, in this process:
+    unlike a rate, it does not change with the load of the machine."""
+    hasher = configured_hasher()
+    start = time.process_time()
+    for _ in range(count):
+        hasher.hash(PASSWORD)
+    return (time.process_time() - start) * 1000 / count
+
+
 def configured_hasher() -> PasswordHashing:
     """argon2id with the parameters `apidesk serve` reads from the environment, warmed up."""
     from apidesk.security.passwords import PasswordHashing
@@ -234,12 +248,16 @@ def measure(
     plain += ["--log-level", "warning"]
     try:
         with ExitStack() as stack:
-            stack.enter_context(_serving(serve, env, f"{url}/ready"))
+            apidesk = stack.enter_context(_serving(serve, env, f"{url}/ready"))
             token = _cli(env, "token", "create", "--name", "bench", "--replace").split()[-1]
             keys = _seed(url, env, directory, users, token)
             cookie = _console_cookie(url, env)
             csrf, portal_cookie = _portal_form(url)
-            stack.enter_context(_serving(plain, env, f"{baseline}/one"))
+            bare = stack.enter_context(_serving(plain, env, f"{baseline}/one"))
+            # Each server with its worker processes, for the CPU a request costs it.
+            trees = {
+                server.pid: [server.pid, *descendants(server.pid)] for server in (apidesk, bare)
+            }
             lua = directory / "api.lua"
             lua.write_text(LUA)
             keys_lua = directory / "keys.lua"
@@ -257,6 +275,8 @@ def measure(
                 always = name == "warm-up" or name.startswith("baseline")
                 if figures and not always and not any(w.lower() in name.lower() for w in figures):
                     return None
+                server = trees[bare.pid if target.startswith(f"{baseline}/") else apidesk.pid]
+                used = cpu_seconds(server)
                 result = wrk(
                     target,
                     seconds,
@@ -265,7 +285,10 @@ def measure(
                     env={**common, **more},
                     refusals_expected=refused,
                 )
+                used = cpu_seconds(server) - used
                 result.scenario, result.baseline = name, against
+                answered = result.requests_per_second * seconds
+                result.cpu_ms = used * 1000 / answered if answered else None
                 return result
 
             def api(name: str, mode: str, against: str) -> Result | None:
@@ -354,10 +377,26 @@ def baseline_rates(results: list[Result]) -> dict[str, float]:
     return rates
 
 
+def baseline_cpu(results: list[Result]) -> dict[str, float]:
+    """Each baseline's server CPU milliseconds per request in a run, the mean of its two
+    measures (a baseline measured without them is left out)."""
+    costs = {}
+    for key, name in BASELINES.items():
+        measured = [
+            result.cpu_ms
+            for result in results
+            if result.scenario in (f"baseline: {name}", f"baseline again: {name}") and result.cpu_ms
+        ]
+        if measured:
+            costs[key] = sum(measured) / len(measured)
+    return costs
+
+
 def render(
     runs: dict[tuple[str, int], list[Result]],
     measured: tuple[float, float],
     args: argparse.Namespace,
+    hash_cpu_ms: float | None = None,
 ) -> str:
     from importlib.metadata import version
 
@@ -377,13 +416,25 @@ def render(
         "under the same uvicorn with as many workers, on the same database. argon2id with the "
         f"configured parameters: {measured[0]:,.1f} hashes/s on all cores before the figures, "
         f"{measured[1]:,.1f} after; the ratios use their mean. The baselines run before the "
-        "figures and again after them; each ratio is to the mean of a baseline's two runs.",
+        "figures and again after them; each ratio is to the mean of a baseline's two runs. "
+        "*CPU ms* is the CPU time the server's processes (apidesk serve's, or the baseline "
+        "app's) spent per request, read from /proc (PostgreSQL's own processes are not "
+        "counted); *CPU ratio* is the baseline's over the figure's, which the machine's load "
+        "moves much less than it moves *ratio*"
+        + (
+            f" (for argon2, one hash: {hash_cpu_ms:.1f} ms of CPU in one process)."
+            if hash_cpu_ms
+            else "."
+        ),
         "",
-        "| database | users | figure | requests/s | p50 ms | p99 ms | baseline | ratio | valid |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| database | users | figure | requests/s | p50 ms | p99 ms | baseline | ratio | CPU ms "
+        "| CPU ratio | valid |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (database, users), results in runs.items():
-        rates = baseline_rates(results)
+        rates, costs = baseline_rates(results), baseline_cpu(results)
+        if hash_cpu_ms:
+            costs["argon2"] = hash_cpu_ms
         for result in results:
             reference = (
                 hashes
@@ -393,10 +444,14 @@ def render(
                 else None
             )
             ratio = f"{result.requests_per_second / reference:.2f}" if reference else ""
+            cost = costs.get(result.baseline) if result.baseline else None
+            cpu = f"{result.cpu_ms:.2f}" if result.cpu_ms else ""
+            cpu_ratio = f"{cost / result.cpu_ms:.2f}" if cost and result.cpu_ms else ""
             lines.append(
                 f"| {database} | {users:,} | {result.scenario} | "
                 f"{result.requests_per_second:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
-                f"{result.baseline} | {ratio} | {'yes' if result.valid else 'NO'} |"
+                f"{result.baseline} | {ratio} | {cpu} | {cpu_ratio} | "
+                f"{'yes' if result.valid else 'NO'} |"
             )
     lines += ["", END]
     return "\n".join(lines)
@@ -426,6 +481,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     before = _hash_rate()
+    hash_cpu = _hash_cpu_ms()
     runs: dict[tuple[str, int], list[Result]] = {}
     for database in args.databases.split(","):
         for users in (int(n) for n in args.users.split(",")):
@@ -438,7 +494,7 @@ def main() -> None:
                 mark = "" if result.valid else f"  INVALID ({result.non_2xx} failed)"
                 print(f"  {result.scenario}: {result.requests_per_second:,.0f}/s{mark}", flush=True)
     after = _hash_rate()
-    section = render(runs, (before, after), args)
+    section = render(runs, (before, after), args, hash_cpu)
     print(section)
     if not args.no_write:
         write(section)

@@ -102,6 +102,7 @@ def main() -> None:
     runs: dict[tuple[str, int], list[Result]] = {}
     loads = []
     hashes_before = api._hash_rate()
+    hash_cpu = api._hash_cpu_ms()
     for database in api_args.databases.split(","):
         for users in sizes:
             load = os.getloadavg()[0]
@@ -119,7 +120,7 @@ def main() -> None:
     hashes_after = api._hash_rate()
     section = render(runs, sizes, loads, api_args)
     smallest = {key: results for key, results in runs.items() if key[1] == sizes[0]}
-    management = api.render(smallest, (hashes_before, hashes_after), api_args)
+    management = api.render(smallest, (hashes_before, hashes_after), api_args, hash_cpu)
     print(section)
     print(management)
     if not api_args.no_write:

@@ -38,58 +38,18 @@ from api import (  # noqa: E402
     SERVICE,
     V,
     _cli,
+    _hash_cpu_ms,
     _hash_rate,
     _portal_form,
     _serving,
-    configured_hasher,
     database_for,
 )
+from cpu import cpu_seconds, descendants  # noqa: E402
 from sections import write_section  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
 
 START, END = "<!-- passwords-bench:start -->", "<!-- passwords-bench:end -->"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _descendants() -> list[int]:
-    """This process's live descendants (the servers and their workers)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(entry.name)] = int(fields[1])
-    found, frontier = [], [os.getpid()]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICK
-
-
-def _hash_cpu_ms(count: int = 10) -> float:
-    """CPU milliseconds of one argon2id hash with the configured parameters, in this process:
-    unlike a rate, it does not change with the load of the machine."""
-    hasher = configured_hasher()
-    start = time.process_time()
-    for _ in range(count):
-        hasher.hash(PASSWORD)
-    return (time.process_time() - start) * 1000 / count
 
 
 def measure(database_url: str, seconds: int, connections: int) -> list[tuple[Result, float]]:
@@ -123,12 +83,12 @@ def measure(database_url: str, seconds: int, connections: int) -> list[tuple[Res
             lua = directory / "api.lua"
             lua.write_text(LUA)
             common = {"BASE": BASE, "TOKEN": token, "USERS": "1", "PASSWORD": PASSWORD}
-            servers = _descendants()
+            servers = descendants(os.getpid())
 
             def run(name: str, target: str, *extra: str, **more: str) -> tuple[Result, float]:
-                before = _cpu_seconds(servers)
+                before = cpu_seconds(servers)
                 result = wrk(target, seconds, connections, *extra, env={**common, **more})
-                used = _cpu_seconds(servers) - before
+                used = cpu_seconds(servers) - before
                 result.scenario, result.baseline = name, "argon2"
                 requests = result.requests_per_second * seconds
                 return result, (used * 1000 / requests if requests else 0.0)

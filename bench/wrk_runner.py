@@ -16,6 +16,8 @@ class Result:
     p99_ms: float
     non_2xx: int
     baseline: str = ""
+    # CPU milliseconds the server's processes spent per request, where the caller measured it.
+    cpu_ms: float | None = None
 
     @property
     def valid(self) -> bool:
