@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Integer, bindparam, exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -97,12 +98,33 @@ _JOIN_BY_KEY = (
 )
 
 
+# A create that does not know yet whether the user exists: an insert that does nothing when
+# the id or the e-mail address is taken (each has a unique index), telling by its RETURNING.
+_INSERT_IF_NEW = {
+    dialect: insert_of(User).on_conflict_do_nothing().returning(User.id)
+    for dialect, insert_of in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
+
+
 def add(ctx: InstanceContext, values: Mapping[str, Any]) -> User:
     """A new user of the instance from `values` (every column but the id, stamp and ETag),
     inserted at once; the entity returned belongs to the unit of work as if it had been read."""
     row = {**values, "instance_id": ctx.instance.id, "stamp": new_stamp(), "etag": new_etag()}
     done = ctx.session.connection().execute(_INSERT, row)
     (user_id,) = cast(tuple[int], done.inserted_primary_key)
+    return _held(ctx, user_id, row)
+
+
+def add_if_new(ctx: InstanceContext, values: Mapping[str, Any]) -> User | None:
+    """`add`, unless the instance has a user with that id or e-mail address already: then
+    None, and nothing is written."""
+    row = {**values, "instance_id": ctx.instance.id, "stamp": new_stamp(), "etag": new_etag()}
+    connection = ctx.session.connection()
+    user_id = connection.execute(_INSERT_IF_NEW[connection.dialect.name], row).scalar()
+    return None if user_id is None else _held(ctx, user_id, row)
+
+
+def _held(ctx: InstanceContext, user_id: int, row: Mapping[str, Any]) -> User:
     user = User(id=user_id, **row)
     make_transient_to_detached(user)
     ctx.session.add(user)

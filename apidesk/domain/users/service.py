@@ -129,8 +129,13 @@ def create_or_update(
     check_user_id(user_id)
     _check_options(options)
     clean = _validate(ctx, fields)
-    # Most PUTs create: the row's locked read tells, and only a user to change is built as an
-    # entity (its row already locked by that read).
+    # Most PUTs create. Given all a new user needs, and no If-Match, the user is inserted
+    # unless the id or the address is taken; only then is the row read (locked) to tell an
+    # update from a taken address, and only a user to change is built as an entity.
+    if expected_etag is None and not missing(FIELDS, clean, REQUIRED_ON_CREATE):
+        created = _create(ctx, user_id, clean, options, if_new=True)
+        if created is not None:
+            return _created(ctx, created, options), True
     if repository.record(ctx, user_id, lock=True) is not None:
         existing = get_or_raise(ctx, user_id)
         _check_etag(existing, expected_etag)
@@ -146,6 +151,11 @@ def create_or_update(
     if expected_etag is not None:
         raise PreconditionFailed("The user does not exist, so it cannot match 'If-Match'.")
     user = _create(ctx, user_id, clean, options)
+    assert user is not None
+    return _created(ctx, user, options), True
+
+
+def _created(ctx: InstanceContext, user: User, options: CreateOptions) -> User:
     if options.notify:
         from apidesk.domain.flows import invitation, signup
 
@@ -155,7 +165,7 @@ def create_or_update(
         else:
             signup.welcome(ctx, user)
         ctx.session.flush()
-    return user, True
+    return user
 
 
 def _check_options(options: CreateOptions) -> None:
@@ -167,11 +177,22 @@ def _check_options(options: CreateOptions) -> None:
 
 
 def _create(
-    ctx: InstanceContext, user_id: str, clean: dict[str, Any], options: CreateOptions
-) -> User:
+    ctx: InstanceContext,
+    user_id: str,
+    clean: dict[str, Any],
+    options: CreateOptions,
+    *,
+    if_new: bool = False,
+) -> User | None:
+    """The new user, written with its first group and audit record. With `if_new`, None and
+    nothing written when the id or the address is taken (the caller then finds out which);
+    without it, a taken address is a conflict and the id is known to be free."""
     if absent := missing(FIELDS, clean, REQUIRED_ON_CREATE):
         raise Invalid(problems=absent)
-    email_key = _ensure_email_free(ctx, clean["email"], except_id=None)
+    if if_new:
+        email_key = validation.email_key(clean["email"])
+    else:
+        email_key = _ensure_email_free(ctx, clean["email"], except_id=None)
     state = clean.get("state")
     if state is None:
         state = "pending" if options.confirmation == "invite" else "active"
@@ -190,7 +211,9 @@ def _create(
         "password_hash": clean.get("password"),
         "password_changed_at": now if "password" in clean else None,
     }
-    user = repository.add(ctx, values)
+    user = repository.add_if_new(ctx, values) if if_new else repository.add(ctx, values)
+    if user is None:
+        return None
     from apidesk.domain.instances.seed import DEVELOPERS
 
     if not repository.join_group(ctx, DEVELOPERS, user.id):  # pragma: no cover - seeded
