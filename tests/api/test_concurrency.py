@@ -94,6 +94,66 @@ def test_fifty_puts_of_one_email_create_one_user(
     assert all(detail["target"] == "email" for error in conflicts for detail in error["details"])
 
 
+def test_fifty_puts_of_one_new_id_create_it_once_and_update_it_after(
+    server: LiveServer, http: httpx.Client, service: ServiceRef
+) -> None:
+    """A PUT with everything a new user needs tries the insert first. The racers that find
+    the id taken, once the winner's insert is in, update the user the winner made: one 201,
+    the rest 200, one user, and the address stays its own (no conflict with itself)."""
+    responses = race(
+        server,
+        [
+            {
+                "method": "PUT",
+                "url": service.url("/users/samesake"),
+                "params": V,
+                "json": {
+                    "properties": {
+                        "email": "samesake@example.com",
+                        "firstName": "Same",
+                        "lastName": f"Racer {index}",
+                    }
+                },
+            }
+            for index in range(RACERS)
+        ],
+    )
+    statuses = Counter(response.status_code for response in responses)
+    assert statuses == {201: 1, 200: RACERS - 1}, statuses
+    listed = http.get(
+        service.url("/users"), params={**V, "$filter": "startswith(name,'samesake')"}
+    ).json()
+    assert listed["count"] == 1
+    final = http.get(service.url("/users/samesake"), params=V).json()["properties"]
+    assert final["email"] == "samesake@example.com"
+    assert final["lastName"] in {f"Racer {index}" for index in range(RACERS)}
+    registered = {r.json()["properties"]["registrationDate"] for r in responses}
+    assert len(registered) == 1  # every answer is about the one user the winner made
+
+
+def test_a_full_put_of_a_taken_address_changes_nothing(
+    http: httpx.Client, service: ServiceRef
+) -> None:
+    """The insert-first create does nothing when the address belongs to another user: the
+    answer is the conflict, and neither user nor any group membership is written."""
+    http.put(
+        service.url("/users/holder"),
+        params=V,
+        json={"properties": {"email": "held@example.com", "firstName": "H", "lastName": "O"}},
+    ).raise_for_status()
+    developers = service.url("/groups/developers/users")
+    before = http.get(developers, params=V).json()["count"]
+    taken = http.put(
+        service.url("/users/grabber"),
+        params=V,
+        json={"properties": {"email": "HELD@example.com", "firstName": "G", "lastName": "R"}},
+    )
+    assert taken.status_code == 409, taken.text
+    assert taken.json()["error"]["code"] == "IdentifierAlreadyInUse"
+    assert http.get(service.url("/users/grabber"), params=V).status_code == 404
+    assert http.get(developers, params=V).json()["count"] == before
+
+
 def test_patches_with_if_match_star_all_win_one_after_another(
     server: LiveServer, http: httpx.Client, service: ServiceRef
 ) -> None:
