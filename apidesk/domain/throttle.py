@@ -4,7 +4,7 @@ database, so every process of a deployment sees them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -96,41 +96,37 @@ def held_back(ctx: InstanceContext, row: Counter | None) -> timedelta | None:
     return row.blocked_until - ctx.now()
 
 
-def _counting(insert: Callable[[Any], Any], *, sliding: bool) -> Any:
-    """Count one event in a single statement, whether or not the counter exists yet: two
-    first events at once both count on one row (the database makes the second wait for the
-    first). A window that has passed, and holds nothing back, starts again at this event. A
-    fixed window starts with its first event; a sliding one with its latest, so a count only
-    lapses after a whole quiet window."""
+def counting(table: Any, keys: Mapping[str, str], *, sliding: bool) -> dict[str, Any]:
+    """For each database, one statement that counts an event in `table`'s counter named by
+    `keys` (column: parameter), whether or not the counter exists yet, and returns the
+    counter (id, count, window_started_at, blocked_until). Two first events at once both
+    count on one row: the database makes the second wait for the first. A window that has
+    passed (it started at or before the parameter `window_start`) and holds nothing back
+    starts again at this event (`now`). A fixed window starts with its first event; a
+    sliding one with its latest, so a count only lapses after a whole quiet window."""
+    c = table.c
     lapsed = and_(
-        _TABLE.c.window_started_at <= bindparam("window_start", type_=UTCDateTime),
-        or_(_TABLE.c.blocked_until.is_(None), _TABLE.c.blocked_until <= _NOW),
+        c.window_started_at <= bindparam("window_start", type_=UTCDateTime),
+        or_(c.blocked_until.is_(None), c.blocked_until <= _NOW),
     )
-    statement = insert(_TABLE).values(
-        instance_id=bindparam("instance"),
-        kind=bindparam("kind"),
-        key=bindparam("key"),
-        count=1,
-        window_started_at=_NOW,
-        blocked_until=None,
-    )
-    return statement.on_conflict_do_update(
-        index_elements=[_TABLE.c.instance_id, _TABLE.c.kind, _TABLE.c.key],
-        set_={
-            "count": case((lapsed, 1), else_=_TABLE.c.count + 1),
-            "window_started_at": _NOW
-            if sliding
-            else case((lapsed, _NOW), else_=_TABLE.c.window_started_at),
-            "blocked_until": case((lapsed, null()), else_=_TABLE.c.blocked_until),
-        },
-    ).returning(*_COLUMNS)
+    values: dict[str, Any] = {column: bindparam(name) for column, name in keys.items()}
+    changes = {
+        "count": case((lapsed, 1), else_=c.count + 1),
+        "window_started_at": _NOW if sliding else case((lapsed, _NOW), else_=c.window_started_at),
+        "blocked_until": case((lapsed, null()), else_=c.blocked_until),
+    }
+    returned = (c.id, c.count, c.window_started_at, c.blocked_until)
+    return {
+        dialect: insert(table)
+        .values(**values, count=1, window_started_at=_NOW, blocked_until=None)
+        .on_conflict_do_update(index_elements=[c[column] for column in keys], set_=changes)
+        .returning(*returned)
+        for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+    }
 
 
-_COUNT = {
-    (dialect, sliding): _counting(insert, sliding=sliding)
-    for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-    for sliding in (False, True)
-}
+_KEYS = {"instance_id": "instance", "kind": "kind", "key": "key"}
+_COUNT = {sliding: counting(_TABLE, _KEYS, sliding=sliding) for sliding in (False, True)}
 
 
 # Lapsed counters cleared out per new counter, at most: enough to outpace the rate at which
@@ -169,7 +165,7 @@ def _count(
         "now": now,
         "window_start": now - window,
     }
-    row = cast(Counter, connection.execute(_COUNT[connection.dialect.name, sliding], values).one())
+    row = cast(Counter, connection.execute(_COUNT[sliding][connection.dialect.name], values).one())
     if row.count == 1:
         connection.execute(_PURGE, {**values, "window_start": now - WINDOW})
     return row

@@ -11,21 +11,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeGuard
+from typing import TypeGuard, cast
 
-from sqlalchemy import bindparam, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select, update
 
 from apidesk.domain import audit
 from apidesk.domain.context import Context
 from apidesk.domain.operators import service
 from apidesk.domain.signin import Reason, Refusal, check_password
-from apidesk.domain.throttle import FREE_SIGN_IN_FAILURES, KEY_LENGTH, LONGEST_WAIT, WINDOW
+from apidesk.domain.throttle import (
+    FREE_SIGN_IN_FAILURES,
+    KEY_LENGTH,
+    LONGEST_WAIT,
+    WINDOW,
+    Counter,
+    counting,
+)
 from apidesk.domain.validation import email_key
 from apidesk.security import tokens
 from apidesk.security.passwords import PasswordHashing
 from apidesk.storage.models import Operator, OperatorSession, OperatorThrottle
-from apidesk.storage.models.base import as_read, column_keys
+from apidesk.storage.models.base import UTCDateTime, as_read, column_keys
 
 SESSION_HOURS = 8
 
@@ -49,13 +55,28 @@ class Checked:
     fresh_hash: str | None
 
 
-def _counter(ctx: Context, key: str, *, lock: bool = False) -> OperatorThrottle | None:
-    query = select(OperatorThrottle).where(OperatorThrottle.key == key[:KEY_LENGTH])
-    return ctx.session.scalars(query.with_for_update() if lock else query).first()
+# Counted as the portal counts its sign-ins (`throttle.counting`), in a table of its own.
+_TABLE = OperatorThrottle.__table__
+_COUNTER = select(_TABLE.c.id, _TABLE.c.count, _TABLE.c.window_started_at, _TABLE.c.blocked_until)
+_BY_KEY = _COUNTER.where(_TABLE.c.key == bindparam("key"))
+_BY_KEY_LOCKED = _BY_KEY.with_for_update()
+_COUNT = counting(_TABLE, {"key": "key"}, sliding=True)
+_BLOCK = (
+    update(OperatorThrottle)
+    .where(OperatorThrottle.id == bindparam("counter"))
+    .values(blocked_until=bindparam("until", type_=UTCDateTime))
+)
+_FORGET = delete(OperatorThrottle).where(OperatorThrottle.id == bindparam("counter"))
 
 
-def _held(ctx: Context, key: str, *, lock: bool = False) -> timedelta | None:
-    row = _counter(ctx, key, lock=lock)
+def _counter(ctx: Context, key: str, *, lock: bool = False) -> Counter | None:
+    found = ctx.session.connection().execute(
+        _BY_KEY_LOCKED if lock else _BY_KEY, {"key": key[:KEY_LENGTH]}
+    )
+    return cast("Counter | None", found.first())
+
+
+def _held(ctx: Context, row: Counter | None) -> timedelta | None:
     if row is None or row.blocked_until is None or row.blocked_until <= ctx.now():
         return None
     return row.blocked_until - ctx.now()
@@ -66,7 +87,7 @@ def look_up(ctx: Context, email: str) -> Found | Refusal:
     key = email_key(email.strip())
     if not key:
         return Found(key="", operator_id=None, stored_hash=None, checked_at=None)
-    held = _held(ctx, key)
+    held = _held(ctx, _counter(ctx, key))
     if held is not None:
         return Refusal(Reason.HELD, held)
     operator = service.find(ctx, key)
@@ -91,7 +112,8 @@ def complete(ctx: Context, checked: Checked) -> Operator | Refusal:
         current = ctx.session.scalars(
             select(Operator).where(Operator.id == checked.operator_id).with_for_update()
         ).first()
-    held = _held(ctx, checked.key, lock=True)
+    counter = _counter(ctx, checked.key, lock=True)
+    held = _held(ctx, counter)
     if held is not None:
         return Refusal(Reason.HELD, held)
     right = (
@@ -104,9 +126,8 @@ def complete(ctx: Context, checked: Checked) -> Operator | Refusal:
         _count_failure(ctx, checked.key)
         audit.record(ctx, "operator.signIn.failed", f"operator/{checked.key[:KEY_LENGTH]}")
         return Refusal(Reason.WRONG)
-    ctx.session.execute(
-        delete(OperatorThrottle).where(OperatorThrottle.key == checked.key[:KEY_LENGTH])
-    )
+    if counter is not None:
+        ctx.session.connection().execute(_FORGET, {"counter": counter.id})
     if checked.fresh_hash is not None:
         current.password_hash = checked.fresh_hash
     audit.record(ctx, "operator.signIn", f"operator/{current.email}")
@@ -117,25 +138,13 @@ def _count_failure(ctx: Context, key: str) -> None:
     """Count one failure; past the free ones, each doubles the wait (up to a quarter hour).
     A quiet hour forgives the count."""
     now = ctx.now()
-    row = _counter(ctx, key, lock=True)
-    if row is None:
-        try:
-            with ctx.session.begin_nested():
-                row = OperatorThrottle(
-                    key=key[:KEY_LENGTH], count=0, window_started_at=now, blocked_until=None
-                )
-                ctx.session.add(row)
-        except IntegrityError:
-            row = _counter(ctx, key, lock=True)
-            assert row is not None
-    if row.count and row.window_started_at + WINDOW <= now:
-        row.count, row.blocked_until = 0, None
-    row.count += 1
-    row.window_started_at = now
+    connection = ctx.session.connection()
+    values = {"key": key[:KEY_LENGTH], "now": now, "window_start": now - WINDOW}
+    row = cast(Counter, connection.execute(_COUNT[connection.dialect.name], values).one())
     beyond = row.count - FREE_SIGN_IN_FAILURES
     if beyond > 0:
-        row.blocked_until = now + min(timedelta(seconds=2 ** min(beyond - 1, 20)), LONGEST_WAIT)
-    ctx.session.flush()
+        wait = min(timedelta(seconds=2 ** min(beyond - 1, 20)), LONGEST_WAIT)
+        connection.execute(_BLOCK, {"counter": row.id, "until": now + wait})
 
 
 def start_session(ctx: Context, operator: Operator) -> str:
