@@ -4,14 +4,15 @@ database, so every process of a deployment sees them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol, cast
 
 from sqlalchemy import and_, bindparam, case, delete, null, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from apidesk.domain.context import InstanceContext
+from apidesk.storage.dialects import insert_for
 from apidesk.storage.models import Throttle
 from apidesk.storage.models.base import UTCDateTime
 
@@ -96,14 +97,15 @@ def held_back(ctx: InstanceContext, row: Counter | None) -> timedelta | None:
     return row.blocked_until - ctx.now()
 
 
-def counting(table: Any, keys: Mapping[str, str], *, sliding: bool) -> dict[str, Any]:
-    """For each database, one statement that counts an event in `table`'s counter named by
-    `keys` (column: parameter), whether or not the counter exists yet, and returns the
-    counter (id, count, window_started_at, blocked_until). Two first events at once both
-    count on one row: the database makes the second wait for the first. A window that has
-    passed (it started at or before the parameter `window_start`) and holds nothing back
-    starts again at this event (`now`). A fixed window starts with its first event; a
-    sliding one with its latest, so a count only lapses after a whole quiet window."""
+def counting(table: Any, keys: Mapping[str, str], *, sliding: bool) -> Callable[[str], Any]:
+    """One statement, for the dialect named when it is first asked for, that counts an event
+    in `table`'s counter named by `keys` (column: parameter), whether or not the counter
+    exists yet, and returns the counter (id, count, window_started_at, blocked_until). Two
+    first events at once both count on one row: the database makes the second wait for the
+    first. A window that has passed (it started at or before the parameter `window_start`)
+    and holds nothing back starts again at this event (`now`). A fixed window starts with its
+    first event; a sliding one with its latest, so a count only lapses after a whole quiet
+    window."""
     c = table.c
     lapsed = and_(
         c.window_started_at <= bindparam("window_start", type_=UTCDateTime),
@@ -116,13 +118,17 @@ def counting(table: Any, keys: Mapping[str, str], *, sliding: bool) -> dict[str,
         "blocked_until": case((lapsed, null()), else_=c.blocked_until),
     }
     returned = (c.id, c.count, c.window_started_at, c.blocked_until)
-    return {
-        dialect: insert(table)
-        .values(**values, count=1, window_started_at=_NOW, blocked_until=None)
-        .on_conflict_do_update(index_elements=[c[column] for column in keys], set_=changes)
-        .returning(*returned)
-        for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-    }
+
+    @cache
+    def statement(dialect: str) -> Any:
+        return (
+            insert_for(dialect)(table)
+            .values(**values, count=1, window_started_at=_NOW, blocked_until=None)
+            .on_conflict_do_update(index_elements=[c[column] for column in keys], set_=changes)
+            .returning(*returned)
+        )
+
+    return statement
 
 
 _KEYS = {"instance_id": "instance", "kind": "kind", "key": "key"}
@@ -165,7 +171,7 @@ def _count(
         "now": now,
         "window_start": now - window,
     }
-    row = cast(Counter, connection.execute(_COUNT[sliding][connection.dialect.name], values).one())
+    row = cast(Counter, connection.execute(_COUNT[sliding](connection.dialect.name), values).one())
     if row.count == 1:
         connection.execute(_PURGE, {**values, "window_start": now - WINDOW})
     return row

@@ -140,7 +140,7 @@ def _count_failure(ctx: Context, key: str) -> None:
     now = ctx.now()
     connection = ctx.session.connection()
     values = {"key": key[:KEY_LENGTH], "now": now, "window_start": now - WINDOW}
-    row = cast(Counter, connection.execute(_COUNT[connection.dialect.name], values).one())
+    row = cast(Counter, connection.execute(_COUNT(connection.dialect.name), values).one())
     beyond = row.count - FREE_SIGN_IN_FAILURES
     if beyond > 0:
         wait = min(timedelta(seconds=2 ** min(beyond - 1, 20)), LONGEST_WAIT)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Integer, bindparam, exists, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -17,6 +17,7 @@ from sqlalchemy.orm.util import identity_key
 from apidesk.domain import validation
 from apidesk.domain.context import InstanceContext
 from apidesk.query import FieldKind, ListQuery, Page
+from apidesk.storage.dialects import insert_for
 from apidesk.storage.filtering import Column, spelled
 from apidesk.storage.models import (
     RECORD_COLUMNS,
@@ -98,12 +99,12 @@ _JOIN_BY_KEY = (
 )
 
 
-# A create that does not know yet whether the user exists: an insert that does nothing when
-# the id or the e-mail address is taken (each has a unique index), telling by its RETURNING.
-_INSERT_IF_NEW = {
-    dialect: insert_of(User).on_conflict_do_nothing().returning(User.id)
-    for dialect, insert_of in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
+@cache
+def _insert_if_new(dialect: str) -> Any:
+    """For a create that does not know yet whether the user exists: an insert that does
+    nothing when the id or the e-mail address is taken (each has a unique index), telling by
+    its RETURNING."""
+    return insert_for(dialect)(User).on_conflict_do_nothing().returning(User.id)
 
 
 def add(ctx: InstanceContext, values: Mapping[str, Any]) -> User:
@@ -120,7 +121,7 @@ def add_if_new(ctx: InstanceContext, values: Mapping[str, Any]) -> User | None:
     None, and nothing is written."""
     row = {**values, "instance_id": ctx.instance.id, "stamp": new_stamp(), "etag": new_etag()}
     connection = ctx.session.connection()
-    user_id = connection.execute(_INSERT_IF_NEW[connection.dialect.name], row).scalar()
+    user_id = connection.execute(_insert_if_new(connection.dialect.name), row).scalar()
     return None if user_id is None else _held(ctx, user_id, row)
 
 
