@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -363,33 +363,32 @@ def measure(
 BASELINES = {"1 row": "one indexed row", "100 rows": "100 rows", "UPDATE": "UPDATE + commit"}
 
 
-def baseline_rates(results: list[Result]) -> dict[str, float]:
-    """Each baseline's requests/s in a run: the mean of its measure before the figures and
-    after them."""
-    rates = {}
+def _baseline_means(
+    results: list[Result], value: Callable[[Result], float | None]
+) -> dict[str, float]:
+    """Each baseline's `value` in a run: the mean of its measure before the figures and after
+    them (a baseline with neither measure is left out)."""
+    means = {}
     for key, name in BASELINES.items():
         measured = [
-            result.requests_per_second
+            found
             for result in results
             if result.scenario in (f"baseline: {name}", f"baseline again: {name}")
+            and (found := value(result))
         ]
-        rates[key] = sum(measured) / len(measured)
-    return rates
+        if measured:
+            means[key] = sum(measured) / len(measured)
+    return means
+
+
+def baseline_rates(results: list[Result]) -> dict[str, float]:
+    """Each baseline's requests/s in a run (`_baseline_means`)."""
+    return _baseline_means(results, lambda result: result.requests_per_second)
 
 
 def baseline_cpu(results: list[Result]) -> dict[str, float]:
-    """Each baseline's server CPU milliseconds per request in a run, the mean of its two
-    measures (a baseline measured without them is left out)."""
-    costs = {}
-    for key, name in BASELINES.items():
-        measured = [
-            result.cpu_ms
-            for result in results
-            if result.scenario in (f"baseline: {name}", f"baseline again: {name}") and result.cpu_ms
-        ]
-        if measured:
-            costs[key] = sum(measured) / len(measured)
-    return costs
+    """Each baseline's server CPU milliseconds per request in a run (`_baseline_means`)."""
+    return _baseline_means(results, lambda result: result.cpu_ms)
 
 
 def render(

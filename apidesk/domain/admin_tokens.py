@@ -16,7 +16,7 @@ from apidesk.domain.context import Context
 from apidesk.errors import Conflict, Invalid, NotFound, Unauthorized
 from apidesk.security import tokens
 from apidesk.storage.models import AdminToken, Instance
-from apidesk.storage.models.base import as_read, column_keys
+from apidesk.storage.models.base import Readable
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Built once: every management call runs it, and building a statement costs more than
@@ -35,17 +35,16 @@ _BY_DIGEST = select(
 # The token and the service a call names, in one statement: nearly every management call is
 # about one service, and on PostgreSQL each statement is a round trip. The service's columns
 # come as part of the row and are made an entity without the ORM's loading (`as_read`).
-_SERVICE = column_keys(Instance)
+_SERVICE = Readable(Instance)
 _BY_DIGEST_AT = (
     select(
         *_BY_DIGEST.selected_columns,
-        *(column.label(f"service_{key}") for key, column in _SERVICE),
+        *(column.label(f"service_{column.key}") for column in _SERVICE.columns),
     )
     .outerjoin(Instance, Instance.name_key == bindparam("key"))
     .where(AdminToken.digest == bindparam("digest"))
 )
 _SERVICE_AT = len(_BY_DIGEST.selected_columns)
-_SERVICE_KEYS = [key for key, _ in _SERVICE]
 
 
 class LiveToken(Protocol):
@@ -159,7 +158,7 @@ def authenticate_at(ctx: Context, secret: str, service: str) -> tuple[LiveToken,
     token = _live(ctx, row)
     if row.service_id is None:
         return token, None
-    return token, as_read(Instance, zip(_SERVICE_KEYS, row[_SERVICE_AT:], strict=True))
+    return token, _SERVICE.entity(row[_SERVICE_AT:])
 
 
 def _live(ctx: Context, record: LiveToken | None) -> LiveToken:

@@ -57,8 +57,29 @@ class Counter(Protocol):
     def blocked_until(self) -> datetime | None: ...
 
 
+def counter_columns(table: Any) -> tuple[Any, ...]:
+    """The columns of a `Counter` in `table` (this module's, or the console's own)."""
+    c = table.c
+    return (c.id, c.count, c.window_started_at, c.blocked_until)
+
+
+def blocking(table: Any) -> Any:
+    """The statement that holds back the counter `counter` of `table` until `until`."""
+    until = bindparam("until", type_=UTCDateTime)
+    return update(table).where(table.c.id == bindparam("counter")).values(blocked_until=until)
+
+
+def failure_wait(count: int) -> timedelta | None:
+    """How long a key is held back after `count` failed sign-ins in a row: nothing for the
+    free ones, then a wait that doubles with each further failure, up to a quarter hour."""
+    beyond = count - FREE_SIGN_IN_FAILURES
+    if beyond <= 0:
+        return None
+    return min(timedelta(seconds=2 ** min(beyond - 1, 20)), LONGEST_WAIT)
+
+
 _TABLE = Throttle.__table__
-_COLUMNS = (_TABLE.c.id, _TABLE.c.count, _TABLE.c.window_started_at, _TABLE.c.blocked_until)
+_COLUMNS = counter_columns(_TABLE)
 _NOW = bindparam("now", type_=UTCDateTime)
 
 # Built once (issue 12): every portal form and sign-in reads or counts a counter, and building
@@ -117,7 +138,6 @@ def counting(table: Any, keys: Mapping[str, str], *, sliding: bool) -> Callable[
         "window_started_at": _NOW if sliding else case((lapsed, _NOW), else_=c.window_started_at),
         "blocked_until": case((lapsed, null()), else_=c.blocked_until),
     }
-    returned = (c.id, c.count, c.window_started_at, c.blocked_until)
 
     @cache
     def statement(dialect: str) -> Any:
@@ -125,7 +145,7 @@ def counting(table: Any, keys: Mapping[str, str], *, sliding: bool) -> Callable[
             insert_for(dialect)(table)
             .values(**values, count=1, window_started_at=_NOW, blocked_until=None)
             .on_conflict_do_update(index_elements=[c[column] for column in keys], set_=changes)
-            .returning(*returned)
+            .returning(*counter_columns(table))
         )
 
     return statement
@@ -177,20 +197,14 @@ def _count(
     return row
 
 
-_BLOCK = (
-    update(Throttle)
-    .where(Throttle.id == bindparam("counter"))
-    .values(blocked_until=bindparam("until", type_=UTCDateTime))
-)
+_BLOCK = blocking(_TABLE)
 
 
 def failed_sign_in(ctx: InstanceContext, key: str) -> None:
     row = _count(ctx, SIGN_IN, key, sliding=True)
-    beyond = row.count - FREE_SIGN_IN_FAILURES
-    if beyond > 0:
-        doubling = timedelta(seconds=2 ** min(beyond - 1, 20))
-        until = ctx.now() + min(doubling, LONGEST_WAIT)
-        ctx.session.connection().execute(_BLOCK, {"counter": row.id, "until": until})
+    wait = failure_wait(row.count)
+    if wait is not None:
+        ctx.session.connection().execute(_BLOCK, {"counter": row.id, "until": ctx.now() + wait})
 
 
 _FORGET = delete(Throttle).where(Throttle.id == bindparam("id"))

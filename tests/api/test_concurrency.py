@@ -31,6 +31,25 @@ def race(server: LiveServer, requests: list[dict[str, Any]]) -> list[httpx.Respo
             client.close()
 
 
+def put_user(
+    service: ServiceRef, user_id: str, email: str, first_name: str, last_name: str
+) -> dict[str, Any]:
+    """A PUT of a user with everything a new one needs, as `race` sends it."""
+    properties = {"email": email, "firstName": first_name, "lastName": last_name}
+    return {
+        "method": "PUT",
+        "url": service.url(f"/users/{user_id}"),
+        "params": V,
+        "json": {"properties": properties},
+    }
+
+
+def users_named(http: httpx.Client, service: ServiceRef, prefix: str) -> int:
+    """How many users' ids start with `prefix`."""
+    filter_ = f"startswith(name,'{prefix}')"
+    return int(http.get(service.url("/users"), params={**V, "$filter": filter_}).json()["count"])
+
+
 def test_fifty_patches_with_one_etag_have_one_winner(
     server: LiveServer, http: httpx.Client, service: ServiceRef
 ) -> None:
@@ -69,27 +88,19 @@ def test_fifty_puts_of_one_email_create_one_user(
     responses = race(
         server,
         [
-            {
-                "method": "PUT",
-                "url": service.url(f"/users/twin{index}"),
-                "params": V,
-                "json": {
-                    "properties": {
-                        "email": "Twin@Example.com" if index % 2 else "twin@example.com",
-                        "firstName": "Twin",
-                        "lastName": str(index),
-                    }
-                },
-            }
+            put_user(
+                service,
+                f"twin{index}",
+                "Twin@Example.com" if index % 2 else "twin@example.com",
+                "Twin",
+                str(index),
+            )
             for index in range(RACERS)
         ],
     )
     statuses = Counter(response.status_code for response in responses)
     assert statuses == {201: 1, 409: RACERS - 1}, statuses
-    listed = http.get(
-        service.url("/users"), params={**V, "$filter": "startswith(name,'twin')"}
-    ).json()
-    assert listed["count"] == 1
+    assert users_named(http, service, "twin") == 1
     conflicts = [r.json()["error"] for r in responses if r.status_code == 409]
     assert all(detail["target"] == "email" for error in conflicts for detail in error["details"])
 
@@ -103,27 +114,13 @@ def test_fifty_puts_of_one_new_id_create_it_once_and_update_it_after(
     responses = race(
         server,
         [
-            {
-                "method": "PUT",
-                "url": service.url("/users/samesake"),
-                "params": V,
-                "json": {
-                    "properties": {
-                        "email": "samesake@example.com",
-                        "firstName": "Same",
-                        "lastName": f"Racer {index}",
-                    }
-                },
-            }
+            put_user(service, "samesake", "samesake@example.com", "Same", f"Racer {index}")
             for index in range(RACERS)
         ],
     )
     statuses = Counter(response.status_code for response in responses)
     assert statuses == {201: 1, 200: RACERS - 1}, statuses
-    listed = http.get(
-        service.url("/users"), params={**V, "$filter": "startswith(name,'samesake')"}
-    ).json()
-    assert listed["count"] == 1
+    assert users_named(http, service, "samesake") == 1
     final = http.get(service.url("/users/samesake"), params=V).json()["properties"]
     assert final["email"] == "samesake@example.com"
     assert final["lastName"] in {f"Racer {index}" for index in range(RACERS)}

@@ -14,7 +14,7 @@ from apidesk.domain.context import Context, InstanceContext
 from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.storage.database import STARTUP, exclusive
 from apidesk.storage.models import Instance, SystemValue
-from apidesk.storage.models.base import as_read, column_keys
+from apidesk.storage.models.base import Readable
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$")
 RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w._()]+$")
@@ -86,10 +86,8 @@ def find_by_name(ctx: Context, name: str) -> Instance | None:
     return ctx.session.scalars(_BY_NAME, {"key": name.lower()}).first()
 
 
-_COLUMNS = column_keys(Instance)
-_READ_BY_NAME = select(*(column for _, column in _COLUMNS)).where(
-    Instance.name_key == bindparam("key")
-)
+_READABLE = Readable(Instance)
+_READ_BY_NAME = select(*_READABLE.columns).where(Instance.name_key == bindparam("key"))
 
 
 def read_by_name(ctx: Context, name: str) -> Instance | None:
@@ -100,7 +98,7 @@ def read_by_name(ctx: Context, name: str) -> Instance | None:
     row = ctx.session.connection().execute(_READ_BY_NAME, {"key": name.lower()}).first()
     if row is None:
         return None
-    return as_read(Instance, zip((key for key, _ in _COLUMNS), row, strict=True))
+    return _READABLE.entity(row)
 
 
 def get_or_raise(ctx: Context, subscription_id: str, resource_group: str, name: str) -> Instance:
@@ -122,14 +120,12 @@ def located(
 
 _ALL = select(Instance).order_by(Instance.id)
 # Built once: every console page lists them (`read_all`).
-_READ_ALL = select(*(column for _, column in _COLUMNS)).order_by(Instance.id)
+_READ_ALL = select(*_READABLE.columns).order_by(Instance.id)
 
 
 def read_all(ctx: Context) -> list[Instance]:
     """Every instance, to read (`read_by_name`): the console's switcher on every page."""
-    keys = [key for key, _ in _COLUMNS]
-    rows = ctx.session.connection().execute(_READ_ALL)
-    return [as_read(Instance, zip(keys, row, strict=True)) for row in rows]
+    return [_READABLE.entity(row) for row in ctx.session.connection().execute(_READ_ALL)]
 
 
 def list_all(

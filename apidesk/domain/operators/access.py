@@ -13,25 +13,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeGuard, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select
 
 from apidesk.domain import audit
 from apidesk.domain.context import Context
 from apidesk.domain.operators import service
 from apidesk.domain.signin import Reason, Refusal, check_password
 from apidesk.domain.throttle import (
-    FREE_SIGN_IN_FAILURES,
     KEY_LENGTH,
-    LONGEST_WAIT,
     WINDOW,
     Counter,
+    blocking,
+    counter_columns,
     counting,
+    failure_wait,
 )
 from apidesk.domain.validation import email_key
 from apidesk.security import tokens
 from apidesk.security.passwords import PasswordHashing
 from apidesk.storage.models import Operator, OperatorSession, OperatorThrottle
-from apidesk.storage.models.base import UTCDateTime, as_read, column_keys
+from apidesk.storage.models.base import Readable
 
 SESSION_HOURS = 8
 
@@ -57,15 +58,10 @@ class Checked:
 
 # Counted as the portal counts its sign-ins (`throttle.counting`), in a table of its own.
 _TABLE = OperatorThrottle.__table__
-_COUNTER = select(_TABLE.c.id, _TABLE.c.count, _TABLE.c.window_started_at, _TABLE.c.blocked_until)
-_BY_KEY = _COUNTER.where(_TABLE.c.key == bindparam("key"))
+_BY_KEY = select(*counter_columns(_TABLE)).where(_TABLE.c.key == bindparam("key"))
 _BY_KEY_LOCKED = _BY_KEY.with_for_update()
 _COUNT = counting(_TABLE, {"key": "key"}, sliding=True)
-_BLOCK = (
-    update(OperatorThrottle)
-    .where(OperatorThrottle.id == bindparam("counter"))
-    .values(blocked_until=bindparam("until", type_=UTCDateTime))
-)
+_BLOCK = blocking(_TABLE)
 _FORGET = delete(OperatorThrottle).where(OperatorThrottle.id == bindparam("counter"))
 
 
@@ -141,9 +137,8 @@ def _count_failure(ctx: Context, key: str) -> None:
     connection = ctx.session.connection()
     values = {"key": key[:KEY_LENGTH], "now": now, "window_start": now - WINDOW}
     row = cast(Counter, connection.execute(_COUNT(connection.dialect.name), values).one())
-    beyond = row.count - FREE_SIGN_IN_FAILURES
-    if beyond > 0:
-        wait = min(timedelta(seconds=2 ** min(beyond - 1, 20)), LONGEST_WAIT)
+    wait = failure_wait(row.count)
+    if wait is not None:
         connection.execute(_BLOCK, {"counter": row.id, "until": now + wait})
 
 
@@ -165,9 +160,9 @@ def start_session(ctx: Context, operator: Operator) -> str:
 # Built once: a console page asks it on every request, and a statement built once keeps its
 # cache key. The session row itself is not loaded, only when it ends; the operator comes as
 # columns of the same row, made an entity without the ORM's loading (`as_read`).
-_OPERATOR = column_keys(Operator)
+_OPERATOR = Readable(Operator)
 _SIGNED_IN = (
-    select(OperatorSession.expires_at, *(column for _, column in _OPERATOR))
+    select(OperatorSession.expires_at, *_OPERATOR.columns)
     .join(Operator, Operator.id == OperatorSession.operator_id)
     .where(OperatorSession.digest == bindparam("digest"))
 )
@@ -187,7 +182,7 @@ def operator_of(ctx: Context, token: str | None) -> Operator | None:
     row = found.first()
     if row is None or row[0] <= ctx.now():
         return None
-    return as_read(Operator, zip((key for key, _ in _OPERATOR), row[1:], strict=True))
+    return _OPERATOR.entity(row[1:])
 
 
 def end_session(ctx: Context, token: str | None) -> None:

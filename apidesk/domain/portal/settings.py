@@ -137,12 +137,14 @@ def list_all(ctx: InstanceContext) -> Sequence[PortalSetting]:
 
 def values(row: PortalSetting) -> dict[str, Any]:
     """The setting's fields, with the defaults filling any a row lacks."""
-    return {**DEFAULTS[row.name], **(row.values or {})}
+    return _filled(row.name, row.values)
 
 
-_VALUES_BY_NAME = select(PortalSetting.values).where(
-    PortalSetting.instance_id == bindparam("instance"), PortalSetting.name == bindparam("name")
-)
+def _filled(name: str, stored: dict[str, Any] | None) -> dict[str, Any]:
+    return {**DEFAULTS[name], **(stored or {})}
+
+
+_VALUES_BY_NAME = _BY_NAME.with_only_columns(PortalSetting.values)
 
 
 def _current(ctx: InstanceContext, name: str) -> dict[str, Any]:
@@ -154,7 +156,7 @@ def _current(ctx: InstanceContext, name: str) -> dict[str, Any]:
     row = found.first()
     if row is None:
         raise NotFound(f"Portal setting '{name}' was not found.")
-    return {**DEFAULTS[name], **(row.values or {})}
+    return _filled(name, row.values)
 
 
 def signup(ctx: InstanceContext) -> Signup:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import JSON, DateTime, Index, MetaData, TypeDecorator, inspect
 from sqlalchemy.engine import Dialect
@@ -51,10 +51,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 M = TypeVar("M", bound=Base)
 
 
-def column_keys(model: type[Base]) -> list[tuple[str, Any]]:
-    """Each column of `model` with the name of its attribute, in the order `as_read` takes
-    them from a row that selects the columns in this order."""
-    return [(attribute.key, attribute.columns[0]) for attribute in inspect(model).column_attrs]
+class Readable(Generic[M]):
+    """Every column of `model`, to select in a statement built once, and the entity of no
+    session (`as_read`) that a row of them, in this order, makes."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        attributes = inspect(model).column_attrs
+        self.keys = tuple(attribute.key for attribute in attributes)
+        self.columns = tuple(attribute.columns[0] for attribute in attributes)
+
+    def entity(self, row: Sequence[Any]) -> M:
+        return as_read(self.model, zip(self.keys, row, strict=True))
 
 
 def as_read(model: type[M], values: Iterable[tuple[str, Any]]) -> M:
