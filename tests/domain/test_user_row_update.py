@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from support.server import ServiceRef
 
 from apidesk.domain.context import Context, InstanceContext, Runtime
@@ -104,3 +105,67 @@ def test_a_refused_change_stores_nothing(
     now = stored(runtime, service, user_id)
     assert (now.note, now.etag) == (before.note, before.etag)
     assert audits(runtime, service) == counted
+
+
+def test_a_stale_etag_is_refused_when_nothing_would_change_either(
+    runtime: Runtime, service: ServiceRef, user_id: str
+) -> None:
+    before = stored(runtime, service, user_id)
+    with pytest.raises(PreconditionFailed), unit(runtime, service) as ictx:
+        users.update(ictx, user_id, {"first_name": "Ro"}, expected_etag="0" * 32)
+    assert stored(runtime, service, user_id).etag == before.etag
+
+
+def test_a_note_set_and_cleared_moves_the_etag_each_time(
+    runtime: Runtime, service: ServiceRef, user_id: str
+) -> None:
+    """The UPDATE tells a change by itself, and a missing note (NULL) is a value to it."""
+    before = stored(runtime, service, user_id)
+    assert before.note is None
+    with unit(runtime, service) as ictx:
+        noted = users.update(ictx, user_id, {"note": "n"}, expected_etag=before.etag)
+    with unit(runtime, service) as ictx:
+        cleared = users.update(ictx, user_id, {"note": None}, expected_etag=noted.etag)
+    with unit(runtime, service) as ictx:
+        again = users.update(ictx, user_id, {"note": None}, expected_etag=cleared.etag)
+    assert len({before.etag, noted.etag, cleared.etag}) == 3
+    assert (noted.note, cleared.note, again.note) == ("n", None, None)
+    assert again.etag == cleared.etag
+    now = stored(runtime, service, user_id)
+    assert (now.note, now.etag) == (None, cleared.etag)
+
+
+def test_several_fields_change_in_one_update_by_a_user_id_in_any_case(
+    runtime: Runtime, service: ServiceRef, user_id: str
+) -> None:
+    with unit(runtime, service) as ictx:
+        after = users.update(
+            ictx, user_id.upper(), {"first_name": "A", "last_name": "Z"}, expected_etag="*"
+        )
+    now = stored(runtime, service, user_id)
+    assert (now.first_name, now.last_name, now.etag) == ("A", "Z", after.etag)
+
+
+def test_a_change_of_plain_fields_is_one_statement_on_the_user_row(
+    runtime: Runtime, service: ServiceRef, user_id: str
+) -> None:
+    """No read before the UPDATE: it checks the ETag and the change itself. A refused or
+    empty one then reads the row to say why."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "users" in statement.split("WHERE")[0]:
+            seen.append(statement.split()[0])
+
+    event.listen(runtime.database.engine, "before_cursor_execute", record)
+    try:
+        with unit(runtime, service) as ictx:
+            users.update(ictx, user_id, {"note": "once", "last_name": "W2"}, expected_etag="*")
+        changed = list(seen)
+        seen.clear()
+        with unit(runtime, service) as ictx:
+            users.update(ictx, user_id, {"note": "once"}, expected_etag="*")
+    finally:
+        event.remove(runtime.database.engine, "before_cursor_execute", record)
+    assert changed == ["UPDATE"]
+    assert seen == ["UPDATE", "SELECT"]

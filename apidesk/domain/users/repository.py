@@ -9,7 +9,7 @@ from functools import cache
 from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Integer, bindparam, exists, insert, select, update
+from sqlalchemy import Integer, bindparam, exists, insert, or_, select, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -150,6 +150,52 @@ def write_fields(
         set_committed_value(held, "etag", etag)
     now = {column.key: getattr(user, column.key) for column in RECORD_COLUMNS}
     return cast(UserRecord, SimpleNamespace(**{**now, **values, "etag": etag}))
+
+
+# Columns that SQL compares as Python does, so that an UPDATE can tell by itself whether it
+# changes anything (JSON, as identities are stored, has no such comparison on PostgreSQL).
+COMPARED_IN_SQL = frozenset({"first_name", "last_name", "note"})
+
+
+@cache
+def _update_if_changed(names: tuple[str, ...], any_etag: bool) -> Any:
+    """The UPDATE of `changed`: the columns `names` and a new ETag, when one of them differs
+    and the ETag is the one given (or any), returning the row as it is after."""
+    differs = or_(*(getattr(User, name).is_distinct_from(bindparam(f"v_{name}")) for name in names))
+    conditions = [User.instance_id == bindparam("instance"), User.name_key == bindparam("key")]
+    if not any_etag:
+        conditions.append(User.etag == bindparam("b_etag"))
+    values: dict[str, Any] = {name: bindparam(f"v_{name}") for name in names}
+    return (
+        update(User)
+        .where(*conditions, differs)
+        .values(**values, etag=bindparam("v_etag"))
+        .returning(*RECORD_COLUMNS)
+    )
+
+
+def changed(
+    ctx: InstanceContext, user_id: str, values: Mapping[str, Any], expected_etag: str
+) -> UserRecord | None:
+    """Store `values` (of COMPARED_IN_SQL) and a new ETag on the user, in one UPDATE that
+    also checks the ETag (`*`: any) and that something changes, locking the row to the end of
+    the unit. The user as it is now; None, and nothing stored, when there is no such user,
+    the ETag differs or nothing would change (a locked `record` tells which)."""
+    names = tuple(sorted(values))
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(
+        instance=ctx.instance.id, key=user_id.lower(), b_etag=expected_etag, v_etag=new_etag()
+    )
+    statement = _update_if_changed(names, expected_etag == "*")
+    row = ctx.session.connection().execute(statement, params).first()
+    if row is None:
+        return None
+    user = cast(UserRecord, row)
+    held = ctx.session.identity_map.get(identity_key(User, user.id))
+    if held is not None:
+        for name in (*names, "etag"):
+            set_committed_value(held, name, getattr(user, name))
+    return user
 
 
 def join_group(ctx: InstanceContext, group_key: str, user_id: int) -> bool:

@@ -284,16 +284,21 @@ def _update_row(
     """`update` of fields that change nothing else: the locked read and the UPDATE (none when
     nothing changes, and the ETag stays) go through the row, and the audit record is written
     at once, without an entity or the ORM's flush (issue 12, the management path)."""
-    user = repository.record(ctx, user_id, lock=True)
+    user = None
+    if clean and clean.keys() <= repository.COMPARED_IN_SQL:
+        # The usual PATCH changes something: one UPDATE that checks the ETag and the change.
+        user = repository.changed(ctx, user_id, clean, expected_etag)
     if user is None:
-        raise NotFound(f"User '{user_id}' was not found.")
-    _check_etag(user, expected_etag)
-    changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
-    if changed:
-        written = repository.write_fields(ctx, user, changed)
-        if written is None:
-            raise PreconditionFailed()
-        user = written
+        user = repository.record(ctx, user_id, lock=True)
+        if user is None:
+            raise NotFound(f"User '{user_id}' was not found.")
+        _check_etag(user, expected_etag)
+        changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
+        if changed:
+            written = repository.write_fields(ctx, user, changed)
+            if written is None:
+                raise PreconditionFailed()
+            user = written
     audit.record_now(ctx, "user.update", f"users/{user.name}", changes_for_audit(clean))
     return user
 
