@@ -1,9 +1,10 @@
 """The key check: may this request, with this key, call this API right now?
 
-Two indexed queries (see `store.py`) and a few comparisons, with nothing cached: a block, a
-suspension, a key rotation or a deletion is seen by the very next check. The first query finds
-the API by the longest path prefix; the second finds the key's subscription with its owner and
-product.
+Indexed queries (see `store.py`) and a few comparisons, with nothing cached: a block, a
+suspension, a key rotation or a deletion is seen by the very next check. One query finds the
+API by the longest path prefix, and with it the subscription (its owner and product) of the key
+under the default names, which most APIs use; only for an API with names of its own, where the
+request carries another key there, does a second query find that key's subscription.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote
 
-from apidesk.gateway.store import MAX_CANDIDATES, Reads
+from apidesk.domain.apis.service import DEFAULT_HEADER, DEFAULT_QUERY
+from apidesk.gateway.store import API_COLUMNS, MAX_CANDIDATES, Reads
 from apidesk.security.secretbox import SecretBox
 
 MAX_SEGMENTS = MAX_CANDIDATES - 1
@@ -93,6 +95,13 @@ class Call:
                 return value
         return None
 
+    def key(self, header_name: str, query_name: str) -> str | None:
+        """The key under these names: the header's, else the query parameter's."""
+        key = self.headers.get(header_name.lower())
+        if key is None:
+            key = self.query_value(query_name)
+        return key.strip() if key else key
+
 
 async def check(reads: Reads, secrets: SecretBox, service: str, call: Call) -> Decision:
     if not SERVICE_NAME.fullmatch(service):
@@ -103,24 +112,29 @@ async def check(reads: Reads, secrets: SecretBox, service: str, call: Call) -> D
         return _refuse(
             403, "ambiguous-path", "Access denied: the request path is ambiguous or malformed."
         )
-    api = await reads.api(service, candidate_paths(parts))
-    if api is None:
+    likely = call.key(DEFAULT_HEADER, DEFAULT_QUERY)
+    likely_digest = (
+        secrets.lookup_digest(likely) if likely and len(likely) <= MAX_KEY_LENGTH else None
+    )
+    found = await reads.api(service, candidate_paths(parts), likely_digest)
+    if found is None:
         if not await reads.service_exists(service):
             return _refuse(403, "unknown-service", f"There is no service named '{service}'.")
         return _refuse(403, "api-not-found", "No API is published at this path.")
+    api, with_likely = found[:API_COLUMNS], found[API_COLUMNS:]
     api_id, api_name, key_required, header_name, query_name, instance_id, open_product = api
     base = {"X-Apidesk-Api-Id": header_safe(api_name)}
-    key = call.headers.get(header_name.lower())
-    if key is None:
-        key = call.query_value(query_name)
-    key = key.strip() if key else key
+    key = call.key(header_name, query_name)
     if not key_required or (open_product and not key):
         return Decision(200, "open", "The API needs no key.", base)
     if not key:
         return _refuse(401, "key-missing", MISSING_KEY)
     if len(key) > MAX_KEY_LENGTH:
         return _refuse(401, "key-invalid", INVALID_KEY)
-    row = await reads.key(instance_id, secrets.lookup_digest(key), api_id)
+    if key == likely:
+        row = None if with_likely[0] is None else with_likely
+    else:
+        row = await reads.key(instance_id, secrets.lookup_digest(key), api_id)
     if row is None:
         return _refuse(401, "key-invalid", INVALID_KEY)
     (sid, state, scope, scope_api, user, user_state, email, product, product_state, in_product) = (

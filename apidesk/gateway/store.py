@@ -31,16 +31,34 @@ T = TypeVar("T")
 
 MAX_CANDIDATES = 13
 
+# The API by the longest path prefix, and with it, in the same statement, the subscription of
+# the key the request most likely carries (the one under the default names; `:digest` is NULL
+# when there is none): one round trip for the usual check. The key's columns are NULL when
+# no subscription has that key in the API's service.
 _FIND_API = """
-SELECT a.id, a.name, a.subscription_required, a.header_name, a.query_name, i.id,
+SELECT a.id, a.name, a.subscription_required, a.header_name, a.query_name, a.instance_id,
+       a.open_product,
+       s.name, s.state, s.scope, s.api_id, u.name, u.state, u.email, p.name, p.state,
        EXISTS (
-           SELECT 1 FROM product_apis pa JOIN products p ON p.id = pa.product_id
-           WHERE pa.api_id = a.id AND p.state = 'published' AND NOT p.subscription_required
+           SELECT 1 FROM product_apis pa
+           WHERE pa.product_id = s.product_id AND pa.api_id = a.id
        )
-FROM instances i JOIN apis a ON a.instance_id = i.id
-WHERE i.name_key = :service AND a.path_key IN ({candidates})
-ORDER BY length(a.path_key) DESC
-LIMIT 1
+FROM (
+    SELECT a.id, a.name, a.subscription_required, a.header_name, a.query_name,
+           i.id AS instance_id,
+           EXISTS (
+               SELECT 1 FROM product_apis pa JOIN products p ON p.id = pa.product_id
+               WHERE pa.api_id = a.id AND p.state = 'published' AND NOT p.subscription_required
+           ) AS open_product
+    FROM instances i JOIN apis a ON a.instance_id = i.id
+    WHERE i.name_key = :service AND a.path_key IN ({candidates})
+    ORDER BY length(a.path_key) DESC
+    LIMIT 1
+) a
+LEFT JOIN subscription_keys k ON k.instance_id = a.instance_id AND k.digest = :digest
+LEFT JOIN subscriptions s ON s.id = k.subscription_id
+LEFT JOIN users u ON u.id = s.owner_id
+LEFT JOIN products p ON p.id = s.product_id
 """.format(  # noqa: S608 - only placeholders are formatted in, never values
     candidates=", ".join(f":p{index}" for index in range(MAX_CANDIDATES))
 )
@@ -61,14 +79,16 @@ WHERE k.instance_id = :instance_id AND k.digest = :digest
 """
 
 Row = tuple[Any, ...]
+# Of a row of _FIND_API, the API's columns; the key's follow (as a row of _FIND_KEY).
+API_COLUMNS = 7
 
 
 def _pyformat(sql: str) -> str:
     return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
 
-def _api_params(service: str, paths: list[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {"service": service}
+def _api_params(service: str, paths: list[str], digest: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"service": service, "digest": digest}
     for index in range(MAX_CANDIDATES):
         # NULL never equals anything, so unused slots match nothing.
         params[f"p{index}"] = paths[index] if index < len(paths) else None
@@ -76,7 +96,9 @@ def _api_params(service: str, paths: list[str]) -> dict[str, Any]:
 
 
 class Reads(Protocol):
-    async def api(self, service: str, paths: list[str]) -> Row | None: ...
+    async def api(self, service: str, paths: list[str], digest: str | None) -> Row | None:
+        """The API (with, after its API_COLUMNS, the subscription of the key `digest`)."""
+        ...
 
     async def service_exists(self, service: str) -> bool: ...
 
@@ -118,8 +140,9 @@ class _SqliteReads:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
 
-    async def api(self, service: str, paths: list[str]) -> Row | None:
-        row = self._connection.execute(_FIND_API, _api_params(service, paths)).fetchone()
+    async def api(self, service: str, paths: list[str], digest: str | None) -> Row | None:
+        params = _api_params(service, paths, digest)
+        row = self._connection.execute(_FIND_API, params).fetchone()
         return tuple(row) if row else None
 
     async def service_exists(self, service: str) -> bool:
@@ -182,8 +205,8 @@ class _PostgresReads:
         row = await cursor.fetchone()
         return tuple(row) if row else None
 
-    async def api(self, service: str, paths: list[str]) -> Row | None:
-        return await self._one(PostgresStore._FIND_API, _api_params(service, paths))
+    async def api(self, service: str, paths: list[str], digest: str | None) -> Row | None:
+        return await self._one(PostgresStore._FIND_API, _api_params(service, paths, digest))
 
     async def service_exists(self, service: str) -> bool:
         return await self._one(PostgresStore._FIND_SERVICE, {"service": service}) is not None

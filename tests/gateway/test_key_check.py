@@ -187,6 +187,42 @@ def test_custom_key_names(server: LiveServer, http: httpx.Client, shop: ServiceR
     assert_refused(check(server, shop, "/custom", key), 401, "key-missing")
 
 
+def test_custom_key_names_read_their_own_key_when_the_default_names_carry_another(
+    server: LiveServer, http: httpx.Client, shop: ServiceRef
+) -> None:
+    """The check looks up the key under the default names along with the API; an API with
+    names of its own is judged by the key under its names, whatever the default ones carry."""
+    catalog.api(
+        http,
+        shop,
+        "custom",
+        "custom",
+        subscriptionKeyParameterNames={"header": "X-Api-Key", "query": "apikey"},
+    )
+    custom = catalog.subscription(http, shop, "s1", "/apis/custom", owner="ada")
+    everything = catalog.subscription(http, shop, "s2", "/apis", owner="ada")
+    url = f"{server.url}/gateway/{shop.name}/check"
+
+    def ask(uri: str, **headers: str) -> httpx.Response:
+        return httpx.get(url, headers={"X-Original-URI": uri, **headers})
+
+    wrong = ask("/custom", **{HEADER: everything, "X-Api-Key": custom + "x"})
+    assert_refused(wrong, 401, "key-invalid")
+    right = ask("/custom", **{HEADER: everything, "X-Api-Key": custom})
+    assert right.status_code == 200, right.text
+    assert right.headers["x-apidesk-subscription-id"] == "s1"
+    other = ask(f"/custom?subscription-key={custom}&apikey={everything}")
+    assert other.status_code == 200, other.text
+    assert other.headers["x-apidesk-subscription-id"] == "s2"
+    same = ask("/custom", **{HEADER: custom, "X-Api-Key": custom})
+    assert same.headers["x-apidesk-subscription-id"] == "s1"
+    # The default names' key, valid for the API, counts for nothing under other names.
+    assert_refused(ask("/custom", **{HEADER: everything}), 401, "key-missing")
+    # Under the default names, that key's own subscription answers.
+    echo = ask("/echo", **{HEADER: everything, "X-Api-Key": custom})
+    assert echo.headers["x-apidesk-subscription-id"] == "s2"
+
+
 def test_unknown_path_and_service(server: LiveServer, shop: ServiceRef) -> None:
     assert_refused(check(server, shop, "/nowhere"), 403, "api-not-found")
     stranger = ServiceRef(shop.subscription_id, shop.resource_group, "no-such-service")
