@@ -72,6 +72,8 @@ class Column:
     indexes answer."""
     indexed: bool = False
     """An index leads with `expression` (after the instance); a `key` column always has one."""
+    unique: bool = False
+    """No two rows of an instance share the `key`: an `eq` on it finds at most one row."""
 
     @property
     def has_index(self) -> bool:
@@ -162,6 +164,13 @@ def uses_index(node: Filter, columns: Mapping[str, Column]) -> bool:
     if isinstance(node, (Compare, TextMatch)):
         return columns[node.field].has_index
     raise TypeError(f"not a filter node: {node!r}")
+
+
+def names_one(node: Filter, columns: Mapping[str, Column]) -> bool:
+    """Whether `node` matches at most one row: an `eq` on a unique key, alone or in an `and`."""
+    if isinstance(node, And):
+        return any(names_one(item, columns) for item in node.items)
+    return isinstance(node, Compare) and node.op == "eq" and columns[node.field].unique
 
 
 def _compile(node: Filter, columns: Mapping[str, Column], bind: _Binder) -> ColumnElement[bool]:

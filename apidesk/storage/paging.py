@@ -25,7 +25,13 @@ from sqlalchemy import Connection, Integer, Row, Select, bindparam, func, litera
 from sqlalchemy.orm import Session
 
 from apidesk.query import COUNT_LIMIT, Filter, ListQuery, Page
-from apidesk.storage.filtering import Column, compile_filter, filter_values, uses_index
+from apidesk.storage.filtering import (
+    Column,
+    compile_filter,
+    filter_values,
+    names_one,
+    uses_index,
+)
 
 T = TypeVar("T")
 AnySelect = Select[*tuple[Any, ...]]
@@ -52,7 +58,7 @@ def fetch_page(
     (see the module)."""
     walked: AnySelect | None = None
     if query.filter is not None:
-        if uses_index(query.filter, columns) and _without_statistics(session):
+        if _may_be_dense(query.filter, columns) and _without_statistics(session):
             walked = statement.where(compile_filter(query.filter, columns, indexes=False))
         statement = statement.where(compile_filter(query.filter, columns))
     first: int | None = None
@@ -69,6 +75,12 @@ def fetch_page(
     else:
         total = _total(query, items, more, lambda: count_up_to(session, statement, COUNT_LIMIT))
     return Page(items=items, total=total, skip=query.skip, top=query.top, more=more)
+
+
+def _may_be_dense(node: Filter, columns: Mapping[str, Column]) -> bool:
+    """Whether an index answers `node` and it may match more than the count's limit: one that
+    names a row by a unique key does not, and is read through that key's index at once."""
+    return uses_index(node, columns) and not names_one(node, columns)
 
 
 def _without_statistics(session: Session) -> bool:
@@ -164,7 +176,7 @@ class Listing:
         statement, walked, node = self._statement, None, shaped.node
         if node is not None:
             statement = statement.where(compile_filter(node, self._columns, named=True))
-            if uses_index(node, self._columns):
+            if _may_be_dense(node, self._columns):
                 unindexed = compile_filter(node, self._columns, indexes=False, named=True)
                 walked = self._paged(self._statement.where(unindexed))
         counted = _bounded_count(statement, COUNT_LIMIT)

@@ -16,7 +16,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from support.databases import database_for
 
-from apidesk.query import COUNT_LIMIT, Compare, FieldKind, Filter, ListQuery, Not, Or, TextMatch
+from apidesk.query import (
+    COUNT_LIMIT,
+    And,
+    Compare,
+    FieldKind,
+    Filter,
+    ListQuery,
+    Not,
+    Or,
+    TextMatch,
+)
 from apidesk.storage.database import create_database_engine
 from apidesk.storage.filtering import Column
 from apidesk.storage.paging import Listing, fetch_page
@@ -31,7 +41,7 @@ ITEMS = sa.Table(
     sa.Index("ix_dense_browse", "owner", "id"),
     sa.Index("ix_dense_name", "owner", "name_key", unique=True),
 )
-COLUMNS = {"name": Column(ITEMS.c.name, FieldKind.TEXT, key=ITEMS.c.name_key)}
+COLUMNS = {"name": Column(ITEMS.c.name, FieldKind.TEXT, key=ITEMS.c.name_key, unique=True)}
 SIZE = COUNT_LIMIT + 2_000
 # Nine in ten names start with 'x' (more than the count's limit), the tenth with 'y'.
 NAMES = {n: (f"Y{n:05d}" if n % 10 == 0 else f"X{n:05d}") for n in range(1, SIZE + 1)}
@@ -98,6 +108,8 @@ def matching(node: Filter) -> list[int]:
             return not test(node.item, key)
         if isinstance(node, Or):
             return any(test(item, key) for item in node.items)
+        if isinstance(node, And):
+            return all(test(item, key) for item in node.items)
         assert isinstance(node, Compare)
         return COMPARE[node.op](key, node.value)
 
@@ -185,3 +197,29 @@ def test_unindexed_filters_are_not_counted_first(sqlite: Any) -> None:
         )
     assert page.items == [] and page.total == 0
     assert len(seen) == 1, seen
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        Compare("name", "eq", "x00007"),
+        Compare("name", "eq", "nobody"),
+        And((Compare("name", "eq", "x00007"), TextMatch("startswith", "name", "x"))),
+    ],
+    ids=repr,
+)
+def test_a_filter_naming_one_row_by_a_unique_key_is_not_counted_first(
+    sqlite: Any, node: Filter
+) -> None:
+    """At most one row matches: the page alone answers, through the key's index, and its
+    total comes free."""
+    expected = matching(node)
+    with selects(sqlite) as seen, Session(sqlite) as session:
+        built, prebuilt = pages(session, ListQuery(filter=node, top=100))
+    for page in (built, prebuilt):
+        assert [row.id for row in page.items] == expected
+        assert (page.total, page.more) == (len(expected), False)
+    assert len(seen) == 2, seen
+    assert all("count(" not in sql for sql, _ in seen), seen
+    plans = plans_of(sqlite, node)
+    assert all("ix_dense_name (owner=? AND name_key=?)" in plan for plan in plans), plans

@@ -48,7 +48,7 @@ def _named(
 # `productId eq` compare the owner's and product's ids, so the (instance, owner, id) and
 # (instance, product, id) indexes give the page in order.
 COLUMNS = {
-    "name": Column(Subscription.name, FieldKind.TEXT, key=Subscription.name_key),
+    "name": Column(Subscription.name, FieldKind.TEXT, key=Subscription.name_key, unique=True),
     "displayName": Column(Subscription.display_name, FieldKind.TEXT),
     "stateComment": Column(Subscription.state_comment, FieldKind.TEXT),
     "state": Column(Subscription.state, FieldKind.ENUM, key=Subscription.state, fold=_STATE),

@@ -36,10 +36,12 @@ _STATE = spelled("active", "blocked", "pending", "deleted")
 
 COLUMNS = {
     # Ids and addresses compare on their keys, which the unique indexes hold.
-    "name": Column(User.name, FieldKind.TEXT, key=User.name_key),
+    "name": Column(User.name, FieldKind.TEXT, key=User.name_key, unique=True),
     "firstName": Column(User.first_name, FieldKind.TEXT),
     "lastName": Column(User.last_name, FieldKind.TEXT),
-    "email": Column(User.email, FieldKind.TEXT, key=User.email_key, fold=validation.email_key),
+    "email": Column(
+        User.email, FieldKind.TEXT, key=User.email_key, fold=validation.email_key, unique=True
+    ),
     "state": Column(User.state, FieldKind.ENUM, key=User.state, fold=_STATE),
     "registrationDate": Column(
         User.registration_date,
