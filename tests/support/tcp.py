@@ -47,6 +47,10 @@ class Relay:
             listener, self._listener = self._listener, None
             doomed, self._sockets = self._sockets, set()
         if listener is not None:
+            # Closing alone leaves the port listening while the accepting thread waits in
+            # accept(); shutting it down ends that wait.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         for sock in doomed:
             with contextlib.suppress(OSError):
