@@ -170,7 +170,8 @@ def test_longest_path_prefix_wins_and_case_is_ignored(
     assert_refused(check(server, shop, "/echo/v1/items", key), 403, "out-of-scope")
 
 
-def test_custom_key_names(server: LiveServer, http: httpx.Client, shop: ServiceRef) -> None:
+def custom_api(http: httpx.Client, shop: ServiceRef) -> None:
+    """API `custom`, whose key goes in header X-Api-Key or query parameter apikey."""
     catalog.api(
         http,
         shop,
@@ -178,6 +179,10 @@ def test_custom_key_names(server: LiveServer, http: httpx.Client, shop: ServiceR
         "custom",
         subscriptionKeyParameterNames={"header": "X-Api-Key", "query": "apikey"},
     )
+
+
+def test_custom_key_names(server: LiveServer, http: httpx.Client, shop: ServiceRef) -> None:
+    custom_api(http, shop)
     key = catalog.subscription(http, shop, "s1", "/apis/custom", owner="ada")
     url = f"{server.url}/gateway/{shop.name}/check"
     assert (
@@ -192,13 +197,7 @@ def test_custom_key_names_read_their_own_key_when_the_default_names_carry_anothe
 ) -> None:
     """The check looks up the key under the default names along with the API; an API with
     names of its own is judged by the key under its names, whatever the default ones carry."""
-    catalog.api(
-        http,
-        shop,
-        "custom",
-        "custom",
-        subscriptionKeyParameterNames={"header": "X-Api-Key", "query": "apikey"},
-    )
+    custom_api(http, shop)
     custom = catalog.subscription(http, shop, "s1", "/apis/custom", owner="ada")
     everything = catalog.subscription(http, shop, "s2", "/apis", owner="ada")
     url = f"{server.url}/gateway/{shop.name}/check"

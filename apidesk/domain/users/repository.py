@@ -145,11 +145,7 @@ def write_fields(
     params = {**values, "etag": etag, "b_id": user.id, "b_etag": user.etag}
     if ctx.session.connection().execute(_UPDATE_LOCKED, params).rowcount != 1:
         return None
-    held = ctx.session.identity_map.get(identity_key(User, user.id))
-    if held is not None:
-        for name, value in values.items():
-            set_committed_value(held, name, value)
-        set_committed_value(held, "etag", etag)
+    _keep_in_step(ctx, user.id, {**values, "etag": etag})
     now = {column.key: getattr(user, column.key) for column in RECORD_COLUMNS}
     return cast(UserRecord, SimpleNamespace(**{**now, **values, "etag": etag}))
 
@@ -193,11 +189,16 @@ def changed(
     if row is None:
         return None
     user = cast(UserRecord, row)
-    held = ctx.session.identity_map.get(identity_key(User, user.id))
-    if held is not None:
-        for name in (*names, "etag"):
-            set_committed_value(held, name, getattr(user, name))
+    _keep_in_step(ctx, user.id, {name: getattr(user, name) for name in (*names, "etag")})
     return user
+
+
+def _keep_in_step(ctx: InstanceContext, user_id: int, stored: Mapping[str, Any]) -> None:
+    """An entity of the user that this unit holds shows what was just stored through the row."""
+    held = ctx.session.identity_map.get(identity_key(User, user_id))
+    if held is not None:
+        for name, value in stored.items():
+            set_committed_value(held, name, value)
 
 
 def join_group(ctx: InstanceContext, group_key: str, user_id: int) -> bool:
