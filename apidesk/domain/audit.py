@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.storage.models import AuditEvent
@@ -39,40 +40,60 @@ def record(
     target: str,
     changes: Mapping[str, Any] | None = None,
 ) -> None:
-    instance_name = ctx.instance.name if isinstance(ctx, InstanceContext) else None
-    ctx.session.add(
-        AuditEvent(
-            instance_name=instance_name,
-            at=ctx.now(),
-            actor=ctx.actor,
-            action=action,
-            target=target,
-            changes=_clean(changes or {}),
-        )
-    )
+    ctx.session.add(AuditEvent(**_row(ctx, action, target, changes)))
 
 
 _INSERT = insert(AuditEvent)
+_COLUMNS = ("instance_name", "at", "actor", "action", "target", "changes")
 
 
-def record_now(
-    ctx: Context,
-    action: str,
-    target: str,
-    changes: Mapping[str, Any] | None = None,
-) -> None:
-    """`record`, written at once through the connection rather than at the next flush: the
-    same row, for the hot writes that do without the ORM's flush."""
-    instance_name = ctx.instance.name if isinstance(ctx, InstanceContext) else None
-    row = {
-        "instance_name": instance_name,
+def _row(
+    ctx: Context, action: str, target: str, changes: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "instance_name": ctx.instance.name if isinstance(ctx, InstanceContext) else None,
         "at": ctx.now(),
         "actor": ctx.actor,
         "action": action,
         "target": target,
         "changes": _clean(changes or {}),
     }
-    ctx.session.connection().execute(_INSERT, row)
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event to record with the write that makes it (`riding`): its action, its changes,
+    and the prefix of its target, which the written row's name completes."""
+
+    action: str
+    target_prefix: str
+    changes: Mapping[str, Any]
+
+    def params(self, ctx: Context) -> dict[str, Any]:
+        """The values `riding`'s statement takes for the event."""
+        row = _row(ctx, self.action, self.target_prefix, self.changes)
+        return {f"a_{name}": value for name, value in row.items()}
+
+    def record(self, ctx: Context, name: str) -> None:
+        """The event for the row named `name`, written at once by a statement of its own
+        rather than at the next flush (as `record` does), for the hot writes that do without
+        the ORM's flush."""
+        row = _row(ctx, self.action, self.target_prefix + name, self.changes)
+        ctx.session.connection().execute(_INSERT, row)
+
+
+@cache
+def riding(statement: Any) -> Any:
+    """`statement`, a write that returns the rows it writes (with a `name` column), made to
+    record an `Event` for each of them in the same statement (PostgreSQL's data-modifying
+    WITH): one round trip fewer, and the write and its record stand or fall together. The
+    statement returns what `statement` returns; its parameters and `Event.params`."""
+    written = statement.cte("written")
+    table = AuditEvent.__table__
+    values: list[Any] = [bindparam(f"a_{name}", type_=table.c[name].type) for name in _COLUMNS]
+    values[_COLUMNS.index("target")] += written.c.name
+    logged = insert(AuditEvent).from_select(_COLUMNS, select(*values).select_from(written))
+    return select(written).add_cte(logged.cte("logged"))
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,17 @@ def _ping_when_idle(engine: Engine) -> None:
             raise exc.DisconnectionError(str(error)) from error
 
 
+def reading(engine: Engine) -> Engine:
+    """What reads use. On PostgreSQL each statement of a read takes its own snapshot at
+    the default isolation, in a transaction or out of one, so reads run without one: no
+    BEGIN and COMMIT round trips (a GET of one user sent four, now two). A read that needs
+    one snapshot asks for it (`storage.bulk.snapshot`). SQLite's read transaction is
+    its snapshot, and costs no round trip."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 @dataclass
 class Database:
     engine: Engine
@@ -133,25 +144,12 @@ class Database:
     def __post_init__(self) -> None:
         path = sqlite_path(str(self.engine.url)) if self.engine.dialect.name == "sqlite" else None
         self._turns = WriteTurns(path) if path is not None else None
-        self._reader = sessionmaker(
-            self._reading(self.engine), expire_on_commit=False, autoflush=True
-        )
+        self._reader = sessionmaker(reading(self.engine), expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}),
             expire_on_commit=False,
             autoflush=True,
         )
-
-    @staticmethod
-    def _reading(engine: Engine) -> Engine:
-        """What reads use. On PostgreSQL each statement of a read takes its own snapshot at
-        the default isolation, in a transaction or out of one, so reads run without one: no
-        BEGIN and COMMIT round trips (a GET of one user sent four, now two). A read that needs
-        one snapshot asks for it (`storage.bulk.snapshot`). SQLite's read transaction is
-        its snapshot, and costs no round trip."""
-        if engine.dialect.name != "postgresql":
-            return engine
-        return engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def is_sqlite(self) -> bool:
@@ -233,4 +231,5 @@ def open_database(url: str, read_urls: Sequence[str] = ()) -> Database:
     if engine.dialect.name != "postgresql":
         raise ValueError("APIDESK_DATABASE_READ_URLS needs a PostgreSQL primary")
     standbys = [create_database_engine(read_url) for read_url in read_urls]
-    return Database(engine, Standbys(engine, standbys))
+    # Finding a caught-up standby and reading from it run outside transactions, as reads do.
+    return Database(engine, Standbys(reading(engine), [reading(each) for each in standbys]))

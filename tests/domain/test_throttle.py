@@ -5,27 +5,16 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from support.server import ServiceRef
+from support.units import unit
 
 from apidesk.clock import ManualClock
 from apidesk.domain import throttle
-from apidesk.domain.context import Context, InstanceContext, Runtime
-from apidesk.domain.instances import service as instances
+from apidesk.domain.context import Runtime
 from apidesk.storage.models import Throttle
-
-
-@contextmanager
-def unit(runtime: Runtime, service: ServiceRef) -> Iterator[InstanceContext]:
-    with runtime.database.unit_of_work() as session:
-        ctx = Context(runtime=runtime, session=session, actor="test")
-        instance = instances.find_by_name(ctx, service.name)
-        assert instance is not None
-        yield InstanceContext.of(ctx, instance)
 
 
 def count(runtime: Runtime, service: ServiceRef, key: str) -> int:

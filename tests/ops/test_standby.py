@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 from azure.mgmt.apimanagement.models import UserCreateParameters, UserUpdateParameters
+from psycopg.pq import TransactionStatus
+from sqlalchemy import text
 from support import catalog
 from support.console import Person
 from support.databases import require_postgres
@@ -25,6 +27,8 @@ from support.server import (
     live_server,
 )
 from support.standby import Pair, primary_and_standby
+
+from apidesk.storage.database import open_database
 
 PASSWORD = "a tidy lighthouse at dusk"
 
@@ -169,6 +173,32 @@ def test_a_block_is_refused_by_a_check_served_from_a_synchronous_standby(
                 catalog.patch(http, shop, "/users/ada", {"state": "active"})
     finally:
         pair.synchronous(False)
+
+
+def test_a_read_on_the_standby_runs_outside_a_transaction(pair: Pair) -> None:
+    """As on the primary: no BEGIN and COMMIT round trips around a read, there or in the
+    checks that find a standby caught up."""
+    db = open_database(pair.primary.url, [pair.standby.url])
+    try:
+        assert db.standbys is not None
+        with db.unit_of_work() as session:
+            session.execute(text("CREATE TABLE IF NOT EXISTS standby_reads (n int)"))
+            session.execute(text("INSERT INTO standby_reads VALUES (1)"))
+        with db.unit_of_work(write=False) as session:
+            # The write above is there: the unit waited for the standby to replay it.
+            assert session.scalar(text("SELECT pg_is_in_recovery()")) is True
+            assert session.scalar(text("SELECT count(*) FROM standby_reads")) == 1
+            raw = session.connection().connection.dbapi_connection
+            assert raw is not None
+            assert TransactionStatus(raw.info.transaction_status) == TransactionStatus.IDLE
+        for engine in (db.standbys.primary, *db.standbys.engines):
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+                raw = connection.connection.dbapi_connection
+                assert raw is not None
+                assert TransactionStatus(raw.info.transaction_status) == TransactionStatus.IDLE
+    finally:
+        db.dispose()
 
 
 def test_with_the_standby_stopped_the_primary_serves_everything(pair: Pair, home: Path) -> None:

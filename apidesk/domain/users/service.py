@@ -211,18 +211,21 @@ def _create(
         "password_hash": clean.get("password"),
         "password_changed_at": now if "password" in clean else None,
     }
-    user = repository.add_if_new(ctx, values) if if_new else repository.add(ctx, values)
+    changes = changes_for_audit(clean)
+    changes.setdefault("state", state)
+    if options.confirmation:
+        changes["confirmation"] = options.confirmation
+    event = audit.Event("user.create", "users/", changes)
+    if if_new:
+        user = repository.add_if_new(ctx, values, event)
+    else:
+        user = repository.add(ctx, values, event)
     if user is None:
         return None
     from apidesk.domain.instances.seed import DEVELOPERS
 
     if not repository.join_group(ctx, DEVELOPERS, user.id):  # pragma: no cover - seeded
         raise NotFound(f"The system group '{DEVELOPERS}' is missing from this service.")
-    changes = changes_for_audit(clean)
-    changes.setdefault("state", state)
-    if options.confirmation:
-        changes["confirmation"] = options.confirmation
-    audit.record_now(ctx, "user.create", f"users/{user.name}", changes)
     return user
 
 
@@ -281,25 +284,28 @@ def update(
 def _update_row(
     ctx: InstanceContext, user_id: str, clean: Mapping[str, Any], expected_etag: str
 ) -> UserRecord:
-    """`update` of fields that change nothing else: the locked read and the UPDATE (none when
-    nothing changes, and the ETag stays) go through the row, and the audit record is written
-    at once, without an entity or the ORM's flush (issue 12, the management path)."""
-    user = None
+    """`update` of fields that change nothing else, through the row, without an entity or the
+    ORM's flush (issue 12, the management path): the UPDATE records its audit event with it;
+    when it cannot tell (or nothing changes, and the ETag stays), the locked read decides and
+    the event follows."""
+    event = audit.Event("user.update", "users/", changes_for_audit(clean))
     if clean and clean.keys() <= repository.COMPARED_IN_SQL:
-        # The usual PATCH changes something: one UPDATE that checks the ETag and the change.
-        user = repository.changed(ctx, user_id, clean, expected_etag)
+        # The usual PATCH changes something: one UPDATE that checks the ETag and the change,
+        # and records the event.
+        user = repository.changed(ctx, user_id, clean, expected_etag, event)
+        if user is not None:
+            return user
+    user = repository.record(ctx, user_id, lock=True)
     if user is None:
-        user = repository.record(ctx, user_id, lock=True)
-        if user is None:
-            raise NotFound(f"User '{user_id}' was not found.")
-        _check_etag(user, expected_etag)
-        changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
-        if changed:
-            written = repository.write_fields(ctx, user, changed)
-            if written is None:
-                raise PreconditionFailed()
-            user = written
-    audit.record_now(ctx, "user.update", f"users/{user.name}", changes_for_audit(clean))
+        raise NotFound(f"User '{user_id}' was not found.")
+    _check_etag(user, expected_etag)
+    changed = {name: value for name, value in clean.items() if getattr(user, name) != value}
+    if changed:
+        written = repository.write_fields(ctx, user, changed)
+        if written is None:
+            raise PreconditionFailed()
+        user = written
+    event.record(ctx, user.name)
     return user
 
 
