@@ -38,7 +38,7 @@ def events(runtime: Runtime, service: ServiceRef) -> list[tuple[str, str, str, d
 
 @contextmanager
 def statements(runtime: Runtime) -> Iterator[list[str]]:
-    """The statements sent while the block runs that write users or audit events."""
+    """The writing statements (INSERT, UPDATE, WITH) sent while the block runs."""
     sent: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
