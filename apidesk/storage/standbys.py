@@ -84,7 +84,6 @@ class Standbys:
                     return True
                 if time.monotonic() >= deadline:
                     return False
-                connection.rollback()
                 time.sleep(0.005)
 
     def dispose(self) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
+from support import catalog
 from support.server import ServiceRef
 from support.units import unit
 
@@ -22,8 +23,6 @@ from apidesk.domain.users import repository
 from apidesk.domain.users import service as users
 from apidesk.errors import Conflict, NotFound, PreconditionFailed
 from apidesk.storage.models import AuditEvent
-
-V = {"api-version": "2024-05-01"}
 
 
 def events(runtime: Runtime, service: ServiceRef) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -54,8 +53,7 @@ def statements(runtime: Runtime) -> Iterator[list[str]]:
 
 @pytest.fixture
 def user_id(http: httpx.Client, service: ServiceRef) -> str:
-    body = {"properties": {"email": "rider@example.com", "firstName": "Ri", "lastName": "D"}}
-    http.put(service.url("/users/Rider-1"), params=V, json=body).raise_for_status()
+    catalog.user(http, service, "Rider-1", email="rider@example.com", firstName="Ri", lastName="D")
     return "Rider-1"
 
 

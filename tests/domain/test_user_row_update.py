@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, func, select
+from support import catalog
 from support.server import ServiceRef
 from support.units import unit
 
@@ -36,8 +37,7 @@ def audits(runtime: Runtime, service: ServiceRef) -> int:
 
 @pytest.fixture
 def user_id(http: httpx.Client, service: ServiceRef) -> str:
-    body = {"properties": {"email": "row@example.com", "firstName": "Ro", "lastName": "W"}}
-    http.put(service.url("/users/Row-1"), params=V, json=body).raise_for_status()
+    catalog.user(http, service, "Row-1", email="row@example.com", firstName="Ro", lastName="W")
     return "Row-1"
 
 
