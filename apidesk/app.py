@@ -281,13 +281,27 @@ class RootToConsole:
         await self.app(scope, receive, send)
 
 
+def _checkpoints_started(runtime: Runtime) -> Hook:
+    async def start() -> None:
+        runtime.database.checkpoint_in_background()
+
+    return start
+
+
+def _checkpoints_stopped(runtime: Runtime) -> Hook:
+    async def stop() -> None:
+        runtime.database.stop_checkpoints()
+
+    return stop
+
+
 def create_app(runtime: Runtime, *, dispatch: bool = True) -> ASGIApp:
     """The whole service. With `dispatch`, the outbox dispatcher runs beside it when SMTP is
     configured; without SMTP, e-mails wait in the outbox."""
     management_app = management.create_app(runtime)
     gateway_app, gateway_store = gateway.create_app(runtime)
-    on_startup: list[Hook] = []
-    on_shutdown: list[Hook] = [gateway_store.close]
+    on_startup: list[Hook] = [_checkpoints_started(runtime)]
+    on_shutdown: list[Hook] = [gateway_store.close, _checkpoints_stopped(runtime)]
     if dispatch and runtime.settings.smtp_host:
         dispatcher = Dispatcher(runtime, SmtpSender(runtime.settings))
         on_startup.append(dispatcher.start)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from apidesk.files import create_private
+from apidesk.storage.checkpoints import BACKSTOP_PAGES, Checkpoints
 from apidesk.storage.standbys import Standbys
 from apidesk.storage.turns import WriteTurns
 
@@ -144,6 +145,9 @@ class Database:
     def __post_init__(self) -> None:
         path = sqlite_path(str(self.engine.url)) if self.engine.dialect.name == "sqlite" else None
         self._turns = WriteTurns(path) if path is not None else None
+        self._checkpoints = Checkpoints(path) if path is not None else None
+        if self._checkpoints is not None:
+            event.listen(self.engine, "connect", self._leave_checkpoints)
         self._reader = sessionmaker(reading(self.engine), expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}),
@@ -196,7 +200,33 @@ class Database:
             finally:
                 session.close()
 
+    def checkpoint_in_background(self) -> None:
+        """From now on a thread of this process checkpoints SQLite's log, and this process's
+        connections leave it to that thread (`storage.checkpoints`), until
+        `stop_checkpoints`. Nothing for PostgreSQL or a database in memory."""
+        if self._checkpoints is None or self._checkpoints.running:
+            return
+        self._checkpoints.start()
+        # Connections opened before now still checkpoint at SQLite's default mark.
+        self.engine.dispose()
+
+    @property
+    def checkpointing(self) -> bool:
+        """Whether a thread of this process checkpoints SQLite's log."""
+        return self._checkpoints is not None and self._checkpoints.running
+
+    def stop_checkpoints(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
+
+    def _leave_checkpoints(self, dbapi_connection: Any, _record: Any) -> None:
+        if self.checkpointing:
+            cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+            cursor.close()
+
     def dispose(self) -> None:
+        self.stop_checkpoints()
         self.engine.dispose()
         if self._turns is not None:
             self._turns.close()

@@ -30,7 +30,9 @@ def read_only(server: InProcessServer) -> Iterator[None]:
     """Make the server's database refuse writes, for real: an immutable SQLite file (which
     SQLite then opens read-only; its shared-memory file stays as it is, since connections
     map it), or a PostgreSQL database whose transactions are read-only. New connections see
-    it."""
+    it, so every connection of the process is closed first: the pool's, and the checkpoint
+    thread's (`storage.checkpoints`), which would otherwise keep the file open for writing
+    (and SQLite gives a new connection the descriptor of one closed meanwhile)."""
     url = server.runtime.settings.database_url
     path = sqlite_path(url)
     if path is not None:
@@ -40,6 +42,7 @@ def read_only(server: InProcessServer) -> Iterator[None]:
         name = url.rsplit("/", 1)[1]
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    server.runtime.database.stop_checkpoints()
     server.runtime.database.engine.dispose()
     try:
         yield
@@ -50,6 +53,7 @@ def read_only(server: InProcessServer) -> Iterator[None]:
             with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
                 admin.execute(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
         server.runtime.database.engine.dispose()
+        server.runtime.database.checkpoint_in_background()
 
 
 def test_portal_forms_answer_a_styled_503_when_the_database_cannot_be_written(
