@@ -144,9 +144,11 @@ class Database:
 
     def __post_init__(self) -> None:
         path = sqlite_path(str(self.engine.url)) if self.engine.dialect.name == "sqlite" else None
-        self._turns = WriteTurns(path) if path is not None else None
-        self._checkpoints = Checkpoints(path) if path is not None else None
-        if self._checkpoints is not None:
+        self._turns: WriteTurns | None = None
+        self._checkpoints: Checkpoints | None = None
+        if path is not None:
+            self._turns = WriteTurns(path)
+            self._checkpoints = Checkpoints(path, self._turns.turn)
             event.listen(self.engine, "connect", self._leave_checkpoints)
         self._reader = sessionmaker(reading(self.engine), expire_on_commit=False, autoflush=True)
         self._writer = sessionmaker(
