@@ -4,8 +4,8 @@ In WAL mode a commit appends its pages to the `-wal` file. Once that file holds
 `wal_autocheckpoint` pages (1,000 by default), the connection whose commit crossed the mark
 copies the log back into the database file before its commit returns: in the middle of that
 writer's turn (`storage.turns`), with every other writer of the file queued behind it. Under
-a steady stream of small writes that happened several times a second, and those writes and
-the queue behind them were the slowest answers (docs/benchmarks.md).
+a steady stream of small writes that happened several times a second, and the write that
+carried the copy took 6 to 8 ms instead of 0.2 (bench/checkpoints.py, docs/benchmarks.md).
 
 While `apidesk serve` runs, a thread of each process checkpoints instead (`Checkpoints`), in
 PASSIVE mode: it copies what no reader still needs, without waiting for readers or writers
@@ -39,8 +39,7 @@ so that the next write starts the log over. Each such finish holds up the writes
 behind it for a moment: measured (bench/checkpoints.py), 4,000 left fewer slow writes than
 1,000 did, every 0.2 or 0.1 s."""
 BUSY_INTERVAL = 0.2
-"""Seconds between checkpoints while writes arrive: at a few thousand writes a second the
-log stays around SQLite's default mark."""
+"""Seconds between checkpoints while writes arrive."""
 IDLE_INTERVAL = 2.0
 """Seconds between checkpoints once nothing has been written since the last one."""
 
