@@ -18,6 +18,7 @@ import argparse
 import os
 import platform
 import random
+import sqlite3
 import sys
 import tempfile
 import time
@@ -119,7 +120,7 @@ def render(results: list[Result], writes: int) -> str:
         "",
         f"Measured {date.today().isoformat()} with `bench/checkpoints.py` on this machine "
         f"({os.cpu_count()} cores, {platform.machine()}; Python {platform.python_version()}, "
-        f"SQLite {_sqlite_version()}); {writes:,} units of work per run, one thread, rounds "
+        f"SQLite {sqlite3.sqlite_version}); {writes:,} units of work per run, one thread, rounds "
         f"alternating; load average at the end: {load:.1f}.",
         "",
         "| checkpoint | round | units/s | mean µs | p50 µs | p99 µs | p99.9 µs | max µs "
@@ -136,12 +137,6 @@ def render(results: list[Result], writes: int) -> str:
         )
     lines += ["", END]
     return "\n".join(lines)
-
-
-def _sqlite_version() -> str:
-    import sqlite3
-
-    return sqlite3.sqlite_version
 
 
 def main() -> None:
