@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -47,6 +46,7 @@ from apidesk.errors import DomainError, Invalid
 from apidesk.portal.pages import ERRORS
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
+from apidesk.threads import run_in_turn
 from apidesk.web import assets
 
 log = logging.getLogger("apidesk.console")
@@ -56,10 +56,13 @@ Handler = Callable[[Console, Request, FormData | None], Response]
 
 def create_app(runtime: Runtime) -> Starlette:
     console = Console(runtime)
+    reads_at_once = runtime.database.at_once(write=False)
+    writes_at_once = runtime.database.at_once(write=True)
 
     def page(handler: Handler, *, public: bool = False) -> Any:
-        """Read the form, then do the page's work in a worker thread: a unit of work never
-        spans an await, and the event loop never waits for the database. A form sent to a
+        """Read the form, then do the page's work in a worker thread, in turns with the
+        process's other reads or writes (`apidesk.threads`): a unit of work never spans an
+        await, and the event loop never waits for the database. A form sent to a
         page that is not `public` without a session cookie that could be one goes back to
         sign-in at once: the form's unit would wait for SQLite's write turn, which a request
         without a credential must not take."""
@@ -73,7 +76,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 ):
                     raise SignInNeeded()
                 form = await request.form() if request.method == "POST" else None
-                return await run_in_threadpool(handler, console, request, form)
+                if form is None:
+                    return await run_in_turn("read", reads_at_once, handler, console, request, None)
+                return await run_in_turn("write", writes_at_once, handler, console, request, form)
             except SignInNeeded:
                 return RedirectResponse(f"{PATH}/", status_code=303)
             except PageNotFound:

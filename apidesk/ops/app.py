@@ -13,7 +13,6 @@ import ipaddress
 import json
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -23,6 +22,7 @@ from apidesk.domain.context import Context, Runtime
 from apidesk.domain.notifications import outbox
 from apidesk.ops import metrics
 from apidesk.storage.availability import is_unavailable
+from apidesk.threads import run_in_thread
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -64,7 +64,7 @@ class Ops:
         return _json(200, {"status": "ok"})
 
     async def ready(self, _request: Request) -> Response:
-        state = await run_in_threadpool(health.readiness, self.runtime)
+        state = await run_in_thread(health.readiness, self.runtime)
         body = {
             "status": "ready" if state.ready else "not-ready",
             "database": state.database,
@@ -82,7 +82,7 @@ class Ops:
         if refused is not None:
             return refused
         try:
-            text = await run_in_threadpool(metrics.exposition, self.outbox)
+            text = await run_in_thread(metrics.exposition, self.outbox)
         except Exception as error:
             if not is_unavailable(error):
                 raise

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -54,6 +53,7 @@ from apidesk.portal.subscriptions import (
 )
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
+from apidesk.threads import run_in_turn
 from apidesk.web import assets
 
 log = logging.getLogger("apidesk.portal")
@@ -61,14 +61,17 @@ log = logging.getLogger("apidesk.portal")
 
 def create_app(runtime: Runtime) -> Starlette:
     portal = Portal(runtime)
+    reads_at_once = runtime.database.at_once(write=False)
+    writes_at_once = runtime.database.at_once(write=True)
 
     def page(
         handler: Callable[[Portal, Request, FormData | None], Response],
         *,
         answer_after: float = 0.0,
     ) -> Any:
-        """Read a form, then, in one worker thread, count it against its sender's address and
-        do the page's work: a unit of work never spans an await, and the event loop never
+        """Read a form, then, in one worker thread (in turns with the process's other reads
+        or writes: `apidesk.threads`), count it against its sender's address and do the
+        page's work: a unit of work never spans an await, and the event loop never
         waits for the database. A form that cannot be read counts all the same. With
         `answer_after`, every answer takes at least that long, waited out on the event loop,
         where waiting costs no thread."""
@@ -90,9 +93,13 @@ def create_app(runtime: Runtime) -> Starlette:
                         form = await request.form()
                     except HTTPException as error:
                         unread = error
-                    response = await run_in_threadpool(counted, request, form, unread)
+                    response = await run_in_turn(
+                        "write", writes_at_once, counted, request, form, unread
+                    )
                 else:
-                    response = await run_in_threadpool(handler, portal, request, None)
+                    response = await run_in_turn(
+                        "read", reads_at_once, handler, portal, request, None
+                    )
             except PageNotFound:
                 return pages.error(404)
             except BodyTooLarge:

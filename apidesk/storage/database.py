@@ -166,12 +166,13 @@ class Database:
         """Whether writers wait for their turn (SQLite: one writer at a time)."""
         return self._turns is not None
 
-    @property
-    def writers_at_once(self) -> int:
-        """How many writes a process lets into its thread pool at once
-        (`api.management.routing`): one where writers take turns, a few on PostgreSQL,
-        enough to keep a process busy while its writes wait on the server."""
-        return 1 if self.queues_writers else 4
+    def at_once(self, *, write: bool) -> int:
+        """How many requests' reads, or writes, a process lets into threads at once
+        (`apidesk.threads.run_in_turn`): one on SQLite, where a write waits for the write
+        turn and a read is all CPU, so that threads do not hand the interpreter lock back
+        and forth on every row; a few on PostgreSQL, enough to keep a process busy while its
+        threads wait on the server."""
+        return 1 if self.is_sqlite else 4
 
     @property
     def reads_on_loop(self) -> bool:

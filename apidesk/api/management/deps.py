@@ -147,7 +147,7 @@ class Call(Placed):
     credential: Credential
     write: bool
     on_loop: bool = field(default=False, kw_only=True)
-    writers: int = field(default=0, kw_only=True)
+    at_once: int = field(default=0, kw_only=True)
     _principal: Principal | None = field(default=None, init=False)
     _units: int = field(default=0, init=False)
     # The service the credential's check read, with the number of the unit it serves: the
@@ -247,7 +247,7 @@ async def call(
         who,
         write,
         on_loop=_short_read(request, rt),
-        writers=rt.database.writers_at_once if write else 0,
+        at_once=rt.database.at_once(write=write),
     )
 
 
@@ -269,7 +269,7 @@ async def instance_call(
         resource_group,
         service_name,
         on_loop=_short_read(request, rt),
-        writers=rt.database.writers_at_once if write else 0,
+        at_once=rt.database.at_once(write=write),
     )
 
 

@@ -45,7 +45,6 @@ from annotated_types import Ge, Le, MaxLen, MinLen
 from fastapi import params
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -55,6 +54,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apidesk.domain.validation import digits
 from apidesk.errors import DomainError
+from apidesk.threads import run_in_thread
 
 _SOURCES = {"path": "path_params", "query": "query_params", "header": "headers"}
 
@@ -381,7 +381,7 @@ class DirectRoutes:
             if call.coroutine:
                 response = await call.function(**values)
             else:
-                response = await run_in_threadpool(call.function, **values)
+                response = await run_in_thread(call.function, **values)
         except Exception as exc:
             response = await self._handled(request, exc)
         await response(scope, receive, send)

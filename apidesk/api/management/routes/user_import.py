@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from apidesk.api.management.deps import InstanceCall, IReq
 from apidesk.api.management.routing import ManagementRoute
@@ -20,6 +19,7 @@ from apidesk.domain.bulk.importer import Importer, Totals
 from apidesk.domain.bulk.options import Options, parse_rate
 from apidesk.domain.bulk.records import Format
 from apidesk.errors import Invalid
+from apidesk.threads import run_in_thread
 
 router = APIRouter(tags=["Apidesk extensions"], route_class=ManagementRoute)
 BATCH = 5000
@@ -128,9 +128,9 @@ async def import_users(
 ) -> JSONResponse:
     fmt = _format(request, file_format)
     options = Options(match.value, invite, parse_rate(invite_rate), dry_run)
-    await run_in_threadpool(call.authenticate)  # before the upload is read
+    await run_in_thread(call.authenticate)  # before the upload is read
     body = await request.body()
-    totals = await run_in_threadpool(_run, call, body, fmt, options)
+    totals = await run_in_thread(_run, call, body, fmt, options)
     report = ImportReport(
         dryRun=dry_run,
         created=totals.created,

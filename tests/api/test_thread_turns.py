@@ -1,0 +1,220 @@
+"""A process lets its requests' work into threads a few at a time (apidesk.threads): one at
+a time on SQLite, up to four side by side on PostgreSQL, reads and writes each through a gate
+of their own, whichever front door they came through. Eight requests sent at once are watched
+as they enter a thread: each stays there a little longer than its work, so any two in threads
+together are seen. That a slow write holds the others up by no more than `GATE_WAIT` is
+tests/flows/test_template_save_lock.py's."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Workspace
+from support.console import Person, signed_in_operator
+from support.inprocess import InProcessServer
+
+from apidesk import threads
+
+V = {"api-version": "2024-05-01"}
+AT_ONCE = 8
+
+
+@pytest.fixture
+def in_pool(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The most requests' works in threads at once, as the front doors hand them over."""
+    seen = {"now": 0, "most": 0}
+    lock = threading.Lock()
+    handing = threads.run_in_thread
+
+    async def watched(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def run() -> Any:
+            with lock:
+                seen["now"] += 1
+                seen["most"] = max(seen["most"], seen["now"])
+            try:
+                time.sleep(0.05)
+                return function(*args, **kwargs)
+            finally:
+                with lock:
+                    seen["now"] -= 1
+
+        return await handing(run)
+
+    monkeypatch.setattr(threads, "run_in_thread", watched)
+    # Each stays long enough that a request at the back would give up waiting at the default.
+    monkeypatch.setattr(threads, "GATE_WAIT", 60.0)
+    return seen
+
+
+def test_writes_enter_the_pool_a_few_at_a_time(
+    workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+) -> None:
+    service = workspace_app.new_service("gate")
+    with workspace_app.client() as http:
+        for n in range(AT_ONCE):
+            body = {"properties": {"email": f"g{n}@example.com", "firstName": "G", "lastName": "N"}}
+            http.put(f"{service.path}/users/g{n}", params=V, json=body).raise_for_status()
+    in_pool["most"] = 0
+    start = threading.Barrier(AT_ONCE)
+
+    def patch(n: int) -> httpx.Response:
+        with workspace_app.client() as http:
+            start.wait()
+            return http.patch(
+                f"{service.path}/users/g{n}",
+                params=V,
+                json={"properties": {"note": f"note {n}"}},
+                headers={"If-Match": "*"},
+            )
+
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        answers = list(senders.map(patch, range(AT_ONCE)))
+    assert [answer.status_code for answer in answers] == [200] * AT_ONCE
+    assert [answer.json()["properties"]["note"] for answer in answers] == [
+        f"note {n}" for n in range(AT_ONCE)
+    ]
+    _at_once_expected(workspace, in_pool["most"])
+
+
+def _at_once_expected(workspace: Workspace, most: int) -> None:
+    if workspace.backend == "sqlite":
+        assert most == 1
+    else:
+        assert 1 < most <= 4
+
+
+def test_reads_that_hop_take_turns_too(
+    workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+) -> None:
+    """Filtered lists hop to a thread on both databases, in turns like writes."""
+    service = workspace_app.new_service("gate-reads")
+    start = threading.Barrier(AT_ONCE)
+
+    def read(_: int) -> httpx.Response:
+        with workspace_app.client() as http:
+            start.wait()
+            return http.get(
+                f"{service.path}/users", params={**V, "$filter": "startswith(name,'g')"}
+            )
+
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        answers = list(senders.map(read, range(AT_ONCE)))
+    assert [answer.status_code for answer in answers] == [200] * AT_ONCE
+    _at_once_expected(workspace, in_pool["most"])
+
+
+def test_reads_and_writes_have_gates_of_their_own(
+    workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+) -> None:
+    """With reads and writes sent together, a read is in a thread beside a write: on SQLite
+    two at once, one of each."""
+    service = workspace_app.new_service("gate-both")
+    with workspace_app.client() as http:
+        for n in range(AT_ONCE):
+            body = {"properties": {"email": f"b{n}@example.com", "firstName": "B", "lastName": "N"}}
+            http.put(f"{service.path}/users/b{n}", params=V, json=body).raise_for_status()
+    in_pool["most"] = 0
+    start = threading.Barrier(AT_ONCE)
+
+    def send(n: int) -> httpx.Response:
+        with workspace_app.client() as http:
+            start.wait()
+            if n % 2:
+                return http.get(
+                    f"{service.path}/users", params={**V, "$filter": "startswith(name,'b')"}
+                )
+            return http.patch(
+                f"{service.path}/users/b{n}",
+                params=V,
+                json={"properties": {"note": f"note {n}"}},
+                headers={"If-Match": "*"},
+            )
+
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        answers = list(senders.map(send, range(AT_ONCE)))
+    assert [answer.status_code for answer in answers] == [200] * AT_ONCE
+    if workspace.backend == "sqlite":
+        assert in_pool["most"] == 2
+    else:
+        assert 2 < in_pool["most"] <= 8
+
+
+def test_console_and_portal_pages_take_turns(
+    workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+) -> None:
+    """The console's pages and the portal's go through the same gates as the API's calls."""
+    service = workspace_app.new_service("gate-pages")
+    with workspace_app.client() as browser:
+        signed_in_operator(workspace_app, Person(browser))
+        cookies = dict(browser.cookies)
+    in_pool["most"] = 0
+    start = threading.Barrier(AT_ONCE)
+
+    def page(n: int) -> httpx.Response:
+        with workspace_app.client() as http:
+            http.cookies.update(cookies)
+            start.wait()
+            if n % 2:
+                return http.get(f"/portal/{service.name}/signin")
+            return http.get(f"/console/{service.name}/users")
+
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        answers = list(senders.map(page, range(AT_ONCE)))
+    assert [answer.status_code for answer in answers] == [200] * AT_ONCE
+    assert "Users of" in answers[0].text
+    _at_once_expected(workspace, in_pool["most"])
+
+
+def test_console_forms_share_the_gate_of_the_apis_writes(
+    workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
+) -> None:
+    """Blocking users in the console and PATCHes through the API, sent together, are writes
+    of one process: they take the same turns."""
+    service = workspace_app.new_service("gate-forms")
+    with workspace_app.client() as http:
+        for n in range(AT_ONCE):
+            body = {"properties": {"email": f"f{n}@example.com", "firstName": "F", "lastName": "N"}}
+            http.put(f"{service.path}/users/f{n}", params=V, json=body).raise_for_status()
+    with workspace_app.portal() as browser:
+        person = Person(browser)
+        signed_in_operator(workspace_app, person)
+        page = person.get(f"/console/{service.name}/users")
+        cookies = dict(browser.cookies)
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    in_pool["most"] = 0
+    start = threading.Barrier(AT_ONCE)
+
+    def send(n: int) -> httpx.Response:
+        if n % 2:
+            with workspace_app.portal(cookies=cookies) as browser:
+                start.wait()
+                return browser.post(
+                    f"/console/{service.name}/users/f{n}/block", data={"csrf": token.group(1)}
+                )
+        with workspace_app.client() as http:
+            start.wait()
+            return http.patch(
+                f"{service.path}/users/f{n}",
+                params=V,
+                json={"properties": {"note": f"note {n}"}},
+                headers={"If-Match": "*"},
+            )
+
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        answers = list(senders.map(send, range(AT_ONCE)))
+    assert [answer.status_code for answer in answers] == [200, 303] * (AT_ONCE // 2)
+    with workspace_app.client() as http:
+        states = [
+            http.get(f"{service.path}/users/f{n}", params=V).json()["properties"]["state"]
+            for n in range(AT_ONCE)
+        ]
+    assert states == ["active", "blocked"] * (AT_ONCE // 2)
+    _at_once_expected(workspace, in_pool["most"])
