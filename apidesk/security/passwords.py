@@ -165,7 +165,13 @@ class PasswordHashing:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        """One of the `concurrency` places for costly work; waits until one is free."""
+        """One of the `concurrency` places for costly work; waits until one is free. A
+        request's work that comes here first gives up its place at the process's gate
+        (`apidesk.threads.step_aside`): the wait and the hash are long, and other requests'
+        work need not wait for them."""
+        from apidesk.threads import step_aside  # asyncio, which the command line rarely needs
+
+        step_aside()
         with self._turns.held():
             yield
 

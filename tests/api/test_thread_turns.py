@@ -7,6 +7,7 @@ tests/flows/test_template_save_lock.py's."""
 
 from __future__ import annotations
 
+import contextvars
 import re
 import threading
 import time
@@ -31,9 +32,11 @@ def in_pool(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The most requests' works in threads at once, as the front doors hand them over."""
     seen = {"now": 0, "most": 0}
     lock = threading.Lock()
-    handing = threads.run_in_thread
+    handing = threads._in_thread  # what every hop, in turns or not, goes through
 
-    async def watched(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def watched(
+        context: contextvars.Context, function: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
         def run() -> Any:
             with lock:
                 seen["now"] += 1
@@ -45,10 +48,10 @@ def in_pool(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
                 with lock:
                     seen["now"] -= 1
 
-        return await handing(run)
+        return await handing(context, run)
 
-    monkeypatch.setattr(threads, "run_in_thread", watched)
-    # Each stays long enough that a request at the back would give up waiting at the default.
+    monkeypatch.setattr(threads, "_in_thread", watched)
+    # Each stays long enough that a request at the back would give up its place at the default.
     monkeypatch.setattr(threads, "GATE_WAIT", 60.0)
     return seen
 
@@ -218,3 +221,57 @@ def test_console_forms_share_the_gate_of_the_apis_writes(
         ]
     assert states == ["active", "blocked"] * (AT_ONCE // 2)
     _at_once_expected(workspace, in_pool["most"])
+
+
+class _HeldHash:
+    """argon2's hasher, but a hash waits for `release` (and says when it has begun)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.begun, self.release = threading.Event(), threading.Event()
+
+    def hash(self, password: str) -> str:
+        self.begun.set()
+        self.release.wait(timeout=60)
+        return str(self.real.hash(password))
+
+
+def test_a_password_hash_gives_up_its_writes_place(
+    workspace_app: InProcessServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A create with a password steps aside from the write gate as its hash begins: a PATCH
+    behind it goes in while the hash is held, long before `GATE_WAIT` (set to a minute)."""
+    monkeypatch.setattr(threads, "GATE_WAIT", 60.0)
+    service = workspace_app.new_service("gate-hash")
+    with workspace_app.client() as http:
+        body = {"properties": {"email": "h0@example.com", "firstName": "H", "lastName": "N"}}
+        http.put(f"{service.path}/users/h0", params=V, json=body).raise_for_status()
+    passwords = workspace_app.runtime.passwords
+    held = _HeldHash(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", held)
+    created: list[httpx.Response] = []
+
+    def create() -> None:
+        with workspace_app.client() as http:
+            properties = {"email": "h1@example.com", "firstName": "H", "lastName": "One"}
+            properties["password"] = "a long and quiet harbour at dawn"
+            body = {"properties": properties}
+            created.append(http.put(f"{service.path}/users/h1", params=V, json=body))
+
+    creator = threading.Thread(target=create)
+    creator.start()
+    try:
+        assert held.begun.wait(timeout=60), "the create never began its hash"
+        with workspace_app.client() as http:
+            patched = http.patch(
+                f"{service.path}/users/h0",
+                params=V,
+                json={"properties": {"note": "in beside a hash"}},
+                headers={"If-Match": "*"},
+            )
+        assert patched.status_code == 200, patched.text
+        assert not created  # the hash is still held
+    finally:
+        held.release.set()
+        creator.join(timeout=60)
+    assert created and created[0].status_code == 201, created[0].text if created else "none"

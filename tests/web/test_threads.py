@@ -158,3 +158,31 @@ def test_without_a_size_nothing_waits() -> None:
         return running
 
     assert asyncio.run(main()) >= 4
+
+
+def test_a_work_that_steps_aside_lets_the_next_in_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(threads, "GATE_WAIT", 60.0)
+    release = threading.Event()
+
+    def slow() -> None:
+        threads.step_aside()
+        release.wait(30)
+
+    async def main() -> tuple[bool, object]:
+        held = asyncio.create_task(threads.run_in_turn("write", 1, slow))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(threads.run_in_turn("write", 1, lambda: None), 10)
+        still_held = not held.done()
+        release.set()
+        await held
+        # The place's hand-over stays with the work: the caller's context has none.
+        return still_held, threads._PLACE.get()
+
+    assert asyncio.run(main()) == (True, None)
+
+
+def test_stepping_aside_without_a_place_does_nothing() -> None:
+    threads.step_aside()  # the command line hashes passwords too
+    assert asyncio.run(threads.run_in_thread(threads.step_aside)) is None
