@@ -25,6 +25,28 @@ from apidesk import threads
 
 V = {"api-version": "2024-05-01"}
 AT_ONCE = 8
+Ready = Callable[[], object]
+
+
+def _all_at_once(send: Callable[[int, Ready], httpx.Response]) -> list[httpx.Response]:
+    """Sends `AT_ONCE` requests from threads of their own: each calls `ready()` once its
+    client is open, and all go together once every one has."""
+    start = threading.Barrier(AT_ONCE)
+    with ThreadPoolExecutor(AT_ONCE) as senders:
+        return list(senders.map(lambda n: send(n, start.wait), range(AT_ONCE)))
+
+
+def _seed(app: InProcessServer, service_path: str, prefix: str) -> None:
+    with app.client() as http:
+        for n in range(AT_ONCE):
+            email = f"{prefix}{n}@example.com"
+            body = {"properties": {"email": email, "firstName": "T", "lastName": "N"}}
+            http.put(f"{service_path}/users/{prefix}{n}", params=V, json=body).raise_for_status()
+
+
+def _note(http: httpx.Client, user_path: str, note: str) -> httpx.Response:
+    body = {"properties": {"note": note}}
+    return http.patch(user_path, params=V, json=body, headers={"If-Match": "*"})
 
 
 @pytest.fixture
@@ -60,25 +82,15 @@ def test_writes_enter_the_pool_a_few_at_a_time(
     workspace_app: InProcessServer, workspace: Workspace, in_pool: dict[str, int]
 ) -> None:
     service = workspace_app.new_service("gate")
-    with workspace_app.client() as http:
-        for n in range(AT_ONCE):
-            body = {"properties": {"email": f"g{n}@example.com", "firstName": "G", "lastName": "N"}}
-            http.put(f"{service.path}/users/g{n}", params=V, json=body).raise_for_status()
+    _seed(workspace_app, service.path, "g")
     in_pool["most"] = 0
-    start = threading.Barrier(AT_ONCE)
 
-    def patch(n: int) -> httpx.Response:
+    def patch(n: int, ready: Ready) -> httpx.Response:
         with workspace_app.client() as http:
-            start.wait()
-            return http.patch(
-                f"{service.path}/users/g{n}",
-                params=V,
-                json={"properties": {"note": f"note {n}"}},
-                headers={"If-Match": "*"},
-            )
+            ready()
+            return _note(http, f"{service.path}/users/g{n}", f"note {n}")
 
-    with ThreadPoolExecutor(AT_ONCE) as senders:
-        answers = list(senders.map(patch, range(AT_ONCE)))
+    answers = _all_at_once(patch)
     assert [answer.status_code for answer in answers] == [200] * AT_ONCE
     assert [answer.json()["properties"]["note"] for answer in answers] == [
         f"note {n}" for n in range(AT_ONCE)
@@ -98,17 +110,15 @@ def test_reads_that_hop_take_turns_too(
 ) -> None:
     """Filtered lists hop to a thread on both databases, in turns like writes."""
     service = workspace_app.new_service("gate-reads")
-    start = threading.Barrier(AT_ONCE)
 
-    def read(_: int) -> httpx.Response:
+    def read(_: int, ready: Ready) -> httpx.Response:
         with workspace_app.client() as http:
-            start.wait()
+            ready()
             return http.get(
                 f"{service.path}/users", params={**V, "$filter": "startswith(name,'g')"}
             )
 
-    with ThreadPoolExecutor(AT_ONCE) as senders:
-        answers = list(senders.map(read, range(AT_ONCE)))
+    answers = _all_at_once(read)
     assert [answer.status_code for answer in answers] == [200] * AT_ONCE
     _at_once_expected(workspace, in_pool["most"])
 
@@ -119,29 +129,19 @@ def test_reads_and_writes_have_gates_of_their_own(
     """With reads and writes sent together, a read is in a thread beside a write: on SQLite
     two at once, one of each."""
     service = workspace_app.new_service("gate-both")
-    with workspace_app.client() as http:
-        for n in range(AT_ONCE):
-            body = {"properties": {"email": f"b{n}@example.com", "firstName": "B", "lastName": "N"}}
-            http.put(f"{service.path}/users/b{n}", params=V, json=body).raise_for_status()
+    _seed(workspace_app, service.path, "b")
     in_pool["most"] = 0
-    start = threading.Barrier(AT_ONCE)
 
-    def send(n: int) -> httpx.Response:
+    def send(n: int, ready: Ready) -> httpx.Response:
         with workspace_app.client() as http:
-            start.wait()
+            ready()
             if n % 2:
                 return http.get(
                     f"{service.path}/users", params={**V, "$filter": "startswith(name,'b')"}
                 )
-            return http.patch(
-                f"{service.path}/users/b{n}",
-                params=V,
-                json={"properties": {"note": f"note {n}"}},
-                headers={"If-Match": "*"},
-            )
+            return _note(http, f"{service.path}/users/b{n}", f"note {n}")
 
-    with ThreadPoolExecutor(AT_ONCE) as senders:
-        answers = list(senders.map(send, range(AT_ONCE)))
+    answers = _all_at_once(send)
     assert [answer.status_code for answer in answers] == [200] * AT_ONCE
     if workspace.backend == "sqlite":
         assert in_pool["most"] == 2
@@ -158,18 +158,16 @@ def test_console_and_portal_pages_take_turns(
         signed_in_operator(workspace_app, Person(browser))
         cookies = dict(browser.cookies)
     in_pool["most"] = 0
-    start = threading.Barrier(AT_ONCE)
 
-    def page(n: int) -> httpx.Response:
+    def page(n: int, ready: Ready) -> httpx.Response:
         with workspace_app.client() as http:
             http.cookies.update(cookies)
-            start.wait()
+            ready()
             if n % 2:
                 return http.get(f"/portal/{service.name}/signin")
             return http.get(f"/console/{service.name}/users")
 
-    with ThreadPoolExecutor(AT_ONCE) as senders:
-        answers = list(senders.map(page, range(AT_ONCE)))
+    answers = _all_at_once(page)
     assert [answer.status_code for answer in answers] == [200] * AT_ONCE
     assert "Users of" in answers[0].text
     _at_once_expected(workspace, in_pool["most"])
@@ -181,10 +179,7 @@ def test_console_forms_share_the_gate_of_the_apis_writes(
     """Blocking users in the console and PATCHes through the API, sent together, are writes
     of one process: they take the same turns."""
     service = workspace_app.new_service("gate-forms")
-    with workspace_app.client() as http:
-        for n in range(AT_ONCE):
-            body = {"properties": {"email": f"f{n}@example.com", "firstName": "F", "lastName": "N"}}
-            http.put(f"{service.path}/users/f{n}", params=V, json=body).raise_for_status()
+    _seed(workspace_app, service.path, "f")
     with workspace_app.portal() as browser:
         person = Person(browser)
         signed_in_operator(workspace_app, person)
@@ -193,26 +188,19 @@ def test_console_forms_share_the_gate_of_the_apis_writes(
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token is not None
     in_pool["most"] = 0
-    start = threading.Barrier(AT_ONCE)
 
-    def send(n: int) -> httpx.Response:
+    def send(n: int, ready: Ready) -> httpx.Response:
         if n % 2:
             with workspace_app.portal(cookies=cookies) as browser:
-                start.wait()
+                ready()
                 return browser.post(
                     f"/console/{service.name}/users/f{n}/block", data={"csrf": token.group(1)}
                 )
         with workspace_app.client() as http:
-            start.wait()
-            return http.patch(
-                f"{service.path}/users/f{n}",
-                params=V,
-                json={"properties": {"note": f"note {n}"}},
-                headers={"If-Match": "*"},
-            )
+            ready()
+            return _note(http, f"{service.path}/users/f{n}", f"note {n}")
 
-    with ThreadPoolExecutor(AT_ONCE) as senders:
-        answers = list(senders.map(send, range(AT_ONCE)))
+    answers = _all_at_once(send)
     assert [answer.status_code for answer in answers] == [200, 303] * (AT_ONCE // 2)
     with workspace_app.client() as http:
         states = [
@@ -263,12 +251,7 @@ def test_a_password_hash_gives_up_its_writes_place(
     try:
         assert held.begun.wait(timeout=60), "the create never began its hash"
         with workspace_app.client() as http:
-            patched = http.patch(
-                f"{service.path}/users/h0",
-                params=V,
-                json={"properties": {"note": "in beside a hash"}},
-                headers={"If-Match": "*"},
-            )
+            patched = _note(http, f"{service.path}/users/h0", "in beside a hash")
         assert patched.status_code == 200, patched.text
         assert not created  # the hash is still held
     finally:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.databases import postgres_reachable, require_postgres
+from support.databases import need_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = (
@@ -26,11 +26,7 @@ FIGURES = (
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_the_server_benchmark_measures_every_figure_on_both_servers(database: str) -> None:
     if database == "postgresql":
-        problem = postgres_reachable()
-        if problem is not None:
-            if require_postgres():
-                pytest.fail(f"PostgreSQL is not reachable: {problem} (CI=true requires it)")
-            pytest.skip(f"PostgreSQL is not reachable: {problem}")
+        need_postgres()
     done = subprocess.run(
         [
             sys.executable,

@@ -38,14 +38,20 @@ def _with_database(url: str, database: str) -> str:
     return f"{head}/{database}"
 
 
+def need_postgres() -> None:
+    """Go on only when the PostgreSQL server answers: fail under CI, skip elsewhere."""
+    problem = postgres_reachable()
+    if problem is None:
+        return
+    message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {problem}"
+    if require_postgres():
+        pytest.fail(message + " (CI=true requires the PostgreSQL half of the suite)")
+    pytest.skip(message + "; the PostgreSQL half of the suite is skipped")
+
+
 @contextmanager
 def fresh_postgres_database() -> Iterator[str]:
-    problem = postgres_reachable()
-    if problem is not None:
-        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN}: {problem}"
-        if require_postgres():
-            pytest.fail(message + " (CI=true requires the PostgreSQL half of the suite)")
-        pytest.skip(message + "; the PostgreSQL half of the suite is skipped")
+    need_postgres()
     name = f"apidesk_test_{os.getpid()}_{secrets.token_hex(4)}"
     with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
