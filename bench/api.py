@@ -25,18 +25,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 
@@ -45,14 +42,12 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(BENCH))
 
+from api_report import render, write  # noqa: E402
 from cpu import cpu_seconds, descendants  # noqa: E402
-from sections import write_section  # noqa: E402
+from hashing import PASSWORD, hash_cpu_ms, hash_rate  # noqa: E402
 from support.databases import fresh_postgres_database  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
-
-if TYPE_CHECKING:
-    from apidesk.security.passwords import PasswordHashing
 
 SERVICE = "apidesk"
 BASE = (
@@ -60,9 +55,7 @@ BASE = (
     "/providers/Microsoft.ApiManagement/service/apidesk"
 )
 V = {"api-version": "2024-05-01"}
-PASSWORD = "correct horse battery staple 42"  # noqa: S105 - the bench users' password
 SUBSCRIPTIONS = 300
-START, END = "<!-- api-bench:start -->", "<!-- api-bench:end -->"
 LUA = (BENCH / "api.lua").read_text()
 KEYS_LUA = """
 local keys = {}
@@ -168,41 +161,6 @@ def _portal_form(url: str) -> tuple[str, str]:
         return _form_token(page), cookies
 
 
-def _hash_rate(seconds: float = 5.0) -> float:
-    """argon2id hashes per second on every core, with the configured parameters: one process
-    per core, each set up first and then hashing for `seconds`."""
-    cores = os.cpu_count() or 1
-    with ProcessPoolExecutor(cores) as pool:
-        list(pool.map(_hash_for, [0.2] * cores))  # start the processes and load argon2
-        counts = list(pool.map(_hash_for, [seconds] * cores))
-    return sum(counts) / seconds
-
-
-def _hash_cpu_ms(count: int = 10) -> float:
-    """CPU milliseconds of one argon2id hash with the configured parameters, in this process:
-    unlike a rate, it does not change with the load of the machine."""
-    hasher = configured_hasher()
-    start = time.process_time()
-    for _ in range(count):
-        hasher.hash(PASSWORD)
-    return (time.process_time() - start) * 1000 / count
-
-
-def configured_hasher() -> PasswordHashing:
-    """argon2id with the parameters `apidesk serve` reads from the environment, warmed up."""
-    from apidesk.security.passwords import PasswordHashing
-    from apidesk.settings import Settings
-
-    settings = Settings()
-    hasher = PasswordHashing(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-    )
-    hasher.hash(PASSWORD)
-    return hasher
-
-
 def database_for(stack: ExitStack, backend: str) -> str:
     """A fresh, empty database of `backend` (sqlite or postgresql) for one run, removed when
     `stack` closes."""
@@ -210,15 +168,6 @@ def database_for(stack: ExitStack, backend: str) -> str:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         return f"sqlite:///{folder / 'bench.db'}"
     return str(stack.enter_context(fresh_postgres_database()))
-
-
-def _hash_for(seconds: float) -> int:
-    hasher = configured_hasher()
-    count, end = 0, time.monotonic() + seconds
-    while time.monotonic() < end:
-        hasher.hash(PASSWORD)
-        count += 1
-    return count
 
 
 def measure(
@@ -360,106 +309,6 @@ def measure(
         shutil.rmtree(directory, ignore_errors=True)
 
 
-BASELINES = {"1 row": "one indexed row", "100 rows": "100 rows", "UPDATE": "UPDATE + commit"}
-
-
-def _baseline_means(
-    results: list[Result], value: Callable[[Result], float | None]
-) -> dict[str, float]:
-    """Each baseline's `value` in a run: the mean of its measure before the figures and after
-    them (a baseline with neither measure is left out)."""
-    means = {}
-    for key, name in BASELINES.items():
-        measured = [
-            found
-            for result in results
-            if result.scenario in (f"baseline: {name}", f"baseline again: {name}")
-            and (found := value(result))
-        ]
-        if measured:
-            means[key] = sum(measured) / len(measured)
-    return means
-
-
-def baseline_rates(results: list[Result]) -> dict[str, float]:
-    """Each baseline's requests/s in a run (`_baseline_means`)."""
-    return _baseline_means(results, lambda result: result.requests_per_second)
-
-
-def baseline_cpu(results: list[Result]) -> dict[str, float]:
-    """Each baseline's server CPU milliseconds per request in a run (`_baseline_means`)."""
-    return _baseline_means(results, lambda result: result.cpu_ms)
-
-
-def render(
-    runs: dict[tuple[str, int], list[Result]],
-    measured: tuple[float, float],
-    args: argparse.Namespace,
-    hash_cpu_ms: float | None = None,
-) -> str:
-    from importlib.metadata import version
-
-    import starlette
-    import uvicorn
-
-    hashes = sum(measured) / 2
-    lines = [
-        START,
-        "",
-        f"Measured {time.strftime('%Y-%m-%d')} with `bench/api.py` on this machine: "
-        f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
-        f"uvicorn {uvicorn.__version__}, Starlette {starlette.__version__}, argon2-cffi "
-        f"{version('argon2-cffi')}. wrk with 2 threads and {args.connections} connections, "
-        f"{args.duration} s per figure, on the same machine as the servers. `apidesk serve` "
-        f"with its default workers ({os.cpu_count()}); the baselines (bench/baseline_app.py) "
-        "under the same uvicorn with as many workers, on the same database. argon2id with the "
-        f"configured parameters: {measured[0]:,.1f} hashes/s on all cores before the figures, "
-        f"{measured[1]:,.1f} after; the ratios use their mean. The baselines run before the "
-        "figures and again after them; each ratio is to the mean of a baseline's two runs. "
-        "*CPU ms* is the CPU time the server's processes (apidesk serve's, or the baseline "
-        "app's) spent per request, read from /proc (PostgreSQL's own processes are not "
-        "counted); *CPU ratio* is the baseline's over the figure's, which the machine's load "
-        "moves much less than it moves *ratio*"
-        + (
-            f" (for argon2, one hash: {hash_cpu_ms:.1f} ms of CPU in one process)."
-            if hash_cpu_ms
-            else "."
-        ),
-        "",
-        "| database | users | figure | requests/s | p50 ms | p99 ms | baseline | ratio | CPU ms "
-        "| CPU ratio | valid |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for (database, users), results in runs.items():
-        rates, costs = baseline_rates(results), baseline_cpu(results)
-        if hash_cpu_ms:
-            costs["argon2"] = hash_cpu_ms
-        for result in results:
-            reference = (
-                hashes
-                if result.baseline == "argon2"
-                else rates[result.baseline]
-                if result.baseline
-                else None
-            )
-            ratio = f"{result.requests_per_second / reference:.2f}" if reference else ""
-            cost = costs.get(result.baseline) if result.baseline else None
-            cpu = f"{result.cpu_ms:.2f}" if result.cpu_ms else ""
-            cpu_ratio = f"{cost / result.cpu_ms:.2f}" if cost and result.cpu_ms else ""
-            lines.append(
-                f"| {database} | {users:,} | {result.scenario} | "
-                f"{result.requests_per_second:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
-                f"{result.baseline} | {ratio} | {cpu} | {cpu_ratio} | "
-                f"{'yes' if result.valid else 'NO'} |"
-            )
-    lines += ["", END]
-    return "\n".join(lines)
-
-
-def write(section: str) -> None:
-    write_section(START, END, "The management path", section)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", default="10000")
@@ -479,8 +328,8 @@ def main() -> None:
         args.no_write = True
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
-    before = _hash_rate()
-    hash_cpu = _hash_cpu_ms()
+    before = hash_rate()
+    hash_cpu = hash_cpu_ms()
     runs: dict[tuple[str, int], list[Result]] = {}
     for database in args.databases.split(","):
         for users in (int(n) for n in args.users.split(",")):
@@ -492,7 +341,7 @@ def main() -> None:
             for result in runs[(database, users)]:
                 mark = "" if result.valid else f"  INVALID ({result.non_2xx} failed)"
                 print(f"  {result.scenario}: {result.requests_per_second:,.0f}/s{mark}", flush=True)
-    after = _hash_rate()
+    after = hash_rate()
     section = render(runs, (before, after), args, hash_cpu)
     print(section)
     if not args.no_write:

@@ -24,6 +24,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import api  # noqa: E402
+import api_report  # noqa: E402
+from hashing import hash_cpu_ms, hash_rate  # noqa: E402
 from sections import write_section  # noqa: E402
 from wrk_runner import Result  # noqa: E402
 
@@ -32,7 +34,7 @@ START, END = "<!-- growth:start -->", "<!-- growth:end -->"
 
 def _relative(result: Result, results: list[Result]) -> float | None:
     """The figure as a ratio to its baseline in the same run (None for the baselines)."""
-    rates = api.baseline_rates(results)
+    rates = api_report.baseline_rates(results)
     if result.baseline not in rates:
         return None
     return result.requests_per_second / rates[result.baseline]
@@ -101,8 +103,8 @@ def main() -> None:
     sizes = sorted(int(n) for n in api_args.users.split(","))
     runs: dict[tuple[str, int], list[Result]] = {}
     loads = []
-    hashes_before = api._hash_rate()
-    hash_cpu = api._hash_cpu_ms()
+    hashes_before = hash_rate()
+    hash_cpu = hash_cpu_ms()
     for database in api_args.databases.split(","):
         for users in sizes:
             load = os.getloadavg()[0]
@@ -117,15 +119,15 @@ def main() -> None:
                 )
             for result in runs[(database, users)]:
                 print(f"  {result.scenario}: {result.requests_per_second:,.0f}/s", flush=True)
-    hashes_after = api._hash_rate()
+    hashes_after = hash_rate()
     section = render(runs, sizes, loads, api_args)
     smallest = {key: results for key, results in runs.items() if key[1] == sizes[0]}
-    management = api.render(smallest, (hashes_before, hashes_after), api_args, hash_cpu)
+    management = api_report.render(smallest, (hashes_before, hashes_after), api_args, hash_cpu)
     print(section)
     print(management)
     if not api_args.no_write:
         write(section)
-        api.write(management)
+        api_report.write(management)
         print("wrote docs/benchmarks.md")
 
 

@@ -38,13 +38,12 @@ from api import (  # noqa: E402
     SERVICE,
     V,
     _cli,
-    _hash_cpu_ms,
-    _hash_rate,
     _portal_form,
     _serving,
     database_for,
 )
 from cpu import cpu_seconds, descendants  # noqa: E402
+from hashing import hash_cpu_ms, hash_rate  # noqa: E402
 from sections import write_section  # noqa: E402
 from support.server import free_port  # noqa: E402
 from wrk_runner import Result, wrk  # noqa: E402
@@ -168,8 +167,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     load_before = os.getloadavg()[0]
-    hash_cpu = _hash_cpu_ms()
-    before = _hash_rate()
+    hash_cpu = hash_cpu_ms()
+    before = hash_rate()
     runs: dict[str, list[tuple[Result, float]]] = {}
     for database in args.databases.split(","):
         print(f"{database} ...", flush=True)
@@ -178,7 +177,7 @@ def main() -> None:
         for result, _cpu in runs[database]:
             mark = "" if result.valid else f"  INVALID ({result.non_2xx} failed)"
             print(f"  {result.scenario}: {result.requests_per_second:,.1f}/s{mark}", flush=True)
-    after = _hash_rate()
+    after = hash_rate()
     section = render(runs, (before, after), args, (load_before, os.getloadavg()[0]), hash_cpu)
     print(section)
     if not args.no_write:
