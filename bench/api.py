@@ -99,6 +99,22 @@ def _serving(
         server.wait(timeout=30)
 
 
+def service_env(database_url: str, directory: Path, public_url: str) -> dict[str, str]:
+    """The environment a bench runs `apidesk serve` and its commands with: this process's,
+    on `database_url`, the secret key in `directory`, quiet logs, no cap on portal forms (the
+    load comes from one address), and the default workers."""
+    env = {
+        **os.environ,
+        "APIDESK_DATABASE_URL": database_url,
+        "APIDESK_SECRET_KEY_FILE": str(directory / "secret.key"),
+        "APIDESK_PUBLIC_URL": public_url,
+        "APIDESK_LOG_LEVEL": "warning",
+        "APIDESK_PORTAL_FORMS_PER_WINDOW": "1000000000",
+    }
+    env.pop("APIDESK_WORKERS", None)
+    return env
+
+
 def _seed(url: str, env: dict[str, str], directory: Path, users: int, token: str) -> Path:
     """N users by import; an API, a product and subscriptions (their keys in a file); a user
     with a password for the portal."""
@@ -180,16 +196,7 @@ def measure(
     directory = Path(tempfile.mkdtemp(prefix="apidesk-api-bench-"))
     port, baseline_port = free_port(), free_port()
     url, baseline = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{baseline_port}"
-    env = {
-        **os.environ,
-        "APIDESK_DATABASE_URL": database_url,
-        "APIDESK_SECRET_KEY_FILE": str(directory / "secret.key"),
-        "APIDESK_PUBLIC_URL": url,
-        "APIDESK_LOG_LEVEL": "warning",
-        "APIDESK_PORTAL_FORMS_PER_WINDOW": "1000000000",
-        "PYTHONPATH": str(BENCH),
-    }
-    env.pop("APIDESK_WORKERS", None)
+    env = {**service_env(database_url, directory, url), "PYTHONPATH": str(BENCH)}
     workers = str(os.cpu_count() or 1)
     serve = [sys.executable, "-m", "apidesk", "serve", "--port", str(port)]
     plain = [sys.executable, "-m", "uvicorn", "--factory", "baseline_app:create_app"]

@@ -41,6 +41,7 @@ from api import (  # noqa: E402
     _portal_form,
     _serving,
     database_for,
+    service_env,
 )
 from cpu import cpu_seconds, descendants  # noqa: E402
 from hashing import hash_cpu_ms, hash_rate  # noqa: E402
@@ -56,15 +57,7 @@ def measure(database_url: str, seconds: int, connections: int) -> list[tuple[Res
     directory = Path(tempfile.mkdtemp(prefix="apidesk-passwords-bench-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "APIDESK_DATABASE_URL": database_url,
-        "APIDESK_SECRET_KEY_FILE": str(directory / "secret.key"),
-        "APIDESK_PUBLIC_URL": url,
-        "APIDESK_LOG_LEVEL": "warning",
-        "APIDESK_PORTAL_FORMS_PER_WINDOW": "1000000000",
-    }
-    env.pop("APIDESK_WORKERS", None)
+    env = service_env(database_url, directory, url)
     serve = [sys.executable, "-m", "apidesk", "serve", "--port", str(port)]
     try:
         with ExitStack() as stack:

@@ -35,7 +35,7 @@ import httpx
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from api import BASE, PASSWORD, SERVICE, _cli, database_for  # noqa: E402
+from api import BASE, PASSWORD, SERVICE, _cli, database_for, service_env  # noqa: E402
 from sections import write_section  # noqa: E402
 
 START, END = "<!-- turns-bench:start -->", "<!-- turns-bench:end -->"
@@ -160,15 +160,8 @@ def measure(
     database_url: str, users: int, requests: int, at_once: int, rounds: int
 ) -> list[dict[str, Any]]:
     directory = Path(tempfile.mkdtemp(prefix="apidesk-turns-bench-"))
-    env = {
-        "APIDESK_DATABASE_URL": database_url,
-        "APIDESK_SECRET_KEY_FILE": str(directory / "secret.key"),
-        "APIDESK_PUBLIC_URL": ORIGIN,
-        "APIDESK_LOG_LEVEL": "warning",
-        "APIDESK_PORTAL_FORMS_PER_WINDOW": "1000000000",
-    }
-    os.environ.update(env)
-    env = {**os.environ, **env}
+    env = service_env(database_url, directory, ORIGIN)
+    os.environ.update(env)  # the apps this process builds read their settings from it
     _cli(env, "db", "upgrade")
     rows = ["id,email,firstName,lastName,groups"]
     rows += [f"u{n},u{n}@example.com,User,N{n},developers" for n in range(users)]
