@@ -10,6 +10,7 @@ READ COMMITTED; the writes that must not race use conditional updates or row loc
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -28,6 +29,8 @@ from apidesk.storage.standbys import Standbys
 from apidesk.storage.turns import WriteTurns
 
 WRITE_OPTION = "apidesk_write"
+BUSY_TIMEOUT_SECONDS = 30
+"""How long a SQLite statement waits for a lock another connection holds before it fails."""
 PING_AFTER_IDLE_SECONDS = 0.5
 """A PostgreSQL connection idle in the pool longer than this is pinged before it is used."""
 
@@ -58,9 +61,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # Take over transaction control from the sqlite3 module so that BEGIN is ours.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -70,6 +72,23 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch the file to WAL, which it then keeps. The switch needs the file to itself, and
+    when the first connections of processes starting together on a new file race for it,
+    SQLite refuses the losers at once (waiting would deadlock them) rather than after its busy
+    timeout. A loser tries again until the busy timeout has passed; by then the winner's
+    switch is done and the loser finds the file in WAL."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
@@ -82,7 +101,7 @@ def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
             create_private(path)
         engine = create_engine(
             real_url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
             # JSON columns (a user's identities) are read on every list row; orjson reads
             # them several times faster than the standard library. Writing is unchanged.
             json_deserializer=orjson.loads,
