@@ -15,27 +15,10 @@ from azure.mgmt.apimanagement.models import (
     SubscriptionCreateParameters,
     SubscriptionKeyParameterNamesContract,
 )
-from support.sdk import client_for
+from support.sdk import Statuses, client_for, with_headers
 from support.server import LiveServer, ServiceRef, create_service
 
 V = {"api-version": "2024-05-01"}
-
-
-def with_headers(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[Any, Any]:
-    return deserialized, headers
-
-
-class Statuses:
-    """Pass as `cls=` or `raw_response_hook=`: records each response's status code."""
-
-    def __init__(self) -> None:
-        self.seen: list[int] = []
-
-    def __call__(
-        self, pipeline_response: Any, deserialized: Any = None, headers: Any = None
-    ) -> Any:
-        self.seen.append(pipeline_response.http_response.status_code)
-        return deserialized
 
 
 def new_api(sdk: ApiManagementClient, service: ServiceRef, api_id: str, **fields: Any) -> Any:

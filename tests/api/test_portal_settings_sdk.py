@@ -21,6 +21,7 @@ from azure.mgmt.apimanagement.models import (
     TermsOfServiceProperties,
 )
 from sqlalchemy import select
+from support.sdk import with_headers
 from support.server import ServiceRef, create_service
 
 from apidesk.domain.context import Runtime
@@ -28,10 +29,6 @@ from apidesk.storage.models import AuditEvent, Instance, PortalSetting
 
 V = {"api-version": "2024-05-01"}
 SETTINGS_TYPE = "Microsoft.ApiManagement/service/portalsettings"
-
-
-def with_headers(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[Any, Any]:
-    return deserialized, headers
 
 
 def status_of(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[int, Any]:

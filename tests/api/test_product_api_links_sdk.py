@@ -10,25 +10,11 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.apimanagement.models import ApiCreateOrUpdateParameter, ProductApiLinkContract
+from support.sdk import Statuses, with_headers
 from support.server import ServiceRef, create_service
 
 V = {"api-version": "2024-05-01"}
 LINKS_TYPE = "Microsoft.ApiManagement/service/products/apiLinks"
-
-
-class Statuses:
-    def __init__(self) -> None:
-        self.seen: list[int] = []
-
-    def __call__(
-        self, pipeline_response: Any, deserialized: Any = None, headers: Any = None
-    ) -> Any:
-        self.seen.append(pipeline_response.http_response.status_code)
-        return deserialized
-
-
-def with_headers(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[Any, Any]:
-    return deserialized, headers
 
 
 def new_api(sdk: ApiManagementClient, service: ServiceRef, api_id: str) -> None:

@@ -22,7 +22,7 @@ from azure.mgmt.apimanagement.models import (
     UserTokenParameters,
 )
 from sqlalchemy import select
-from support.sdk import client_for
+from support.sdk import Statuses, client_for, with_headers
 from support.server import LiveServer, ServiceRef, create_service
 
 from apidesk.domain.context import Runtime
@@ -32,21 +32,6 @@ from apidesk.storage.models import Instance, User
 V = {"api-version": "2024-05-01"}
 FAR_FUTURE = "2030-01-01T00:00:00.0000000Z"
 KEY_16 = "0123456789abcdef"
-
-
-def with_headers(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[Any, Any]:
-    return deserialized, headers
-
-
-class Statuses:
-    """Pass as `cls=`: records each response's status code."""
-
-    def __init__(self) -> None:
-        self.seen: list[int] = []
-
-    def __call__(self, pipeline_response: Any, deserialized: Any, headers: Any) -> Any:
-        self.seen.append(pipeline_response.http_response.status_code)
-        return deserialized
 
 
 def secrets(sdk: ApiManagementClient, service: ServiceRef, name: str = "access") -> Any:

@@ -21,7 +21,7 @@ from azure.mgmt.apimanagement.models import (
     UserUpdateParameters,
 )
 from sqlalchemy import select
-from support.sdk import client_for
+from support.sdk import client_for, with_headers
 from support.server import LiveServer, ServiceRef, create_service
 
 from apidesk.domain.context import Runtime
@@ -29,10 +29,6 @@ from apidesk.security import sas
 from apidesk.storage.models import Instance, OutboxMessage, TenantAccess, User
 
 PASSWORD = "correct horse battery staple"
-
-
-def with_headers(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[Any, Any]:
-    return deserialized, headers
 
 
 def new_user(

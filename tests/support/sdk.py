@@ -42,3 +42,27 @@ def client_for(base_url: str, token: str, subscription_id: str) -> ApiManagement
         retry_total=0,
         polling_interval=0,
     )
+
+
+def with_headers(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[Any, Any]:
+    """`cls=` for an SDK call: its model and the response's headers."""
+    return deserialized, headers
+
+
+def with_status(pipeline_response: Any, deserialized: Any, headers: Any) -> tuple[Any, int]:
+    """`cls=` for an SDK call: its model and the response's status code."""
+    return deserialized, pipeline_response.http_response.status_code
+
+
+class Statuses:
+    """Pass as `cls=` or `raw_response_hook=`: records each response's status code in `seen`,
+    and gives the call its model."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    def __call__(
+        self, pipeline_response: Any, deserialized: Any = None, headers: Any = None
+    ) -> Any:
+        self.seen.append(pipeline_response.http_response.status_code)
+        return deserialized
