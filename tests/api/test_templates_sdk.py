@@ -1,9 +1,9 @@
 """E-mail templates (reference §2.5, §3.9, §4.8), driven through Azure's own SDK against a live
-`apidesk serve`, and the e-mails they produce, read back from the outbox."""
+`apidesk serve`: reading them, customizing and restoring them. Invalid saves and what an edit
+does to the next e-mail are in test_template_edits_sdk.py."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -13,85 +13,20 @@ from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.apimanagement.models import (
     EmailTemplateParametersContractProperties,
     EmailTemplateUpdateParameters,
-    UserCreateParameters,
 )
-from sqlalchemy import select
 from support.sdk import client_for
 from support.server import LiveServer, ServiceRef, create_service
-
-from apidesk.domain.context import Context, Runtime
-from apidesk.domain.notifications import outbox
-from apidesk.domain.notifications.outbox import Envelope
-from apidesk.storage.models import Instance
-
-V = {"api-version": "2024-05-01"}
-# Name -> the start of its title (§4.8; newer services add "(deprecated)" to some).
-TEMPLATE_NAMES = {
-    "AccountClosedDeveloper": "Developer farewell letter",
-    "ApplicationApprovedNotificationMessage": "Application gallery submission approved",
-    "ConfirmSignUpIdentityDefault": "New developer account confirmation",
-    "EmailChangeIdentityDefault": "Email change confirmation",
-    "InviteUserNotificationMessage": "Invite user",
-    "NewCommentNotificationMessage": "New comment added to an issue",
-    "NewDeveloperNotificationMessage": "Developer welcome letter",
-    "NewIssueNotificationMessage": "New issue received",
-    "PasswordResetByAdminNotificationMessage": "Password reset by",
-    "PasswordResetIdentityDefault": "Password change confirmation",
-    "PurchaseDeveloperNotificationMessage": "New subscription activated",
-    "QuotaLimitApproachingDeveloperNotificationMessage": (
-        "Developer quota limit approaching notification"
-    ),
-    "RejectDeveloperNotificationMessage": "Subscription request declined",
-    "RequestDeveloperNotificationMessage": "Subscription request received",
-}
-RESET = "passwordResetIdentityDefault"
-RESET_SUBJECT = "Your password change request"
-RESET_BY_ADMIN = "passwordResetByAdminNotificationMessage"
-CUSTOM_BODY = (
-    "<!DOCTYPE html>\n<html><head><title>Reset</title></head><body>"
-    "<p>Dear $DevFirstName, choose a new password here: "
-    '<a href="$ConfirmUrl">$ConfirmUrl</a></p>'
-    "<p>Regards, the $OrganizationName team</p></body></html>"
+from support.templates import (
+    CUSTOM_BODY,
+    RESET,
+    RESET_SUBJECT,
+    TEMPLATE_NAMES,
+    Recorder,
+    V,
+    customize,
+    etag_of,
+    refused,
 )
-
-
-class Recorder:
-    """An SDK `cls` callback that keeps each response's status code and headers."""
-
-    def __init__(self) -> None:
-        self.statuses: list[int] = []
-        self.etags: list[str | None] = []
-
-    def __call__(self, pipeline_response: Any, deserialized: Any, headers: Any) -> Any:
-        response = pipeline_response.http_response
-        self.statuses.append(response.status_code)
-        self.etags.append(response.headers.get("ETag"))
-        return deserialized
-
-
-def etag_of(sdk: ApiManagementClient, service: ServiceRef, name: str) -> str:
-    _, headers = sdk.email_template.get(
-        service.resource_group, service.name, name, cls=lambda _r, d, h: (d, h)
-    )
-    return str(headers["ETag"])
-
-
-def customize(sdk: ApiManagementClient, service: ServiceRef, name: str, **fields: Any) -> Any:
-    return sdk.email_template.create_or_update(
-        service.resource_group, service.name, name, EmailTemplateUpdateParameters(**fields)
-    )
-
-
-def refused(call: Any) -> HttpResponseError:
-    with pytest.raises(HttpResponseError) as caught:
-        call()
-    assert caught.value.status_code == 400, caught.value.message
-    return caught.value
-
-
-def targets(error: HttpResponseError) -> list[str]:
-    return [detail.target for detail in (error.error.details or [])]
-
 
 # --------------------------------------------------------------------------------------------
 # Reading
@@ -418,182 +353,3 @@ def test_template_changes_are_per_service(
         )
     finally:
         other_sdk.close()
-
-
-# --------------------------------------------------------------------------------------------
-# Validation: an invalid save is refused, names the field and changes nothing
-
-
-@pytest.mark.parametrize(
-    ("fields", "target"),
-    [
-        ({"body": "<p>unclosed"}, "body"),
-        ({"body": "<html><body><p>Hi</p></body>"}, "body"),
-        ({"body": "<html><body><p>#if ($x</p></body></html>"}, "body"),
-        ({"body": "<html><body><p>$DevFirstName.upper()</p></body></html>"}, "body"),
-        ({"body": "<html><body><p>${DevFirstName.upper()}</p></body></html>"}, "body"),
-        ({"body": "<html><body><p>$DevFirstName.__class__</p></body></html>"}, "body"),
-        ({"body": "<html><body><p>$__builtins__</p></body></html>"}, "body"),
-        ({"body": "<html><body><p>$_x.__class__</p></body></html>"}, "body"),
-        (
-            {"body": "<html><body><p>$_x.__class__.__base__.__subclasses__()</p></body></html>"},
-            "body",
-        ),
-        ({"subject": "Hi ${_x.__class__.__name__}"}, "subject"),
-        ({"body": '<html><body><p>#include("x")</p></body></html>'}, "body"),
-        ({"body": '<html><body><p>#parse("x.vm")</p></body></html>'}, "body"),
-        ({"subject": "Hello $DevFirstName.upper()"}, "subject"),
-        ({"subject": '#include("x") hi'}, "subject"),
-        ({"subject": "Hello #if ($x"}, "subject"),
-        ({"subject": ""}, "subject"),
-        ({"subject": "x" * 1001}, "subject"),
-        ({"parameters": [{"name": "bad name"}]}, "parameters[0].name"),
-        ({"parameters": [{"name": "ok"}, {"name": "b@d"}]}, "parameters[1].name"),
-        ({"parameters": [{"name": ""}]}, "parameters[0].name"),
-    ],
-    ids=[
-        "unclosed-tag",
-        "unbalanced-document",
-        "velocity-syntax",
-        "method-call",
-        "braced-method-call",
-        "dunder-property",
-        "dunder-name",
-        "underscore-name-dunder-property",
-        "underscore-name-subclasses-call",
-        "subject-underscore-name-dunder",
-        "include",
-        "parse",
-        "subject-method-call",
-        "subject-include",
-        "subject-velocity-syntax",
-        "empty-subject",
-        "long-subject",
-        "parameter-space",
-        "parameter-at-sign",
-        "parameter-empty",
-    ],
-)
-def test_invalid_saves_are_refused_and_change_nothing(
-    sdk: ApiManagementClient,
-    service: ServiceRef,
-    http: httpx.Client,
-    fields: dict[str, Any],
-    target: str,
-) -> None:
-    rg, name = service.resource_group, service.name
-    before = sdk.email_template.get(rg, name, RESET)
-    before_etag = etag_of(sdk, service, RESET)
-    url = service.url(f"/templates/{RESET}")
-
-    put = http.put(url, params=V, json={"properties": fields})
-    assert put.status_code == 400, put.text
-    error = put.json()["error"]
-    assert error["code"] == "ValidationError"
-    assert target in [d["target"] for d in error["details"] or []], error
-
-    patch = http.patch(url, params=V, headers={"If-Match": "*"}, json={"properties": fields})
-    assert patch.status_code == 400, patch.text
-    assert target in [d["target"] for d in patch.json()["error"]["details"] or []]
-
-    after = sdk.email_template.get(rg, name, RESET)
-    assert after.is_default is True
-    assert (after.subject, after.body) == (before.subject, before.body)
-    assert etag_of(sdk, service, RESET) == before_etag
-
-
-def test_invalid_save_keeps_an_earlier_customization(
-    sdk: ApiManagementClient, service: ServiceRef
-) -> None:
-    rg, name = service.resource_group, service.name
-    customize(sdk, service, RESET, subject="Kept subject", body=CUSTOM_BODY)
-    etag = etag_of(sdk, service, RESET)
-    error = refused(lambda: customize(sdk, service, RESET, body="<p>unclosed"))
-    assert targets(error) == ["body"]
-    error = refused(
-        lambda: customize(
-            sdk,
-            service,
-            RESET,
-            subject="Also bad",
-            parameters=[EmailTemplateParametersContractProperties(name="has space")],
-        )
-    )
-    assert "parameters[0].name" in targets(error)
-    kept = sdk.email_template.get(rg, name, RESET)
-    assert (kept.subject, kept.body, kept.is_default) == ("Kept subject", CUSTOM_BODY, False)
-    assert etag_of(sdk, service, RESET) == etag
-
-
-def test_html_anchors_and_colours_are_not_directives(
-    sdk: ApiManagementClient, service: ServiceRef
-) -> None:
-    body = (
-        '<html><body><p style="color:#ff0000">Hi $DevFirstName</p>'
-        '<a href="#top">top</a> #if ($DevFirstName)known#end</body></html>'
-    )
-    saved = customize(sdk, service, RESET, body=body)
-    assert saved.body == body
-
-
-# --------------------------------------------------------------------------------------------
-# A template edit changes the next e-mail
-
-
-def developer_messages(runtime: Runtime, service: ServiceRef) -> list[Envelope]:
-    """Every password-reset message an administrator sent in the service, oldest first."""
-    with runtime.database.unit_of_work() as session:
-        ctx = Context(runtime, session, "test")
-        instance = session.scalars(select(Instance).where(Instance.name == service.name)).one()
-        rows = outbox.list_messages(ctx, instance_id=instance.id, limit=500)
-        found = [(row.template, outbox.open_message(ctx, row)) for row in reversed(rows)]
-    return [
-        envelope
-        for template, envelope in found
-        if template == "PasswordResetByAdminNotificationMessage"
-    ]
-
-
-def test_edited_template_shapes_the_next_email_until_reset(
-    sdk: ApiManagementClient, service: ServiceRef, runtime: Runtime
-) -> None:
-    rg, name = service.resource_group, service.name
-    sdk.user.create_or_update(
-        rg,
-        name,
-        "ada",
-        UserCreateParameters(email="ada@example.com", first_name="Ada <b>&", last_name="King"),
-    )
-    # An administrator's reset sends PasswordResetByAdminNotificationMessage.
-    customize(
-        sdk,
-        service,
-        RESET_BY_ADMIN,
-        subject="Password help for $DevFirstName",
-        body=CUSTOM_BODY,
-    )
-    sdk.user_confirmation_password.send(rg, name, "ada")
-
-    [custom] = developer_messages(runtime, service)
-    assert custom.to_address == "ada@example.com"
-    assert custom.subject == "Password help for Ada <b>&"
-    assert "Dear Ada &lt;b&gt;&amp;, choose a new password here" in custom.html
-    assert "<b>&" not in custom.html
-    assert "Regards, the Example Publisher team" in custom.html
-    link = f"/portal/{name}/reset-password?token="
-    assert link in custom.html
-    assert "Dear Ada <b>&, choose a new password here" in custom.text
-    assert link in custom.text
-    url = next(word for word in custom.text.split() if link in word)
-    assert url.startswith("http")
-    assert "Hello Ada" not in custom.html
-
-    sdk.email_template.delete(rg, name, RESET_BY_ADMIN, if_match="*")
-    sdk.user_confirmation_password.send(rg, name, "ada")
-
-    custom_again, default = developer_messages(runtime, service)
-    assert custom_again == custom
-    assert default.subject == "Your password was reset"
-    assert "Hello Ada &lt;b&gt;&amp; King" in default.html
-    assert "choose a new password here" not in default.html
-    assert link in default.text
