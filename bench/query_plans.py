@@ -4,7 +4,7 @@
 
 For each database: an in-process server (the same app `apidesk serve` runs) on a fresh
 database, seeded by bulk inserts with N users, N/2 subscriptions, N audit events and N/10
-e-mails (tests/support/plans.py); then each list request once, with every SELECT it runs
+e-mails (tests/support/plan_seed.py); then each list request once, with every SELECT it runs
 recorded by an engine hook and explained by the database (SQLite: EXPLAIN QUERY PLAN, without
 statistics, as Apidesk runs it; PostgreSQL: EXPLAIN after ANALYZE, as autovacuum leaves it).
 The time is the median of three requests over loopback, one at a time: how long one page takes
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support import plans  # noqa: E402
+from support import plan_cases, plan_seed, plans  # noqa: E402
 from support.databases import database_for  # noqa: E402
 from support.inprocess import in_process_server  # noqa: E402
 
@@ -46,11 +46,11 @@ def measure(backend: str, users: int) -> Run:
         url = stack.enter_context(database_for(backend, directory))
         app = stack.enter_context(in_process_server(url, directory, None))
         began = time.monotonic()
-        plans.seed(app, users)
+        plan_seed.seed(app, users)
         print(f"  seeded in {time.monotonic() - began:.0f} s", flush=True)
         who = stack.enter_context(plans.browsers(app))
         results, checked, timings = [], [], []
-        for case in plans.cases(users):
+        for case in plan_cases.cases(users):
             results.append(plans.run(app, who, case))
             checked.append(plans.run(app, who, case, seqscan=False))
             took = []

@@ -1,9 +1,9 @@
 """Every list page, filter and sort of the management API, the console and the portal is
 answered from an index: read from the database's own plan of each statement the request runs
 (SQLite's EXPLAIN QUERY PLAN; PostgreSQL's EXPLAIN with sequential scans switched off, so the
-plan shows whether an index can answer at all, whatever the table's size). The cases and the
-checks are in support/plans.py; bench/query_plans.py shows the same plans at 100,000 users in
-docs/query-plans.md.
+plan shows whether an index can answer at all, whatever the table's size). The cases are in
+support/plan_cases.py, the data in support/plan_seed.py and the checks in support/plans.py;
+bench/query_plans.py shows the same plans at 100,000 users in docs/query-plans.md.
 
 A change that loses an index (a dropped index, a filter compiled to an expression no index
 holds, a join that hides the instance) fails here."""
@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from support import plans
+from support import plan_cases, plan_seed, plans
 from support.databases import Isolated, database_for
 from support.inprocess import InProcessServer, in_process_server
 
 USERS = 3_000
-CASES = plans.cases(USERS)
+CASES = plan_cases.cases(USERS)
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +29,14 @@ def seeded(
     with database_for(workspace.backend, directory) as url:  # type: ignore[attr-defined]
         isolated = Isolated(url, directory)
         with in_process_server(isolated.database_url, directory, None) as app:
-            plans.seed(app, USERS)
+            plan_seed.seed(app, USERS)
             with plans.browsers(app) as who:
                 yield app, who
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.surface} {c.title}" for c in CASES])
 def test_each_list_reads_an_index(
-    seeded: tuple[InProcessServer, plans.Browsers], case: plans.Case
+    seeded: tuple[InProcessServer, plans.Browsers], case: plan_cases.Case
 ) -> None:
     app, who = seeded
     result = plans.run(app, who, case, seqscan=False)
