@@ -310,6 +310,7 @@ def create_app(runtime: Runtime, *, dispatch: bool = True) -> ASGIApp:
         log.warning(
             "APIDESK_SMTP_HOST is not set: e-mails wait in the outbox (apidesk outbox list)"
         )
+    runtime.passwords.observer = metrics.observe_hashing  # what /metrics shows of hashing
     ops = Ops(runtime)
     doors = FrontDoors(
         RootToConsole(management_app),

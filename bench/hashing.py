@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from apidesk.security.passwords import PasswordHashing
@@ -14,14 +14,26 @@ if TYPE_CHECKING:
 PASSWORD = "correct horse battery staple 42"  # noqa: S105 - the bench users' password
 
 
-def hash_rate(seconds: float = 5.0) -> float:
-    """argon2id hashes per second on every core, with the configured parameters: one process
-    per core, each set up first and then hashing for `seconds`."""
+class HashLoad(NamedTuple):
+    rate: float  # hashes per second on every core
+    cpu_ms: float  # CPU milliseconds of one hash while every core hashes
+
+
+def hash_load(seconds: float = 5.0) -> HashLoad:
+    """argon2id with the configured parameters on every core: one process per core, each set
+    up first and then hashing for `seconds`. Side by side, the hashes share the caches and the
+    memory bus, so each may cost more CPU than `hash_cpu_ms` measures with one process."""
     cores = os.cpu_count() or 1
     with ProcessPoolExecutor(cores) as pool:
         list(pool.map(hash_for, [0.2] * cores))  # start the processes and load argon2
-        counts = list(pool.map(hash_for, [seconds] * cores))
-    return sum(counts) / seconds
+        runs = list(pool.map(hash_for, [seconds] * cores))
+    count = sum(hashes for hashes, _ in runs)
+    return HashLoad(count / seconds, sum(cpu for _, cpu in runs) * 1000 / max(count, 1))
+
+
+def hash_rate(seconds: float = 5.0) -> float:
+    """argon2id hashes per second on every core, with the configured parameters."""
+    return hash_load(seconds).rate
 
 
 def hash_cpu_ms(count: int = 10) -> float:
@@ -49,10 +61,12 @@ def configured_hasher() -> PasswordHashing:
     return hasher
 
 
-def hash_for(seconds: float) -> int:
+def hash_for(seconds: float) -> tuple[int, float]:
+    """How many hashes this process made in `seconds`, and the CPU seconds they took."""
     hasher = configured_hasher()
     count, end = 0, time.monotonic() + seconds
+    start = time.process_time()
     while time.monotonic() < end:
         hasher.hash(PASSWORD)
         count += 1
-    return count
+    return count, time.process_time() - start

@@ -1,5 +1,6 @@
 """Prometheus metrics: requests and their latency per front door, the key check's decisions by
-reason, and the outbox's depth and age (read from the database when scraped).
+reason, password hashing (its wait for a turn, its time and CPU time), and the outbox's depth
+and age (read from the database when scraped).
 
 With several worker processes (`apidesk serve --workers N`) each process writes its counters
 to files in `PROMETHEUS_MULTIPROC_DIR`, which `serve` creates, and a scrape of any worker adds
@@ -46,7 +47,29 @@ GATEWAY = Counter(
     ["outcome", "reason"],
     registry=None,
 )
-_LIVE = (REQUESTS, LATENCY, GATEWAY)
+HASHING_WORK = ("hash", "verify")
+HASHING_WAIT = Histogram(
+    "apidesk_password_hashing_wait_seconds",
+    "Time a password hash or check waited for its turn (a process runs its share of the cores "
+    "at once), by work (hash, verify).",
+    ["work"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    registry=None,
+)
+HASHING = Histogram(
+    "apidesk_password_hashing_seconds",
+    "Time a password hash or check took once it had its turn, by work (hash, verify).",
+    ["work"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    registry=None,
+)
+HASHING_CPU = Counter(
+    "apidesk_password_hashing_cpu_seconds",
+    "CPU time of password hashes and checks, by work (hash, verify).",
+    ["work"],
+    registry=None,
+)
+_LIVE = (REQUESTS, LATENCY, GATEWAY, HASHING_WAIT, HASHING, HASHING_CPU)
 
 
 def door_of(path: str) -> str:
@@ -70,6 +93,14 @@ def observe(path: str, method: str, status: int, seconds: float, reason: str | N
     LATENCY.labels(door).observe(seconds)
     if door == "gateway" and reason:
         GATEWAY.labels("allowed" if status == 200 else "refused", _reason_label(reason)).inc()
+
+
+def observe_hashing(work: str, waited: float, took: float, cpu: float) -> None:
+    """Count one password hash or check (`PasswordHashing.observer` in the server)."""
+    label = work if work in HASHING_WORK else "other"
+    HASHING_WAIT.labels(label).observe(waited)
+    HASHING.labels(label).observe(took)
+    HASHING_CPU.labels(label).inc(cpu)
 
 
 def _reason_label(reason: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -61,6 +62,11 @@ class PasswordPolicy:
                 )
 
 
+# Told of each hash or check once it is done: the work ("hash" or "verify"), the seconds it
+# waited for its turn, the seconds it took once it had one, and the CPU seconds it took.
+HashingObserver = Callable[[str, float, float, float], None]
+
+
 def share_of_cores(processes: int | None) -> int:
     """How many hashes one of `processes` processes (sharing this machine's cores) may run at
     once: its share of the cores, at least one."""
@@ -113,7 +119,12 @@ class PasswordHashing:
     At most `concurrency` hashes or checks run at once in this process; the others wait their
     turn. Many memory-hard hashes side by side on few cores only fight over the cores and
     their caches, so a process keeps to its share of the cores. Callers must not hold a
-    database connection while they call in: the wait and the work are both long."""
+    database connection while they call in: the wait and the work are both long.
+
+    `observer`, when set, is told of each hash and check (`HashingObserver`): the server's
+    metrics show how long they wait for a turn and what they cost."""
+
+    observer: HashingObserver | None = None
 
     def __init__(
         self,
@@ -164,23 +175,31 @@ class PasswordHashing:
         )
 
     @contextmanager
-    def turn(self) -> Iterator[None]:
-        """One of the `concurrency` places for costly work; waits until one is free. A
+    def turn(self, work: str) -> Iterator[None]:
+        """One of the `concurrency` places for costly `work`; waits until one is free. A
         request's work that comes here first gives up its place at the process's gate
         (`apidesk.threads.step_aside`): the wait and the hash are long, and other requests'
         work need not wait for them."""
         from apidesk.threads import step_aside  # asyncio, which the command line rarely needs
 
         step_aside()
+        asked = time.perf_counter()
         with self._turns.held():
-            yield
+            began, cpu = time.perf_counter(), time.thread_time()
+            try:
+                yield
+            finally:
+                observer = self.observer
+                if observer is not None:
+                    ended = time.perf_counter()
+                    observer(work, began - asked, ended - began, time.thread_time() - cpu)
 
     def hash(self, password: str) -> str:
-        with self.turn():
+        with self.turn("hash"):
             return self._hasher.hash(password)
 
     def verify(self, stored_hash: str | None, password: str) -> bool:
-        with self.turn():
+        with self.turn("verify"):
             return self._verify(stored_hash, password)
 
     def _verify(self, stored_hash: str | None, password: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from support.metrics import samples, total
+from support.portal import Browser
 from support.server import API_VERSION, LiveServer, ServiceRef, create_service
 
 
@@ -65,3 +66,34 @@ def test_metrics_count_requests_per_door_and_key_check_reasons(
     for status in ("queued", "sending", "sent", "failed"):
         assert ("apidesk_outbox_messages", (("status", status),)) in samples(after)
     assert total(after, "apidesk_outbox_oldest_waiting_seconds") >= 0
+
+
+def test_metrics_show_password_hashing_its_wait_and_its_cpu(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    service = create_service(http)
+    before = scrape(server)
+    body = {"email": "hasher@example.com", "firstName": "H", "lastName": "Ash"}
+    created = http.put(
+        service.url("/users/hasher"),
+        params={"api-version": API_VERSION},
+        json={"properties": {**body, "password": "a long and quiet harbour"}},
+    )
+    assert created.status_code == 201, created.text
+    with httpx.Client(base_url=server.url) as client:
+        browser = Browser(client)
+        signin = f"/portal/{service.name}/signin"
+        answer = browser.submit(
+            browser.get(signin), signin, email=body["email"], password="a long and quiet harbour"
+        )
+        assert answer.status_code == 303, answer.text
+    after = scrape(server)
+
+    def grown(name: str, work: str) -> float:
+        return total(after, name, work=work) - total(before, name, work=work)
+
+    for work in ("hash", "verify"):
+        assert grown("apidesk_password_hashing_seconds_count", work) >= 1
+        assert grown("apidesk_password_hashing_wait_seconds_count", work) >= 1
+        assert grown("apidesk_password_hashing_seconds_sum", work) > 0
+        assert grown("apidesk_password_hashing_cpu_seconds_total", work) > 0

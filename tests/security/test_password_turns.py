@@ -100,3 +100,27 @@ def test_a_freed_place_goes_to_the_longest_waiter_not_a_newcomer() -> None:
     assert order == ["waiter 0", "waiter 1", "waiter 2", "newcomer"]
     turns.acquire()  # the place came back
     turns.release()
+
+
+def test_the_observer_is_told_each_works_wait_time_and_cpu() -> None:
+    hashing = PasswordHashing(time_cost=1, memory_kib=64, parallelism=1, concurrency=1)
+    seen: list[tuple[str, float, float, float]] = []
+    hashing.observer = lambda *told: seen.append(told)
+    stored = hashing.hash("a long enough password")
+    assert hashing.verify(stored, "a long enough password")
+    assert [work for work, *_ in seen] == ["hash", "verify"]
+    assert all(took > 0 and cpu > 0 and waited >= 0 for _, waited, took, cpu in seen)
+
+    # With the one place held, a second hash waits for it, and says so.
+    seen.clear()
+    hashing._turns.acquire()
+    waiter = threading.Thread(target=hashing.hash, args=("another long password",))
+    waiter.start()
+    _until_queued(hashing._turns, 1)
+    time.sleep(0.05)
+    hashing._turns.release()
+    waiter.join(timeout=10)
+    ((work, waited, took, cpu),) = seen
+    assert work == "hash" and waited >= 0.05 and took > 0
+    # The CPU time is the hashing thread's own: it cannot exceed its time in the hash by much.
+    assert cpu <= took + 0.01
