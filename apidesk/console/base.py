@@ -97,6 +97,8 @@ class Console:
             services=services,
             # Only our own words: a link cannot make the console say anything else.
             status_message=DONE.get(request.query_params.get("done", "")),
+            # Without an SMTP server nothing sends the outbox: every page says so.
+            mail_off=not self.runtime.settings.smtp_host,
             **values,
         )
         if request.cookies.get(CSRF_COOKIE) != nonce:
@@ -150,11 +152,11 @@ DONE = {
     "signed-in": "You are signed in.",
     "password-set": "Your password is set; you are signed in.",
     "added": "The user was added.",
-    "invited": "The invitation was sent.",
-    "reinvited": "A new invitation was sent; the earlier link no longer works.",
+    "invited": "The invitation e-mail is queued to be sent.",
+    "reinvited": "A new invitation e-mail is queued to be sent; the earlier link no longer works.",
     "blocked": "The user is blocked.",
     "activated": "The user is active.",
-    "reset-sent": "A password reset e-mail is on its way.",
+    "reset-sent": "A password reset e-mail is queued to be sent.",
     "deleted": "The user was deleted.",
     "saved": "The changes were saved.",
     "operator-removed": "The operator was removed; their sessions have ended.",
@@ -181,7 +183,7 @@ DONE = {
     "member-removed": "The user was removed from the group.",
     "api-added": "The API was added.",
     "api-deleted": "The API was deleted.",
-    "test-sent": "A test message with sample values is on its way to you.",
+    "test-sent": "A test message with sample values is queued to be sent to you.",
     "restored": "The template is back to its built-in text.",
     "recipient-added": "The recipient was added.",
     "recipient-removed": "The recipient was removed.",

@@ -109,7 +109,11 @@ def operator_remove(console: Console, request: Request, form: FormData | None) -
         with console.unit(write=True) as ctx:
             operator, ictx = _scope(console, request, ctx)
             form = console.checked(request, form)
-            operators.remove_by(ctx, operator, field(form, "email"))
+            email = field(form, "email")
+            if field(form, "confirm") != "yes":  # removing cannot be undone: ask first
+                removing = operators.removable_by(ctx, operator, email)
+                return _show(console, request, ctx, removing=removing)
+            operators.remove_by(ctx, operator, email)
             return see_other(f"{PATH}/{ictx.instance.name}/operators", "operator-removed")
     except DomainError as error:
         with console.unit(write=False) as ctx:

@@ -35,6 +35,8 @@ ACTIONS = {
     "activate": ("active", "subscription-activated"),
     "cancel": ("cancelled", "cancelled"),
 }
+# The actions that cannot be undone, asked again before they are done.
+CONFIRMED = ("cancel", "reject")
 # Which buttons a state offers.
 OFFERED = {
     "submitted": ("approve", "reject"),
@@ -160,16 +162,15 @@ def change_state(console: Console, request: Request, form: FormData | None) -> R
                 raise Invalid.field(
                     "act", f"A {subscription.state} subscription cannot be changed that way."
                 )
-            if action == "cancel" and field(form, "confirm") != "yes":
-                return _show(console, request, ictx, operator, subscription, confirm_cancel=True)
             reason = field(form, "reason").strip()
             state, done = ACTIONS[action]
-            subscriptions.set_state(
-                ictx,
-                subscription.name,
-                state,
-                comment=(reason or None) if action == "reject" else None,
-            )
+            comment = (reason or None) if action == "reject" else None
+            if action in CONFIRMED and field(form, "confirm") != "yes":
+                subscriptions.check_state_change(state, comment=comment)
+                return _show(
+                    console, request, ictx, operator, subscription, confirm=action, reason=reason
+                )
+            subscriptions.set_state(ictx, subscription.name, state, comment=comment)
             target = f"{PATH}/{ictx.instance.name}/subscriptions/{path(subscription.name)}"
             return see_other(target, done)
     except DomainError as error:

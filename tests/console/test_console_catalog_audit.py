@@ -50,7 +50,8 @@ STEPS: list[tuple[str, dict[str, str], str, str]] = [
     ("apis/fresh/delete", {"confirm": "yes"}, "api.delete", "apis/fresh"),
 ]
 ROW = re.compile(
-    r"<tr>\s*<td[^>]*>[^<]*</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>"
+    r'<tr[^>]*>\s*<td class="nowrap">[^<]*</td>\s*<td[^>]*>([^<]*)</td>\s*<td>([^<]*)</td>'
+    r"\s*<td[^>]*>([^<]*)</td>"
 )
 
 

@@ -133,6 +133,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_role("link", name="ada-trial").click()
     page.get_by_label("Reason").fill("Trials are for partners.")
     page.get_by_role("button", name="Reject").click()
+    page.get_by_role("button", name="Yes").click()
     assert status(page).startswith("The request is rejected")
     expect(page.get_by_text("Trials are for partners.")).to_be_visible()
     assert not serious_violations(page, axe_source())

@@ -94,6 +94,7 @@ def test_a_request_is_rejected_with_a_reason_the_developer_receives(
     page.get_by_role("link", name="ada-mail").click()
     page.get_by_label("Reason").fill("Gold is for partners <b>only</b>.")
     page.get_by_role("button", name="Reject").click()
+    page.get_by_role("button", name="Yes").click()
     assert status(page) == "The request is rejected; the developer is told."
     (mail,) = mailbox.wait_for(to="ada@example.com", subject="Your subscription request for")
     assert "Gold is for partners <b>only</b>." in mail.text

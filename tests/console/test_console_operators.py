@@ -55,12 +55,21 @@ def test_removing_an_operator_from_the_page_ends_their_session(
     assert other_person.get(f"/console/{shop.name}/users").status_code == 200
     page = person.get(f"/console/{shop.name}/operators")
     assert f'aria-label="Remove {me}"' not in page.text  # not oneself
-    done = person.submit(page, f"/console/{shop.name}/operators/remove", email=them)
+    # Removing cannot be undone: the page asks first, and nothing changes until the answer.
+    asked = person.submit(page, f"/console/{shop.name}/operators/remove", email=them)
+    assert asked.status_code == 200 and f"Remove the operator {them}?" in asked.text
+    assert other_person.get(f"/console/{shop.name}/users").status_code == 200
+    done = person.submit(asked, f"/console/{shop.name}/operators/remove", email=them, confirm="yes")
     assert done.status_code == 303
     assert 'role="status">The operator was removed' in person.follow(done).text
     assert other_person.get(f"/console/{shop.name}/users").status_code == 303
-    refused = person.submit(page, f"/console/{shop.name}/operators/remove", email=me)
-    assert refused.status_code == 400 and "cannot remove yourself" in refused.text
+    for confirmed in ({}, {"confirm": "yes"}):
+        refused = person.submit(
+            page, f"/console/{shop.name}/operators/remove", email=me, **confirmed
+        )
+        assert refused.status_code == 400 and "cannot remove yourself" in refused.text
+    unknown = person.submit(page, f"/console/{shop.name}/operators/remove", email=them)
+    assert unknown.status_code == 400 and "No operator has the e-mail address" in unknown.text
 
 
 def test_a_limited_operator_cannot_post_to_the_page(

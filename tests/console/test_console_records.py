@@ -1,5 +1,5 @@
 """The console's Audit log and Outbox pages: each shows its own instance only, and Retry
-queues a failed e-mail again."""
+queues a failed e-mail again; every page says when no SMTP server sends the outbox."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def test_the_audit_log_names_the_operator_and_filters(
     assert add(person, shop, "rec@example.com").status_code == 303
     log = person.get(f"/console/{shop.name}/audit")
     assert log.status_code == 200
-    assert f"<td>console:{email}</td>" in log.text and "<td>user.create</td>" in log.text
+    assert f'<td class="long">console:{email}</td>' in log.text
+    assert "<td>user.create</td>" in log.text
     none = person.get(f"/console/{shop.name}/audit", action="user.delete")
     assert "No event matches." in none.text
     mine = person.get(f"/console/{shop.name}/audit", actor=email, action="user.")
@@ -78,3 +79,18 @@ def test_the_outbox_lists_this_instances_mail_and_retries_a_failed_one(
     assert done.status_code == 303 and done.headers["location"].endswith("done=retried")
     assert 'role="status">The message is queued to be sent again.' in person.follow(done).text
     mailbox.wait_for(2, to="out@example.com")
+
+
+def test_every_page_says_when_no_smtp_server_sends_the_outbox(
+    app: InProcessServer, shop: ServiceRef, person: Person, workspace_app: InProcessServer
+) -> None:
+    warning = "No e-mail leaves this deployment"
+    signed_in_operator(app, person)  # this app sends through the test's SMTP server
+    assert warning not in person.get(f"/console/{shop.name}/users").text
+    unsent = workspace_app.new_service(f"{shop.name}-unsent")
+    with workspace_app.portal() as client:
+        operator = Person(client)
+        signed_in_operator(workspace_app, operator)
+        for page in ("users", "operators", "templates"):
+            shown = operator.get(f"/console/{unsent.name}/{page}").text
+            assert warning in shown and f'href="/console/{unsent.name}/outbox"' in shown

@@ -66,7 +66,18 @@ def test_approve_and_reject_requests_and_the_developer_hears(
     (notice,) = mailbox.wait_for(subject="New subscription to gold")
     assert f"/console/{shop.name}/subscriptions/ada-1" in notice.text
 
-    rejected = act(person, shop, "ada-2", act="reject", reason="Partners <only>.")
+    # Rejecting cannot be undone: the page asks first, with the reason it will send.
+    asked = act(person, shop, "ada-2", act="reject", reason="Partners <only>.")
+    assert asked.status_code == 200 and "Reject the request for ada-2?" in asked.text
+    assert "<q>Partners &lt;only&gt;.</q>" in asked.text
+    assert state(admin, shop, "ada-2")["state"] == "submitted"
+    rejected = person.submit(
+        asked,
+        f"/console/{shop.name}/subscriptions/ada-2/state",
+        act="reject",
+        reason="Partners <only>.",
+        confirm="yes",
+    )
     assert "The request is rejected" in person.follow(rejected).text
     props = state(admin, shop, "ada-2")
     assert (props["state"], props["stateComment"]) == ("rejected", "Partners <only>.")
@@ -93,6 +104,8 @@ def test_suspend_activate_and_cancel_decide_the_key_check(
     assert check(app, shop, key) == 403
     act(person, shop, "ada-s", act="activate")
     assert check(app, shop, key) == 200
+    shown = page_of(person, shop, "ada-s").text
+    assert ">Suspend</button>" in shown and ">Cancel subscription</button>" in shown
     asked = act(person, shop, "ada-s", act="cancel")
     assert asked.status_code == 200 and "Cancel the subscription" in asked.text
     assert state(admin, shop, "ada-s")["state"] == "active"

@@ -211,12 +211,19 @@ def may_manage_operators(operator: Operator) -> bool:
     return operator.instance_id is None
 
 
-def remove_by(ctx: Context, acting: Operator, email: str) -> Operator:
-    """`remove`, asked for by an operator in the console."""
+def removable_by(ctx: Context, acting: Operator, email: str) -> Operator:
+    """The operator `remove_by` would remove, or the error it would raise, with nothing
+    changed: the console asks before it removes."""
     if not may_manage_operators(acting):
         raise Forbidden("Only an operator of every service manages operators.")
     if email_key(email.strip()) == acting.email_key:
         raise Invalid.field("email", "You cannot remove yourself; another operator or the CLI can.")
+    return find_or_raise(ctx, email)
+
+
+def remove_by(ctx: Context, acting: Operator, email: str) -> Operator:
+    """`remove`, asked for by an operator in the console."""
+    removable_by(ctx, acting, email)
     return remove(ctx, email)
 
 

@@ -302,15 +302,21 @@ def update(
     return subscription
 
 
+def check_state_change(state: str, *, comment: str | None = None) -> dict[str, Any]:
+    """The checked values of `set_state`, or `Invalid` as it would raise, with nothing changed:
+    a page that asks before it rejects refuses a bad reason before it asks."""
+    fields: SubscriptionFields = {"state": state}
+    if comment is not None:
+        fields["state_comment"] = comment
+    return check_fields(fields, creating=False)
+
+
 def set_state(
     ctx: InstanceContext, sid: str, state: str, *, comment: str | None = None
 ) -> Subscription:
     """Approve, reject, suspend, activate or cancel, as an operator does in the console; the
     owner and the publisher's recipients hear of it as through the API with notify."""
-    fields: SubscriptionFields = {"state": state}
-    if comment is not None:
-        fields["state_comment"] = comment
-    clean = check_fields(fields, creating=False)
+    clean = check_state_change(state, comment=comment)
     subscription = get_or_raise(ctx, sid, lock=True)
     # Neither owner nor scope changes here, so no resource id needs reading.
     changed = _update(ctx, subscription, clean, "", None)
