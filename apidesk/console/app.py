@@ -35,7 +35,6 @@ from apidesk.console.base import (
     PageNotFound,
     SignInNeeded,
     field,
-    problem_text,
     see_other,
 )
 from apidesk.domain import passwords, signin
@@ -48,6 +47,7 @@ from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 from apidesk.threads import run_in_turn
 from apidesk.web import assets
+from apidesk.web.wording import problem_text
 
 log = logging.getLogger("apidesk.console")
 

@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
-from apidesk.errors import DomainError, Invalid
+from apidesk.errors import Invalid
 from apidesk.storage.models import Operator
 from apidesk.web import csrf, render
 from apidesk.web.csrf import origin_of
@@ -206,9 +206,3 @@ def see_other(target: str, done: str | None = None) -> RedirectResponse:
 def field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) and "\x00" not in value else ""
-
-
-def problem_text(error: DomainError) -> str:
-    if isinstance(error, Invalid) and error.problems:
-        return " ".join(problem.message for problem in error.problems)
-    return error.message

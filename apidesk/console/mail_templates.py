@@ -14,12 +14,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, field, see_other
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import outbox, templates
 from apidesk.errors import DomainError, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator
+from apidesk.web.wording import problem_text
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, field, see_other
+from apidesk.console.wording import ADDRESS_LABELS, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications import recipients
 from apidesk.errors import DomainError
@@ -81,7 +82,7 @@ def add(console: Console, request: Request, form: FormData | None) -> Response:
                 ictx,
                 operator,
                 400,
-                error=problem_text(error),
+                error=said(error, ADDRESS_LABELS),
                 failed=name,
                 typed=typed,
             )
@@ -103,4 +104,4 @@ def remove(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator = console.operator_or_raise(request, ctx)
             ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(console, request, ictx, operator, 400, error=problem_text(error))
+            return _render(console, request, ictx, operator, 400, error=said(error, ADDRESS_LABELS))

@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, field, see_other
+from apidesk.console.wording import SIGNUP_LABELS, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.portal import settings
 from apidesk.errors import DomainError, NotFound
@@ -106,7 +107,13 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
             ictx = console.instance(ctx, operator, request.path_params["service"])
             drafts = {name: {**_current(ictx, name), **fields}} if fields else None
             return _render(
-                console, request, ictx, operator, 400, drafts=drafts, error=problem_text(error)
+                console,
+                request,
+                ictx,
+                operator,
+                400,
+                drafts=drafts,
+                error=said(error, SIGNUP_LABELS),
             )
 
 
@@ -127,7 +134,7 @@ def reveal_key(console: Console, request: Request, form: FormData | None) -> Res
         with console.unit(write=False) as ctx:
             operator = console.operator_or_raise(request, ctx)
             ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(console, request, ictx, operator, 400, error=problem_text(error))
+            return _render(console, request, ictx, operator, 400, error=said(error, SIGNUP_LABELS))
 
 
 def new_key(console: Console, request: Request, form: FormData | None) -> Response:
@@ -146,4 +153,4 @@ def new_key(console: Console, request: Request, form: FormData | None) -> Respon
         with console.unit(write=False) as ctx:
             operator = console.operator_or_raise(request, ctx)
             ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(console, request, ictx, operator, 400, error=problem_text(error))
+            return _render(console, request, ictx, operator, 400, error=said(error, SIGNUP_LABELS))

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, problem_text, see_other
+from apidesk.console.base import PATH, Console, see_other
 from apidesk.domain import audit
 from apidesk.domain.notifications import outbox
 from apidesk.domain.validation import digits
 from apidesk.errors import DomainError
+from apidesk.web.wording import problem_text
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 

@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.wording import SUBSCRIPTION_LABELS, said
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.products import service as products
 from apidesk.domain.subscriptions import browse, keys
@@ -65,11 +66,6 @@ def _subscription(ictx: InstanceContext, request: Request) -> Subscription:
         return subscriptions.get_or_raise(ictx, request.path_params["sid"])
     except NotFound:
         raise PageNotFound() from None
-
-
-def _said(error: DomainError) -> str:
-    """The domain's message in the words of the page: the reason, not 'stateComment'."""
-    return problem_text(error).replace("'stateComment'", "The reason")
 
 
 def _cursor(value: str | None) -> int | None:
@@ -146,7 +142,14 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
         operator, ictx = _scope(console, request, ctx)
         subscription = _subscription(ictx, request)
         return _show(
-            console, request, ictx, operator, subscription, 400, error=_said(error), **values
+            console,
+            request,
+            ictx,
+            operator,
+            subscription,
+            400,
+            error=said(error, SUBSCRIPTION_LABELS),
+            **values,
         )
 
 

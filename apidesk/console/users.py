@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, problem_text, see_other
+from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.wording import USER_LABELS, said
 from apidesk.domain import audit
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import recovery
@@ -149,7 +150,7 @@ def add_submit(console: Console, request: Request, form: FormData | None) -> Res
                 "users/add.html",
                 400,
                 values=values,
-                error=problem_text(error),
+                error=said(error, USER_LABELS),
             )
 
 
@@ -179,7 +180,7 @@ def invite_submit(console: Console, request: Request, form: FormData | None) -> 
                 "users/invite.html",
                 400,
                 values=values,
-                error=problem_text(error),
+                error=said(error, USER_LABELS),
             )
 
 
@@ -259,7 +260,7 @@ def _act(
             operator, ictx = _scope(console, request, ctx)
             user = _user_or_404(ictx, request)
             return _user_view(
-                console, request, ictx, operator, user, status=400, error=problem_text(error)
+                console, request, ictx, operator, user, status=400, error=said(error, USER_LABELS)
             )
 
 
@@ -304,7 +305,7 @@ def edit_submit(console: Console, request: Request, form: FormData | None) -> Re
                 400 if not isinstance(error, PreconditionFailed) else 409,
                 user=user,
                 values=values,
-                error=problem_text(error)
+                error=said(error, USER_LABELS)
                 if not isinstance(error, PreconditionFailed)
                 else "This user changed since you opened the page: check the values below "
                 "(they are the ones you typed) and save again.",

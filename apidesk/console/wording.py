@@ -1,13 +1,13 @@
-"""A domain refusal in the words of the console's form labels rather than the API's field
-names ('displayName' becomes Display name): the console's Groups, Products and APIs pages say
-what the operator sees on the page."""
+"""The console's form labels for the API's field names ('displayName' becomes Display name),
+page by page, and the sentences it rewrites: each page's refusals say what the operator sees
+on that page (`apidesk.web.wording`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from apidesk.console.base import problem_text
 from apidesk.errors import DomainError, PreconditionFailed
+from apidesk.web import wording
 
 GROUP_LABELS = {
     "displayName": "Name",
@@ -32,8 +32,28 @@ API_LABELS = {
     "subscriptionKeyParameterNames.query": "Query parameter name",
     "subscriptionRequired": "Subscription required",
 }
+USER_LABELS = {
+    "email": "Email",
+    "firstName": "First name",
+    "lastName": "Last name",
+    "note": "Note",
+    "password": "Password",
+}
+SUBSCRIPTION_LABELS = {"stateComment": "The reason"}
+# The e-mail field of the Operators and Notifications pages.
+ADDRESS_LABELS = {"email": "Email"}
+SIGNUP_LABELS = {
+    "termsOfService.text": "Terms of use",
+    "termsOfService.enabled": "Show terms of use on sign-up page",
+    "termsOfService.consentRequired": "Require consent",
+    "url": "Delegation endpoint URL",
+}
 # Whole sentences that read better rewritten than relabelled.
 SENTENCES = {
+    **wording.SENTENCES,
+    "Consent can only be required to terms that are shown: enable termsOfService too.": (
+        "Require consent needs Show terms of use on sign-up page."
+    ),
     "An external group needs 'externalId'.": "An external group needs its External ID.",
     "Only external groups have an 'externalId'.": "Only an external group has an External ID.",
     "'approvalRequired' can be true only when 'subscriptionRequired' is true.": (
@@ -42,7 +62,6 @@ SENTENCES = {
     "'subscriptionsLimit' can be set only when 'subscriptionRequired' is true.": (
         "A Subscription count limit needs Requires subscription."
     ),
-    " must be at least 1 character(s) long.": " is required.",
     "pass deleteSubscriptions=true to delete them with the product.": (
         "choose Delete subscriptions to delete them with the product."
     ),
@@ -63,11 +82,7 @@ def refusal_status(error: DomainError) -> int:
 
 
 def said(error: DomainError, labels: Mapping[str, str]) -> str:
+    """The refusal in the words of a page whose fields carry `labels`."""
     if isinstance(error, PreconditionFailed):
         return CHANGED_SINCE
-    text = problem_text(error)
-    for sentence, plain in SENTENCES.items():
-        text = text.replace(sentence, plain)
-    for wire, label in sorted(labels.items(), key=lambda item: -len(item[0])):
-        text = text.replace(f"'{wire}'", label)
-    return text
+    return wording.in_words(error, labels, SENTENCES)

@@ -24,10 +24,11 @@ from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.portal import delegation
+from apidesk.domain.subscriptions.service import LIMIT_REACHED
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import pages
 from apidesk.storage.models import Instance, User, UserSummary
-from apidesk.web import csrf
+from apidesk.web import csrf, wording
 from apidesk.web.csrf import origin_of
 
 SESSION_COOKIE = "apidesk_session"
@@ -188,10 +189,23 @@ def form_field(form: FormData, name: str) -> str:
     return value if isinstance(value, str) and "\x00" not in value else ""
 
 
+# The labels of the portal's fields for the API's names of them, and the sentences it
+# rewrites: a refusal says what the developer sees on the form (`apidesk.web.wording`).
+LABELS = {
+    "email": "Email",
+    "firstName": "First name",
+    "lastName": "Last name",
+    "password": "Password",
+    "displayName": "Subscription name",
+}
+SENTENCES = {
+    **wording.SENTENCES,
+    LIMIT_REACHED: "You already hold as many subscriptions to this product as it allows.",
+}
+
+
 def problem_text(error: DomainError) -> str:
-    if isinstance(error, Invalid) and error.problems:
-        return " ".join(problem.message for problem in error.problems)
-    return error.message
+    return wording.in_words(error, LABELS, SENTENCES)
 
 
 def refusal_status(error: DomainError) -> int:

@@ -82,7 +82,8 @@ def test_a_rule_broken_saves_nothing_and_keeps_what_was_typed(
         terms_text="Draft <terms>",
     )
     assert refused.status_code == 400
-    assert "Consent can only be required" in refused.text
+    assert "Require consent needs Show terms of use on sign-up page." in refused.text
+    assert "termsOfService" not in refused.text
     assert "Draft &lt;terms&gt;</textarea>" in refused.text
     assert wire(admin, shop, "signup") == before
     bad_url = save(person, shop, "delegation", url="ftp://example.com/x", subscriptions="on")

@@ -88,8 +88,14 @@ def test_a_bad_form_comes_back_with_its_values_and_the_reason(
     signed_in_operator(app, person)
     refused = add(person, shop, email="not an address", first_name="Bo", last_name="B")
     assert refused.status_code == 400
-    assert 'role="alert"' in refused.text and "valid e-mail" in refused.text
+    assert 'role="alert">Email is not a valid e-mail address' in refused.text
     assert 'value="Bo"' in refused.text
+    # A refusal names the form's labels, not the API's field names.
+    empty = add(person, shop, email="", first_name="", last_name="")
+    assert empty.status_code == 400
+    for said in ("Email is required.", "First name is required.", "Last name is required."):
+        assert said in empty.text
+    assert "'email'" not in empty.text and "firstName" not in empty.text
     weak = add(person, shop, email="bo@example.com", first_name="Bo", last_name="B", password="bo")
     assert weak.status_code == 400 and 'value="bo@example.com"' in weak.text
 

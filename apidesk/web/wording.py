@@ -1,0 +1,35 @@
+"""A domain refusal in the words of a web page rather than the API's: the domain names a field
+as the management API spells it ('firstName'), and the console and the portal say the label
+the person sees on the form (First name)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from apidesk.errors import DomainError, Invalid
+
+# Endings that read better rewritten, once a field's name is replaced by its label.
+SENTENCES = {
+    " must be at least 1 character(s) long.": " is required.",
+    " must not be empty.": " is required.",
+}
+
+
+def problem_text(error: DomainError) -> str:
+    """Every problem of a refusal, in the domain's words, as one text."""
+    if isinstance(error, Invalid) and error.problems:
+        return " ".join(problem.message for problem in error.problems)
+    return error.message
+
+
+def in_words(
+    error: DomainError, labels: Mapping[str, str], sentences: Mapping[str, str] = SENTENCES
+) -> str:
+    """`problem_text` with each quoted field name replaced by its label in `labels`, and each
+    of `sentences` rewritten."""
+    text = problem_text(error)
+    for sentence, plain in sentences.items():
+        text = text.replace(sentence, plain)
+    for wire, label in sorted(labels.items(), key=lambda item: -len(item[0])):
+        text = text.replace(f"'{wire}'", label)
+    return text
