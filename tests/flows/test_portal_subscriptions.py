@@ -154,3 +154,26 @@ def test_signed_out_and_blocked_users_are_sent_to_sign_in(
         assert response.status_code == 303 and response.headers["location"] == signin
     shown = browser.submit(page, f"/portal/{shop.name}/subscriptions/mine/keys")
     assert shown.status_code == 303 and shown.headers["location"] == signin
+
+
+def test_keys_are_offered_only_where_a_call_can_use_them(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    arrange(admin, shop)
+    for sid, state in (("asked", "submitted"), ("paused", "suspended"), ("ended", "cancelled")):
+        catalog.subscription(admin, shop, sid, "/products/gold", owner="dev", state=state)
+    sign_in(browser, shop, "dev")
+
+    def page(sid: str) -> str:
+        shown = browser.get(f"/portal/{shop.name}/subscriptions/{sid}")
+        assert shown.status_code == 200, shown.text
+        return shown.text
+
+    for sid in ("mine", "paused"):  # active, and suspended until the publisher activates it
+        assert "Show keys" in page(sid) and "Regenerate primary key" in page(sid)
+    waiting = page("asked")
+    assert "waits for the publisher's approval" in waiting
+    assert "Show keys" not in waiting and "Regenerate" not in waiting
+    ended = page("ended")
+    assert "This subscription is cancelled: its keys no longer" in ended
+    assert "Show keys" not in ended and "Regenerate" not in ended

@@ -29,6 +29,13 @@ class Owned:
     def cancellable(self) -> bool:
         return self.subscription.state in subscriptions.HELD
 
+    @property
+    def keys_offered(self) -> bool:
+        """Whether the portal offers the keys: those of an active subscription work, and
+        those of a suspended one will again if the publisher activates it; a request waiting
+        for approval, and an ended or rejected subscription, have keys no call can use."""
+        return self.subscription.state in ("active", "suspended")
+
 
 @dataclass(frozen=True)
 class Revealed:
