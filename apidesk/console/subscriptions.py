@@ -127,6 +127,7 @@ def _show(
         owner=row.owner,
         product=row.product,
         offered=OFFERED.get(subscription.state, ()),
+        keys_live=subscriptions.keys_live(subscription),
         **values,
     )
 
@@ -191,6 +192,7 @@ def key_action(console: Console, request: Request, form: FormData | None) -> Res
             if slot not in keys.SLOTS:
                 raise Invalid.field("slot", "Choose the primary or the secondary key.")
             chosen = cast(keys.Slot, slot)
+            subscriptions.refuse_dead_keys(subscription)
             if field(form, "act") == "regenerate":
                 if field(form, "confirm") != "yes":
                     return _show(

@@ -4,6 +4,8 @@ other id is the 404 page. Signed-out (or blocked) visitors are sent to sign in."
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -65,9 +67,9 @@ def keys_submit(portal: Portal, request: Request, form: FormData | None) -> Resp
         owned = _owned(ctx, user, request.path_params["sid"])
         try:
             portal.checked(request, form)
+            revealed = own.reveal(ctx, user, owned.subscription.name)
         except Invalid as error:
             return _refused(portal, request, ctx, user, owned, error)
-        revealed = own.reveal(ctx, user, owned.subscription.name)
         response = portal.render(
             request, ctx, "subscription.html", user=user, owned=owned, revealed=revealed
         )
@@ -85,6 +87,10 @@ def regenerate_page(portal: Portal, request: Request, form: FormData | None) -> 
         slot = request.query_params.get("key", "")
         if slot not in keys.SLOTS:
             raise PageNotFound()
+        if not owned.keys_offered:
+            # The page says why its keys are not offered.
+            target = f"{portal.base_path(ctx)}/subscriptions/{quote(owned.subscription.name)}"
+            return RedirectResponse(target, status_code=303)
         return portal.render(
             request,
             ctx,

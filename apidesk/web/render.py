@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse
 
 from apidesk.web import assets
 from apidesk.web.headers import RAW_PAGE_HEADERS
+from apidesk.web.wording import scope_words
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates"
 
@@ -51,6 +52,7 @@ def environment(templates: Path) -> Environment:
     )
     env.globals["asset"] = assets.served_name
     env.filters["urlencode"] = urlencode
+    env.filters["scope_words"] = scope_words
     return env
 
 

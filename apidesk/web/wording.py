@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from apidesk.domain.subscriptions.fields import ALL_ACCESS
 from apidesk.errors import DomainError, Invalid
 
 # Endings that read better rewritten, once a field's name is replaced by its label.
@@ -33,3 +34,12 @@ def in_words(
     for wire, label in sorted(labels.items(), key=lambda item: -len(item[0])):
         text = text.replace(f"'{wire}'", label)
     return text
+
+
+def scope_words(scope: str) -> str:
+    """A subscription's scope, named as APIM's pages name it, for a subscription no product
+    holds: the built-in all-access one ('/') covers all APIs; '/apis/echo' is the API echo."""
+    if scope == ALL_ACCESS:
+        return "All APIs"
+    kind, _, name = scope.strip("/").partition("/")
+    return f"API {name}" if kind == "apis" and name else scope

@@ -177,3 +177,27 @@ def test_keys_are_offered_only_where_a_call_can_use_them(
     ended = page("ended")
     assert "This subscription is cancelled: its keys no longer" in ended
     assert "Show keys" not in ended and "Regenerate" not in ended
+
+
+def test_a_form_for_keys_the_page_does_not_offer_is_refused(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    arrange(admin, shop)
+    held = {
+        sid: catalog.subscription(admin, shop, sid, "/products/gold", owner="dev", state=state)
+        for sid, state in (("asked", "submitted"), ("ended", "cancelled"))
+    }
+    sign_in(browser, shop, "dev")
+    said = {"asked": "The keys come once the request is approved.", "ended": "no longer work."}
+    for sid, key in held.items():
+        url = f"/portal/{shop.name}/subscriptions/{sid}"
+        page = browser.get(url)
+        shown = browser.submit(page, f"{url}/keys")
+        assert shown.status_code == 400 and said[sid] in shown.text
+        assert key not in shown.text
+        # The question before regenerating is not asked: the subscription's page says why.
+        asked = browser.get(f"{url}/regenerate?key=primary")
+        assert asked.status_code == 303 and asked.headers["location"] == url
+        made = browser.submit(page, f"{url}/regenerate", key="primary")
+        assert made.status_code == 400 and said[sid] in made.text
+        assert catalog.keys(admin, shop, sid)[0] == key

@@ -64,7 +64,7 @@ def get_owned(ctx: InstanceContext, user: User, sid: str) -> Owned:
 
 
 def reveal(ctx: InstanceContext, user: User, sid: str) -> Revealed:
-    owned = get_owned(ctx, user, sid)
+    owned = _with_keys(get_owned(ctx, user, sid))
     _, primary, secondary = subscriptions.secrets(ctx, owned.subscription.name)
     return Revealed(owned, primary, secondary)
 
@@ -72,8 +72,19 @@ def reveal(ctx: InstanceContext, user: User, sid: str) -> Revealed:
 def regenerate(ctx: InstanceContext, user: User, sid: str, slot: str) -> Owned:
     if slot not in keys.SLOTS:
         raise Invalid.field("key", "Choose the primary or the secondary key.")
-    owned = get_owned(ctx, user, sid)
+    owned = _with_keys(get_owned(ctx, user, sid))
     subscriptions.regenerate(ctx, owned.subscription.name, slot)
+    return owned
+
+
+def _with_keys(owned: Owned) -> Owned:
+    """The subscription, if its page offers its keys: a form sent for one whose page does not
+    is refused the same way."""
+    if not owned.keys_offered:
+        state = owned.subscription.state
+        if state == "submitted":
+            raise Invalid.field("key", "The keys come once the request is approved.")
+        raise Invalid.field("key", f"The keys of a {state} subscription no longer work.")
     return owned
 
 

@@ -33,6 +33,22 @@ ENDED = ("cancelled", "expired")
 LIMIT_REACHED = "Subscriptions limit reached for same user"
 
 
+def keys_live(subscription: Subscription) -> bool:
+    """Whether a subscription's keys work, or will once it is approved or activated again, as
+    the console offers them: those of a rejected, cancelled or expired one never will (unless
+    the management API sets its state again)."""
+    return subscription.state in HELD
+
+
+def refuse_dead_keys(subscription: Subscription) -> None:
+    """The web faces' refusal to show or regenerate keys that no call can use (the management
+    API, as APIM's, still lists and regenerates them in any state)."""
+    if not keys_live(subscription):
+        raise Invalid.field(
+            "slot", f"The keys of a {subscription.state} subscription no longer work."
+        )
+
+
 @dataclass(frozen=True)
 class StateChange:
     """What happened to a subscription's state in one request (for e-mails to act on)."""
