@@ -11,6 +11,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.apimanagement import ApiManagementClient
 from azure.mgmt.apimanagement.models import UserCreateParameters, UserUpdateParameters
 from sqlalchemy import select
+from support.notification_names import NOTIFICATIONS
 from support.server import ServiceRef
 
 from apidesk.domain.context import Context, Runtime
@@ -19,15 +20,6 @@ from apidesk.domain.notifications.outbox import Envelope
 from apidesk.storage.models import Instance
 
 V = {"api-version": "2024-05-01"}
-NOTIFICATIONS = {
-    "RequestPublisherNotificationMessage": "Subscription requests (requiring approval)",
-    "PurchasePublisherNotificationMessage": "New subscriptions",
-    "NewApplicationNotificationMessage": "Application gallery requests",
-    "BCC": "BCC",
-    "NewIssuePublisherNotificationMessage": "New issue or comment",
-    "AccountClosedPublisher": "Close account message",
-    "QuotaLimitApproachingPublisherNotificationMessage": "Approaching subscription quota limit",
-}
 CLOSED = "AccountClosedPublisher"
 ADMIN_EMAIL = "admin@example.net"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from support.notification_names import NOTIFICATIONS
 from support.template_defaults import EXPECTED, OPERATOR_PARAMETERS
 
 from apidesk.domain.notifications import defaults, publisher
@@ -73,16 +74,6 @@ EXPECTED_CONFIRM_TITLES = {
     ),
 }
 
-# Reference §4.9.
-EXPECTED_NOTIFICATIONS = {
-    "RequestPublisherNotificationMessage": "Subscription requests (requiring approval)",
-    "PurchasePublisherNotificationMessage": "New subscriptions",
-    "NewApplicationNotificationMessage": "Application gallery requests",
-    "BCC": "BCC",
-    "NewIssuePublisherNotificationMessage": "New issue or comment",
-    "AccountClosedPublisher": "Close account message",
-    "QuotaLimitApproachingPublisherNotificationMessage": "Approaching subscription quota limit",
-}
 
 PARAMETER_NAME = re.compile(r"^[A-Za-z0-9-._]+$")
 
@@ -104,7 +95,7 @@ def test_exactly_the_fourteen_apim_templates() -> None:
 def test_names_match_the_sdk_enum() -> None:
     models = pytest.importorskip("azure.mgmt.apimanagement.models")
     assert {v.value for v in models.TemplateName} == set(TEMPLATE_NAMES)
-    assert {v.value for v in models.NotificationName} == set(EXPECTED_NOTIFICATIONS)
+    assert {v.value for v in models.NotificationName} == set(NOTIFICATIONS)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -156,7 +147,7 @@ def test_operator_messages_exist_for_the_notifications_apidesk_sends() -> None:
 
 
 def test_all_seven_notifications_with_apims_titles() -> None:
-    assert {n.name: n.title for n in publisher.NOTIFICATIONS.values()} == EXPECTED_NOTIFICATIONS
+    assert {n.name: n.title for n in publisher.NOTIFICATIONS.values()} == NOTIFICATIONS
     for key, notification in publisher.NOTIFICATIONS.items():
         assert key == notification.name.lower()
         assert 1 <= len(notification.title) <= 1000
