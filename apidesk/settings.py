@@ -16,62 +16,19 @@ tests/cli/test_settings.py compares the two readers value by value.
 from __future__ import annotations
 
 import copy
-import os
-import re
-import types
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal
 
-
-class Secret:
-    """A value kept out of logs and reprs, as `pydantic.SecretStr` keeps it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get_secret_value(self) -> str:
-        return self._value
-
-    def __len__(self) -> int:
-        return len(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __str__(self) -> str:
-        return "**********" if self._value else ""
-
-    def __repr__(self) -> str:
-        return f"Secret('{self}')"
-
-
-@dataclass(frozen=True)
-class _Spec:
-    default: Any
-    ge: float | None = None
-    le: float | None = None
-    gt: float | None = None
-    description: str | None = None
-
-
-def setting(
-    default: Any,
-    *,
-    ge: float | None = None,
-    le: float | None = None,
-    gt: float | None = None,
-    description: str | None = None,
-) -> Any:
-    """A field's default, bounds and description (what `pydantic.Field` took here)."""
-    return _Spec(default, ge, le, gt, description)
+from apidesk.settings_reader import (
+    Secret,
+    declared_fields,
+    read_by_pydantic,
+    read_plainly,
+    setting,
+)
+from apidesk.settings_reader import pydantic_model as _model_of
 
 
 class Settings:
@@ -163,9 +120,9 @@ class Settings:
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     def __init__(self, **values: Any) -> None:
-        read = _read_plainly(values)
+        read = read_plainly(FIELDS, AFTER, values)
         if read is None:
-            read = _read_by_pydantic(values)
+            read = read_by_pydantic(pydantic_model(), values)
         for name, value in read.items():
             object.__setattr__(self, name, value)
 
@@ -232,177 +189,15 @@ def _strip_slash(value: str) -> str:
 # Applied after a field's type is checked, by both readers.
 AFTER: dict[str, Any] = {"public_url": _strip_slash}
 
-# The plain reader's answer when a value is not in its plain form: Pydantic decides.
-_ASK_PYDANTIC = object()
-_WHOLE = re.compile(r"-?(0|[1-9][0-9]{0,17})")
-_DECIMAL = re.compile(r"-?(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?")
 
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
-    hint: Any
-    spec: _Spec
-
-    @cached_property
-    def kind(self) -> Any:
-        """The type without `None`, or a tuple of a `Literal`'s words."""
-        hint = self.hint
-        if get_origin(hint) in (Union, types.UnionType):
-            hint = next(arg for arg in get_args(hint) if arg is not type(None))
-        if get_origin(hint) is Literal:
-            return get_args(hint)
-        return hint
-
-    @property
-    def optional(self) -> bool:
-        return type(None) in get_args(self.hint)
-
-    def from_text(self, text: str) -> Any:
-        """An environment variable's value, as Pydantic would read it, or `_ASK_PYDANTIC`."""
-        kind = self.kind
-        if not _is_text(text):
-            return _ASK_PYDANTIC
-        if kind is str:
-            return text
-        if isinstance(kind, tuple):
-            return text if text in kind else _ASK_PYDANTIC
-        if kind is int:
-            return self._bounded(int(text)) if _WHOLE.fullmatch(text) else _ASK_PYDANTIC
-        if kind is float:
-            return self._bounded(float(text)) if _DECIMAL.fullmatch(text) else _ASK_PYDANTIC
-        if kind is Path and text:
-            return Path(text)
-        if kind is Secret and text:
-            return Secret(text)
-        return _ASK_PYDANTIC
-
-    def given(self, value: Any) -> Any:
-        """A keyword argument's value, as Pydantic would take it, or `_ASK_PYDANTIC`."""
-        kind = self.kind
-        if value is None:
-            return None if self.optional else _ASK_PYDANTIC
-        if isinstance(value, str):
-            plain_text = kind in (str, Path, Secret) or isinstance(kind, tuple)
-            return self.from_text(value) if plain_text else _ASK_PYDANTIC
-        if kind is int and type(value) is int:
-            return self._bounded(value)
-        if kind is float and type(value) in (int, float) and abs(value) < 2**53:  # finite
-            return self._bounded(float(value))
-        if kind is Path and type(value) is type(Path()):
-            return value
-        return _ASK_PYDANTIC
-
-    def _bounded(self, number: float) -> Any:
-        ge, le, gt = self.spec.ge, self.spec.le, self.spec.gt
-        inside = (ge is None or number >= ge) and (le is None or number <= le)
-        return number if inside and (gt is None or number > gt) else _ASK_PYDANTIC
-
-
-def _is_text(text: str) -> bool:
-    try:
-        text.encode()
-    except UnicodeEncodeError:  # lone surrogates: what undecodable bytes in the environment give
-        return False
-    return True
-
-
-def _fields() -> dict[str, _Field]:
-    hints = get_type_hints(Settings)
-    found = {}
-    for name, hint in hints.items():
-        declared = Settings.__dict__[name]
-        spec = declared if isinstance(declared, _Spec) else _Spec(declared)
-        found[name] = _Field(name, hint, spec)
-        delattr(Settings, name)  # an instance's own value is the only one
-    return found
-
-
-FIELDS = _fields()
-PREFIX = "apidesk_"
-
-
-def _environment() -> dict[str, str] | None:
-    """`APIDESK_*` variables by their lower-case name, or None if a name is spelt twice."""
-    found: dict[str, str] = {}
-    for key, value in os.environ.items():
-        lower = key.lower()
-        if lower.startswith(PREFIX):
-            if lower in found:
-                return None
-            found[lower] = value
-    return found
-
-
-def _read_plainly(values: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Every field's value, or None where one is for Pydantic to decide."""
-    if any(name not in FIELDS for name in values):
-        return None
-    environment = _environment()
-    if environment is None:
-        return None
-    read: dict[str, Any] = {}
-    for name, field in FIELDS.items():
-        if name in values:
-            value = field.given(values[name])
-        elif PREFIX + name in environment:
-            value = field.from_text(environment[PREFIX + name])
-        else:
-            value = field.given(field.spec.default)  # pydantic-settings checks defaults too
-        if value is _ASK_PYDANTIC:
-            return None
-        after = AFTER.get(name)
-        read[name] = value if after is None else after(value)
-    return read
-
-
-def _read_by_pydantic(values: Mapping[str, Any]) -> dict[str, Any]:
-    from pydantic import SecretStr
-
-    model = pydantic_model()(**values)
-    read = {}
-    for name in FIELDS:
-        value = getattr(model, name)
-        read[name] = Secret(value.get_secret_value()) if isinstance(value, SecretStr) else value
-    return read
-
-
+FIELDS = declared_fields(Settings)
 _MODEL: Any = None
 
 
 def pydantic_model() -> Any:
-    """The settings as a pydantic-settings model, built from the declarations above (with
-    `pydantic.SecretStr` for `Secret`); `Settings` hands it whatever is not plain."""
+    """The settings as a pydantic-settings model, built from the declarations above;
+    `Settings` hands it whatever is not plain."""
     global _MODEL
-    if _MODEL is not None:
-        return _MODEL
-    from pydantic import Field, SecretStr, create_model, field_validator
-    from pydantic_settings import BaseSettings, SettingsConfigDict
-
-    class Base(BaseSettings):
-        model_config = SettingsConfigDict(env_prefix="APIDESK_", extra="ignore", frozen=True)
-
-    fields: dict[str, Any] = {}
-    for name, field in FIELDS.items():
-        hint = field.hint
-        if field.kind is Secret:
-            hint = SecretStr | None if field.optional else SecretStr
-        spec = field.spec
-        bounds = {key: getattr(spec, key) for key in ("ge", "le", "gt")}
-        bounds = {key: value for key, value in bounds.items() if value is not None}
-        fields[name] = (hint, Field(spec.default, description=spec.description, **bounds))
-    validators = {
-        f"_after_{name}": field_validator(name)(_as_validator(check))
-        for name, check in AFTER.items()
-    }
-    _MODEL = create_model(
-        "Settings", __base__=Base, __module__=__name__, __validators__=validators, **fields
-    )
+    if _MODEL is None:
+        _MODEL = _model_of(FIELDS, AFTER, __name__)
     return _MODEL
-
-
-def _as_validator(check: Any) -> Any:
-    def validate(cls: type, value: Any) -> Any:
-        return check(value)
-
-    return classmethod(validate)

@@ -16,8 +16,14 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from apidesk import settings as settings_module
-from apidesk.settings import FIELDS, Secret, Settings, pydantic_model
+from apidesk.settings import AFTER, FIELDS, Secret, Settings, pydantic_model
+from apidesk.settings_reader import read_plainly
+
+
+def _plainly(values: dict[str, Any]) -> dict[str, Any] | None:
+    """What the plain reader makes of `values` and the environment (None: Pydantic decides)."""
+    return read_plainly(FIELDS, AFTER, values)
+
 
 TEXTS = [
     *("", " ", "0", "1", "-1", "4", "5", "8", "64", "65", "128", "129", "1023", "1024"),
@@ -69,7 +75,7 @@ def test_each_variable_reads_as_pydantic_reads_it(
         clean_environment.setenv(f"APIDESK_{name.upper()}", text)
         wanted = _by_pydantic({})
         assert _outcome({}) == wanted, (name, text)
-        if settings_module._read_plainly({}) is not None:
+        if _plainly({}) is not None:
             plain += 1
             assert wanted[0] == "read", (name, text)  # plain only what Pydantic accepts
     assert plain >= 3, name  # the plain reader took some of them itself
@@ -82,12 +88,12 @@ def test_each_keyword_argument_is_taken_as_pydantic_takes_it(
     for value in GIVEN:
         wanted = _by_pydantic({name: value})
         assert _outcome({name: value}) == wanted, (name, value)
-        if settings_module._read_plainly({name: value}) is not None:
+        if _plainly({name: value}) is not None:
             assert wanted[0] == "read", (name, value)
 
 
 def test_defaults_and_names_are_those_of_the_model(clean_environment: pytest.MonkeyPatch) -> None:
-    assert settings_module._read_plainly({}) is not None
+    assert _plainly({}) is not None
     assert _outcome({}) == _by_pydantic({})
     model_fields = pydantic_model().model_fields
     assert set(model_fields) == set(FIELDS)
@@ -126,7 +132,7 @@ def test_names_are_compared_without_regard_to_case(clean_environment: pytest.Mon
     clean_environment.setenv("apidesk_page_size", "7")
     assert Settings().page_size == 7
     clean_environment.setenv("APIDESK_Page_Size", "9")  # two spellings: Pydantic decides
-    assert settings_module._read_plainly({}) is None
+    assert _plainly({}) is None
     assert _outcome({}) == _by_pydantic({})
 
 
