@@ -82,7 +82,7 @@ def create_app(runtime: Runtime) -> Starlette:
             except SignInNeeded:
                 return RedirectResponse(f"{PATH}/", status_code=303)
             except PageNotFound:
-                return _error(console, request, 404)
+                return await missing(request)
             except BodyTooLarge:
                 raise
             except HTTPException as error:
@@ -100,14 +100,24 @@ def create_app(runtime: Runtime) -> Starlette:
 
         return endpoint
 
+    async def missing(request: Request) -> Response:
+        """The 404 page, read in a turn like any page (`_not_found_page`); should the database
+        fail it, the bare one."""
+        try:
+            return await run_in_turn("read", reads_at_once, _not_found_page, console, request)
+        except Exception as error:
+            if not is_unavailable(error):
+                log.error("the 404 page of %s failed", request.url.path, exc_info=error)
+            return _error(console, request, 404)
+
     async def static_file(request: Request) -> Response:
         """A stylesheet or script of the pages; any other name gets the console's 404 page."""
         response = await assets.serve(request)
-        return _error(console, request, 404) if response.status_code == 404 else response
+        return await missing(request) if response.status_code == 404 else response
 
     async def not_found(request: Request, error: Exception) -> Response:
         status = error.status_code if isinstance(error, HTTPException) else 404
-        return _error(console, request, status)
+        return await missing(request) if status == 404 else _error(console, request, status)
 
     return Starlette(
         exception_handlers={HTTPException: not_found},
@@ -142,6 +152,37 @@ def _error(
     response = console.render(request, None, "message.html", status, title=title, message=message)
     response.headers.update(headers or {})
     return response
+
+
+def _not_found_page(console: Console, request: Request) -> Response:
+    """The 404 page inside the console: a signed-in operator keeps the header and its service
+    switcher, and the navigation of the instance the address names if they manage it (one
+    they do not manage is named nowhere on the page); anyone else gets the bare page."""
+    with console.unit(write=False) as ctx:
+        operator = console.operator(request, ctx)
+        if operator is None:
+            return _error(console, request, 404)
+        named = _named_service(request)
+        instance = operators.managed(ctx, operator, named) if named else None
+        title, message = ERRORS[404]
+        return console.render(
+            request,
+            ctx,
+            "message.html",
+            404,
+            operator=operator,
+            instance=instance,
+            title=title,
+            message=message,
+        )
+
+
+def _named_service(request: Request) -> str | None:
+    """The instance an address under the console names (its first segment), if any."""
+    named = request.path_params.get("service")
+    if named is None and request.url.path.startswith(f"{PATH}/"):
+        named = request.url.path[len(PATH) + 1 :].split("/", 1)[0]
+    return named or None
 
 
 # Signing in and out ---------------------------------------------------------------------
