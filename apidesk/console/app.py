@@ -102,7 +102,10 @@ def create_app(runtime: Runtime) -> Starlette:
 
     async def missing(request: Request) -> Response:
         """The 404 page, read in a turn like any page (`_not_found_page`); should the database
-        fail it, the bare one."""
+        fail it, the bare one. Without a cookie that could be a session, nobody is signed in:
+        the bare page at once, no unit."""
+        if not access.may_be_session(request.cookies.get(SESSION_COOKIE)):
+            return _error(console, request, 404)
         try:
             return await run_in_turn("read", reads_at_once, _not_found_page, console, request)
         except Exception as error:
