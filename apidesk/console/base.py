@@ -15,9 +15,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from apidesk.console.wording import password_rules
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
+from apidesk.domain.users.fields import FIELDS as USER_FIELDS
 from apidesk.errors import Invalid
 from apidesk.storage.models import Operator
 from apidesk.web import csrf, render
@@ -30,6 +32,8 @@ SESSION_COOKIE = "apidesk_console"
 CSRF_COOKIE = "apidesk_console_csrf"
 
 PAGES = render.environment(TEMPLATES)
+# Forms state the domain's limits (maxlength) from its field tables.
+PAGES.globals["user_fields"] = USER_FIELDS
 
 
 class PageNotFound(Exception):
@@ -99,6 +103,8 @@ class Console:
             status_message=DONE.get(request.query_params.get("done", "")),
             # Without an SMTP server nothing sends the outbox: every page says so.
             mail_off=not self.runtime.settings.smtp_host,
+            # The password policy in words, for the hint of each field that takes a password.
+            password_rules=password_rules(self.runtime.policy),
             **values,
         )
         if request.cookies.get(CSRF_COOKIE) != nonce:

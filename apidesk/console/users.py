@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
-from apidesk.console.wording import USER_LABELS, said
+from apidesk.console.wording import USER_FIELDS, USER_LABELS, field_errors, said
 from apidesk.domain import audit
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import recovery
@@ -151,6 +151,7 @@ def add_submit(console: Console, request: Request, form: FormData | None) -> Res
                 400,
                 values=values,
                 error=said(error, USER_LABELS),
+                field_errors=field_errors(error, USER_FIELDS, USER_LABELS),
             )
 
 
@@ -181,6 +182,7 @@ def invite_submit(console: Console, request: Request, form: FormData | None) -> 
                 400,
                 values=values,
                 error=said(error, USER_LABELS),
+                field_errors=field_errors(error, USER_FIELDS, USER_LABELS),
             )
 
 
@@ -309,6 +311,7 @@ def edit_submit(console: Console, request: Request, form: FormData | None) -> Re
                 if not isinstance(error, PreconditionFailed)
                 else "This user changed since you opened the page: check the values below "
                 "(they are the ones you typed) and save again.",
+                field_errors=field_errors(error, USER_FIELDS, USER_LABELS),
             )
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from apidesk.errors import DomainError, PreconditionFailed
+from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid, PreconditionFailed
+from apidesk.security.passwords import MAX_LENGTH, PasswordPolicy
 from apidesk.web import wording
 
 GROUP_LABELS = {
@@ -38,6 +39,14 @@ USER_LABELS = {
     "lastName": "Last name",
     "note": "Note",
     "password": "Password",
+}
+# The Users forms' fields (their inputs' names) for the API's field names.
+USER_FIELDS = {
+    "email": "email",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "note": "note",
+    "password": "password",
 }
 SUBSCRIPTION_LABELS = {"stateComment": "The reason"}
 # The e-mail field of the Operators and Notifications pages.
@@ -86,3 +95,36 @@ def said(error: DomainError, labels: Mapping[str, str]) -> str:
     if isinstance(error, PreconditionFailed):
         return CHANGED_SINCE
     return wording.in_words(error, labels, SENTENCES)
+
+
+def field_errors(
+    error: DomainError, fields: Mapping[str, str], labels: Mapping[str, str]
+) -> dict[str, str]:
+    """What a refusal says of each form field it names, keyed by the field's name on the
+    form (`fields` maps the API's name to it), in the page's words (`said`): for the field's
+    own error text and its aria-invalid. A problem of no field on the form stays only in the
+    summary that `said` gives."""
+    if isinstance(error, Invalid):
+        named = list(error.problems)
+    elif isinstance(error, Conflict) and error.target:
+        named = [FieldProblem(error.target, error.message)]
+    else:
+        named = []
+    found: dict[str, str] = {}
+    for problem in named:
+        name = fields.get(problem.target)
+        if name is not None:
+            text = wording.in_words(Invalid(problems=[problem]), labels, SENTENCES)
+            found[name] = f"{found[name]} {text}" if name in found else text
+    return found
+
+
+def password_rules(policy: PasswordPolicy) -> str:
+    """The password policy as a form's hint says it, before anyone is refused by it."""
+    length = f"{policy.min_length} to {MAX_LENGTH} characters"
+    if policy.min_strength > 0:
+        return (
+            f"A password needs {length} and must not be easy to guess: a few unrelated words "
+            "work well, names and e-mail addresses do not."
+        )
+    return f"A password needs {length}."

@@ -43,6 +43,7 @@ from apidesk.portal.flows import (
     reset_page,
     reset_submit,
 )
+from apidesk.portal.header import service_of, signup_offered
 from apidesk.portal.signup import resend_submit, signup_page, signup_submit
 from apidesk.portal.subscriptions import (
     detail_page,
@@ -101,7 +102,7 @@ def create_app(runtime: Runtime) -> Starlette:
                         "read", reads_at_once, handler, portal, request, None
                     )
             except PageNotFound:
-                return pages.error(404)
+                return await not_found(request, request.path_params["service"])
             except BodyTooLarge:
                 raise  # the request limits answer it (413)
             except HTTPException as error:
@@ -117,13 +118,40 @@ def create_app(runtime: Runtime) -> Starlette:
 
         return endpoint
 
+    async def not_found(request: Request, service: str | None) -> Response:
+        """The instance's own 404 page when `service` names one (looked up in a worker
+        thread, like any page's work), else the bare one. Should that fail, the bare one:
+        the answer is 404 all the same."""
+        if service is None:
+            return pages.error(404)
+        try:
+            return await run_in_turn("read", reads_at_once, portal.not_found, request, service)
+        except Exception as error:
+            _logged(request, error)
+            return pages.error(404)
+
+    async def static_file(request: Request) -> Response:
+        """A stylesheet or script of the pages; any other name gets the portal's 404 page."""
+        response = await assets.serve(request)
+        if response.status_code == 404:
+            return await not_found(request, request.path_params["service"])
+        return response
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        """The router's own refusals: no such page (404: the instance's own, when the path
+        names one), or a method the page does not take."""
+        assert isinstance(error, HTTPException)
+        if error.status_code == 404:
+            return await not_found(request, service_of(request))
+        return _http_error(request, error)
+
     return Starlette(
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: http_error},
         routes=[
             Route("/{service}/", page(home), methods=["GET"]),
             *profile.routes(page),
             *products.routes(page),
-            Route("/{service}/static/{file}", _static_file, methods=["GET"]),
+            Route("/{service}/static/{file}", static_file, methods=["GET"]),
             Route("/{service}/signin", page(signin_page), methods=["GET"]),
             Route("/{service}/signin", page(signin_submit), methods=["POST"]),
             Route("/{service}/signup", page(signup_page), methods=["GET"]),
@@ -170,26 +198,26 @@ def create_app(runtime: Runtime) -> Starlette:
     )
 
 
-async def _static_file(request: Request) -> Response:
-    """A stylesheet or script of the pages; any other name gets the portal's styled 404."""
-    response = await assets.serve(request)
-    return pages.error(404) if response.status_code == 404 else response
-
-
 def _failed(request: Request, error: Exception) -> Response:
     """A page for what went wrong: the database out of reach (503), or a bug (500, logged
     with its trace; the page shows none)."""
-    if is_unavailable(error):
-        original = getattr(error, "orig", None) or error
-        log.warning("database unavailable: %s: %s", type(original).__name__, original)
+    if _logged(request, error):
         return pages.error(503, headers={"Retry-After": "1"})
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return pages.error(500)
 
 
-async def _http_error(request: Request, error: Exception) -> Response:
-    """The router's own refusals: no such page (404), or a method the page does not take."""
-    assert isinstance(error, HTTPException)
+def _logged(request: Request, error: Exception) -> bool:
+    """Log what went wrong: a warning for a database out of reach (True), else the trace."""
+    if is_unavailable(error):
+        original = getattr(error, "orig", None) or error
+        log.warning("database unavailable: %s: %s", type(original).__name__, original)
+        return True
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return False
+
+
+def _http_error(request: Request, error: HTTPException) -> Response:
+    """The bare page of a refusal of the router's: a method the page does not take."""
     headers = dict(error.headers or {})
     if error.status_code == 405:
         # Each method of a page is its own route: name every one the path takes.
@@ -210,7 +238,7 @@ def home(portal: Portal, request: Request, form: FormData | None) -> Response:
         user = portal.signed_in(request, ctx)
         if user is None and portal_settings.signin_required(ctx):
             return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
-        signup_open = portal_settings.signup(ctx).enabled
+        signup_open = signup_offered(ctx)
         return portal.render(request, ctx, "home.html", user=user, signup_open=signup_open)
 
 

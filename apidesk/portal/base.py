@@ -26,7 +26,7 @@ from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.portal import delegation
 from apidesk.domain.subscriptions.service import LIMIT_REACHED
 from apidesk.errors import DomainError, Invalid
-from apidesk.portal import pages
+from apidesk.portal import header, pages
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
 from apidesk.web.csrf import origin_of
@@ -46,20 +46,26 @@ class Portal:
     # Plumbing ---------------------------------------------------------------------------
 
     @contextmanager
-    def unit(self, request: Request, *, write: bool) -> Iterator[InstanceContext]:
+    def unit(
+        self, request: Request, *, write: bool, service: str | None = None
+    ) -> Iterator[InstanceContext]:
         """A unit of work inside the instance named by the URL. The request's first unit looks
         the instance up (`read_by_name`: an entity of no session, for reading); its later ones
         (a portal form has at least two, a sign-in three) use it as it is, without asking the
         database again. Should the instance be deleted in between, a write that refers to it
-        breaks a foreign key, and the page is the 404 a fresh lookup would have given."""
-        known: Instance | None = getattr(request.state, "instance", None)
+        breaks a foreign key, and the page is the 404 a fresh lookup would have given. With
+        `service`, that instance is looked up afresh, whatever the request knew."""
+        known: Instance | None = None
+        if service is None:
+            known = getattr(request.state, "instance", None)
+            service = request.path_params["service"]
         try:
             with self.runtime.database.unit_of_work(write=write) as session:
                 ctx = Context(self.runtime, session, "portal")
                 if known is not None:
                     yield InstanceContext.of(ctx, known)
                     return
-                instance = instances.read_by_name(ctx, request.path_params["service"])
+                instance = instances.read_by_name(ctx, service)
                 if instance is None:
                     raise PageNotFound()
                 ictx = InstanceContext.of(ctx, instance)
@@ -85,8 +91,18 @@ class Portal:
         status: int = 200,
         **values: Any,
     ) -> HTMLResponse:
+        """The page, with the top bar for its visitor (`apidesk.portal.header`): the signed-in
+        developer unless the caller says whom (`user`, None for nobody). A page that carries
+        an e-mailed link's `token` names the link's owner as its `user` and has no menu."""
         nonce = request.cookies.get(CSRF_COOKIE) or csrf.new_nonce()
         base = self.base_path(ctx)
+        if values.get("token"):
+            values.setdefault("user", None)
+            values["menu"] = None
+        else:
+            if "user" not in values:
+                values["user"] = self.signed_in(request, ctx)
+            values["menu"] = header.menu(ctx, base, page, values["user"])
         response = pages.page(
             page,
             status,
@@ -112,6 +128,20 @@ class Portal:
                 "form-action 'self'", f"form-action 'self' {publisher}"
             )
         return response
+
+    def not_found(self, request: Request, service: str) -> Response:
+        """The 404 page of the instance named `service`, with its name and its menu for the
+        visitor, and a way to its home; the bare 404 when no instance has that name."""
+        if not header.possible_name(service):
+            return pages.error(404)
+        title, message = pages.ERRORS[404]
+        try:
+            with self.unit(request, write=False, service=service) as ctx:
+                return self.render(
+                    request, ctx, "message.html", 404, title=title, message=message, home=True
+                )
+        except PageNotFound:
+            return pages.error(404)
 
     def hold_back(self, request: Request) -> Response | None:
         """Count a form sent from the request's client address; the 429 page once that

@@ -177,6 +177,7 @@ def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Res
                 message="Your password is changed and you are signed out everywhere. Sign in "
                 "with the new password.",
                 signin=True,
+                user=None,  # this browser's session ends with the answer, whoever's it was
             )
             response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
             return response

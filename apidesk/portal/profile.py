@@ -206,6 +206,7 @@ def close_submit(portal: Portal, request: Request, form: FormData | None) -> Res
                 title="Your account is closed",
                 message="Your account and its keys are gone. A confirmation is on its way to "
                 "your e-mail address.",
+                user=None,  # signed out: the session ends with the answer
             )
             response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
             return response

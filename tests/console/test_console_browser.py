@@ -114,7 +114,7 @@ def portal_sign_in(
     try:
         page = context.new_page()
         page.goto(f"/portal/{shop.name}/signin")
-        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         return str(page.locator("main").inner_text())

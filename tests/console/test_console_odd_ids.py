@@ -11,11 +11,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from jinja2 import nodes
 from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.server import ServiceRef
 
 import apidesk
+from apidesk.console.base import PAGES
 
 V = {"api-version": "2024-05-01"}
 ODD = "50%41off&x:y'z"  # "%41" would turn into "A" if the id went into a URL unencoded
@@ -59,20 +61,71 @@ def test_odd_ids_lead_to_their_own_pages_and_back(
 
 # Expressions that are safe in a URL as they are: the web base path, service names (letters,
 # digits and hyphens), the built-in template and notification names, numeric ids, static asset
-# paths, and `here`, which each page that uses it builds with `urlencode`.
+# paths, `here`, which each page that uses it builds with `urlencode`, and the portal's menu
+# links (`link.href`: the portal's base path and a fixed page name, apidesk.portal.header).
 SAFE = re.compile(
-    r"^(base|static|asset\('[\w.]+'\)|instance\.name|item\.name|message\.id|here"
+    r"^(base|static|asset\('[\w.]+'\)|instance\.name|item\.name|message\.id|here|link\.href"
     r"|.*\|\s*urlencode.*)$"
 )
+
+
+# The console's confirmation panel (macros.html) takes its two URLs as arguments: they are
+# checked where it is called (the test after this one).
+MACRO_URLS = {"console/templates/macros.html": {"action", "back"}}
+MACRO_URL_ARGUMENTS = ("action", "back")
 
 
 def test_no_template_puts_an_id_in_a_url_unencoded() -> None:
     root = Path(apidesk.__file__).parent
     found = []
     for template in sorted(root.glob("*/templates/**/*.html")):
+        name = str(template.relative_to(root))
         for number, line in enumerate(template.read_text().splitlines(), 1):
             for attribute in re.finditer(r'(?:href|action|src)="([^"]*)"', line):
                 for expression in re.findall(r"{{\s*(.*?)\s*}}", attribute.group(1)):
-                    if not SAFE.match(expression):
-                        found.append(f"{template.relative_to(root)}:{number}: {expression}")
+                    if not SAFE.match(expression) and expression not in MACRO_URLS.get(name, ()):
+                        found.append(f"{name}:{number}: {expression}")
+    assert not found, "\n".join(found)
+
+
+def _unsafe_parts(node: nodes.Node) -> list[str]:
+    """The parts of a URL expression that are neither text, nor safe as they are (SAFE), nor
+    passed through `urlencode`."""
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return []
+    if isinstance(node, nodes.Filter) and node.name == "urlencode":
+        return []
+    if isinstance(node, nodes.Concat):
+        return [part for item in node.nodes for part in _unsafe_parts(item)]
+    if isinstance(node, nodes.Name) and SAFE.match(node.name):
+        return []
+    if (
+        isinstance(node, nodes.Getattr)
+        and isinstance(node.node, nodes.Name)
+        and SAFE.match(f"{node.node.name}.{node.attr}")
+    ):
+        return []
+    return [type(node).__name__ if not isinstance(node, nodes.Name) else node.name]
+
+
+def test_no_confirmation_panel_is_given_an_id_unencoded() -> None:
+    """The URLs passed to `confirm_panel` (its action and its way back), and the `here` each
+    of them is built on, hold ids only through `urlencode`."""
+    root = Path(apidesk.__file__).parent / "console" / "templates"
+    found, calls = [], 0
+    for template in sorted(root.glob("**/*.html")):
+        tree = PAGES.parse(template.read_text())
+        for assigned in tree.find_all(nodes.Assign):
+            if isinstance(assigned.target, nodes.Name) and assigned.target.name == "here":
+                found += [f"{template.name}: here: {part}" for part in _unsafe_parts(assigned.node)]
+        for call in tree.find_all(nodes.Call):
+            if not (isinstance(call.node, nodes.Name) and call.node.name == "confirm_panel"):
+                continue
+            calls += 1
+            named = [kw.value for kw in call.kwargs if kw.key in MACRO_URL_ARGUMENTS]
+            urls = call.args[2:4] + named
+            assert len(urls) == 2, f"{template.name}: confirm_panel without both URLs"
+            for url in urls:
+                found += [f"{template.name}:{call.lineno}: {part}" for part in _unsafe_parts(url)]
+    assert calls >= 8, calls
     assert not found, "\n".join(found)

@@ -75,7 +75,7 @@ def test_signing_up_with_terms_and_consent_then_confirming(
             json={"properties": {"termsOfService": terms}},
         ).raise_for_status()
     page.goto(f"/portal/{shop.name}/")
-    page.get_by_role("link", name="Sign up").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Sign up").click()
     found = serious_violations(page, axe_source())
     assert not found, found
     page.get_by_label("Email").fill("ada@example.com")
@@ -125,7 +125,7 @@ def test_delegated_sign_up_and_sign_out_go_through_the_publisher_site(
         http.put(shop.url("/portalsettings/delegation"), params=V, json=body).raise_for_status()
     try:
         page.goto(f"/portal/{shop.name}/")
-        page.get_by_role("link", name="Sign up").click()
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Sign up").click()
         assert page.url.startswith(f"http://127.0.0.1:{port}/delegate?operation=SignUp")
         page.get_by_label("Email").fill("grace@example.com")
         page.get_by_label("Password").fill(PASSWORD)

@@ -1,0 +1,98 @@
+"""The portal's top bar: what it offers the visitor of a page.
+
+Signed in, **Products**, **Subscriptions** and **Profile**, the account's e-mail address and
+**Sign out**. Signed out, **Products** while anonymous visitors may see them (sign-in is not
+required), **Sign in**, and **Sign up** while following it leads somewhere: sign-up is open,
+or delegated (the portal's sign-up page hands the visitor to the publisher's site, whatever
+the portal's own sign-up setting says). A page opened from an e-mailed link has no menu: the
+link names its owner, who is not signed in by it.
+
+The link of the page shown is marked `aria-current="page"`; on a page below it (a product, a
+subscription, closing the account) its section's link is marked `aria-current="true"`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from apidesk.domain.context import InstanceContext
+from apidesk.domain.instances.service import NAME_PATTERN
+from apidesk.domain.portal import settings as portal_settings
+from apidesk.domain.portal.delegation import Operation, is_delegated
+from apidesk.storage.models import User
+
+# The menu entry each template is (`page`) or lies below (`true`).
+CURRENT: dict[str, tuple[str, str]] = {
+    "products.html": ("products", "page"),
+    "product.html": ("products", "true"),
+    "subscriptions.html": ("subscriptions", "page"),
+    "subscription.html": ("subscriptions", "true"),
+    "regenerate.html": ("subscriptions", "true"),
+    "cancel.html": ("subscriptions", "true"),
+    "profile.html": ("profile", "page"),
+    "close_account.html": ("profile", "true"),
+    "signin.html": ("signin", "page"),
+    "signup.html": ("signup", "page"),
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    current: str | None = None  # the value of aria-current, if any
+    button: bool = False  # drawn as a button: the top bar's call to action (Sign up)
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The top bar's links: `pages` (the portal's sections) and, signed out, `account`
+    (Sign in, Sign up); `user` is the signed-in developer, or None."""
+
+    user: User | None
+    pages: tuple[Link, ...]
+    account: tuple[Link, ...]
+
+
+def signup_offered(ctx: InstanceContext) -> bool:
+    """Whether the portal's Sign up leads to a form: the portal's own, or the publisher's."""
+    return is_delegated(ctx, Operation.SIGN_UP) or portal_settings.signup(ctx).enabled
+
+
+def menu(ctx: InstanceContext, base: str, template: str, user: User | None) -> Menu:
+    current_key, current_value = CURRENT.get(template, ("", ""))
+
+    def link(key: str, label: str, button: bool = False) -> Link:
+        current = current_value if key == current_key else None
+        return Link(label, f"{base}/{key}", current, button)
+
+    if user is not None:
+        pages = (
+            link("products", "Products"),
+            link("subscriptions", "Subscriptions"),
+            link("profile", "Profile"),
+        )
+        return Menu(user, pages, ())
+    shown = () if portal_settings.signin_required(ctx) else (link("products", "Products"),)
+    account = [link("signin", "Sign in")]
+    if signup_offered(ctx):
+        account.append(link("signup", "Sign up", button=True))
+    return Menu(None, shown, tuple(account))
+
+
+def service_of(request: Request) -> str | None:
+    """The service a portal path names (its first segment), if it may be one: for the
+    requests no route took, whose path holds no parameters."""
+    path: str = request.scope["path"]
+    root: str = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    name = path.split("/")[1] if path.count("/") >= 2 else ""
+    return name if possible_name(name) else None
+
+
+def possible_name(name: str) -> bool:
+    """Whether an instance could have this name: anything else is not looked up at all."""
+    return 1 <= len(name) <= 50 and NAME_PATTERN.fullmatch(name) is not None

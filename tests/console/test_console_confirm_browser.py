@@ -1,0 +1,182 @@
+"""Every "are you sure" panel of the console (one macro, `confirm_panel` in macros.html) in
+Debian's chromium against a live `apidesk serve`: each is a region named by its question,
+its No (or Cancel) link leaves everything as it was, and its Yes (or Delete) button does the
+thing. axe-core on each panel's page. SQLite only; the HTTP-level tests beside this file post
+the same forms on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from support import catalog
+from support.browser import axe_source, chromium, screenshot, serious_violations
+from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+
+PASSWORD = "a long and quiet harbour"
+TEMPLATE = "NewDeveloperNotificationMessage"
+OTHER = f"other-{uuid.uuid4().hex[:6]}@example.com"
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory: Path = tmp_path_factory.mktemp("console-confirm-browser")
+    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shop(live: LiveServer) -> ServiceRef:
+    with live.client() as http:
+        service = create_service(http)
+        catalog.user(http, service, "leaver", firstName="Lee", lastName="Leaver")
+        catalog.user(http, service, "forgetful", firstName="Fay", lastName="Forgetful")
+        catalog.put(http, service, "/groups/leaving", {"displayName": "Leaving"})
+        catalog.api(http, service, "retired", "retired")
+        catalog.product(http, service, "bronze", "retired")
+        catalog.subscription(http, service, "fay-bronze", "/products/bronze", owner="forgetful")
+        return service
+
+
+@pytest.fixture(scope="module")
+def page(live: LiveServer) -> Iterator[Any]:
+    """A deployment-wide operator (the Operators page is theirs), signed in; and another."""
+    assert cli(live.env, "operator", "create", OTHER).returncode == 0
+    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    assert made.returncode == 0, made.stderr
+    with chromium() as browser:
+        context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        tab.goto(made.stdout.strip().splitlines()[-1])
+        tab.get_by_label("Password", exact=True).fill(PASSWORD)
+        tab.get_by_label("Password, again").fill(PASSWORD)
+        tab.get_by_role("button", name="Set password").click()
+        yield tab
+        context.close()
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Where a panel is asked for, its question and buttons, and what Yes says it did."""
+
+    path: str
+    ask: Callable[[Any], None]
+    question: str
+    done: str
+    yes: str = "Yes"
+    no: str = "No"
+    before: Callable[[Any, str], None] | None = None
+    choose: str | None = None  # a checkbox of the panel's to tick before Yes
+
+
+def _button(name: str) -> Callable[[Any], None]:
+    return lambda page: page.get_by_role("button", name=name, exact=True).click()
+
+
+def _link(name: str) -> Callable[[Any], None]:
+    return lambda page: page.get_by_role("link", name=name, exact=True).click()
+
+
+def _customize(page: Any, here: str) -> None:
+    page.goto(here)
+    page.get_by_label("Subject").fill("A custom subject")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("The changes were saved.")
+
+
+PANELS = {
+    "user-delete": Panel(
+        "users/leaver",
+        _link("Delete"),
+        "Delete Lee Leaver (leaver@example.com)?",
+        "The user was deleted.",
+        yes="Delete",
+        no="Cancel",
+    ),
+    "user-reset": Panel(
+        "users/forgetful",
+        _link("Reset password"),
+        "Send a password reset e-mail to forgetful@example.com?",
+        "A password reset e-mail is queued to be sent.",
+    ),
+    "group-delete": Panel(
+        "groups/leaving",
+        _button("Delete"),
+        "Delete the group Leaving?",
+        "The group was deleted.",
+        yes="Delete",
+        no="Cancel",
+    ),
+    "product-delete": Panel(
+        "products/bronze",
+        _button("Delete"),
+        "Delete the product bronze?",
+        "The product was deleted.",
+        yes="Delete",
+        no="Cancel",
+        choose="Delete subscriptions",
+    ),
+    "api-delete": Panel(
+        "apis/retired",
+        _button("Delete"),
+        "Delete the API retired?",
+        "The API was deleted.",
+        yes="Delete",
+        no="Cancel",
+    ),
+    "template-restore": Panel(
+        f"templates/{TEMPLATE}",
+        _button("Restore default"),
+        "Restore the built-in text of",
+        "The template is back to its built-in text.",
+        before=_customize,
+    ),
+    "operator-remove": Panel(
+        "operators",
+        _button(f"Remove {OTHER}"),
+        f"Remove the operator {OTHER}?",
+        "The operator was removed; their sessions have ended.",
+    ),
+    "signup-key": Panel(
+        "signup-settings",
+        _button("Generate new key"),
+        "Replace the validation key?",
+        "A new validation key is in place; signatures made with the old one fail.",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", PANELS)
+def test_a_confirmation_panel_asks_and_cancels_and_confirms(
+    page: Any, shop: ServiceRef, name: str
+) -> None:
+    panel = PANELS[name]
+    here = f"/console/{shop.name}/{panel.path}"
+    if panel.before:
+        panel.before(page, here)
+    page.goto(here)
+    panel.ask(page)
+    region = page.get_by_role("region", name=panel.question)
+    expect(region).to_be_visible()
+    expect(region.get_by_role("heading", name=panel.question)).to_be_visible()
+    found = serious_violations(page, axe_source())
+    assert not found, found
+    screenshot(page, f"console-confirm-{name}")
+
+    region.get_by_role("link", name=panel.no, exact=True).click()
+    expect(page.get_by_role("region", name=panel.question)).to_have_count(0)
+    expect(page.get_by_role("status")).to_have_count(0)
+    # Nothing was done: the panel can be asked for again from the same page.
+    page.goto(here)
+    panel.ask(page)
+    region = page.get_by_role("region", name=panel.question)
+    if panel.choose:
+        region.get_by_label(panel.choose).check()
+    region.get_by_role("button", name=panel.yes, exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(panel.done)
+    expect(page.get_by_role("region", name=panel.question)).to_have_count(0)

@@ -1,0 +1,195 @@
+"""Field errors on the console's Users forms in Debian's chromium, found as a screen reader
+finds them: the field by its label, invalid, described by its own error (and the password's
+by the policy's rules, stated before anyone is refused). axe-core on each page.
+
+The forms' markup is checked on its own (rendered by the console's templates, loaded into
+the browser), and the same against a live `apidesk serve`, whose password policy asks for 12
+characters."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from support import catalog
+from support.browser import axe_source, chromium, screenshot, serious_violations
+from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+
+from apidesk.console import base as console_base
+from apidesk.console import wording
+from apidesk.console.base import PAGES
+from apidesk.security.passwords import PasswordPolicy
+
+PASSWORD = "a long and quiet harbour"
+CSS = Path(console_base.__file__).parent.parent / "web" / "static" / "apidesk.css"
+MIN_LENGTH = 12
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def axe() -> str:
+    return axe_source()
+
+
+def clean(page: Any, axe: str, name: str) -> None:
+    found = serious_violations(page, axe)
+    assert not found, found
+    screenshot(page, name)
+
+
+def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
+    browser: Any, axe: str
+) -> None:
+    instance = SimpleNamespace(name="shop", id=1)
+    rules = wording.password_rules(PasswordPolicy(min_length=MIN_LENGTH))
+    html = PAGES.get_template("users/add.html").render(
+        base="/console",
+        static="/console/static",
+        csrf="token",
+        instance=instance,
+        operator=SimpleNamespace(email="me@example.com", instance_id=None),
+        services=[instance],
+        section="users",
+        values={"email": "ada@example", "first_name": "", "last_name": "Lovelace"},
+        error="Email is not a valid e-mail address. First name is required.",
+        field_errors={
+            "email": "Email is not a valid e-mail address.",
+            "first_name": "First name is required.",
+        },
+        password_rules=rules,
+    )
+    # The page's own stylesheet inline: set_content has no server to fetch it from.
+    html = re.sub(r'<link rel="stylesheet"[^>]*>', f"<style>{CSS.read_text()}</style>", html)
+    html = re.sub(r"<script [^>]*></script>", "", html)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_content(html)
+        email = page.get_by_label("Email")
+        expect(email).to_have_attribute("aria-invalid", "true")
+        expect(email).to_have_accessible_description("Email is not a valid e-mail address.")
+        first = page.get_by_label("First name")
+        expect(first).to_have_attribute("aria-invalid", "true")
+        expect(first).to_have_accessible_description("First name is required.")
+        last = page.get_by_label("Last name")
+        expect(last).not_to_have_attribute("aria-invalid", "true")
+        expect(last).to_have_accessible_description("")
+        password = page.get_by_label("Password")
+        expect(password).not_to_have_attribute("aria-invalid", "true")
+        expect(password).to_have_accessible_description(re.compile(f"^{re.escape(rules)} "))
+        expect(page.get_by_role("alert")).to_contain_text("First name is required.")
+        # The error sits between the label and the field, in the colour of errors.
+        label_box = page.locator("label[for=email]").bounding_box()
+        error_box = page.locator("#email-error").bounding_box()
+        field_box = email.bounding_box()
+        assert label_box and error_box and field_box
+        assert label_box["y"] < error_box["y"] < field_box["y"]
+        colour = page.locator("#email-error").evaluate("e => getComputedStyle(e).color")
+        assert colour == "rgb(162, 28, 28)"
+        clean(page, axe, "console-add-user-field-errors-rendered")
+    finally:
+        context.close()
+
+
+# Against a live server ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory: Path = tmp_path_factory.mktemp("console-field-errors-browser")
+    with live_server(
+        f"sqlite:///{directory / 'apidesk.db'}",
+        directory,
+        password_min_length=str(MIN_LENGTH),
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shop(live: LiveServer) -> ServiceRef:
+    with live.client() as http:
+        service = create_service(http)
+        catalog.user(http, service, "taken", email="taken@example.com")
+        catalog.user(http, service, "edited", email="edited@example.com")
+        return service
+
+
+@pytest.fixture(scope="module")
+def console(live: LiveServer, browser: Any) -> Iterator[Any]:
+    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    assert made.returncode == 0, made.stderr
+    context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(made.stdout.strip().splitlines()[-1])
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password, again").fill(PASSWORD)
+    page.get_by_role("button", name="Set password").click()
+    expect(page.get_by_role("status")).to_contain_text("Your password is set")
+    yield page
+    context.close()
+
+
+def fill_new_user(page: Any, shop: ServiceRef, email: str, form: str = "add-user") -> None:
+    page.goto(f"/console/{shop.name}/{form}")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("First name").fill("Rita")
+    page.get_by_label("Last name").fill("Refused")
+
+
+def test_the_password_rules_are_shown_before_anyone_is_refused(
+    console: Any, shop: ServiceRef, axe: str
+) -> None:
+    console.goto(f"/console/{shop.name}/add-user")
+    password = console.get_by_label("Password")
+    expect(password).to_have_accessible_description(re.compile(f"{MIN_LENGTH} to 256 characters"))
+    clean(console, axe, "console-add-user-rules")
+
+
+def test_a_short_password_marks_the_password_field(
+    console: Any, shop: ServiceRef, axe: str
+) -> None:
+    fill_new_user(console, shop, "rita@example.com")
+    console.get_by_label("Password").fill("x" * (MIN_LENGTH - 1))
+    console.get_by_role("button", name="Add", exact=True).click()
+    said = f"The password must be at least {MIN_LENGTH} characters long."
+    expect(console.get_by_role("alert")).to_have_text(said)
+    password = console.get_by_label("Password")
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(password).to_have_accessible_description(re.compile(f"^{re.escape(said)}"))
+    expect(console.get_by_label("Email")).not_to_have_attribute("aria-invalid", "true")
+    expect(console.get_by_label("Email")).to_have_value("rita@example.com")
+    clean(console, axe, "console-add-user-field-errors")
+
+
+@pytest.mark.parametrize("form", ["add-user", "invite-user"])
+def test_a_taken_address_marks_the_email_field(
+    console: Any, shop: ServiceRef, axe: str, form: str
+) -> None:
+    fill_new_user(console, shop, "taken@example.com", form)
+    console.get_by_role("button", name=re.compile("^(Add|Send invitation)$")).click()
+    email = console.get_by_label("Email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile("taken@example.com' already exists"))
+    expect(console.get_by_label("First name")).not_to_have_attribute("aria-invalid", "true")
+    clean(console, axe, f"console-{form}-taken")
+
+
+def test_the_edit_form_marks_the_field_it_refuses(console: Any, shop: ServiceRef, axe: str) -> None:
+    console.goto(f"/console/{shop.name}/users/edited/edit")
+    console.get_by_label("Email").fill("taken@example.com")
+    console.get_by_role("button", name="Save").click()
+    email = console.get_by_label("Email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(re.compile("already exists"))
+    clean(console, axe, "console-edit-user-taken")
