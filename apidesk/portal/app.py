@@ -237,7 +237,7 @@ def home(portal: Portal, request: Request, form: FormData | None) -> Response:
     with portal.unit(request, write=False) as ctx:
         user = portal.signed_in(request, ctx)
         if user is None and portal_settings.signin_required(ctx):
-            return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
+            return portal.to_signin(request, ctx)
         signup_open = signup_offered(ctx)
         return portal.render(request, ctx, "home.html", user=user, signup_open=signup_open)
 
@@ -247,7 +247,8 @@ def signin_page(portal: Portal, request: Request, form: FormData | None) -> Resp
         delegated = registration_hand_off(ctx, request, Operation.SIGN_IN, portal.base_path(ctx))
         if delegated is not None:
             return delegated
-        return portal.render(request, ctx, "signin.html", email="")
+        return_url = portal.return_to(ctx, request.query_params.get("returnUrl"))
+        return portal.render(request, ctx, "signin.html", email="", return_url=return_url)
 
 
 def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -258,24 +259,28 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         if delegation.is_delegated(ctx, Operation.SIGN_IN):
             # Passwords are the publisher's business while sign-in is delegated.
             return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
+        # The page the visitor was sent here from, to go on to once signed in.
+        back = portal.return_to(ctx, _field(form, "returnUrl") if form is not None else None)
         try:
             form = portal.checked(request, form)
         except Invalid as error:
-            return portal.render(request, ctx, "signin.html", 400, email="", error=_problem(error))
+            return portal.render(
+                request, ctx, "signin.html", 400, email="", error=_problem(error), return_url=back
+            )
         email = _field(form, "email").strip()
         found = signin.look_up(ctx, email)
         if isinstance(found, signin.Refusal):
-            return _refused(portal, request, ctx, email, found)
+            return _refused(portal, request, ctx, email, found, back)
     checked = signin.verify(portal.runtime.passwords, found, _field(form, "password"))
     if isinstance(checked, signin.Refusal):
         with portal.unit(request, write=False) as ctx:
-            return _refused(portal, request, ctx, email, checked)
+            return _refused(portal, request, ctx, email, checked, back)
     with portal.unit(request, write=True) as ctx:
         outcome = signin.complete(ctx, checked)
         if isinstance(outcome, signin.Refusal):
-            return _refused(portal, request, ctx, email, outcome)
+            return _refused(portal, request, ctx, email, outcome, back)
         ctx.actor = f"user:{outcome.name}"
-        return portal.sign_in(ctx, outcome, f"{portal.base_path(ctx)}/")
+        return portal.sign_in(ctx, outcome, back)
 
 
 REFUSAL_STATUS = {
@@ -287,7 +292,12 @@ REFUSAL_STATUS = {
 
 
 def _refused(
-    portal: Portal, request: Request, ctx: InstanceContext, email: str, refusal: signin.Refusal
+    portal: Portal,
+    request: Request,
+    ctx: InstanceContext,
+    email: str,
+    refusal: signin.Refusal,
+    back: str,
 ) -> Response:
     return portal.render(
         request,
@@ -297,6 +307,7 @@ def _refused(
         email=email,
         error=refusal.message,
         pending=refusal.reason is signin.Reason.PENDING,
+        return_url=back,
     )
 
 
@@ -330,9 +341,7 @@ def signin_sso(portal: Portal, request: Request, form: FormData | None) -> Respo
                 message="This sign-in link is invalid, was used already or has expired. Ask "
                 "for a new one.",
             )
-        target = request.query_params.get("returnUrl", "")
-        # Only paths on this portal: never send a signed-in user to another site.
-        if not target.startswith("/") or target.startswith("//") or "\\" in target:
-            target = f"{portal.base_path(ctx)}/"
+        # Only pages of this portal: never send a signed-in user anywhere else.
+        target = portal.return_to(ctx, request.query_params.get("returnUrl"))
         ctx.actor = f"user:{user.name}"
         return portal.sign_in(ctx, user, target)

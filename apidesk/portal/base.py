@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData
@@ -27,6 +27,7 @@ from apidesk.domain.portal import delegation
 from apidesk.domain.subscriptions.service import LIMIT_REACHED
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import header, pages
+from apidesk.portal.delegated import own_path
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
 from apidesk.web.csrf import origin_of
@@ -200,12 +201,49 @@ class Portal:
     def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
         return sessions.user_of(ctx, request.cookies.get(SESSION_COOKIE))
 
+    def to_signin(self, request: Request, ctx: InstanceContext) -> RedirectResponse:
+        """To the sign-in page, which brings the visitor back to the page they opened
+        (`returnUrl`); a form sent without a session has no page to come back to but home."""
+        base = self.base_path(ctx)
+        target = f"{base}/signin"
+        here = self.page_path(request, ctx) if request.method == "GET" else None
+        if here is not None and here != f"{base}/":
+            target += "?" + urlencode({"returnUrl": here})
+        return RedirectResponse(target, status_code=303)
+
+    def page_path(self, request: Request, ctx: InstanceContext) -> str:
+        """The public path of the page asked for, with its query: the portal's base path (its
+        own address's, when the instance has one) and the page's path below the service."""
+        path: str = request.scope["path"]
+        root: str = request.scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        below = path[len(request.path_params["service"]) + 1 :] or "/"
+        query = request.url.query
+        return f"{self.base_path(ctx)}{below}" + (f"?{query}" if query else "")
+
+    def return_to(self, ctx: InstanceContext, value: str | None) -> str:
+        """Where a sign-in lands: `value` when it is a page of this portal, else its home.
+        Nothing else: a link cannot send a developer who signs in anywhere but here."""
+        home = f"{self.base_path(ctx)}/"
+        path = own_path(value, home)
+        if not path.startswith(home) or _climbs(path):
+            return home
+        return path
+
     def sign_in(self, ctx: InstanceContext, user: UserSummary, target: str) -> RedirectResponse:
         token = sessions.start(ctx, user)
         response = RedirectResponse(target, status_code=303)
         hours = ctx.runtime.settings.session_hours
         self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
         return response
+
+
+def _climbs(path: str) -> bool:
+    """Whether a path holds a dot segment, which a browser resolves ('/portal/x/../../console'
+    is '/console'); '%2e' counts as a dot, as it does to a browser."""
+    segments = path.split("?", 1)[0].split("#", 1)[0].split("/")
+    return any(part.lower().replace("%2e", ".") in (".", "..") for part in segments)
 
 
 def client_address(request: Request) -> str:

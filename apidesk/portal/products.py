@@ -56,15 +56,11 @@ def _visitor(portal: Portal, request: Request, ctx: InstanceContext) -> User | N
     return user
 
 
-def _to_signin(portal: Portal, ctx: InstanceContext) -> Response:
-    return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
-
-
 def list_page(portal: Portal, request: Request, form: FormData | None) -> Response:
     with portal.unit(request, write=False) as ctx:
         user = _visitor(portal, request, ctx)
         if user is None and portal_settings.signin_required(ctx):
-            return _to_signin(portal, ctx)
+            return portal.to_signin(request, ctx)
         shown = shelf.visible(ctx, user)
         return portal.render(request, ctx, "products.html", user=user, products=shown)
 
@@ -101,7 +97,7 @@ def product_page(portal: Portal, request: Request, form: FormData | None) -> Res
     with portal.unit(request, write=False) as ctx:
         user = _visitor(portal, request, ctx)
         if user is None and portal_settings.signin_required(ctx):
-            return _to_signin(portal, ctx)
+            return portal.to_signin(request, ctx)
         return _show(
             portal, request, ctx, user, _product(ctx, user, request.path_params["product"])
         )
@@ -113,7 +109,7 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
         with portal.unit(request, write=True) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             product = _product(ctx, user, request.path_params["product"])
             form = portal.checked(request, form)
             delegated = hand_off(
@@ -132,7 +128,7 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             product = _product(ctx, user, request.path_params["product"])
             return _show(
                 portal,
@@ -178,7 +174,7 @@ def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=True) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             form = portal.checked(request, form)
             own.rename(ctx, user, owned.subscription.name, _field(form, "name"))
@@ -189,7 +185,7 @@ def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             return _subscription_page(portal, request, ctx, user, owned, error)
 
@@ -198,7 +194,7 @@ def cancel_page(portal: Portal, request: Request, form: FormData | None) -> Resp
     with portal.unit(request, write=False) as ctx:
         user = _visitor(portal, request, ctx)
         if user is None:
-            return _to_signin(portal, ctx)
+            return portal.to_signin(request, ctx)
         owned = _owned_or_404(ctx, user, request.path_params["sid"])
         return portal.render(request, ctx, "cancel.html", user=user, owned=owned)
 
@@ -208,7 +204,7 @@ def cancel(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=True) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             form = portal.checked(request, form)
             delegated = hand_off(
@@ -224,7 +220,7 @@ def cancel(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             return _subscription_page(portal, request, ctx, user, owned, error)
 
@@ -235,7 +231,7 @@ def renew(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             form = portal.checked(request, form)
             owned = own.renewable_or_raise(ctx, user, owned.subscription.name)
@@ -249,6 +245,6 @@ def renew(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return _to_signin(portal, ctx)
+                return portal.to_signin(request, ctx)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             return _subscription_page(portal, request, ctx, user, owned, error)

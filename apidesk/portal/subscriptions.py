@@ -25,7 +25,7 @@ SLOT_NAMES = {"primary": "primary key", "secondary": "secondary key"}
 def _user(portal: Portal, request: Request, ctx: InstanceContext) -> User | RedirectResponse:
     user = portal.signed_in(request, ctx)
     if user is None:
-        return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
+        return portal.to_signin(request, ctx)
     ctx.actor = f"user:{user.name}"
     return user
 

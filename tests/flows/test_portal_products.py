@@ -5,7 +5,7 @@ one's own subscription; delegated subscriptions; and nothing of another develope
 from __future__ import annotations
 
 import base64
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from sqlalchemy import select
@@ -284,7 +284,9 @@ def test_with_sign_in_required_anonymous_visitors_are_sent_to_sign_in(
     ).raise_for_status()
     for path in ("products", "products/open"):
         answer = browser.get(f"/portal/{shop.name}/{path}")
-        assert answer.status_code == 303 and answer.headers["location"].endswith("/signin"), path
+        back = quote(f"/portal/{shop.name}/{path}", safe="")
+        wanted = f"/portal/{shop.name}/signin?returnUrl={back}"
+        assert answer.status_code == 303 and answer.headers["location"] == wanted, path
     sign_in(browser, shop, "dev")
     assert "Open plan" in browser.get(f"/portal/{shop.name}/products").text
     assert browser.get(f"/portal/{shop.name}/products/open").status_code == 200

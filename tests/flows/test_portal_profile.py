@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 from sqlalchemy import select
@@ -53,7 +53,9 @@ def templates_to(app: InProcessServer, address: str) -> list[str]:
 
 def test_the_profile_needs_a_session(shop: ServiceRef, browser: Browser) -> None:
     answer = browser.get(f"/portal/{shop.name}/profile")
-    assert answer.status_code == 303 and answer.headers["location"].endswith("/signin")
+    back = quote(f"/portal/{shop.name}/profile", safe="")
+    wanted = f"/portal/{shop.name}/signin?returnUrl={back}"
+    assert answer.status_code == 303 and answer.headers["location"] == wanted
 
 
 def test_a_new_name_is_saved(admin: httpx.Client, shop: ServiceRef, browser: Browser) -> None:

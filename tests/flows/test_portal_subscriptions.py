@@ -4,6 +4,8 @@ anyone else's."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 from sqlalchemy import select
 from support import catalog
@@ -144,14 +146,19 @@ def test_signed_out_and_blocked_users_are_sent_to_sign_in(
     signin = f"/portal/{shop.name}/signin"
     for path in ("subscriptions", "subscriptions/mine"):
         response = browser.get(f"/portal/{shop.name}/{path}")
-        assert response.status_code == 303 and response.headers["location"] == signin
+        back = quote(f"/portal/{shop.name}/{path}", safe="")
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{signin}?returnUrl={back}"
     sign_in(browser, shop, "dev")
     page = browser.get(f"/portal/{shop.name}/subscriptions/mine")
     assert page.status_code == 200
     catalog.patch(admin, shop, "/users/dev", {"state": "blocked"})
     for path in ("subscriptions", "subscriptions/mine"):
         response = browser.get(f"/portal/{shop.name}/{path}")
-        assert response.status_code == 303 and response.headers["location"] == signin
+        back = quote(f"/portal/{shop.name}/{path}", safe="")
+        assert response.status_code == 303
+        assert response.headers["location"] == f"{signin}?returnUrl={back}"
+    # A form sent without a session has no page to come back to: sign-in leads home.
     shown = browser.submit(page, f"/portal/{shop.name}/subscriptions/mine/keys")
     assert shown.status_code == 303 and shown.headers["location"] == signin
 

@@ -200,7 +200,8 @@ def test_products_are_not_offered_while_sign_in_is_required(
     base = f"/portal/{shop.name}"
     settings(admin, shop, "signin", enabled=True)
     page.goto(f"{base}/products")
-    assert page.url.endswith(f"{base}/signin")  # where a Products link would have led
+    # Where a Products link would have led.
+    assert page.url.endswith(f"{base}/signin?returnUrl=%2Fportal%2F{shop.name}%2Fproducts")
     expect_signed_out_bar(page, base, products=False, signup=True)
     page.goto(f"{base}/nope")
     expect_signed_out_bar(page, base, products=False, signup=True)

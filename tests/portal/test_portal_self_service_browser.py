@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -213,7 +213,7 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     page.get_by_role("button", name="Change password").click()
     assert "signed out everywhere else" in status(page)
     other.goto(f"{base}/profile")
-    assert other.url.endswith("/signin")
+    assert other.url.endswith("/signin?returnUrl=" + quote(f"{base}/profile", safe=""))
     other.context.close()
 
     page.get_by_role("link", name="Close account").click()

@@ -1,0 +1,127 @@
+"""Signing in brings a developer back to the page that asked for it: a signed-out visitor
+sent from a page to sign in (a subscription's page, a product's, the profile) lands there once
+signed in, through a failed attempt too; a return address that is not a page of this portal
+(another site, another part of this one, a path that climbs out) leads home instead, for the
+sign-in form and for a single sign-on link alike."""
+
+from __future__ import annotations
+
+import html
+import re
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pytest
+from support import catalog
+from support.portal import Browser
+from support.server import ServiceRef
+
+V = {"api-version": "2024-05-01"}
+PASSWORD = "correct horse battery staple"
+
+
+def returned(page: httpx.Response) -> str | None:
+    """The return address the sign-in form carries, as a browser would send it."""
+    found = re.search(r'name="returnUrl" value="([^"]*)"', page.text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def sign_in_from(browser: Browser, shop: ServiceRef, asked: str) -> httpx.Response:
+    """Open `asked` signed out, follow it to sign-in, and sign in there."""
+    sent = browser.get(asked)
+    assert sent.status_code == 303, sent.text
+    form = browser.get(sent.headers["location"])
+    assert form.status_code == 200
+    fields = {"email": "dev@example.com", "password": PASSWORD}
+    back = returned(form)
+    if back is not None:
+        fields["returnUrl"] = back
+    return browser.submit(form, f"/portal/{shop.name}/signin", **fields)
+
+
+@pytest.fixture
+def arranged(admin: httpx.Client, shop: ServiceRef) -> ServiceRef:
+    catalog.api(admin, shop, "echo", "echo")
+    catalog.product(admin, shop, "gold", "echo", displayName="Gold plan")
+    catalog.user(admin, shop, "dev", password=PASSWORD)
+    catalog.subscription(admin, shop, "mine", "/products/gold", owner="dev")
+    return shop
+
+
+@pytest.mark.parametrize(
+    "page", ["subscriptions/mine", "subscriptions", "profile", "subscriptions?x=1&y=%C3%A9"]
+)
+def test_signing_in_leads_back_to_the_page_that_asked(
+    arranged: ServiceRef, browser: Browser, page: str
+) -> None:
+    asked = f"/portal/{arranged.name}/{page}"
+    sent = browser.get(asked)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == (
+        f"/portal/{arranged.name}/signin?returnUrl={quote(asked, safe='')}"
+    )
+    browser.client.cookies.clear()
+    signed = sign_in_from(browser, arranged, asked)
+    assert signed.status_code == 303 and signed.headers["location"] == asked
+    assert browser.get(asked).status_code == 200
+
+
+def test_a_failed_attempt_keeps_the_way_back(arranged: ServiceRef, browser: Browser) -> None:
+    asked = f"/portal/{arranged.name}/subscriptions/mine"
+    form = browser.get(browser.get(asked).headers["location"])
+    url = f"/portal/{arranged.name}/signin"
+    wrong = browser.submit(
+        form, url, email="dev@example.com", password="not it", returnUrl=returned(form) or ""
+    )
+    assert wrong.status_code == 400 and returned(wrong) == asked
+    right = browser.submit(
+        wrong, url, email="dev@example.com", password=PASSWORD, returnUrl=returned(wrong) or ""
+    )
+    assert right.status_code == 303 and right.headers["location"] == asked
+
+
+def test_the_sign_in_page_opened_plainly_leads_home(arranged: ServiceRef, browser: Browser) -> None:
+    form = browser.get(f"/portal/{arranged.name}/signin")
+    assert returned(form) is None
+    done = browser.submit(
+        form, f"/portal/{arranged.name}/signin", email="dev@example.com", password=PASSWORD
+    )
+    assert done.headers["location"] == f"/portal/{arranged.name}/"
+
+
+ELSEWHERE = [
+    "https://evil.example/",
+    "//evil.example/portal/",
+    "/console/",
+    "/portal/{other}/profile",
+    "/portal/{shop}/../../console/",
+    "/portal/{shop}/%2e%2E/%2e%2e/console/",
+    "/portal/{shop}\\..\\console",
+    "portal/{shop}/profile",
+]
+
+
+@pytest.mark.parametrize("target", ELSEWHERE)
+def test_a_return_address_elsewhere_leads_home(
+    arranged: ServiceRef, browser: Browser, target: str
+) -> None:
+    target = target.format(shop=arranged.name, other=f"{arranged.name}x")
+    home = f"/portal/{arranged.name}/"
+    url = f"/portal/{arranged.name}/signin"
+    form = browser.get(f"{url}?returnUrl={quote(target, safe='')}")
+    assert returned(form) is None  # the page offers no way there
+    done = browser.submit(form, url, email="dev@example.com", password=PASSWORD, returnUrl=target)
+    assert done.status_code == 303 and done.headers["location"] == home
+
+
+@pytest.mark.parametrize("target", [*ELSEWHERE, "/portal/{shop}/subscriptions/mine"])
+def test_a_single_sign_on_link_goes_only_to_this_portals_pages(
+    admin: httpx.Client, arranged: ServiceRef, browser: Browser, target: str
+) -> None:
+    target = target.format(shop=arranged.name, other=f"{arranged.name}x")
+    link = admin.post(arranged.url("/users/dev/generateSsoUrl"), params=V).json()["value"]
+    parts = urlsplit(link)
+    signed = browser.get(f"{parts.path}?{parts.query}&returnUrl={quote(target, safe='')}")
+    assert signed.status_code == 303
+    wanted = target if target.endswith("/mine") else f"/portal/{arranged.name}/"
+    assert signed.headers["location"] == wanted
