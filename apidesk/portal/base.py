@@ -27,7 +27,7 @@ from apidesk.domain.portal import delegation
 from apidesk.domain.subscriptions.service import LIMIT_REACHED
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import header, pages
-from apidesk.portal.delegated import own_path
+from apidesk.portal.delegated import portal_page
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
 from apidesk.web.csrf import origin_of
@@ -225,11 +225,7 @@ class Portal:
     def return_to(self, ctx: InstanceContext, value: str | None) -> str:
         """Where a sign-in lands: `value` when it is a page of this portal, else its home.
         Nothing else: a link cannot send a developer who signs in anywhere but here."""
-        home = f"{self.base_path(ctx)}/"
-        path = own_path(value, home)
-        if not path.startswith(home) or _climbs(path):
-            return home
-        return path
+        return portal_page(value, self.base_path(ctx))
 
     def sign_in(self, ctx: InstanceContext, user: UserSummary, target: str) -> RedirectResponse:
         token = sessions.start(ctx, user)
@@ -237,13 +233,6 @@ class Portal:
         hours = ctx.runtime.settings.session_hours
         self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
         return response
-
-
-def _climbs(path: str) -> bool:
-    """Whether a path holds a dot segment, which a browser resolves ('/portal/x/../../console'
-    is '/console'); '%2e' counts as a dot, as it does to a browser."""
-    segments = path.split("?", 1)[0].split("#", 1)[0].split("/")
-    return any(part.lower().replace("%2e", ".") in (".", "..") for part in segments)
 
 
 def client_address(request: Request) -> str:

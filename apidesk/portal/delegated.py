@@ -12,13 +12,19 @@ from apidesk.domain.portal import delegation
 from apidesk.domain.portal.delegation import Operation
 
 
-def own_path(value: str | None, fallback: str) -> str:
-    """A path on this portal, or `fallback`: a hand-off never names another site as the
-    place to come back to."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return fallback
+def portal_page(value: str | None, base: str) -> str:
+    """`value` when it is a page of the portal whose base path is `base`, else the portal's
+    home: a sign-in, or a hand-off, never leads to another site, another part of this server,
+    or out of the portal by a dot segment ('/portal/x/../../console' is '/console' to a
+    browser, and so is '%2e%2e')."""
+    home = f"{base}/"
+    if not value or not value.startswith(home) or value.startswith("//") or "\\" in value:
+        return home
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
-        return fallback
+        return home
+    segments = value.split("?", 1)[0].split("#", 1)[0].split("/")
+    if any(part.lower().replace("%2e", ".") in (".", "..") for part in segments):
+        return home
     return value
 
 
@@ -36,5 +42,5 @@ def registration_hand_off(
     ctx: InstanceContext, request: Request, operation: Operation, base: str
 ) -> RedirectResponse | None:
     """SignIn or SignUp: the publisher is told where the visitor wants to come back to."""
-    return_url = own_path(request.query_params.get("returnUrl"), f"{base}/")
+    return_url = portal_page(request.query_params.get("returnUrl"), base)
     return hand_off(ctx, operation, returnUrl=return_url)

@@ -100,10 +100,21 @@ def test_each_hand_off_has_a_salt_of_its_own(
     assert len(salts) == 3
 
 
-@pytest.mark.parametrize("away", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+@pytest.mark.parametrize(
+    "away",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "/console/",
+        "/portal/{shop}/../../console/",
+        "/portal/{shop}/%2E%2e/elsewhere/",
+    ],
+)
 def test_a_return_url_off_the_portal_is_replaced_by_the_portal_home(
     admin: httpx.Client, shop: ServiceRef, browser: Browser, away: str
 ) -> None:
+    away = away.format(shop=shop.name)
     key = delegate(admin, shop)
     response = browser.client.get(f"/portal/{shop.name}/signin", params={"returnUrl": away})
     query = query_of(response.headers["location"])
