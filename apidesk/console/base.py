@@ -15,7 +15,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from apidesk.console.wording import password_rules
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
@@ -24,6 +23,7 @@ from apidesk.errors import Invalid
 from apidesk.storage.models import Operator
 from apidesk.web import csrf, render
 from apidesk.web.csrf import origin_of
+from apidesk.web.wording import password_rules
 
 from . import TEMPLATES
 

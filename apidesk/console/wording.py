@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid, PreconditionFailed
-from apidesk.security.passwords import MAX_LENGTH, PasswordPolicy
 from apidesk.web import wording
 
 GROUP_LABELS = {
@@ -117,14 +116,3 @@ def field_errors(
             text = wording.in_words(Invalid(problems=[problem]), labels, SENTENCES)
             found[name] = f"{found[name]} {text}" if name in found else text
     return found
-
-
-def password_rules(policy: PasswordPolicy) -> str:
-    """The password policy as a form's hint says it, before anyone is refused by it."""
-    length = f"{policy.min_length} to {MAX_LENGTH} characters"
-    if policy.min_strength > 0:
-        return (
-            f"A password needs {length} and must not be easy to guess: a few unrelated words "
-            "work well, names and e-mail addresses do not."
-        )
-    return f"A password needs {length}."

@@ -110,6 +110,8 @@ class Portal:
             organization=ctx.instance.publisher_name,
             base=base,
             static=f"{base}/static",
+            # The password policy in words, for the hint of each field that sets a password.
+            password_rules=wording.password_rules(self.runtime.policy),
             csrf=csrf.token(
                 self.runtime.secrets.csrf_key,
                 "portal",

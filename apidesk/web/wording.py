@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from apidesk.domain.subscriptions.fields import ALL_ACCESS
 from apidesk.errors import DomainError, Invalid
+from apidesk.security.passwords import MAX_LENGTH, PasswordPolicy
 
 # Endings that read better rewritten, once a field's name is replaced by its label.
 SENTENCES = {
@@ -43,3 +44,14 @@ def scope_words(scope: str) -> str:
         return "All APIs"
     kind, _, name = scope.strip("/").partition("/")
     return f"API {name}" if kind == "apis" and name else scope
+
+
+def password_rules(policy: PasswordPolicy) -> str:
+    """The password policy as a form's hint says it, before anyone is refused by it."""
+    length = f"{policy.min_length} to {MAX_LENGTH} characters"
+    if policy.min_strength > 0:
+        return (
+            f"A password needs {length} and must not be easy to guess: a few unrelated words "
+            "work well, names and e-mail addresses do not."
+        )
+    return f"A password needs {length}."

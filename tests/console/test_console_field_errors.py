@@ -1,7 +1,8 @@
 """Field errors on the console's Users forms, below the server: what a refusal says of each
-field (`wording.field_errors`), the password policy in a hint's words (`wording.password_rules`),
-and the forms' markup with and without `field_errors`, rendered by the console's own
-templates. The browser checks of the same are in test_console_field_errors_browser.py."""
+field (`wording.field_errors`), the password policy in a hint's words
+(`apidesk.web.wording.password_rules`), and the forms' markup with and without
+`field_errors`, rendered by the console's own templates. The browser checks of the same are
+in test_console_field_errors_browser.py."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from apidesk.console import wording
 from apidesk.console.base import PAGES
 from apidesk.errors import Conflict, FieldProblem, Invalid, NotFound, PreconditionFailed
 from apidesk.security.passwords import MAX_LENGTH, PasswordPolicy
+from apidesk.web.wording import password_rules
 
 USER = SimpleNamespace(name="u1", first_name="Ada", last_name="Lovelace", etag="e1")
 VALUES = {"email": "ada@example", "first_name": "", "last_name": "L", "note": ""}
@@ -103,9 +105,9 @@ def test_a_taken_address_is_the_email_fields_and_other_refusals_name_none() -> N
 
 @pytest.mark.parametrize("length", [1, 8, 12])
 def test_the_password_rules_follow_the_policy(length: int) -> None:
-    strict = wording.password_rules(PasswordPolicy(min_length=length, min_strength=1))
+    strict = password_rules(PasswordPolicy(min_length=length, min_strength=1))
     assert f"{length} to {MAX_LENGTH} characters" in strict and "easy to guess" in strict
-    plain = wording.password_rules(PasswordPolicy(min_length=length, min_strength=0))
+    plain = password_rules(PasswordPolicy(min_length=length, min_strength=0))
     assert plain == f"A password needs {length} to {MAX_LENGTH} characters."
     # What the hint promises is what the policy checks.
     policy = PasswordPolicy(min_length=length, min_strength=0)
@@ -147,7 +149,7 @@ def test_a_named_field_is_invalid_and_described_by_its_error(
 def test_the_password_field_shows_the_rules_and_its_error_before_them() -> None:
     before = Elements(render("users/add.html"))
     assert described(before, "password").startswith("Leave empty")
-    rules = wording.password_rules(PasswordPolicy(min_length=11))
+    rules = password_rules(PasswordPolicy(min_length=11))
     shown = Elements(render("users/add.html", password_rules=rules))
     assert described(shown, "password") == f"{rules} Leave empty: the user sets one with " + (
         '"Forgot password" or a reset you send.'
@@ -168,7 +170,7 @@ def test_the_password_field_shows_the_rules_and_its_error_before_them() -> None:
 def test_the_operators_own_password_form_takes_the_rules_too() -> None:
     plain = render("set_password.html", email="me@example.com", token="t")
     assert "aria-describedby" not in plain and "password-hint" not in plain
-    rules = wording.password_rules(PasswordPolicy(min_length=9))
+    rules = password_rules(PasswordPolicy(min_length=9))
     page = Elements(
         render(
             "set_password.html",

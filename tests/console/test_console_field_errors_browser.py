@@ -22,9 +22,9 @@ from support.browser import axe_source, chromium, screenshot, serious_violations
 from support.server import LiveServer, ServiceRef, cli, create_service, live_server
 
 from apidesk.console import base as console_base
-from apidesk.console import wording
 from apidesk.console.base import PAGES
 from apidesk.security.passwords import PasswordPolicy
+from apidesk.web import wording
 
 PASSWORD = "a long and quiet harbour"
 CSS = Path(console_base.__file__).parent.parent / "web" / "static" / "apidesk.css"
