@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -44,6 +45,9 @@ class InstanceContext(Context):
     """A unit of work inside one service instance: every query is scoped to `instance`."""
 
     instance: Instance
+    # What the unit read once and may read again (the portal's settings: a page, its top bar
+    # and its security headers each ask): kept for the unit only, dropped where it changes.
+    read_once: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, ctx: Context, instance: Instance) -> InstanceContext:

@@ -27,7 +27,7 @@ from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import access
 from apidesk.errors import Invalid
 from apidesk.portal import pages, products, profile
-from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal
+from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal, refusal_status
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import hand_off, registration_hand_off
@@ -265,7 +265,13 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
             form = portal.checked(request, form)
         except Invalid as error:
             return portal.render(
-                request, ctx, "signin.html", 400, email="", error=_problem(error), return_url=back
+                request,
+                ctx,
+                "signin.html",
+                refusal_status(error),
+                email="",
+                error=_problem(error),
+                return_url=back,
             )
         email = _field(form, "email").strip()
         found = signin.look_up(ctx, email)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import FormData
@@ -220,7 +220,8 @@ class Portal:
         root: str = request.scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
-        below = path[len(request.path_params["service"]) + 1 :] or "/"
+        # The path arrives decoded: quoted again, an id with '%' or '?' in it names itself.
+        below = quote(path[len(request.path_params["service"]) + 1 :] or "/", safe="/")
         query = request.url.query
         return f"{self.base_path(ctx)}{below}" + (f"?{query}" if query else "")
 

@@ -16,14 +16,17 @@ def portal_page(value: str | None, base: str) -> str:
     """`value` when it is a page of the portal whose base path is `base`, else the portal's
     home: a sign-in, or a hand-off, never leads to another site, another part of this server,
     or out of the portal by a dot segment ('/portal/x/../../console' is '/console' to a
-    browser, and so is '%2e%2e')."""
+    browser, and so is '%2e%2e'), nor by an encoded slash or backslash, which a proxy in front
+    may decode before it resolves the path."""
     home = f"{base}/"
     if not value or not value.startswith(home) or value.startswith("//") or "\\" in value:
         return home
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
         return home
-    segments = value.split("?", 1)[0].split("#", 1)[0].split("/")
-    if any(part.lower().replace("%2e", ".") in (".", "..") for part in segments):
+    path = value.split("?", 1)[0].split("#", 1)[0].lower()
+    if "%2f" in path or "%5c" in path:  # a slash or backslash a proxy may decode and follow
+        return home
+    if any(part.replace("%2e", ".") in (".", "..") for part in path.split("/")):
         return home
     return value
 

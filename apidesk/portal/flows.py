@@ -13,7 +13,7 @@ from apidesk.domain.flows import invitation, links, recovery, signup
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.validation import email_key
 from apidesk.errors import Invalid
-from apidesk.portal.base import SESSION_COOKIE, Portal, client_address
+from apidesk.portal.base import SESSION_COOKIE, Portal, client_address, refusal_status
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 
@@ -84,7 +84,7 @@ def invitation_submit(portal: Portal, request: Request, form: FormData | None) -
                 request,
                 ctx,
                 template,
-                400,
+                refusal_status(error),
                 user=page_user,
                 token=token,
                 error=_problem(error),
@@ -99,7 +99,12 @@ def invitation_renew(portal: Portal, request: Request, form: FormData | None) ->
             form = portal.checked(request, form)
         except Invalid as error:
             return portal.render(
-                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
+                request,
+                ctx,
+                "message.html",
+                refusal_status(error),
+                title="Try again",
+                message=_problem(error),
             )
         token = _field(form, "token")
         outcome, _ = invitation.renew(ctx, token, client_address(request))
@@ -195,7 +200,7 @@ def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Res
                 request,
                 ctx,
                 template,
-                400,
+                refusal_status(error),
                 user=page_user,
                 token=token,
                 error=_problem(error),
@@ -218,7 +223,9 @@ def forgot_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         try:
             form = portal.checked(request, form)
         except Invalid as error:
-            return portal.render(request, ctx, "forgot.html", 400, error=_problem(error))
+            return portal.render(
+                request, ctx, "forgot.html", refusal_status(error), error=_problem(error)
+            )
         email = _field(form, "email").strip()
         if email and throttle.allow_reset_request(ctx, email_key(email)):
             recovery.request_by_email(ctx, email)
@@ -264,7 +271,12 @@ def confirm_submit(portal: Portal, request: Request, form: FormData | None) -> R
             )
         except Invalid as error:
             return portal.render(
-                request, ctx, "message.html", 400, title="Try again", message=_problem(error)
+                request,
+                ctx,
+                "message.html",
+                refusal_status(error),
+                title="Try again",
+                message=_problem(error),
             )
         ctx.actor = f"user:{user.name}"
         return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")

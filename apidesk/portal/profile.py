@@ -270,5 +270,10 @@ def confirm_submit(portal: Portal, request: Request, form: FormData | None) -> R
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:
             return portal.render(
-                request, ctx, "message.html", 400, title="Not changed", message=_problem(error)
+                request,
+                ctx,
+                "message.html",
+                refusal_status(error),
+                title="Not changed",
+                message=_problem(error),
             )

@@ -15,7 +15,7 @@ from apidesk.domain.flows import signup
 from apidesk.domain.portal import registration
 from apidesk.domain.portal.delegation import Operation, is_delegated
 from apidesk.errors import Forbidden, Invalid
-from apidesk.portal.base import Portal, client_address
+from apidesk.portal.base import Portal, client_address, refusal_status
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import registration_hand_off
@@ -74,7 +74,7 @@ def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         try:
             form = portal.checked(request, form)
         except Invalid as error:
-            return _form(portal, request, ctx, 400, error=_problem(error))
+            return _form(portal, request, ctx, refusal_status(error), error=_problem(error))
         values: dict[str, Any] = {
             "email": _field(form, "email").strip(),
             "first_name": _field(form, "first_name").strip(),
@@ -119,7 +119,9 @@ def resend_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         try:
             form = portal.checked(request, form)
         except Invalid as error:
-            return portal.render(request, ctx, "signin.html", 400, email="", error=_problem(error))
+            return portal.render(
+                request, ctx, "signin.html", refusal_status(error), email="", error=_problem(error)
+            )
         signup.resend(ctx, _field(form, "email"), client_address(request))
         return portal.render(
             request,

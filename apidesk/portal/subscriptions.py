@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.subscriptions import keys, own
 from apidesk.errors import Invalid, NotFound
-from apidesk.portal.base import PageNotFound, Portal
+from apidesk.portal.base import PageNotFound, Portal, refusal_status
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.products import DONE
@@ -136,7 +136,7 @@ def _refused(
         request,
         ctx,
         "subscription.html",
-        403 if error.problems and error.problems[0].target == "csrf" else 400,
+        refusal_status(error),
         user=user,
         owned=owned,
         error=f"{_problem(error)} Nothing was changed.",

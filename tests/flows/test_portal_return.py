@@ -98,6 +98,8 @@ ELSEWHERE = [
     "/portal/{shop}/%2e%2E/%2e%2e/console/",
     "/portal/{shop}\\..\\console",
     "portal/{shop}/profile",
+    "/portal/{shop}/..%2f..%2fconsole/",
+    "/portal/{shop}/%2E%2E%5C%2e%2e%5Cconsole",
 ]
 
 
@@ -125,3 +127,22 @@ def test_a_single_sign_on_link_goes_only_to_this_portals_pages(
     assert signed.status_code == 303
     wanted = target if target.endswith("/mine") else f"/portal/{arranged.name}/"
     assert signed.headers["location"] == wanted
+
+
+def test_an_odd_id_comes_back_as_itself(
+    admin: httpx.Client, arranged: ServiceRef, browser: Browser
+) -> None:
+    odd = "50%41off&x:y'z"  # '%' stays a percent sign: the page is this id's, not '50Aoff'
+    made = admin.put(
+        arranged.url(f"/subscriptions/{quote(odd, safe='')}"),
+        params=V,
+        json={
+            "properties": {"scope": "/products/gold", "ownerId": "/users/dev", "displayName": odd}
+        },
+    )
+    assert made.status_code == 201 and made.json()["name"] == odd, made.text
+    asked = f"/portal/{arranged.name}/subscriptions/{quote(odd, safe='')}"
+    signed = sign_in_from(browser, arranged, asked)
+    assert signed.status_code == 303
+    landed = browser.get(signed.headers["location"])
+    assert landed.status_code == 200 and "50%41off&amp;x:y&#39;z" in landed.text

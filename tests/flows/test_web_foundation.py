@@ -74,7 +74,7 @@ def test_a_token_from_another_browser_is_refused(
         f"/portal/{shop.name}/signin",
         data={"csrf": csrf_of(page), "email": "a@example.com", "password": "x"},
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 403
     assert "expired" in refused.text
 
 

@@ -149,14 +149,20 @@ _VALUES_BY_NAME = _BY_NAME.with_only_columns(PortalSetting.values)
 
 def _current(ctx: InstanceContext, name: str) -> dict[str, Any]:
     """`values` of a setting, read as a row: the pages that obey a setting read it on every
-    request and change nothing."""
+    request and change nothing. Read once per unit (`read_once`): a portal page, its top bar
+    and its headers each ask; `change` drops what it changes."""
+    known = ctx.read_once.get(f"portal-setting:{name}")
+    if known is not None:
+        return dict(known)
     found = ctx.session.connection().execute(
         _VALUES_BY_NAME, {"instance": ctx.instance.id, "name": name}
     )
     row = found.first()
     if row is None:
         raise NotFound(f"Portal setting '{name}' was not found.")
-    return _filled(name, row.values)
+    current = _filled(name, row.values)
+    ctx.read_once[f"portal-setting:{name}"] = current
+    return dict(current)
 
 
 def signup(ctx: InstanceContext) -> Signup:
@@ -313,6 +319,7 @@ def change(
     if key is not None:
         row.validation_key = ctx.runtime.secrets.encrypt(key, context=_key_context(row))
     row.values = merged
+    ctx.read_once.pop(f"portal-setting:{row.name}", None)
     changes: dict[str, Any] = dict(clean)
     if key is not None:
         changes["validationKey"] = "generated" if generated else "set"
