@@ -98,14 +98,7 @@ def invitation_renew(portal: Portal, request: Request, form: FormData | None) ->
         try:
             form = portal.checked(request, form)
         except Invalid as error:
-            return portal.render(
-                request,
-                ctx,
-                "message.html",
-                refusal_status(error),
-                title="Try again",
-                message=_problem(error),
-            )
+            return _try_again(portal, request, ctx, error)
         token = _field(form, "token")
         outcome, _ = invitation.renew(ctx, token, client_address(request))
         if outcome is invitation.Renewal.REFUSED:
@@ -270,13 +263,18 @@ def confirm_submit(portal: Portal, request: Request, form: FormData | None) -> R
                 message=_dead_link_reason(dead.state),
             )
         except Invalid as error:
-            return portal.render(
-                request,
-                ctx,
-                "message.html",
-                refusal_status(error),
-                title="Try again",
-                message=_problem(error),
-            )
+            return _try_again(portal, request, ctx, error)
         ctx.actor = f"user:{user.name}"
         return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")
+
+
+def _try_again(portal: Portal, request: Request, ctx: InstanceContext, error: Invalid) -> Response:
+    """A form refused before its link was looked at: what was wrong, and nothing changed."""
+    return portal.render(
+        request,
+        ctx,
+        "message.html",
+        refusal_status(error),
+        title="Try again",
+        message=_problem(error),
+    )

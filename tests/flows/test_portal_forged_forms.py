@@ -10,7 +10,7 @@ import pytest
 from starlette.routing import Route
 from support import catalog
 from support.inprocess import InProcessServer
-from support.portal import Browser
+from support.portal import Browser, open_signup
 from support.server import ServiceRef
 
 from apidesk.portal.app import create_app
@@ -70,12 +70,7 @@ def test_every_form_without_its_token_is_refused_alike(
 def test_a_form_without_any_token_is_refused_signed_out(
     shop: ServiceRef, browser: Browser, admin: httpx.Client, path: str
 ) -> None:
-    admin.patch(
-        shop.url("/portalsettings/signup"),
-        params=V,
-        headers={"If-Match": "*"},
-        json={"properties": {"enabled": True}},
-    ).raise_for_status()
+    open_signup(admin, shop)
     browser.get(f"/portal/{shop.name}/signin")
     url = "/portal" + path.format(service=shop.name)
     answer = browser.client.post(url, data={"email": "a@example.com", "password": "x"})

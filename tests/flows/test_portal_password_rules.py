@@ -13,7 +13,7 @@ import httpx
 from support import catalog
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, open_signup
 from support.server import ServiceRef
 
 from apidesk.web.wording import password_rules
@@ -39,12 +39,7 @@ def test_the_forms_that_set_a_password_state_the_rules(
 ) -> None:
     rules = password_rules(app.runtime.policy)
     assert str(app.runtime.policy.min_length) in rules
-    admin.patch(
-        shop.url("/portalsettings/signup"),
-        params=V,
-        headers={"If-Match": "*"},
-        json={"properties": {"enabled": True}},
-    ).raise_for_status()
+    open_signup(admin, shop)
     signup = browser.get(f"/portal/{shop.name}/signup")
     assert described(signup, "password") == rules
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -21,3 +22,14 @@ class Browser:
         match = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert match, f"no CSRF field on the page:\n{page.text}"
         return self.client.post(action, data={"csrf": match.group(1), **fields})
+
+
+def open_signup(admin: httpx.Client, service: Any) -> None:
+    """Let anyone sign up on the service's portal (the `signup` portal setting)."""
+    response = admin.patch(
+        service.url("/portalsettings/signup"),
+        params={"api-version": "2024-05-01"},
+        headers={"If-Match": "*"},
+        json={"properties": {"enabled": True}},
+    )
+    assert response.status_code == 204, response.text
