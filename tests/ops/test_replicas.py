@@ -293,7 +293,7 @@ def test_a_form_without_its_csrf_token_is_refused_by_every_replica(
         refused = browser.client.post(
             f"/portal/{shop.name}/signin", data={"email": "x@example.com", "password": "y"}
         )
-        assert refused.status_code == 400 and "expired" in refused.text
+        assert refused.status_code == 403 and "expired" in refused.text
 
 
 def test_the_form_allowance_is_shared_by_every_replica(three: Cluster, shop: ServiceRef) -> None:
