@@ -3,12 +3,14 @@ every bad field at once."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from apidesk.errors import Collection, Invalid
 
@@ -27,6 +29,11 @@ _PLAIN_EMAIL = re.compile(
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
     re.ASCII,
 )
+
+
+# A host name as DNS spells it (after IDNA), with '_' allowed since local service names use it.
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}\.?$){_LABEL}(?:\.{_LABEL})*\.?", re.ASCII)
 
 
 def digits(value: str) -> bool:
@@ -178,3 +185,78 @@ def choice(problems: Collection, target: str, value: Any, allowed: Iterable[str]
                 return option
     problems.add(target, f"'{target}' must be one of: {', '.join(options)}.")
     return None
+
+
+def host_name(value: str) -> bool:
+    """Whether `value` names a host: a DNS name (an internationalized one by its ASCII
+    spelling) or an IP address; nothing a URL would read as a path, port, query or user."""
+    if not value or len(value) > 253:
+        return False
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_name = value.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    return bool(_HOST_NAME.fullmatch(ascii_name))
+
+
+def web_url(
+    problems: Collection,
+    target: str,
+    value: Any,
+    *,
+    max_length: int,
+    site: bool = False,
+    example: str = "https://example.com/path",
+) -> str | None:
+    """An absolute http or https URL with a host, no credentials and no fragment. A `site` is
+    an address pages live below: nor a query, nor an empty or dot segment in its path, which
+    a browser or proxy would resolve to somewhere else; it comes back without a trailing '/'."""
+    checked = text(problems, target, value, max_length=max_length)
+    if checked is None:
+        return None
+    parts = _split(checked)
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not host_name(parts.hostname or "")
+        or parts.username is not None
+        or parts.fragment
+        or "#" in checked
+        or any(c.isspace() or c == "\\" for c in checked)
+        or (site and ("?" in checked or not _plain_path(parts.path)))
+    ):
+        if site:
+            problems.add(
+                target,
+                f"'{target}' must be an http or https address such as {example}, without "
+                "credentials, a query, a fragment, or an empty or dot segment in its path.",
+            )
+        else:
+            problems.add(
+                target,
+                f"'{target}' must be an absolute http or https URL without credentials or a "
+                f"fragment, e.g. {example}.",
+            )
+        return None
+    return checked.rstrip("/") if site else checked
+
+
+def _split(value: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(value)
+        return parts if parts.port is None or parts.port > 0 else None
+    except ValueError:  # a port that is not a number or out of range, a bad IPv6 literal
+        return None
+
+
+def _plain_path(path: str) -> bool:
+    lowered = path.rstrip("/").lower()
+    if "%2f" in lowered or "%5c" in lowered:
+        return False
+    segments = lowered.split("/")[1:]
+    return all(s and s.replace("%2e", ".") not in (".", "..") for s in segments)

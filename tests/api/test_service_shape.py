@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 from azure.mgmt.apimanagement.models import ApiManagementServiceUpdateParameters
 from sqlalchemy import select
 from support.sdk import client_for
@@ -114,6 +115,37 @@ def test_a_custom_portal_host_is_a_full_hostname_configuration(
     assert configurations[1]["hostName"] == "dev.example"
     assert configurations[1]["certificateSource"] == "Custom"
     assert get(http, service)["properties"]["developerPortalUrl"] == "https://dev.example"
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "",
+        "dev.example/x",
+        "dev.example:8443",
+        "dev.example?x",
+        "dev.example#x",
+        "me@dev.example",
+        "dev..example",
+        "-dev.example",
+        "dev example",
+        "dev\\example",
+        7,
+    ],
+)
+def test_a_portal_host_that_is_not_a_host_name_is_refused_and_changes_nothing(
+    http: httpx.Client, service: ServiceRef, host: Any
+) -> None:
+    before = get(http, service)
+    portal = {"hostnameConfigurations": [{"type": "DeveloperPortal", "hostName": host}]}
+    response = http.patch(service.url(), params=V, json={"properties": portal})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "ValidationError"
+    targets = [detail.get("target") for detail in error["details"]]
+    assert "hostnameConfigurations[0].hostName" in targets, error
+    after = get(http, service)
+    assert after == before
 
 
 def test_system_data_comes_from_the_database(

@@ -39,13 +39,17 @@ def sign_in_from(browser: Browser, shop: ServiceRef, asked: str) -> httpx.Respon
     return browser.submit(form, f"/portal/{shop.name}/signin", **fields)
 
 
-@pytest.fixture
-def arranged(admin: httpx.Client, shop: ServiceRef) -> ServiceRef:
+def arrange(admin: httpx.Client, shop: ServiceRef) -> ServiceRef:
     catalog.api(admin, shop, "echo", "echo")
     catalog.product(admin, shop, "gold", "echo", displayName="Gold plan")
     catalog.user(admin, shop, "dev", password=PASSWORD)
     catalog.subscription(admin, shop, "mine", "/products/gold", owner="dev")
     return shop
+
+
+@pytest.fixture
+def arranged(admin: httpx.Client, shop: ServiceRef) -> ServiceRef:
+    return arrange(admin, shop)
 
 
 @pytest.mark.parametrize(
@@ -146,3 +150,61 @@ def test_an_odd_id_comes_back_as_itself(
     assert signed.status_code == 303
     landed = browser.get(signed.headers["location"])
     assert landed.status_code == 200 and "50%41off&amp;x:y&#39;z" in landed.text
+
+
+def over_tls(browser: Browser, url: str) -> httpx.Response:
+    """GET `url` as the proxy in front of an https portal passes it on: the browser spoke
+    https and sends the portal's Secure cookies back; this client speaks plain HTTP to the
+    server, as the proxy does, so it is told to send them too."""
+    for cookie in browser.client.cookies.jar:
+        cookie.secure = False
+    page = browser.get(url)
+    for cookie in browser.client.cookies.jar:
+        cookie.secure = False
+    return page
+
+
+OWN_HOST_ELSEWHERE = [
+    "https://evil.example/",
+    "//evil.example/",
+    "/\\evil.example",
+    "/../console/",
+    "/%2E%2e/console/",
+    "/subscriptions/..%2f..%2fconsole",
+    "subscriptions/mine",
+]
+
+
+def test_at_its_own_host_the_portal_is_the_whole_site(
+    admin: httpx.Client, browser: Browser
+) -> None:
+    """An instance whose portal has a host of its own is served at that host's root, behind
+    a proxy: its pages' paths start at '/', and so does the way back after signing in; what
+    leaves the host, or climbs out of the path, still leads home."""
+    from support.server import RESOURCE_GROUP, SUBSCRIPTION, service_body
+
+    own = ServiceRef(SUBSCRIPTION, RESOURCE_GROUP, "ownhost")
+    body = service_body()
+    body["properties"]["hostnameConfigurations"] = [
+        {"type": "DeveloperPortal", "hostName": "developer.example.org"}
+    ]
+    assert admin.put(own.path, params=V, json=body).status_code in (200, 201)
+    arrange(admin, own)
+    # What the proxy sends on as /portal/ownhost/... the visitor sees at the host's root.
+    sent = browser.get(f"/portal/{own.name}/subscriptions/mine")
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/signin?returnUrl=%2Fsubscriptions%2Fmine"
+    url = f"/portal/{own.name}/signin"
+    for target in OWN_HOST_ELSEWHERE:
+        form = over_tls(browser, f"{url}?returnUrl={quote(target, safe='')}")
+        assert returned(form) is None, target
+        done = browser.submit(
+            form, url, email="dev@example.com", password=PASSWORD, returnUrl=target
+        )
+        assert done.status_code == 303 and done.headers["location"] == "/", target
+    form = over_tls(browser, f"{url}?returnUrl=%2Fsubscriptions%2Fmine")
+    assert returned(form) == "/subscriptions/mine"
+    done = browser.submit(
+        form, url, email="dev@example.com", password=PASSWORD, returnUrl="/subscriptions/mine"
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/subscriptions/mine"

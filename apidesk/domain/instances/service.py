@@ -169,10 +169,14 @@ def _validated(fields: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
         elif name == "publisher_name":
             clean[name] = validation.text(problems, target, value, max_length=100)
         elif name == "portal_url":
-            url = validation.text(problems, target, value, max_length=2000)
-            if url is not None and not re.match(r"^https?://[^/\s]+", url):
-                problems.add(target, f"'{target}' must be an absolute http(s) URL.")
-            clean[name] = url.rstrip("/") if url else None
+            clean[name] = validation.web_url(
+                problems,
+                target,
+                value,
+                max_length=2000,
+                site=True,
+                example="https://developer.example.com",
+            )
         elif name == "tags":
             if (
                 not isinstance(value, Mapping)

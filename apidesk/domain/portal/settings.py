@@ -14,7 +14,6 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, select
 
@@ -192,30 +191,10 @@ def _url(problems: Collection, target: str, value: Any) -> str | bool | None:
     """A delegation endpoint: an absolute http(s) URL. "" clears it (None); False if bad."""
     if value == "":
         return None
-    checked = validation.text(problems, target, value, max_length=URL_MAX)
-    if checked is None:
-        return False
-    try:
-        parts = urlsplit(checked)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        parts, port_ok = None, False
-    if (
-        parts is None
-        or not port_ok
-        or parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or parts.username is not None
-        or parts.fragment
-        or " " in checked
-    ):
-        problems.add(
-            target,
-            f"'{target}' must be an absolute http or https URL without credentials or a "
-            "fragment, e.g. https://example.com/delegation.",
-        )
-        return False
-    return checked
+    checked = validation.web_url(
+        problems, target, value, max_length=URL_MAX, example="https://example.com/delegation"
+    )
+    return False if checked is None else checked
 
 
 def _key(problems: Collection, target: str, value: Any) -> str | None:

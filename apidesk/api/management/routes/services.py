@@ -18,6 +18,7 @@ from apidesk.api.management.schemas.services import (
     ServiceUpdateParameters,
 )
 from apidesk.api.management.views.services import service as render
+from apidesk.domain import validation
 from apidesk.domain.instances import service as instances
 from apidesk.errors import Forbidden, Invalid
 from apidesk.storage.models import Instance
@@ -60,9 +61,10 @@ def _portal_url(configurations: list[dict[str, Any]]) -> str | None:
     for index, configuration in enumerate(configurations):
         if str(configuration.get("type", "")).lower() == "developerportal":
             host = configuration.get("hostName")
-            if not isinstance(host, str) or not host or "/" in host or " " in host:
+            if not isinstance(host, str) or ":" in host or not validation.host_name(host):
                 raise Invalid.field(
-                    f"hostnameConfigurations[{index}].hostName", "A host name is required."
+                    f"hostnameConfigurations[{index}].hostName",
+                    "A host name is required, such as developer.example.com.",
                 )
             return f"https://{host}"
     return None

@@ -1,0 +1,86 @@
+"""The one check for URLs an operator sets (a delegation endpoint, a portal's own address):
+what a browser or proxy would read as another host, a user, a port, or another path is
+refused, and each refusal names the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from apidesk.domain import validation
+from apidesk.errors import Collection
+
+BOTH_GOOD = [
+    "https://developer.example.com",
+    "http://localhost:8080/delegate",
+    "https://[::1]:8443/portal",
+    "https://dev_box/portal/",
+    "https://bücher.example/portal",
+]
+NEITHER = [
+    "ftp://example.com/",
+    "/relative",
+    "https:///no-host",
+    "https://user:secret@example.com/",
+    "https://example.com:99999/",
+    "https://example.com:0/",
+    "https://example.com/#part",
+    "https://example.com\\path",
+    "https://exa mple.com/",
+    "https://-example.com/",
+    "https://example..com/",
+    "https://example.com/a\tb",
+    7,
+]
+NOT_A_SITE = [
+    "https://example.com/?x=1",
+    "https://example.com/portal?",
+    "https://example.com//portal",
+    "https://example.com/a/../b",
+    "https://example.com/%2E%2e/b",
+    "https://example.com/a%2Fb",
+    "https://example.com/a%5cb",
+]
+
+
+def check(value: object, *, site: bool) -> tuple[str | None, Collection]:
+    problems = Collection()
+    return validation.web_url(problems, "url", value, max_length=2000, site=site), problems
+
+
+@pytest.mark.parametrize("value", BOTH_GOOD)
+def test_a_plain_address_is_taken_as_it_is(value: str) -> None:
+    assert check(value, site=False)[0] == value
+    assert check(value, site=True)[0] == value.rstrip("/")
+
+
+@pytest.mark.parametrize("value", NEITHER)
+def test_what_is_not_an_http_address_is_refused(value: object) -> None:
+    for site in (False, True):
+        taken, problems = check(value, site=site)
+        assert taken is None
+        [problem] = problems.problems
+        assert problem.target == "url" and problem.message.startswith("'url' must ")
+
+
+@pytest.mark.parametrize("value", NOT_A_SITE)
+def test_a_site_has_no_query_and_no_path_a_proxy_would_resolve(value: str) -> None:
+    assert check(value, site=False)[0] == value
+    assert check(value, site=True)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("developer.example.com", True),
+        ("DEV.Example.COM.", True),
+        ("10.0.0.1", True),
+        ("bücher.example", True),
+        ("dev.example:8443", False),
+        ("dev.example/x", False),
+        ("me@dev.example", False),
+        ("a" * 64 + ".example", False),
+        ("", False),
+    ],
+)
+def test_a_host_name_is_a_dns_name_or_an_address(name: str, ok: bool) -> None:
+    assert validation.host_name(name) is ok
