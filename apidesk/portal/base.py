@@ -103,7 +103,14 @@ class Portal:
         else:
             if "user" not in values:
                 values["user"] = self.signed_in(request, ctx)
-            values["menu"] = header.menu(ctx, base, page, values["user"])
+            # A signed-out visitor's Sign in links lead back to the page they are reading;
+            # never to a page opened by a link's token, which is no page to go back to.
+            back = None
+            plain = request.method == "GET" and "token" not in request.query_params
+            if values["user"] is None and status == 200 and plain:
+                back = self.page_path(request, ctx)
+            values["menu"] = header.menu(ctx, base, page, values["user"], back)
+            values["signin_href"] = header.signin_href(base, back)
         response = pages.page(
             page,
             status,

@@ -14,6 +14,7 @@ subscription, closing the account) its section's link is marked `aria-current="t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.requests import Request
 
@@ -61,12 +62,43 @@ def signup_offered(ctx: InstanceContext) -> bool:
     return is_delegated(ctx, Operation.SIGN_UP) or portal_settings.signup(ctx).enabled
 
 
-def menu(ctx: InstanceContext, base: str, template: str, user: User | None) -> Menu:
+# Pages a sign-in does not lead back to: those of signing in and of an account's links.
+NO_WAY_BACK = frozenset(
+    {
+        "signin",
+        "signup",
+        "signin-sso",
+        "forgot-password",
+        "reset-password",
+        "invitation",
+        "confirm-email",
+    }
+)
+
+
+def signin_href(base: str, back: str | None) -> str:
+    """The sign-in page, told to lead back to `back` (a page of this portal) when there is
+    one to go back to: not home, nor the sign-in and sign-up pages."""
+    href = f"{base}/signin"
+    if back is None or back == f"{base}/":
+        return href
+    below = back[len(base) :].split("?", 1)[0]
+    if below.strip("/") in NO_WAY_BACK:
+        return href
+    return f"{href}?returnUrl={quote(back, safe='')}"
+
+
+def menu(
+    ctx: InstanceContext, base: str, template: str, user: User | None, back: str | None = None
+) -> Menu:
+    """The top bar for `user` on `template`; `back` is the page shown, where Sign in leads
+    back to."""
     current_key, current_value = CURRENT.get(template, ("", ""))
 
     def link(key: str, label: str, button: bool = False) -> Link:
         current = current_value if key == current_key else None
-        return Link(label, f"{base}/{key}", current, button)
+        href = signin_href(base, back) if key == "signin" else f"{base}/{key}"
+        return Link(label, href, current, button)
 
     if user is not None:
         pages = (

@@ -70,6 +70,32 @@ def test_signing_in_leads_back_to_the_page_that_asked(
     assert browser.get(asked).status_code == 200
 
 
+def signin_links(page: httpx.Response) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'<a href="([^"]*/signin[^"]*)"', page.text)]
+
+
+def test_a_sign_in_link_on_a_page_leads_back_to_that_page(
+    admin: httpx.Client, arranged: ServiceRef, browser: Browser
+) -> None:
+    """The top bar's Sign in, and the product page's own, bring the visitor back to the
+    product; on home and on the sign-up page, Sign in is plain."""
+    catalog.put(admin, arranged, "/products/gold/groups/guests")  # open to visitors
+    base = f"/portal/{arranged.name}"
+    product = f"{base}/products/gold"
+    page = browser.get(product)
+    links = signin_links(page)
+    assert len(links) == 2, page.text  # the top bar's and "Sign in to subscribe"
+    assert set(links) == {f"{base}/signin?returnUrl={quote(product, safe='')}"}
+    for plain in (f"{base}/", f"{base}/signup", f"{base}/forgot-password"):
+        assert set(signin_links(browser.get(plain))) <= {f"{base}/signin"}, plain
+    form = browser.get(links[0])
+    assert returned(form) == product
+    signed = browser.submit(
+        form, f"{base}/signin", email="dev@example.com", password=PASSWORD, returnUrl=product
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == product
+
+
 def test_a_failed_attempt_keeps_the_way_back(arranged: ServiceRef, browser: Browser) -> None:
     asked = f"/portal/{arranged.name}/subscriptions/mine"
     form = browser.get(browser.get(asked).headers["location"])

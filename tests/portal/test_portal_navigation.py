@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -106,7 +107,10 @@ def axe_violations(page: Any) -> list[str]:
     ]
 
 
-def expect_signed_out_bar(page: Any, base: str, *, products: bool, signup: bool) -> None:
+def expect_signed_out_bar(
+    page: Any, base: str, *, products: bool, signup: bool, back: str | None = None
+) -> None:
+    """The bar a signed-out visitor sees; its Sign in leads back to `back`, if given."""
     banner = page.get_by_role("banner")
     expect(banner.get_by_role("link", name=PORTAL_NAME)).to_have_attribute("href", f"{base}/")
     pages = page.get_by_role("navigation", name="Portal")
@@ -117,7 +121,8 @@ def expect_signed_out_bar(page: Any, base: str, *, products: bool, signup: bool)
     else:
         expect(pages).to_have_count(0)
     account = page.get_by_role("navigation", name="Account")
-    expect(account.get_by_role("link", name="Sign in")).to_have_attribute("href", f"{base}/signin")
+    signin = f"{base}/signin" + (f"?returnUrl={quote(back, safe='')}" if back else "")
+    expect(account.get_by_role("link", name="Sign in")).to_have_attribute("href", signin)
     expect(account.get_by_role("link", name="Sign up")).to_have_count(1 if signup else 0)
     expect(banner.get_by_role("button", name="Sign out")).to_have_count(0)
 
@@ -145,7 +150,8 @@ def test_signed_out_bar_leads_to_products_sign_in_and_sign_up(page: Any, shop: S
     current = {"/signin": "Sign in", "/signup": "Sign up", "/products": "Products"}
     for path in ("/", "/signin", "/signup", "/products", "/forgot-password"):
         page.goto(f"{base}{path}")
-        expect_signed_out_bar(page, base, products=True, signup=True)
+        back = f"{base}/products" if path == "/products" else None
+        expect_signed_out_bar(page, base, products=True, signup=True, back=back)
         for name in ("Products", "Sign in", "Sign up"):
             link = page.get_by_role("banner").get_by_role("link", name=name)
             if current.get(path) == name:
@@ -181,13 +187,14 @@ def test_sign_up_is_offered_only_while_it_leads_to_a_form(
     settings(admin, shop, "signup", enabled=False)
     for path in ("/", "/signin", "/products"):
         page.goto(f"{base}{path}")
-        expect_signed_out_bar(page, base, products=True, signup=False)
+        back = f"{base}/products" if path == "/products" else None
+        expect_signed_out_bar(page, base, products=True, signup=False, back=back)
     expect(page.get_by_role("link", name="Sign up")).to_have_count(0)
     # Delegated, the portal's Sign up hands the visitor to the publisher's own form.
     body = {"properties": {"url": PUBLISHER, "userRegistration": {"enabled": True}}}
     admin.put(shop.url("/portalsettings/delegation"), params=V, json=body).raise_for_status()
     page.goto(f"{base}/products")
-    expect_signed_out_bar(page, base, products=True, signup=True)
+    expect_signed_out_bar(page, base, products=True, signup=True, back=f"{base}/products")
     href = page.get_by_role("link", name="Sign up").get_attribute("href")
     with httpx.Client(base_url=app.url) as visitor:
         handed = visitor.get(str(href))
