@@ -47,6 +47,7 @@ from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 from apidesk.threads import run_in_turn
 from apidesk.web import assets
+from apidesk.web.paths import below_root
 from apidesk.web.wording import problem_text
 
 log = logging.getLogger("apidesk.console")
@@ -183,8 +184,8 @@ def _not_found_page(console: Console, request: Request) -> Response:
 def _named_service(request: Request) -> str | None:
     """The instance an address under the console names (its first segment), if any."""
     named = request.path_params.get("service")
-    if named is None and request.url.path.startswith(f"{PATH}/"):
-        named = request.url.path[len(PATH) + 1 :].split("/", 1)[0]
+    if named is None:
+        named = below_root(request).removeprefix("/").split("/", 1)[0]
     return named or None
 
 

@@ -31,6 +31,7 @@ from apidesk.portal.delegated import portal_page
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
 from apidesk.web.csrf import origin_of
+from apidesk.web.paths import below_root
 
 SESSION_COOKIE = "apidesk_session"
 CSRF_COOKIE = "apidesk_csrf"
@@ -223,10 +224,7 @@ class Portal:
     def page_path(self, request: Request, ctx: InstanceContext) -> str:
         """The public path of the page asked for, with its query: the portal's base path (its
         own address's, when the instance has one) and the page's path below the service."""
-        path: str = request.scope["path"]
-        root: str = request.scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
+        path = below_root(request)
         # The path arrives decoded: quoted again, an id with '%' or '?' in it names itself.
         below = quote(path[len(request.path_params["service"]) + 1 :] or "/", safe="/")
         query = request.url.query

@@ -23,6 +23,7 @@ from apidesk.domain.instances.service import NAME_PATTERN
 from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.portal.delegation import Operation, is_delegated
 from apidesk.storage.models import User
+from apidesk.web.paths import below_root
 
 # The menu entry each template is (`page`) or lies below (`true`).
 CURRENT: dict[str, tuple[str, str]] = {
@@ -117,10 +118,7 @@ def menu(
 def service_of(request: Request) -> str | None:
     """The service a portal path names (its first segment), if it may be one: for the
     requests no route took, whose path holds no parameters."""
-    path: str = request.scope["path"]
-    root: str = request.scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :]
+    path = below_root(request)
     name = path.split("/")[1] if path.count("/") >= 2 else ""
     return name if possible_name(name) else None
 
