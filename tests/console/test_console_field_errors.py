@@ -1,8 +1,8 @@
 """Field errors on the console's Users forms, below the server: what a refusal says of each
 field (`wording.field_errors`), the password policy in a hint's words
 (`apidesk.web.wording.password_rules`), and the forms' markup with and without
-`field_errors`, rendered by the console's own templates. The browser checks of the same are
-in test_console_field_errors_browser.py."""
+`field_errors` and the error summary that links to them, rendered by the console's own
+templates. The browser checks of the same are in test_console_field_errors_browser.py."""
 
 from __future__ import annotations
 
@@ -85,6 +85,7 @@ def test_each_problem_goes_to_its_field_in_the_pages_words() -> None:
         "email": "Email is not a valid e-mail address.",
         "first_name": "First name is required. First name must be at most 100 characters.",
     }
+    assert found.elsewhere == ["'identities' must be a list."]
     # The summary still says every problem, those of no field on the form too.
     assert "'identities' must be a list." in wording.said(error, wording.USER_LABELS)
 
@@ -101,6 +102,56 @@ def test_a_taken_address_is_the_email_fields_and_other_refusals_name_none() -> N
         Invalid("No problems listed."),
     ):
         assert wording.field_errors(error, wording.USER_FIELDS, wording.USER_LABELS) == {}
+
+
+def summary(html: str) -> str:
+    """The page's error summary, from its opening tag to the end of its list."""
+    found = re.search(r'<div class="notice error summary" role="alert".*?</ul>', html, re.S)
+    assert found, html
+    return " ".join(found.group(0).split())
+
+
+@pytest.mark.parametrize("template", ["users/add.html", "users/invite.html", "users/edit.html"])
+def test_the_error_summary_links_each_field_error_to_its_field(template: str) -> None:
+    error = Invalid(
+        problems=[
+            FieldProblem("email", "'email' is not a valid e-mail address."),
+            FieldProblem("identities", "'identities' must be a list."),
+            FieldProblem("lastName", "'lastName' must not be empty <b>."),
+        ]
+    )
+    html = render(
+        template,
+        error=wording.said(error, wording.USER_LABELS),
+        field_errors=wording.field_errors(error, wording.USER_FIELDS, wording.USER_LABELS),
+    )
+    assert summary(html) == (
+        '<div class="notice error summary" role="alert" aria-labelledby="error-summary-title">'
+        ' <h2 id="error-summary-title">There is a problem</h2> <ul>'
+        ' <li><a href="#email">Email is not a valid e-mail address.</a></li>'
+        ' <li><a href="#last_name">Last name must not be empty &lt;b&gt;.</a></li>'
+        " <li>&#39;identities&#39; must be a list.</li> </ul>"
+    )
+    # Each link goes to a field of the page, the one whose error it says.
+    page = Elements(html)
+    assert page.by_id["email"].get("aria-describedby") == "email-error"
+    assert page.by_id["last_name"].get("aria-describedby") == "last_name-error"
+    assert html.count('role="alert"') == 1
+
+
+def test_a_refusal_of_no_field_on_the_form_stays_one_paragraph() -> None:
+    for error in (
+        PreconditionFailed("Changed."),
+        Invalid(problems=[FieldProblem("identities", "'identities' must be a list.")]),
+    ):
+        html = render(
+            "users/add.html",
+            error=wording.said(error, wording.USER_LABELS),
+            field_errors=wording.field_errors(error, wording.USER_FIELDS, wording.USER_LABELS),
+        )
+        assert "error summary" not in html and "error-summary-title" not in html
+        said = wording.said(error, wording.USER_LABELS).replace("'", "&#39;")
+        assert f'<p class="notice error" role="alert">{said}</p>' in html
 
 
 @pytest.mark.parametrize("length", [1, 8, 12])

@@ -1,6 +1,9 @@
 """Field errors on the console's Users forms in Debian's chromium, found as a screen reader
 finds them: the field by its label, invalid, described by its own error (and the password's
-by the policy's rules, stated before anyone is refused). axe-core on each page.
+by the policy's rules, stated before anyone is refused), and the error summary at the top of
+the page, whose links (each named by its error) take the reader to their fields. axe-core on
+each page. Beside them, the Users pages' other controls as a screen reader and the eye find
+them: the user's actions a group, and the filter bars' labels and controls in line.
 
 The forms' markup is checked on its own (rendered by the console's templates, loaded into
 the browser), and the same against a live `apidesk serve`, whose password policy asks for 12
@@ -29,6 +32,7 @@ from apidesk.web import wording
 PASSWORD = "a long and quiet harbour"
 CSS = Path(console_base.__file__).parent.parent / "web" / "static" / "apidesk.css"
 MIN_LENGTH = 12
+TAKEN = "A user with the e-mail address 'taken@example.com' already exists in this service."
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +50,19 @@ def clean(page: Any, axe: str, name: str) -> None:
     found = serious_violations(page, axe)
     assert not found, found
     screenshot(page, name)
+
+
+def summary_leads_to_the_fields(page: Any, errors: dict[str, str]) -> None:
+    """The error summary (the page's alert) has its lead and one link for each field error of
+    `errors` (the field's label -> its error), named by the error; following a link puts the
+    focus on its field."""
+    summary = page.get_by_role("alert")
+    expect(summary).to_have_accessible_name("There is a problem")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary.get_by_role("link")).to_have_count(len(errors))
+    for label, message in errors.items():
+        summary.get_by_role("link", name=message, exact=True).click()
+        expect(page.get_by_label(label)).to_be_focused()
 
 
 def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
@@ -88,7 +105,13 @@ def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
         password = page.get_by_label("Password")
         expect(password).not_to_have_attribute("aria-invalid", "true")
         expect(password).to_have_accessible_description(re.compile(f"^{re.escape(rules)} "))
-        expect(page.get_by_role("alert")).to_contain_text("First name is required.")
+        summary_leads_to_the_fields(
+            page,
+            {
+                "Email": "Email is not a valid e-mail address.",
+                "First name": "First name is required.",
+            },
+        )
         # The error sits between the label and the field, in the colour of errors.
         label_box = page.locator("label[for=email]").bounding_box()
         error_box = page.locator("#email-error").bounding_box()
@@ -163,13 +186,14 @@ def test_a_short_password_marks_the_password_field(
     console.get_by_label("Password").fill("x" * (MIN_LENGTH - 1))
     console.get_by_role("button", name="Add", exact=True).click()
     said = f"The password must be at least {MIN_LENGTH} characters long."
-    expect(console.get_by_role("alert")).to_have_text(said)
+    expect(console.get_by_role("alert")).to_have_text(f"There is a problem {said}")
     password = console.get_by_label("Password")
     expect(password).to_have_attribute("aria-invalid", "true")
     expect(password).to_have_accessible_description(re.compile(f"^{re.escape(said)}"))
     expect(console.get_by_label("Email")).not_to_have_attribute("aria-invalid", "true")
     expect(console.get_by_label("Email")).to_have_value("rita@example.com")
     clean(console, axe, "console-add-user-field-errors")
+    summary_leads_to_the_fields(console, {"Password": said})
 
 
 @pytest.mark.parametrize("form", ["add-user", "invite-user"])
@@ -183,6 +207,7 @@ def test_a_taken_address_marks_the_email_field(
     expect(email).to_have_accessible_description(re.compile("taken@example.com' already exists"))
     expect(console.get_by_label("First name")).not_to_have_attribute("aria-invalid", "true")
     clean(console, axe, f"console-{form}-taken")
+    summary_leads_to_the_fields(console, {"Email": TAKEN})
 
 
 def test_the_edit_form_marks_the_field_it_refuses(console: Any, shop: ServiceRef, axe: str) -> None:
@@ -193,3 +218,53 @@ def test_the_edit_form_marks_the_field_it_refuses(console: Any, shop: ServiceRef
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_accessible_description(re.compile("already exists"))
     clean(console, axe, "console-edit-user-taken")
+    summary_leads_to_the_fields(console, {"Email": TAKEN})
+
+
+def test_the_users_actions_are_a_group(console: Any, shop: ServiceRef, axe: str) -> None:
+    # Not a toolbar: a toolbar promises arrow keys between its controls, and these are reached
+    # with Tab like any others.
+    console.goto(f"/console/{shop.name}/users/edited")
+    actions = console.get_by_role("group", name="User actions")
+    expect(actions.get_by_role("button", name="Block", exact=True)).to_be_visible()
+    for link in ("Edit", "Reset password", "Delete"):
+        expect(actions.get_by_role("link", name=link, exact=True)).to_be_visible()
+    expect(console.get_by_role("toolbar")).to_have_count(0)
+    clean(console, axe, "console-user-actions")
+
+
+@pytest.mark.parametrize(
+    ("page", "role", "name"),
+    [
+        ("users", "search", "Users"),
+        ("audit", "search", "Audit log"),
+        ("outbox", "form", "Outbox filter"),
+        ("subscriptions", "form", "Subscription filter"),
+    ],
+)
+def test_a_filter_bars_labels_and_controls_line_up(
+    console: Any, shop: ServiceRef, page: str, role: str, name: str
+) -> None:
+    console.goto(f"/console/{shop.name}/{page}")
+    bar = console.get_by_role(role, name=name)
+    labels = boxes(bar.locator("label"))
+    controls = boxes(bar.locator("input:not([type=hidden]), select, button"))
+    # On one line at this width: every label's top, every control's top and bottom alike.
+    assert in_line([box["y"] for box in labels]), labels
+    assert in_line([box["y"] for box in controls]), controls
+    assert in_line([box["y"] + box["height"] for box in controls]), controls
+    if page == "users":
+        expect(bar.get_by_label("Search")).to_have_attribute("placeholder", "Name or email")
+    screenshot(console, f"console-{page}-filter")
+
+
+def boxes(found: Any) -> list[dict[str, float]]:
+    """The boxes of each element `found`, as drawn."""
+    drawn = [item.bounding_box() for item in found.all()]
+    assert drawn and all(drawn)
+    return drawn
+
+
+def in_line(edges: list[float]) -> bool:
+    """Whether edges lie within half a pixel of one another."""
+    return max(edges) - min(edges) < 0.5
