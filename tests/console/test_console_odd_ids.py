@@ -62,10 +62,11 @@ def test_odd_ids_lead_to_their_own_pages_and_back(
 # Expressions that are safe in a URL as they are: the web base path, service names (letters,
 # digits and hyphens), the built-in template and notification names, numeric ids, static asset
 # paths, `here`, which each page that uses it builds with `urlencode`, and the portal's menu
-# links (`link.href`: the portal's base path and a fixed page name, apidesk.portal.header).
+# links and its sign-in link (`link.href`, `signin_href`: the portal's base path, a fixed page
+# name and a quoted way back, apidesk.portal.header).
 SAFE = re.compile(
     r"^(base|static|asset\('[\w.]+'\)|instance\.name|item\.name|message\.id|here|link\.href"
-    r"|.*\|\s*urlencode.*)$"
+    r"|signin_href|.*\|\s*urlencode.*)$"
 )
 
 
