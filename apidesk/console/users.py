@@ -38,6 +38,7 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
         Route("/{service}/users/{user}", page(user_page), methods=["GET"]),
         Route("/{service}/users/{user}/edit", page(edit_page), methods=["GET"]),
         Route("/{service}/users/{user}/edit", page(edit_submit), methods=["POST"]),
+        Route("/{service}/users/{user}/block", page(block_page), methods=["GET"]),
         Route("/{service}/users/{user}/block", page(block), methods=["POST"]),
         Route("/{service}/users/{user}/activate", page(activate), methods=["POST"]),
         Route("/{service}/users/{user}/invitation", page(resend), methods=["POST"]),
@@ -85,6 +86,38 @@ def _user_url(ictx: InstanceContext, user: User | str) -> str:
     return f"{_users_url(ictx)}/{path(name)}"
 
 
+def _refused(
+    console: Console,
+    request: Request,
+    template: str,
+    error: DomainError,
+    values: dict[str, str],
+    *,
+    of_user: bool = False,
+) -> Response:
+    """The form again, as it was sent, with why it was refused: in a sentence and beside each
+    field named. An edit that lost to a change made meanwhile says so (409)."""
+    stale = isinstance(error, PreconditionFailed)
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        extra = {"user": _user_or_404(ictx, request)} if of_user else {}
+        return _show(
+            console,
+            request,
+            ictx,
+            operator,
+            template,
+            409 if stale else 400,
+            values=values,
+            error="This user changed since you opened the page: check the values below (they "
+            "are the ones you typed) and save again."
+            if stale
+            else said(error, USER_LABELS),
+            field_errors=field_errors(error, USER_FIELDS, USER_LABELS),
+            **extra,
+        )
+
+
 # The list ---------------------------------------------------------------------------------
 
 
@@ -129,30 +162,18 @@ def add_submit(console: Console, request: Request, form: FormData | None) -> Res
     values: dict[str, str] = {}
     try:
         with console.unit(write=False) as ctx:
-            operator, ictx = _scope(console, request, ctx)
+            _scope(console, request, ctx)  # signed in, and managing this instance
             form = console.checked(request, form)
             values = {name: field(form, name).strip() for name in ADD_FIELDS}
             fields = admin.fields_to_add(**values, password=field(form, "password"))
         # The password is checked and hashed with no unit open: argon2 holds no connection.
         fields = users.hash_ahead(console.runtime, fields)
         with console.unit(write=True) as ctx:
-            operator, ictx = _scope(console, request, ctx)
+            _operator, ictx = _scope(console, request, ctx)
             user = admin.add(ictx, fields)
             return see_other(_user_url(ictx, user), "added")
     except DomainError as error:
-        with console.unit(write=False) as ctx:
-            operator, ictx = _scope(console, request, ctx)
-            return _show(
-                console,
-                request,
-                ictx,
-                operator,
-                "users/add.html",
-                400,
-                values=values,
-                error=said(error, USER_LABELS),
-                field_errors=field_errors(error, USER_FIELDS, USER_LABELS),
-            )
+        return _refused(console, request, "users/add.html", error, values)
 
 
 def invite_page(console: Console, request: Request, form: FormData | None) -> Response:
@@ -165,25 +186,13 @@ def invite_submit(console: Console, request: Request, form: FormData | None) -> 
     values: dict[str, str] = {}
     try:
         with console.unit(write=True) as ctx:
-            operator, ictx = _scope(console, request, ctx)
+            _operator, ictx = _scope(console, request, ctx)
             form = console.checked(request, form)
             values = {name: field(form, name).strip() for name in ADD_FIELDS[:3]}
             user = admin.invite(ictx, **values)
             return see_other(_user_url(ictx, user), "invited")
     except DomainError as error:
-        with console.unit(write=False) as ctx:
-            operator, ictx = _scope(console, request, ctx)
-            return _show(
-                console,
-                request,
-                ictx,
-                operator,
-                "users/invite.html",
-                400,
-                values=values,
-                error=said(error, USER_LABELS),
-                field_errors=field_errors(error, USER_FIELDS, USER_LABELS),
-            )
+        return _refused(console, request, "users/invite.html", error, values)
 
 
 # A user's page and its actions ------------------------------------------------------------
@@ -233,6 +242,7 @@ def _user_view(
         joinable=[group for group in every if not group.built_in and group.id not in joined],
         subscriptions=held,
         trail=trail,
+        built_in=users.built_in(user),
         **extra,
     )
 
@@ -281,7 +291,7 @@ def edit_submit(console: Console, request: Request, form: FormData | None) -> Re
     values: dict[str, str] = {}
     try:
         with console.unit(write=True) as ctx:
-            operator, ictx = _scope(console, request, ctx)
+            _operator, ictx = _scope(console, request, ctx)
             user = _user_or_404(ictx, request)
             form = console.checked(request, form)
             values = {name: field(form, name).strip() for name in EDIT_FIELDS}
@@ -295,28 +305,24 @@ def edit_submit(console: Console, request: Request, form: FormData | None) -> Re
             users.update(ictx, user.name, fields, expected_etag=field(form, "etag") or None)
             return see_other(_user_url(ictx, user), "saved")
     except DomainError as error:
-        with console.unit(write=False) as ctx:
-            operator, ictx = _scope(console, request, ctx)
-            user = _user_or_404(ictx, request)
-            return _show(
-                console,
-                request,
-                ictx,
-                operator,
-                "users/edit.html",
-                400 if not isinstance(error, PreconditionFailed) else 409,
-                user=user,
-                values=values,
-                error=said(error, USER_LABELS)
-                if not isinstance(error, PreconditionFailed)
-                else "This user changed since you opened the page: check the values below "
-                "(they are the ones you typed) and save again.",
-                field_errors=field_errors(error, USER_FIELDS, USER_LABELS),
-            )
+        return _refused(console, request, "users/edit.html", error, values, of_user=True)
+
+
+def block_page(console: Console, request: Request, form: FormData | None) -> Response:
+    """Block asks first only for the built-in administrator, the publisher's own account;
+    any other user's Block is one click, as in APIM."""
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        user = _user_or_404(ictx, request)
+        return _user_view(console, request, ictx, operator, user, "users/confirm_block.html")
 
 
 def block(console: Console, request: Request, form: FormData | None) -> Response:
     def run(ictx: InstanceContext, user: User, form: FormData) -> str:
+        if users.built_in(user) and field(form, "confirm") != "yes":
+            raise Invalid.field(
+                "confirm", "Blocking the built-in administrator is confirmed on its own page."
+            )
         users.set_state(ictx, user.name, "blocked")
         return "blocked"
 

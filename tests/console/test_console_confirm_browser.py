@@ -104,6 +104,14 @@ PANELS = {
         "Send a password reset e-mail to forgetful@example.com?",
         "A password reset e-mail is queued to be sent.",
     ),
+    "admin-block": Panel(
+        "users/1",
+        _link("Block"),
+        "Block Administrator (",
+        "The user is blocked.",
+        yes="Block",
+        no="Cancel",
+    ),
     "group-delete": Panel(
         "groups/leaving",
         _button("Delete"),

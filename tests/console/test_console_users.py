@@ -147,6 +147,33 @@ def test_block_and_activate(
     assert wire(admin, shop, user_id).json()["properties"]["state"] == "active"
 
 
+def test_blocking_the_built_in_administrator_asks_first_and_it_cannot_be_deleted(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    here = f"/console/{shop.name}/users/1"
+    page = person.get(here)
+    assert f'<a class="button secondary" href="{here}/block">Block</a>' in page.text
+    assert f'href="{here}/delete"' not in page.text and "cannot be deleted" in page.text
+    # A Block sent without the question answered changes nothing.
+    refused = person.submit(page, f"{here}/block")
+    assert refused.status_code == 400 and "confirmed on its own page" in refused.text
+    assert wire(admin, shop, "1").json()["properties"]["state"] == "active"
+    asking = person.get(f"{here}/block")
+    assert "This is the built-in administrator." in asking.text
+    assert ">Block</button>" in asking.text and ">Cancel</a>" in asking.text
+    done = person.submit(asking, f"{here}/block", confirm="yes")
+    assert done.status_code == 303
+    assert status_of(person.follow(done)) == "The user is blocked."
+    assert wire(admin, shop, "1").json()["properties"]["state"] == "blocked"
+    active = act(person, shop, "1", "activate")
+    assert status_of(active) == "The user is active."
+    # Anyone else's Block is one click, as before; their page offers Delete.
+    other = user_id_of(add(person, shop, email="cee@example.com", first_name="C", last_name="C"))
+    theirs = person.get(f"/console/{shop.name}/users/{other}")
+    assert ">Block</button>" in theirs.text and f"users/{other}/delete" in theirs.text
+
+
 def test_reset_password_asks_then_sends_the_mail(
     app: InProcessServer, shop: ServiceRef, mailbox: Mailbox, person: Person
 ) -> None:

@@ -314,6 +314,14 @@ def set_state(ctx: InstanceContext, user_id: str, state: str) -> UserRecord:
     return update(ctx, user_id, {"state": state}, expected_etag="*")
 
 
+def built_in(user: UserSummary) -> bool:
+    """Whether `user` is the instance's built-in administrator (user `1`), which cannot be
+    deleted."""
+    from apidesk.domain.instances.seed import ADMIN_USER_ID
+
+    return user.name == ADMIN_USER_ID
+
+
 def delete(
     ctx: InstanceContext,
     user_id: str,
@@ -338,10 +346,9 @@ def delete(
         raise NotFound(f"User '{user_id}' was not found.")
     _check_etag(user, expected_etag)
     from apidesk.domain.flows import notices
-    from apidesk.domain.instances.seed import ADMIN_USER_ID
     from apidesk.domain.subscriptions import service as subscriptions
 
-    if user.name_key == ADMIN_USER_ID:
+    if built_in(user):
         raise Invalid.field("userId", "The built-in administrator cannot be deleted.")
     if notify:
         notices.account_closed(ctx, user)
