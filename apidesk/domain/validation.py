@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from apidesk.errors import Collection, Invalid
 
@@ -189,19 +189,28 @@ def choice(problems: Collection, target: str, value: Any, allowed: Iterable[str]
 
 def host_name(value: str) -> bool:
     """Whether `value` names a host: a DNS name (an internationalized one by its ASCII
-    spelling) or an IP address; nothing a URL would read as a path, port, query or user."""
-    if not value or len(value) > 253:
-        return False
+    spelling too) or an IP address; nothing a URL would read as a path, port, query or user."""
+    return ascii_host(value) is not None
+
+
+def ascii_host(value: str) -> str | None:
+    """`value` as a browser puts it on the wire: an IP address as written, a DNS name in
+    lower case with each internationalized label in its ASCII (punycode) spelling; None when
+    it is neither. A header, a cookie or a CSP source can carry only this form."""
+    if not value or len(value) > 253 or "%" in value:  # '%': an IPv6 zone, or an escape
+        return None
     try:
-        ipaddress.ip_address(value)
-        return True
+        return str(ipaddress.ip_address(value))
     except ValueError:
         pass
     try:
-        ascii_name = value.encode("idna").decode("ascii").lower()
+        name = value.encode("idna").decode("ascii").lower()
+        name.encode("ascii").decode("idna")  # its punycode labels must decode
     except UnicodeError:
-        return False
-    return bool(_HOST_NAME.fullmatch(ascii_name))
+        return None
+    if not _HOST_NAME.fullmatch(name) or name.rstrip(".").rpartition(".")[2].isdigit():
+        return None  # a last label of digits is an IPv4 address a browser would refuse
+    return name
 
 
 def web_url(
@@ -220,10 +229,12 @@ def web_url(
     if checked is None:
         return None
     parts = _split(checked)
+    host = ascii_host(parts.hostname or "") if parts is not None else None
     if (
         parts is None
+        or host is None
+        or ("[" in parts.netloc) != (":" in host)  # brackets hold an IPv6 address, and only
         or parts.scheme not in ("http", "https")
-        or not host_name(parts.hostname or "")
         or parts.username is not None
         or parts.fragment
         or "#" in checked
@@ -243,7 +254,11 @@ def web_url(
                 f"fragment, e.g. {example}.",
             )
         return None
-    return checked.rstrip("/") if site else checked
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return url.rstrip("/") if site else url
 
 
 def _split(value: str) -> SplitResult | None:

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from apidesk.domain.validation import ascii_host
 from apidesk.errors import Invalid
 
 FIELD = "csrf"
@@ -75,8 +76,10 @@ def origin_of(url: str) -> str:
         port = parts.port
     except ValueError:
         return "null"
-    if not parts.scheme or not parts.hostname:
+    # The host as a browser writes it: an internationalized name in its ASCII spelling.
+    name = ascii_host(parts.hostname) if parts.hostname else None
+    if not parts.scheme or name is None:
         return "null"
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    host = f"[{name}]" if ":" in name else name
     shown = "" if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f":{port}"
     return f"{parts.scheme}://{host}{shown}".lower()

@@ -117,6 +117,15 @@ def test_a_custom_portal_host_is_a_full_hostname_configuration(
     assert get(http, service)["properties"]["developerPortalUrl"] == "https://dev.example"
 
 
+def test_an_internationalized_portal_host_is_kept_as_browsers_write_it(
+    http: httpx.Client, service: ServiceRef
+) -> None:
+    portal = {"hostnameConfigurations": [{"type": "DeveloperPortal", "hostName": "Bücher.example"}]}
+    response = http.patch(service.url(), params=V, json={"properties": portal})
+    assert response.status_code == 200, response.text
+    assert get(http, service)["properties"]["developerPortalUrl"] == "https://xn--bcher-kva.example"
+
+
 @pytest.mark.parametrize(
     "host",
     [
@@ -130,6 +139,9 @@ def test_a_custom_portal_host_is_a_full_hostname_configuration(
         "-dev.example",
         "dev example",
         "dev\\example",
+        "fe80::1",
+        "1.2.3.4.5",
+        "xn--zz.example",
         7,
     ],
 )

@@ -149,6 +149,24 @@ def test_pages_allow_their_forms_to_reach_the_publisher_only_while_delegating(
     assert "form-action 'self' http://publisher.example.test:8443;" in during
 
 
+def test_a_publisher_at_an_internationalized_host_is_named_as_browsers_name_it(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    """A URL with a host such as bücher.example is kept in its ASCII spelling: the pages'
+    policy and the redirects carry it (a header can hold nothing else)."""
+    key = delegate(admin, shop, "https://Bücher.example/delegate")
+    saved = admin.get(shop.url("/portalsettings/delegation"), params=V).json()
+    assert saved["properties"]["url"] == "https://xn--bcher-kva.example/delegate"
+    for page in ("/", "/products", "/forgot-password"):
+        shown = browser.get(f"/portal/{shop.name}{page}")
+        assert shown.status_code == 200, page
+        policy = shown.headers["content-security-policy"]
+        assert "form-action 'self' https://xn--bcher-kva.example;" in policy
+    sent = browser.get(f"/portal/{shop.name}/signin")
+    assert sent.headers["location"].startswith("https://xn--bcher-kva.example/delegate?")
+    assert key
+
+
 def test_password_sign_in_is_refused_while_delegated(
     admin: httpx.Client, shop: ServiceRef, browser: Browser
 ) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from apidesk.domain import validation
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.portal import settings
 
@@ -131,4 +132,9 @@ def publisher_origin(ctx: InstanceContext) -> str | None:
     if not current.url or not (current.user_registration or current.subscriptions):
         return None
     parts = urlsplit(current.url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    # As a browser names it (a URL saved before hosts were kept in ASCII may not be).
+    host = validation.ascii_host(parts.hostname or "")
+    if host is None:
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}" + (f":{parts.port}" if parts.port else "")

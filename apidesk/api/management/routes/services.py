@@ -60,8 +60,9 @@ def _fields(body: ServiceResource | ServiceUpdateParameters) -> dict[str, Any]:
 def _portal_url(configurations: list[dict[str, Any]]) -> str | None:
     for index, configuration in enumerate(configurations):
         if str(configuration.get("type", "")).lower() == "developerportal":
-            host = configuration.get("hostName")
-            if not isinstance(host, str) or ":" in host or not validation.host_name(host):
+            given = configuration.get("hostName")
+            host = validation.ascii_host(given) if isinstance(given, str) else None
+            if host is None or ":" in host:  # a name, not an IPv6 address
                 raise Invalid.field(
                     f"hostnameConfigurations[{index}].hostName",
                     "A host name is required, such as developer.example.com.",
