@@ -237,17 +237,19 @@ def home(portal: Portal, request: Request, form: FormData | None) -> Response:
     with portal.unit(request, write=False) as ctx:
         user = portal.signed_in(request, ctx)
         if user is None and portal_settings.signin_required(ctx):
-            return portal.to_signin(request, ctx)
+            return portal.to_signin(request)
         signup_open = signup_offered(ctx)
         return portal.render(request, ctx, "home.html", user=user, signup_open=signup_open)
 
 
 def signin_page(portal: Portal, request: Request, form: FormData | None) -> Response:
     with portal.unit(request, write=False) as ctx:
-        delegated = registration_hand_off(ctx, request, Operation.SIGN_IN, portal.base_path(ctx))
+        delegated = registration_hand_off(
+            ctx, request, Operation.SIGN_IN, portal.base_path(request)
+        )
         if delegated is not None:
             return delegated
-        return_url = portal.return_to(ctx, request.query_params.get("returnUrl"))
+        return_url = portal.return_to(request, request.query_params.get("returnUrl"))
         return portal.render(request, ctx, "signin.html", email="", return_url=return_url)
 
 
@@ -258,9 +260,9 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
     with portal.unit(request, write=False) as ctx:
         if delegation.is_delegated(ctx, Operation.SIGN_IN):
             # Passwords are the publisher's business while sign-in is delegated.
-            return RedirectResponse(f"{portal.base_path(ctx)}/signin", status_code=303)
+            return RedirectResponse(f"{portal.base_path(request)}/signin", status_code=303)
         # The page the visitor was sent here from, to go on to once signed in.
-        back = portal.return_to(ctx, _field(form, "returnUrl") if form is not None else None)
+        back = portal.return_to(request, _field(form, "returnUrl") if form is not None else None)
         try:
             form = portal.checked(request, form)
         except Invalid as error:
@@ -286,7 +288,7 @@ def signin_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         if isinstance(outcome, signin.Refusal):
             return _refused(portal, request, ctx, email, outcome, back)
         ctx.actor = f"user:{outcome.name}"
-        return portal.sign_in(ctx, outcome, back)
+        return portal.sign_in(request, ctx, outcome, back)
 
 
 REFUSAL_STATUS = {
@@ -322,14 +324,14 @@ def signout(portal: Portal, request: Request, form: FormData | None) -> Response
         try:
             portal.checked(request, form)
         except Invalid:
-            return RedirectResponse(f"{portal.base_path(ctx)}/", status_code=303)
+            return RedirectResponse(f"{portal.base_path(request)}/", status_code=303)
         user = portal.signed_in(request, ctx)
         sessions.end(ctx, request.cookies.get(SESSION_COOKIE))
         delegated = None
         if user is not None:
             delegated = hand_off(ctx, Operation.SIGN_OUT, status=303, userId=user.name)
-        response = delegated or RedirectResponse(f"{portal.base_path(ctx)}/", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
+        response = delegated or RedirectResponse(f"{portal.base_path(request)}/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=portal.cookie_path(request))
         return response
 
 
@@ -348,6 +350,6 @@ def signin_sso(portal: Portal, request: Request, form: FormData | None) -> Respo
                 "for a new one.",
             )
         # Only pages of this portal: never send a signed-in user anywhere else.
-        target = portal.return_to(ctx, request.query_params.get("returnUrl"))
+        target = portal.return_to(request, request.query_params.get("returnUrl"))
         ctx.actor = f"user:{user.name}"
-        return portal.sign_in(ctx, user, target)
+        return portal.sign_in(request, ctx, user, target)

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from apidesk.domain import sessions, throttle
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.instances import service as instances
-from apidesk.domain.notifications.values import portal_base_url
+from apidesk.domain.notifications.values import shared_portal_url
 from apidesk.domain.portal import delegation
 from apidesk.domain.subscriptions.service import LIMIT_REACHED
 from apidesk.errors import DomainError, Invalid
@@ -72,8 +72,10 @@ class Portal:
                     raise PageNotFound()
                 ictx = InstanceContext.of(ctx, instance)
                 request.state.instance = instance
-                # Where this instance's forms must come from (see `checked`).
-                request.state.portal_origin = origin_of(portal_base_url(ictx))
+                # The portal's address as this request reached it, and so where its forms
+                # must come from (see `checked`).
+                request.state.portal_url = served_url(request, ictx)
+                request.state.portal_origin = origin_of(request.state.portal_url)
                 yield ictx
         except IntegrityError:
             if known is not None and self._gone(request):
@@ -97,7 +99,7 @@ class Portal:
         developer unless the caller says whom (`user`, None for nobody). A page that carries
         an e-mailed link's `token` names the link's owner as its `user` and has no menu."""
         nonce = request.cookies.get(CSRF_COOKIE) or csrf.new_nonce()
-        base = self.base_path(ctx)
+        base = self.base_path(request)
         if values.get("token"):
             values.setdefault("user", None)
             values["menu"] = None
@@ -109,7 +111,7 @@ class Portal:
             back = None
             plain = request.method == "GET" and "token" not in request.query_params
             if values["user"] is None and status == 200 and plain:
-                back = self.page_path(request, ctx)
+                back = self.page_path(request)
             values["menu"] = header.menu(ctx, base, page, values["user"], back)
             values["signin_href"] = header.signin_href(base, back)
         response = pages.page(
@@ -129,7 +131,7 @@ class Portal:
             **values,
         )
         if request.cookies.get(CSRF_COOKIE) != nonce:
-            self._cookie(response, ctx, CSRF_COOKIE, nonce, max_age=None)
+            self._cookie(response, request, CSRF_COOKIE, nonce, max_age=None)
         publisher = delegation.publisher_origin(ctx)
         if publisher is not None:
             # Forms whose answer hands the browser to the publisher's site (sign-out) must be
@@ -176,20 +178,27 @@ class Portal:
             response.headers["Retry-After"] = str(seconds)
             return response
 
-    def base_path(self, ctx: InstanceContext) -> str:
-        return urlsplit(portal_base_url(ctx)).path.rstrip("/")
+    def base_path(self, request: Request) -> str:
+        """The path the portal's pages lie below, as this request reached them ("" at a host
+        of its own): what its links, redirects and cookies are made of."""
+        url: str = request.state.portal_url
+        return urlsplit(url).path.rstrip("/")
+
+    def cookie_path(self, request: Request) -> str:
+        return self.base_path(request) or "/"
 
     def _cookie(
-        self, response: Response, ctx: InstanceContext, name: str, value: str, max_age: int | None
+        self, response: Response, request: Request, name: str, value: str, max_age: int | None
     ) -> None:
+        url: str = request.state.portal_url
         response.set_cookie(
             name,
             value,
             max_age=max_age,
-            path=self.base_path(ctx) or "/",
+            path=self.cookie_path(request),
             httponly=True,
             samesite="lax",
-            secure=portal_base_url(ctx).startswith("https://"),
+            secure=url.startswith("https://"),
         )
 
     def checked(self, request: Request, form: FormData | None) -> FormData:
@@ -211,35 +220,37 @@ class Portal:
     def signed_in(self, request: Request, ctx: InstanceContext) -> User | None:
         return sessions.user_of(ctx, request.cookies.get(SESSION_COOKIE))
 
-    def to_signin(self, request: Request, ctx: InstanceContext) -> RedirectResponse:
+    def to_signin(self, request: Request) -> RedirectResponse:
         """To the sign-in page, which brings the visitor back to the page they opened
         (`returnUrl`); a form sent without a session has no page to come back to but home."""
-        base = self.base_path(ctx)
+        base = self.base_path(request)
         target = f"{base}/signin"
-        here = self.page_path(request, ctx) if request.method == "GET" else None
+        here = self.page_path(request) if request.method == "GET" else None
         if here is not None and here != f"{base}/":
             target += "?" + urlencode({"returnUrl": here})
         return RedirectResponse(target, status_code=303)
 
-    def page_path(self, request: Request, ctx: InstanceContext) -> str:
+    def page_path(self, request: Request) -> str:
         """The public path of the page asked for, with its query: the portal's base path (its
         own address's, when the instance has one) and the page's path below the service."""
         path = below_root(request)
         # The path arrives decoded: quoted again, an id with '%' or '?' in it names itself.
         below = quote(path[len(request.path_params["service"]) + 1 :] or "/", safe="/")
         query = request.url.query
-        return f"{self.base_path(ctx)}{below}" + (f"?{query}" if query else "")
+        return f"{self.base_path(request)}{below}" + (f"?{query}" if query else "")
 
-    def return_to(self, ctx: InstanceContext, value: str | None) -> str:
+    def return_to(self, request: Request, value: str | None) -> str:
         """Where a sign-in lands: `value` when it is a page of this portal, else its home.
         Nothing else: a link cannot send a developer who signs in anywhere but here."""
-        return portal_page(value, self.base_path(ctx))
+        return portal_page(value, self.base_path(request))
 
-    def sign_in(self, ctx: InstanceContext, user: UserSummary, target: str) -> RedirectResponse:
+    def sign_in(
+        self, request: Request, ctx: InstanceContext, user: UserSummary, target: str
+    ) -> RedirectResponse:
         token = sessions.start(ctx, user)
         response = RedirectResponse(target, status_code=303)
         hours = ctx.runtime.settings.session_hours
-        self._cookie(response, ctx, SESSION_COOKIE, token, max_age=int(hours * 3600))
+        self._cookie(response, request, SESSION_COOKIE, token, max_age=int(hours * 3600))
         return response
 
 
@@ -277,3 +288,15 @@ def refusal_status(error: DomainError) -> int:
     """403 for a form that is not this browser's (no or a wrong CSRF token), else 400."""
     forged = isinstance(error, Invalid) and any(p.target == "csrf" for p in error.problems)
     return 403 if forged else 400
+
+
+def served_url(request: Request, ctx: InstanceContext) -> str:
+    """The portal's address for this request: its own when the request came to its own host
+    (through the proxy that serves that host, which passes the Host header on), else the
+    shared one. Both serve it, as APIM's default portal host keeps working beside a custom
+    one; each keeps its own paths and cookies, so a portal reached on the shared host never
+    sets a cookie for the whole of that host."""
+    own = ctx.instance.portal_url
+    if own and request.url.hostname == urlsplit(own).hostname:
+        return own
+    return shared_portal_url(ctx)

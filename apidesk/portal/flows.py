@@ -68,7 +68,7 @@ def invitation_submit(portal: Portal, request: Request, form: FormData | None) -
         with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{user.name}"
             accepted = invitation.accept(ctx, token, prepared)
-            return portal.sign_in(ctx, accepted, f"{portal.base_path(ctx)}/")
+            return portal.sign_in(request, ctx, accepted, f"{portal.base_path(request)}/")
     except LinkUnusable:
         with portal.unit(request, write=False) as ctx:
             return _dead_invitation(portal, request, ctx, token)
@@ -177,7 +177,7 @@ def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Res
                 signin=True,
                 user=None,  # this browser's session ends with the answer, whoever's it was
             )
-            response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
+            response.delete_cookie(SESSION_COOKIE, path=portal.cookie_path(request))
             return response
     except LinkUnusable as dead:
         with portal.unit(request, write=False) as ctx:
@@ -265,7 +265,7 @@ def confirm_submit(portal: Portal, request: Request, form: FormData | None) -> R
         except Invalid as error:
             return _try_again(portal, request, ctx, error)
         ctx.actor = f"user:{user.name}"
-        return portal.sign_in(ctx, user, f"{portal.base_path(ctx)}/")
+        return portal.sign_in(request, ctx, user, f"{portal.base_path(request)}/")
 
 
 def _try_again(portal: Portal, request: Request, ctx: InstanceContext, error: Invalid) -> Response:

@@ -60,7 +60,7 @@ def list_page(portal: Portal, request: Request, form: FormData | None) -> Respon
     with portal.unit(request, write=False) as ctx:
         user = _visitor(portal, request, ctx)
         if user is None and portal_settings.signin_required(ctx):
-            return portal.to_signin(request, ctx)
+            return portal.to_signin(request)
         shown = shelf.visible(ctx, user)
         return portal.render(request, ctx, "products.html", user=user, products=shown)
 
@@ -97,7 +97,7 @@ def product_page(portal: Portal, request: Request, form: FormData | None) -> Res
     with portal.unit(request, write=False) as ctx:
         user = _visitor(portal, request, ctx)
         if user is None and portal_settings.signin_required(ctx):
-            return portal.to_signin(request, ctx)
+            return portal.to_signin(request)
         return _show(
             portal, request, ctx, user, _product(ctx, user, request.path_params["product"])
         )
@@ -109,7 +109,7 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
         with portal.unit(request, write=True) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             product = _product(ctx, user, request.path_params["product"])
             form = portal.checked(request, form)
             delegated = hand_off(
@@ -122,13 +122,13 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
                 ctx, user, product.name, typed, accepted_terms=_field(form, "consent") == "yes"
             )
             done = "requested" if made.state == "submitted" else "subscribed"
-            target = f"{portal.base_path(ctx)}/subscriptions/{path(made.name)}?done={done}"
+            target = f"{portal.base_path(request)}/subscriptions/{path(made.name)}?done={done}"
             return RedirectResponse(target, status_code=303)
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             product = _product(ctx, user, request.path_params["product"])
             return _show(
                 portal,
@@ -174,18 +174,18 @@ def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=True) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             form = portal.checked(request, form)
             own.rename(ctx, user, owned.subscription.name, _field(form, "name"))
             page = path(owned.subscription.name)
-            target = f"{portal.base_path(ctx)}/subscriptions/{page}?done=renamed"
+            target = f"{portal.base_path(request)}/subscriptions/{page}?done=renamed"
             return RedirectResponse(target, status_code=303)
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             return _subscription_page(portal, request, ctx, user, owned, error)
 
@@ -194,7 +194,7 @@ def cancel_page(portal: Portal, request: Request, form: FormData | None) -> Resp
     with portal.unit(request, write=False) as ctx:
         user = _visitor(portal, request, ctx)
         if user is None:
-            return portal.to_signin(request, ctx)
+            return portal.to_signin(request)
         owned = _owned_or_404(ctx, user, request.path_params["sid"])
         return portal.render(request, ctx, "cancel.html", user=user, owned=owned)
 
@@ -204,7 +204,7 @@ def cancel(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=True) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             form = portal.checked(request, form)
             delegated = hand_off(
@@ -214,13 +214,13 @@ def cancel(portal: Portal, request: Request, form: FormData | None) -> Response:
                 return delegated
             own.cancel(ctx, user, owned.subscription.name)
             page = path(owned.subscription.name)
-            target = f"{portal.base_path(ctx)}/subscriptions/{page}?done=cancelled"
+            target = f"{portal.base_path(request)}/subscriptions/{page}?done=cancelled"
             return RedirectResponse(target, status_code=303)
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             return _subscription_page(portal, request, ctx, user, owned, error)
 
@@ -231,7 +231,7 @@ def renew(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             form = portal.checked(request, form)
             owned = own.renewable_or_raise(ctx, user, owned.subscription.name)
@@ -245,6 +245,6 @@ def renew(portal: Portal, request: Request, form: FormData | None) -> Response:
         with portal.unit(request, write=False) as ctx:
             user = _visitor(portal, request, ctx)
             if user is None:
-                return portal.to_signin(request, ctx)
+                return portal.to_signin(request)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
             return _subscription_page(portal, request, ctx, user, owned, error)

@@ -50,7 +50,7 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
 def _user(portal: Portal, request: Request, ctx: InstanceContext) -> User | RedirectResponse:
     user = portal.signed_in(request, ctx)
     if user is None:
-        return portal.to_signin(request, ctx)
+        return portal.to_signin(request)
     ctx.actor = f"user:{user.name}"
     return user
 
@@ -86,8 +86,8 @@ def _refused(portal: Portal, request: Request, error: DomainError, **values: Any
         )
 
 
-def _back(portal: Portal, ctx: InstanceContext, done: str) -> Response:
-    return RedirectResponse(f"{portal.base_path(ctx)}/profile?done={done}", status_code=303)
+def _back(portal: Portal, request: Request, done: str) -> Response:
+    return RedirectResponse(f"{portal.base_path(request)}/profile?done={done}", status_code=303)
 
 
 def save_name(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -106,7 +106,7 @@ def save_name(portal: Portal, request: Request, form: FormData | None) -> Respon
                 "last_name": _field(form, "last_name"),
             }
             profile.rename(ctx, user, typed["first_name"], typed["last_name"])
-            return _back(portal, ctx, "name")
+            return _back(portal, request, "name")
     except DomainError as error:
         return _refused(portal, request, error, typed=typed)
 
@@ -145,7 +145,7 @@ def change_email(portal: Portal, request: Request, form: FormData | None) -> Res
         with portal.unit(request, write=True) as ctx:
             ctx.actor = f"user:{proof.user_id}"
             profile.request_email_change(ctx, proof, typed)
-            return _back(portal, ctx, "email")
+            return _back(portal, request, "email")
     except DomainError as error:
         return _refused(portal, request, error, typed_email=typed)
 
@@ -171,7 +171,9 @@ def change_password(portal: Portal, request: Request, form: FormData | None) -> 
             ctx.actor = f"user:{proof.user_id}"
             changed = profile.change_password(ctx, proof, prepared)
             # Every session ended; this browser gets a new one.
-            return portal.sign_in(ctx, changed, f"{portal.base_path(ctx)}/profile?done=password")
+            return portal.sign_in(
+                request, ctx, changed, f"{portal.base_path(request)}/profile?done=password"
+            )
     except DomainError as error:
         return _refused(portal, request, error)
 
@@ -208,7 +210,7 @@ def close_submit(portal: Portal, request: Request, form: FormData | None) -> Res
                 "your e-mail address.",
                 user=None,  # signed out: the session ends with the answer
             )
-            response.delete_cookie(SESSION_COOKIE, path=portal.base_path(ctx) or "/")
+            response.delete_cookie(SESSION_COOKIE, path=portal.cookie_path(request))
             return response
     except DomainError as error:
         with portal.unit(request, write=False) as ctx:

@@ -55,7 +55,9 @@ def _form(
 
 def signup_page(portal: Portal, request: Request, form: FormData | None) -> Response:
     with portal.unit(request, write=False) as ctx:
-        delegated = registration_hand_off(ctx, request, Operation.SIGN_UP, portal.base_path(ctx))
+        delegated = registration_hand_off(
+            ctx, request, Operation.SIGN_UP, portal.base_path(request)
+        )
         if delegated is not None:
             return delegated
         return _form(portal, request, ctx)
@@ -66,7 +68,7 @@ def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Re
     # argon2 holds neither a lock nor a connection.
     with portal.unit(request, write=False) as ctx:
         if is_delegated(ctx, Operation.SIGN_UP):
-            return RedirectResponse(f"{portal.base_path(ctx)}/signup", status_code=303)
+            return RedirectResponse(f"{portal.base_path(request)}/signup", status_code=303)
         try:
             registration.terms_or_raise(ctx)
         except Forbidden:

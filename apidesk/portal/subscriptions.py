@@ -25,7 +25,7 @@ SLOT_NAMES = {"primary": "primary key", "secondary": "secondary key"}
 def _user(portal: Portal, request: Request, ctx: InstanceContext) -> User | RedirectResponse:
     user = portal.signed_in(request, ctx)
     if user is None:
-        return portal.to_signin(request, ctx)
+        return portal.to_signin(request)
     ctx.actor = f"user:{user.name}"
     return user
 
@@ -89,7 +89,7 @@ def regenerate_page(portal: Portal, request: Request, form: FormData | None) -> 
             raise PageNotFound()
         if not owned.keys_offered:
             # The page says why its keys are not offered.
-            target = f"{portal.base_path(ctx)}/subscriptions/{quote(owned.subscription.name)}"
+            target = f"{portal.base_path(request)}/subscriptions/{quote(owned.subscription.name)}"
             return RedirectResponse(target, status_code=303)
         return portal.render(
             request,

@@ -190,6 +190,7 @@ def over_tls(browser: Browser, url: str) -> httpx.Response:
     return page
 
 
+OWN_HOST = "developer.example.org"
 OWN_HOST_ELSEWHERE = [
     "https://evil.example/",
     "//evil.example/",
@@ -201,21 +202,26 @@ OWN_HOST_ELSEWHERE = [
 ]
 
 
-def test_at_its_own_host_the_portal_is_the_whole_site(
-    admin: httpx.Client, browser: Browser
-) -> None:
-    """An instance whose portal has a host of its own is served at that host's root, behind
-    a proxy: its pages' paths start at '/', and so does the way back after signing in; what
-    leaves the host, or climbs out of the path, still leads home."""
+@pytest.fixture
+def own(admin: httpx.Client) -> ServiceRef:
+    """An instance whose portal has a host of its own, developer.example.org."""
     from support.server import RESOURCE_GROUP, SUBSCRIPTION, service_body
 
     own = ServiceRef(SUBSCRIPTION, RESOURCE_GROUP, "ownhost")
     body = service_body()
     body["properties"]["hostnameConfigurations"] = [
-        {"type": "DeveloperPortal", "hostName": "developer.example.org"}
+        {"type": "DeveloperPortal", "hostName": OWN_HOST}
     ]
     assert admin.put(own.path, params=V, json=body).status_code in (200, 201)
-    arrange(admin, own)
+    return arrange(admin, own)
+
+
+def test_at_its_own_host_the_portal_is_the_whole_site(own: ServiceRef, browser: Browser) -> None:
+    """An instance whose portal has a host of its own is served at that host's root, behind
+    a proxy that passes the Host header on: its pages' paths start at '/', and so does the
+    way back after signing in; what leaves the host, or climbs out of the path, still leads
+    home."""
+    browser.client.headers["Host"] = OWN_HOST
     # What the proxy sends on as /portal/ownhost/... the visitor sees at the host's root.
     sent = browser.get(f"/portal/{own.name}/subscriptions/mine")
     assert sent.status_code == 303
@@ -234,3 +240,33 @@ def test_at_its_own_host_the_portal_is_the_whole_site(
         form, url, email="dev@example.com", password=PASSWORD, returnUrl="/subscriptions/mine"
     )
     assert done.status_code == 303 and done.headers["location"] == "/subscriptions/mine"
+
+
+def test_on_the_shared_host_a_portal_with_its_own_host_keeps_to_its_path(
+    arranged: ServiceRef, own: ServiceRef, browser: Browser
+) -> None:
+    """The shared address serves that portal too, below /portal/{name}: its links, its
+    redirects and its cookies stay there, so signing in to it leaves a session of another
+    portal on the shared host as it was, and its forms are taken from the shared origin."""
+    shop_profile = f"/portal/{arranged.name}/profile"
+    signed = sign_in_from(browser, arranged, shop_profile)
+    assert signed.headers["location"] == shop_profile
+    sent = browser.get(f"/portal/{own.name}/subscriptions/mine")
+    assert sent.headers["location"] == (
+        f"/portal/{own.name}/signin?returnUrl=%2Fportal%2F{own.name}%2Fsubscriptions%2Fmine"
+    )
+    form = browser.get(sent.headers["location"])
+    assert returned(form) == f"/portal/{own.name}/subscriptions/mine"
+    done = browser.submit(
+        form,
+        f"/portal/{own.name}/signin",
+        email="dev@example.com",
+        password=PASSWORD,
+        returnUrl=returned(form) or "",
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/portal/{own.name}/subscriptions/mine"
+    cookie = done.headers["set-cookie"]
+    assert f"Path=/portal/{own.name}" in cookie and "Path=/;" not in cookie
+    assert browser.get(done.headers["location"]).status_code == 200
+    assert browser.get(shop_profile).status_code == 200  # still signed in there

@@ -12,8 +12,12 @@ from apidesk.storage.models import User
 def portal_base_url(ctx: InstanceContext) -> str:
     """Where this instance's developer portal lives: its own address when one is set, or
     the service's public URL followed by /portal/{service}."""
-    if ctx.instance.portal_url:
-        return ctx.instance.portal_url
+    return ctx.instance.portal_url or shared_portal_url(ctx)
+
+
+def shared_portal_url(ctx: InstanceContext) -> str:
+    """The portal's address on the service's own host, which serves it whether or not it
+    has an address of its own."""
     return f"{ctx.runtime.settings.public_url}/portal/{ctx.instance.name}"
 
 
