@@ -23,6 +23,7 @@ from apidesk.errors import Invalid
 from apidesk.storage.models import Operator
 from apidesk.web import csrf, render
 from apidesk.web.csrf import origin_of
+from apidesk.web.headers import keep_link_private
 from apidesk.web.wording import password_rules
 
 from . import TEMPLATES
@@ -109,6 +110,7 @@ class Console:
         )
         if request.cookies.get(CSRF_COOKIE) != nonce:
             self._cookie(response, CSRF_COOKIE, nonce, max_age=None)
+        keep_link_private(request, response)
         return response
 
     def checked(self, request: Request, form: FormData | None) -> FormData:

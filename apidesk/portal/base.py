@@ -31,6 +31,7 @@ from apidesk.portal.delegated import portal_page
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
 from apidesk.web.csrf import origin_of
+from apidesk.web.headers import keep_link_private
 from apidesk.web.paths import below_root
 
 SESSION_COOKIE = "apidesk_session"
@@ -132,6 +133,7 @@ class Portal:
         )
         if request.cookies.get(CSRF_COOKIE) != nonce:
             self._cookie(response, request, CSRF_COOKIE, nonce, max_age=None)
+        keep_link_private(request, response)
         publisher = delegation.publisher_origin(ctx)
         if publisher is not None:
             # Forms whose answer hands the browser to the publisher's site (sign-out) must be

@@ -48,6 +48,10 @@ def user_state(admin: httpx.Client, shop: ServiceRef, user_id: str) -> str:
     return str(admin.get(shop.url(f"/users/{user_id}"), params=V).json()["properties"]["state"])
 
 
+def home_page_policy(browser: Browser, shop: ServiceRef) -> str:
+    return browser.get(f"/portal/{shop.name}/").headers["referrer-policy"]
+
+
 def test_invitation_email_link_activates_and_signs_in(
     app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
 ) -> None:
@@ -62,6 +66,8 @@ def test_invitation_email_link_activates_and_signs_in(
     page = browser.get(path_of(link))
     assert page.status_code == 200
     assert "ivy@example.com" in page.text
+    assert page.headers["referrer-policy"] == "strict-origin"  # the token stays here
+    assert home_page_policy(browser, shop) == "same-origin"
     done = browser.submit(
         page,
         f"/portal/{shop.name}/invitation",

@@ -93,9 +93,18 @@ def test_signing_up_with_terms_and_consent_then_confirming(
 
     link = mailbox.wait_for(to="ada@example.com", subject="confirm")[0].link("confirm-email")
     parts = urlsplit(link)
-    page.goto(f"{parts.path}?{parts.query}")
+    sent: list[Any] = []
+    page.on("request", lambda request: sent.append(request))
+    opened = page.goto(f"{parts.path}?{parts.query}")
+    # The link's token stays out of every Referer the page sends, its own form's included,
+    # and the form still names its true origin.
+    assert opened.headers["referrer-policy"] == "strict-origin"
     page.get_by_role("button", name="Confirm and sign in").click()
     assert "signed in as ada@example.com" in page.locator("main").inner_text()
+    [posted] = [request for request in sent if request.method == "POST"]
+    assert posted.headers["origin"] == live.url
+    assert posted.headers.get("referer") == f"{live.url}/"
+    assert not [r.url for r in sent if "token=" in (r.headers.get("referer") or "")]
 
 
 def load_example() -> ModuleType:

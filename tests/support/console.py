@@ -45,6 +45,8 @@ def new_operator(app: InProcessServer, email: str, service: str | None = None) -
 def set_password(person: Person, link: str, password: str = PASSWORD) -> httpx.Response:
     page = person.get(link)
     assert page.status_code == 200, page.text
+    # What the page loads names only its origin as Referer: the token stays in this address.
+    assert page.headers["referrer-policy"] == "strict-origin"
     token = link.split("token=", 1)[1]
     return person.submit(
         page, "/console/set-password", token=token, password=password, confirm=password
