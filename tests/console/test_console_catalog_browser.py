@@ -83,7 +83,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_label("Description").fill("Companies we work with")
     page.get_by_role("button", name="Create").click()
     assert status(page) == "The group was created."
-    page.get_by_label("User e-mail or id").fill("ada@example.com")
+    page.get_by_label("User email or id").fill("ada@example.com")
     page.get_by_role("button", name="+ Add member").click()
     assert status(page) == "The user was added to the group."
     expect(page.get_by_role("cell", name="ada@example.com", exact=True)).to_be_visible()

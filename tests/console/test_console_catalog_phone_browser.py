@@ -130,10 +130,10 @@ def test_questions_and_refused_forms_pass_axe(signed_in: tuple[Any, Any], shop: 
     clean(page)
 
     page.goto(f"/console/{shop.name}/groups/partners")
-    page.get_by_label("User e-mail or id").fill("nobody@example.com")
+    page.get_by_label("User email or id").fill("nobody@example.com")
     page.get_by_role("button", name="+ Add member").click()
     expect(page.get_by_role("alert")).to_be_visible()
-    assert page.get_by_label("User e-mail or id").input_value() == "nobody@example.com"
+    assert page.get_by_label("User email or id").input_value() == "nobody@example.com"
     clean(page)
 
     page.goto(f"/console/{shop.name}/products/new")
