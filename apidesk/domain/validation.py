@@ -33,7 +33,7 @@ _PLAIN_EMAIL = re.compile(
 
 # A host name as DNS spells it (after IDNA), with '_' allowed since local service names use it.
 _LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
-_HOST_NAME = re.compile(rf"(?=.{{1,253}}\.?$){_LABEL}(?:\.{_LABEL})*\.?", re.ASCII)
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*", re.ASCII)
 
 
 def digits(value: str) -> bool:
@@ -195,20 +195,29 @@ def host_name(value: str) -> bool:
 
 def ascii_host(value: str) -> str | None:
     """`value` as a browser puts it on the wire: an IP address as written, a DNS name in
-    lower case with each internationalized label in its ASCII (punycode) spelling; None when
-    it is neither. A header, a cookie or a CSP source can carry only this form."""
-    if not value or len(value) > 253 or "%" in value:  # '%': an IPv6 zone, or an escape
+    lower case, without a final dot, each internationalized label in its ASCII (punycode)
+    spelling by UTS 46 as browsers apply it; None when it is neither. A header, a cookie or a
+    CSP source can carry only this form."""
+    if not value or len(value) > 254 or "%" in value:  # '%': an IPv6 zone, or an escape
         return None
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
         pass
+    import idna  # loaded on first use: most commands never check a host
+
     try:
-        name = value.encode("idna").decode("ascii").lower()
-        name.encode("ascii").decode("idna")  # its punycode labels must decode
-    except UnicodeError:
+        if value.isascii():
+            name = value.lower().removesuffix(".")
+            for label in name.split("."):
+                if label.startswith("xn--"):
+                    idna.decode(label)  # a punycode label must spell a name
+        else:
+            name = idna.encode(value, uts46=True, transitional=False).decode("ascii").lower()
+            name = name.removesuffix(".")
+    except (idna.IDNAError, UnicodeError):
         return None
-    if not _HOST_NAME.fullmatch(name) or name.rstrip(".").rpartition(".")[2].isdigit():
+    if not _HOST_NAME.fullmatch(name) or name.rpartition(".")[2].isdigit():
         return None  # a last label of digits is an IPv4 address a browser would refuse
     return name
 
@@ -258,7 +267,11 @@ def web_url(
     if parts.port is not None:
         netloc += f":{parts.port}"
     url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    return url.rstrip("/") if site else url
+    url = url.rstrip("/") if site else url
+    if len(url) > max_length:  # a name's ASCII spelling is longer
+        problems.add(target, f"'{target}' must be at most {max_length} characters long.")
+        return None
+    return url
 
 
 def _split(value: str) -> SplitResult | None:

@@ -299,6 +299,13 @@ def served_url(request: Request, ctx: InstanceContext) -> str:
     one; each keeps its own paths and cookies, so a portal reached on the shared host never
     sets a cookie for the whole of that host."""
     own = ctx.instance.portal_url
-    if own and request.url.hostname == urlsplit(own).hostname:
+    if own and _same_host(request.url.hostname, urlsplit(own).hostname):
         return own
     return shared_portal_url(ctx)
+
+
+def _same_host(asked: str | None, own: str | None) -> bool:
+    """Whether the Host a request names is the portal's own (a final dot is the same name)."""
+    if not asked or not own:
+        return False
+    return asked.removesuffix(".") == own.removesuffix(".")

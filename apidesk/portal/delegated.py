@@ -4,10 +4,13 @@ the work themselves."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from apidesk.domain.context import InstanceContext
+from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.portal import delegation
 from apidesk.domain.portal.delegation import Operation
 
@@ -44,6 +47,10 @@ def hand_off(
 def registration_hand_off(
     ctx: InstanceContext, request: Request, operation: Operation, base: str
 ) -> RedirectResponse | None:
-    """SignIn or SignUp: the publisher is told where the visitor wants to come back to."""
+    """SignIn or SignUp: the publisher is told where the visitor wants to come back to (a
+    page below `base`, the portal's path where it was asked). The publisher signs the
+    developer in with a `generateSsoUrl` link, which leads to the portal's own address: the
+    way back is told as a path there."""
     return_url = portal_page(request.query_params.get("returnUrl"), base)
-    return hand_off(ctx, operation, returnUrl=return_url)
+    own = urlsplit(portal_base_url(ctx)).path.rstrip("/")
+    return hand_off(ctx, operation, returnUrl=own + return_url[len(base) :])

@@ -77,7 +77,9 @@ def origin_of(url: str) -> str:
     except ValueError:
         return "null"
     # The host as a browser writes it: an internationalized name in its ASCII spelling.
-    name = ascii_host(parts.hostname) if parts.hostname else None
+    name = parts.hostname
+    if name and not name.isascii():
+        name = ascii_host(name)
     if not parts.scheme or name is None:
         return "null"
     host = f"[{name}]" if ":" in name else name

@@ -117,13 +117,29 @@ def test_a_custom_portal_host_is_a_full_hostname_configuration(
     assert get(http, service)["properties"]["developerPortalUrl"] == "https://dev.example"
 
 
-def test_an_internationalized_portal_host_is_kept_as_browsers_write_it(
-    http: httpx.Client, service: ServiceRef
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("Bücher.example", "https://xn--bcher-kva.example"),
+        ("straße.de", "https://xn--strae-oqa.de"),
+        ("xn--strae-oqa.de", "https://xn--strae-oqa.de"),
+        ("developer.example.org.", "https://developer.example.org"),
+        ("developer.example.org:8443", "https://developer.example.org:8443"),
+        ("developer.example.org:443", "https://developer.example.org"),
+    ],
+)
+def test_a_portal_host_is_kept_as_browsers_write_it(
+    http: httpx.Client, service: ServiceRef, host: str, url: str
 ) -> None:
-    portal = {"hostnameConfigurations": [{"type": "DeveloperPortal", "hostName": "Bücher.example"}]}
+    portal = {"hostnameConfigurations": [{"type": "DeveloperPortal", "hostName": host}]}
     response = http.patch(service.url(), params=V, json={"properties": portal})
     assert response.status_code == 200, response.text
-    assert get(http, service)["properties"]["developerPortalUrl"] == "https://xn--bcher-kva.example"
+    shown = get(http, service)
+    assert shown["properties"]["developerPortalUrl"] == url
+    # What GET shows, PUT takes back as it is.
+    again = http.put(service.url(), params=V, json=shown)
+    assert again.status_code == 200, again.text
+    assert get(http, service)["properties"]["developerPortalUrl"] == url
 
 
 @pytest.mark.parametrize(
@@ -131,7 +147,10 @@ def test_an_internationalized_portal_host_is_kept_as_browsers_write_it(
     [
         "",
         "dev.example/x",
-        "dev.example:8443",
+        "dev.example:0",
+        "dev.example:65536",
+        "dev.example:x",
+        "dev.example:",
         "dev.example?x",
         "dev.example#x",
         "me@dev.example",

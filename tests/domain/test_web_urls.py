@@ -34,6 +34,7 @@ NEITHER = [
     "https://::1/",
     "https://xn--zz.example/",
     "https://1.2.3.4.5/",
+    "https://a\u200db.example/",
     7,
 ]
 NOT_A_SITE = [
@@ -64,6 +65,10 @@ def test_a_plain_address_is_taken_as_it_is(value: str) -> None:
         ("https://bücher.example/portal/", "https://xn--bcher-kva.example/portal"),
         ("https://例え.jp/delegation", "https://xn--r8jz45g.jp/delegation"),
         ("https://Developer.Example.COM:8443/Path", "https://developer.example.com:8443/Path"),
+        # UTS 46 as browsers apply it, not IDNA 2003's strasse.de: another domain.
+        ("https://straße.de/p", "https://xn--strae-oqa.de/p"),
+        ("https://xn--strae-oqa.de/p", "https://xn--strae-oqa.de/p"),
+        ("https://developer.example.com./", "https://developer.example.com"),
     ],
 )
 def test_a_host_is_kept_as_a_browser_writes_it(value: str, wire: str) -> None:
@@ -91,6 +96,8 @@ def test_a_site_has_no_query_and_no_path_a_proxy_would_resolve(value: str) -> No
     [
         ("developer.example.com", True),
         ("DEV.Example.COM.", True),
+        ("straße.de", True),
+        ("xn--strae-oqa.de", True),
         ("10.0.0.1", True),
         ("bücher.example", True),
         ("xn--bcher-kva.example", True),
@@ -106,3 +113,14 @@ def test_a_site_has_no_query_and_no_path_a_proxy_would_resolve(value: str) -> No
 )
 def test_a_host_name_is_a_dns_name_or_an_address(name: str, ok: bool) -> None:
     assert validation.host_name(name) is ok
+
+
+def test_a_url_is_no_longer_than_its_limit_once_spelled_in_ascii() -> None:
+    """The limit holds for what is kept: a name's ASCII spelling is longer than its own."""
+    url = "https://例え.jp/" + "a" * 80
+    assert len(url) <= 100
+    problems = Collection()
+    assert validation.web_url(problems, "url", url, max_length=100) is None
+    assert problems.problems[0].message == "'url' must be at most 100 characters long."
+    assert validation.web_url(Collection(), "url", url, max_length=200) is not None
+    assert validation.ascii_host("Developer.Example.COM.") == "developer.example.com"

@@ -167,6 +167,34 @@ def test_a_publisher_at_an_internationalized_host_is_named_as_browsers_name_it(
     assert key
 
 
+def test_a_portal_with_its_own_host_hands_off_a_way_back_at_that_host(
+    admin: httpx.Client, browser: Browser
+) -> None:
+    """The publisher brings the developer back with a generateSsoUrl link, which leads to the
+    portal's own address: from either address, the way back is told as a path there."""
+    from support.server import RESOURCE_GROUP, SUBSCRIPTION, service_body
+
+    own = ServiceRef(SUBSCRIPTION, RESOURCE_GROUP, "handoffown")
+    body = service_body()
+    body["properties"]["hostnameConfigurations"] = [
+        {"type": "DeveloperPortal", "hostName": "deleg.example.org"}
+    ]
+    assert admin.put(own.path, params=V, json=body).status_code in (200, 201)
+    delegate(admin, own)
+    shared = browser.client.get(
+        f"/portal/{own.name}/signin", params={"returnUrl": f"/portal/{own.name}/products/gold"}
+    )
+    assert query_of(shared.headers["location"])["returnUrl"] == "/products/gold"
+    at_home = browser.client.get(
+        f"/portal/{own.name}/signup",
+        params={"returnUrl": "/products/gold"},
+        headers={"Host": "deleg.example.org"},
+    )
+    assert query_of(at_home.headers["location"])["returnUrl"] == "/products/gold"
+    link = admin.post(own.url("/users/1/generateSsoUrl"), params=V).json()["value"]
+    assert link.startswith("https://deleg.example.org/signin-sso?")
+
+
 def test_password_sign_in_is_refused_while_delegated(
     admin: httpx.Client, shop: ServiceRef, browser: Browser
 ) -> None:

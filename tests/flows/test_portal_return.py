@@ -222,6 +222,9 @@ def test_at_its_own_host_the_portal_is_the_whole_site(own: ServiceRef, browser: 
     way back after signing in; what leaves the host, or climbs out of the path, still leads
     home."""
     browser.client.headers["Host"] = OWN_HOST
+    for named in (f"{OWN_HOST}.", f"{OWN_HOST.upper()}:443"):  # the same host, written so
+        asked = browser.client.get(f"/portal/{own.name}/profile", headers={"Host": named})
+        assert asked.headers["location"] == "/signin?returnUrl=%2Fprofile", named
     # What the proxy sends on as /portal/ownhost/... the visitor sees at the host's root.
     sent = browser.get(f"/portal/{own.name}/subscriptions/mine")
     assert sent.status_code == 303

@@ -60,15 +60,31 @@ def _fields(body: ServiceResource | ServiceUpdateParameters) -> dict[str, Any]:
 def _portal_url(configurations: list[dict[str, Any]]) -> str | None:
     for index, configuration in enumerate(configurations):
         if str(configuration.get("type", "")).lower() == "developerportal":
-            given = configuration.get("hostName")
-            host = validation.ascii_host(given) if isinstance(given, str) else None
-            if host is None or ":" in host:  # a name, not an IPv6 address
+            address = _host_and_port(configuration.get("hostName"))
+            if address is None:
                 raise Invalid.field(
                     f"hostnameConfigurations[{index}].hostName",
-                    "A host name is required, such as developer.example.com.",
+                    "A host name is required, such as developer.example.com, with a port "
+                    "after a colon if it is not 443.",
                 )
-            return f"https://{host}"
+            return f"https://{address}"
     return None
+
+
+def _host_and_port(given: Any) -> str | None:
+    """`name[:port]` as the portal's address spells it: the name in ASCII (punycode), no
+    final dot, the port only when it is not 443; None unless `given` is such a thing."""
+    if not isinstance(given, str):
+        return None
+    name, colon, port = given.rpartition(":") if ":" in given else (given, "", "")
+    host = validation.ascii_host(name)
+    if host is None or ":" in host:  # a name, not an IPv6 address
+        return None
+    if not colon:
+        return host
+    if not validation.digits(port) or len(port) > 5 or not 0 < int(port) < 65536:
+        return None
+    return host if int(port) == 443 else f"{host}:{int(port)}"
 
 
 def _visible(call: Req, items: list[Instance]) -> list[Instance]:
