@@ -40,12 +40,13 @@ USER_LABELS = {
     "password": "Password",
 }
 # The Users forms' fields (their inputs' names) for the API's field names.
+# In the order the forms show the fields: the error summary lists them so.
 USER_FIELDS = {
     "email": "email",
     "firstName": "first_name",
     "lastName": "last_name",
-    "note": "note",
     "password": "password",
+    "note": "note",
 }
 SUBSCRIPTION_LABELS = {"stateComment": "The reason"}
 # The e-mail field of the Operators and Notifications pages.
@@ -111,10 +112,11 @@ def field_errors(
     error: DomainError, fields: Mapping[str, str], labels: Mapping[str, str]
 ) -> FieldErrors:
     """What a refusal says of each form field it names, keyed by the field's name on the
-    form (`fields` maps the API's name to it), in the page's words (`said`): for the field's
-    own error text and its aria-invalid, and for the links of the page's error summary. A
-    problem of no field on the form goes to `elsewhere`, for the summary to say as it is
-    (`said` still says every problem, for a page with no summary)."""
+    form (`fields` maps the API's name to it, in the form's order), in the page's words
+    (`said`): for the field's own error text and its aria-invalid, and for the links of the
+    page's error summary, in the form's order. A problem of no field on the form goes to
+    `elsewhere`, for the summary to say as it is (`said` still says every problem, for a page
+    with no summary)."""
     if isinstance(error, Invalid):
         named = list(error.problems)
     elif isinstance(error, Conflict) and error.target:
@@ -129,4 +131,7 @@ def field_errors(
             found.elsewhere.append(text)
         else:
             found[name] = f"{found[name]} {text}" if name in found else text
-    return found
+    ordered = FieldErrors()
+    ordered.update((name, found[name]) for name in fields.values() if name in found)
+    ordered.elsewhere = found.elsewhere
+    return ordered

@@ -90,6 +90,20 @@ def test_each_problem_goes_to_its_field_in_the_pages_words() -> None:
     assert "'identities' must be a list." in wording.said(error, wording.USER_LABELS)
 
 
+def test_the_summary_names_the_fields_in_the_forms_order() -> None:
+    """However the domain orders its problems, the summary follows the form: Email, First
+    name, Last name, Password, Note."""
+    error = Invalid(
+        problems=[
+            FieldProblem("note", "'note' must be at most 1000 characters."),
+            FieldProblem("password", "'password' must be at least 12 character(s) long."),
+            FieldProblem("email", "'email' must not be empty."),
+        ]
+    )
+    found = wording.field_errors(error, wording.USER_FIELDS, wording.USER_LABELS)
+    assert list(found) == ["email", "password", "note"]
+
+
 def test_a_taken_address_is_the_email_fields_and_other_refusals_name_none() -> None:
     taken = Conflict("A user with the e-mail address 'a@b.c' already exists.", target="email")
     assert wording.field_errors(taken, wording.USER_FIELDS, wording.USER_LABELS) == {
