@@ -286,9 +286,14 @@ def problem_text(error: DomainError) -> str:
     return wording.in_words(error, LABELS, SENTENCES)
 
 
+# What `checked` names when a form is not this browser's from this portal's own pages.
+FORGED = frozenset({"csrf", "origin"})
+
+
 def refusal_status(error: DomainError) -> int:
-    """403 for a form that is not this browser's (no or a wrong CSRF token), else 400."""
-    forged = isinstance(error, Invalid) and any(p.target == "csrf" for p in error.problems)
+    """403 for a form that is not this browser's own from this portal (no or a wrong CSRF
+    token, or sent from another origin), else 400."""
+    forged = isinstance(error, Invalid) and any(p.target in FORGED for p in error.problems)
     return 403 if forged else 400
 
 

@@ -1,9 +1,12 @@
-"""Every form of the portal refuses a request without this browser's CSRF token in one way:
-403 and a page that says so, nothing changed, never 400 for one form and 403 for another.
-The routes come from the portal app itself, so a form added later is held to it too (signed
-out, a page that needs a session may send the visitor to sign in instead)."""
+"""Every form of the portal refuses a request without this browser's CSRF token, or one sent
+from another site with it, in one way: 403 and a page that says so, nothing changed, never
+400 for one form and 403 for another. The routes come from the portal app itself, so a form
+added later is held to it too (signed out, a page that needs a session may send the visitor
+to sign in instead)."""
 
 from __future__ import annotations
+
+import re
 
 import httpx
 import pytest
@@ -20,6 +23,12 @@ V = {"api-version": "2024-05-01"}
 VALUES = {"sid": "mine", "product": "gold"}
 # Forms that end a session rather than refuse: a forged sign-out is sent home, signed in still.
 HOME_INSTEAD = {"/{service}/signout"}
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
 
 
 def post_routes(app: InProcessServer) -> list[str]:
@@ -49,14 +58,19 @@ def test_every_form_without_its_token_is_refused_alike(
     )
     assert signed.status_code == 303
     fields = {"csrf": "forged", "token": "x", "email": "dev@example.com", "password": "p"}
+    # This browser's own token, on a form sent from another site.
+    own_token = csrf_of(browser.get(f"/portal/{shop.name}/profile"))
+    elsewhere = {"Origin": "https://evil.example"}
     for path in post_routes(app):
         url = "/portal" + path.format(service=shop.name, **VALUES)
-        answer = browser.client.post(url, data={**fields, "key": "primary", "name": "n"})
-        if path in HOME_INSTEAD:
-            assert answer.status_code == 303, (path, answer.status_code)
-            continue
-        assert answer.status_code == 403, (path, answer.status_code, answer.text[:300])
-        assert "<html" in answer.text and key not in answer.text, path
+        for sent, headers in ((fields, {}), ({**fields, "csrf": own_token}, elsewhere)):
+            data = {**sent, "key": "primary", "name": "n"}
+            answer = browser.client.post(url, data=data, headers=headers)
+            if path in HOME_INSTEAD:
+                assert answer.status_code == 303, (path, answer.status_code)
+                continue
+            assert answer.status_code == 403, (path, headers, answer.status_code, answer.text[:300])
+            assert "<html" in answer.text and key not in answer.text, path
     # Nothing was changed by any of them: still signed in, the subscription as it was.
     assert "Sign out" in browser.get(f"/portal/{shop.name}/profile").text
     assert catalog.keys(admin, shop, "mine")[0] == key

@@ -173,7 +173,7 @@ def test_a_form_from_another_origin_is_refused_even_with_the_token(
     strict: InProcessServer, portal_of: ServiceRef, headers: dict[str, str]
 ) -> None:
     refused = sign_in_from(strict, portal_of, **headers)
-    assert refused.status_code == 400
+    assert refused.status_code == 403
     assert "another site" in refused.text
 
 
