@@ -60,13 +60,15 @@ def create_app(runtime: Runtime) -> Starlette:
     reads_at_once = runtime.database.at_once(write=False)
     writes_at_once = runtime.database.at_once(write=True)
 
-    def page(handler: Handler, *, public: bool = False) -> Any:
+    def page(handler: Handler, *, public: bool = False, forged_home: bool = False) -> Any:
         """Read the form, then do the page's work in a worker thread, in turns with the
         process's other reads or writes (`apidesk.threads`): a unit of work never spans an
         await, and the event loop never waits for the database. A form sent to a
         page that is not `public` without a session cookie that could be one goes back to
         sign-in at once: the form's unit would wait for SQLite's write turn, which a request
-        without a credential must not take."""
+        without a credential must not take. A form that is not this browser's own from the
+        console (its CSRF token, its origin) is refused with 403 before any work, but where
+        the page sends a forged one home itself (`forged_home`: sign-out)."""
 
         async def endpoint(request: Request) -> Response:
             try:
@@ -79,6 +81,10 @@ def create_app(runtime: Runtime) -> Starlette:
                 form = await request.form() if request.method == "POST" else None
                 if form is None:
                     return await run_in_turn("read", reads_at_once, handler, console, request, None)
+                if not forged_home and (refused := console.refusal(request, form)) is not None:
+                    return await run_in_turn(
+                        "read", reads_at_once, _forged_page, console, request, refused
+                    )
                 return await run_in_turn("write", writes_at_once, handler, console, request, form)
             except SignInNeeded:
                 return RedirectResponse(f"{PATH}/", status_code=303)
@@ -129,7 +135,7 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/", page(home), methods=["GET"]),
             Route("/signin", page(signin_page), methods=["GET"]),
             Route("/signin", page(signin_submit, public=True), methods=["POST"]),
-            Route("/signout", page(signout, public=True), methods=["POST"]),
+            Route("/signout", page(signout, public=True, forged_home=True), methods=["POST"]),
             Route("/set-password", page(set_password_page), methods=["GET"]),
             Route("/set-password", page(set_password_submit, public=True), methods=["POST"]),
             Route("/switch", page(switch), methods=["GET"]),
@@ -159,21 +165,34 @@ def _error(
 
 
 def _not_found_page(console: Console, request: Request) -> Response:
-    """The 404 page inside the console: a signed-in operator keeps the header and its service
+    """The 404 page inside the console (`_message_page`)."""
+    return _message_page(console, request, 404, *ERRORS[404])
+
+
+def _forged_page(console: Console, request: Request, refused: str) -> Response:
+    """A form that is not this browser's own from the console: nothing was done."""
+    return _message_page(console, request, 403, "Form not accepted", refused)
+
+
+def _message_page(
+    console: Console, request: Request, status: int, title: str, message: str
+) -> Response:
+    """A message inside the console: a signed-in operator keeps the header and its service
     switcher, and the navigation of the instance the address names if they manage it (one
     they do not manage is named nowhere on the page); anyone else gets the bare page."""
     with console.unit(write=False) as ctx:
         operator = console.operator(request, ctx)
         if operator is None:
-            return _error(console, request, 404)
+            return console.render(
+                request, None, "message.html", status, title=title, message=message
+            )
         named = _named_service(request)
         instance = operators.managed(ctx, operator, named) if named else None
-        title, message = ERRORS[404]
         return console.render(
             request,
             ctx,
             "message.html",
-            404,
+            status,
             operator=operator,
             instance=instance,
             title=title,

@@ -24,7 +24,7 @@ from apidesk.storage.models import Operator
 from apidesk.web import csrf, render
 from apidesk.web.csrf import origin_of
 from apidesk.web.headers import keep_link_private
-from apidesk.web.wording import password_rules
+from apidesk.web.wording import password_rules, problem_text
 
 from . import TEMPLATES
 
@@ -128,6 +128,14 @@ class Console:
             own_origin=self.origin,
         )
         return form
+
+    def refusal(self, request: Request, form: FormData) -> str | None:
+        """Why the form is not this browser's own from the console (`checked`), or None."""
+        try:
+            self.checked(request, form)
+        except Invalid as refused:
+            return problem_text(refused)
+        return None
 
     def sign_in(self, request: Request, ctx: Context, operator: Operator, target: str) -> Response:
         """A new session (the old one, if any, ends: the cookie is rotated)."""

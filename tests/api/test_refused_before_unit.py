@@ -5,6 +5,7 @@ is checked in the handler's unit, or, where writers queue, in a short read befor
 
 from __future__ import annotations
 
+import re
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -129,15 +130,33 @@ def test_a_console_form_without_a_session_goes_to_sign_in_unread(
 def test_a_console_form_with_an_unknown_session_is_checked_in_its_unit(
     workspace_app: InProcessServer, service: ServiceRef, units: list[bool]
 ) -> None:
+    """A session that ended while its form was open: the form is this browser's own (its
+    token matches the cookies), so its unit finds no operator and sends it to sign in."""
+    with httpx.Client(base_url=workspace_app.url, follow_redirects=False) as browser:
+        browser.cookies.set("apidesk_console", "not-a-session")
+        page = browser.get("/console/signin")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token, page.text
+        units.clear()
+        response = browser.post(f"/console/{service.name}/apis/new", data={"csrf": token[1]})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console/"
+    assert units == [True]
+
+
+def test_a_forged_console_form_is_refused_before_its_unit(
+    workspace_app: InProcessServer, service: ServiceRef, units: list[bool]
+) -> None:
+    """A form that is not this browser's own is refused (403) without the write unit: only
+    the page's read of who is asking."""
     response = httpx.post(
         f"{workspace_app.url}/console/{service.name}/apis/new",
         data={"csrf": "x"},
         cookies={"apidesk_console": "not-a-session"},
         follow_redirects=False,
     )
-    assert response.status_code == 303
-    assert response.headers["location"] == "/console/"
-    assert units == [True]
+    assert response.status_code == 403 and "Form not accepted" in response.text
+    assert units == [False]
 
 
 def test_a_service_deleted_between_the_check_and_the_write_loses_nothing_and_errs_clearly(

@@ -122,7 +122,7 @@ def test_forms_need_their_token_and_the_right_operator(
     forged = person.client.post(
         f"/console/{shop.name}/apis/new", data={"display_name": "F", "path": "f"}
     )
-    assert forged.status_code == 400
+    assert forged.status_code == 403
     assert admin.get(shop.url("/apis"), params=V).json()["value"] == []
     elsewhere = app.new_service(f"{shop.name}-a")
     signed_in_operator(app, other_person, elsewhere.name)

@@ -153,7 +153,7 @@ def test_forms_need_their_token_and_the_right_operator(
     forged = person.client.post(
         f"/console/{shop.name}/groups/new", data={"display_name": "F", "type": "custom"}
     )
-    assert forged.status_code == 400
+    assert forged.status_code == 403
     assert admin.get(shop.url("/groups/f"), params=V).status_code == 404
     elsewhere = app.new_service(f"{shop.name}-g")
     signed_in_operator(app, other_person, elsewhere.name)

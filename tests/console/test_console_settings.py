@@ -163,7 +163,7 @@ def test_the_forms_need_their_csrf_token_and_the_right_operator(
     forged = person.client.post(
         f"/console/{shop.name}/signup-settings/signup", data={"terms_text": ""}
     )
-    assert forged.status_code == 400
+    assert forged.status_code == 403
     assert wire(admin, shop, "signup")["enabled"] is True
     elsewhere = app.new_service(f"{shop.name}-x")
     signed_in_operator(app, other_person, elsewhere.name)

@@ -137,16 +137,21 @@ def test_a_form_without_its_token_or_from_another_site_is_refused(
     signed_in_operator(app, person)
     data = {"email": "forged@example.com", "first_name": "F", "last_name": "G"}
     without = person.client.post(f"/console/{shop.name}/add-user", data=data)
-    assert without.status_code == 400 and "expired" in without.text
+    assert without.status_code == 403 and "expired" in without.text
     page = person.get(f"/console/{shop.name}/add-user")
     foreign = person.client.post(
         f"/console/{shop.name}/add-user",
         data={**data, "csrf": page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]},
         headers={"Origin": "https://evil.example"},
     )
-    assert foreign.status_code == 400 and "another site" in foreign.text
+    assert foreign.status_code == 403 and "another site" in foreign.text
     listed = person.get(f"/console/{shop.name}/users", search="forged")
     assert "forged@example.com" not in listed.text
+    assert "Form not accepted" in foreign.text and "<nav" in foreign.text  # the operator's page
+    # A forged sign-out leads home and signs nobody out.
+    out = person.client.post("/console/signout", data={"csrf": "forged"})
+    assert out.status_code == 303 and out.headers["location"] == "/console/"
+    assert person.get(f"/console/{shop.name}/users").status_code == 200
 
 
 def test_removing_an_operator_ends_their_sessions_at_once(

@@ -163,7 +163,7 @@ def test_forms_need_their_token_and_the_right_operator(
     forged = person.client.post(
         f"/console/{shop.name}/templates/{NAME}", data={"subject": "Forged", "body": BODY}
     )
-    assert forged.status_code == 400 and wire(admin, shop)["isDefault"] is True
+    assert forged.status_code == 403 and wire(admin, shop)["isDefault"] is True
     assert person.get(f"/console/{shop.name}/templates/NoSuchTemplate").status_code == 404
     missing = f"/console/{shop.name}/templates/NoSuchTemplate/preview"
     assert person.get(missing).status_code == 404
