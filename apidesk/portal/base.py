@@ -233,8 +233,8 @@ class Portal:
         return RedirectResponse(target, status_code=303)
 
     def page_path(self, request: Request) -> str:
-        """The public path of the page asked for, with its query: the portal's base path (its
-        own address's, when the instance has one) and the page's path below the service."""
+        """The public path of the page asked for, with its query: the portal's base path where
+        this request reached it (`served_url`) and the page's path below the service."""
         path = below_root(request)
         # The path arrives decoded: quoted again, an id with '%' or '?' in it names itself.
         below = quote(path[len(request.path_params["service"]) + 1 :] or "/", safe="/")

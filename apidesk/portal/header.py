@@ -79,7 +79,7 @@ NO_WAY_BACK = frozenset(
 
 def signin_href(base: str, back: str | None) -> str:
     """The sign-in page, told to lead back to `back` (a page of this portal) when there is
-    one to go back to: not home, nor the sign-in and sign-up pages."""
+    one to go back to: not home, nor a page of signing in or of an e-mailed link."""
     href = f"{base}/signin"
     if back is None or back == f"{base}/":
         return href
