@@ -187,12 +187,6 @@ def choice(problems: Collection, target: str, value: Any, allowed: Iterable[str]
     return None
 
 
-def host_name(value: str) -> bool:
-    """Whether `value` names a host: a DNS name (an internationalized one by its ASCII
-    spelling too) or an IP address; nothing a URL would read as a path, port, query or user."""
-    return ascii_host(value) is not None
-
-
 def ascii_host(value: str) -> str | None:
     """`value` as a browser puts it on the wire: an IP address as written, a DNS name in
     lower case, without a final dot, each internationalized label in its ASCII (punycode)
@@ -263,15 +257,28 @@ def web_url(
                 f"fragment, e.g. {example}.",
             )
         return None
-    netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    url = urlunsplit((parts.scheme, netloc(host, parts.port), parts.path, parts.query, ""))
     url = url.rstrip("/") if site else url
     if len(url) > max_length:  # a name's ASCII spelling is longer
         problems.add(target, f"'{target}' must be at most {max_length} characters long.")
         return None
     return url
+
+
+def netloc(host: str, port: int | None = None) -> str:
+    """`host[:port]` as a URL writes it: an IPv6 address in brackets."""
+    written = f"[{host}]" if ":" in host else host
+    return written if port is None else f"{written}:{port}"
+
+
+def path_escapes(path: str) -> bool:
+    """Whether a browser or a proxy could read `path` as another path: a dot segment ('.',
+    '..', or either spelled with %2e), or an encoded slash or backslash, which a proxy in
+    front may decode before it resolves the path."""
+    lowered = path.lower()
+    if "%2f" in lowered or "%5c" in lowered:
+        return True
+    return any(part.replace("%2e", ".") in (".", "..") for part in lowered.split("/"))
 
 
 def _split(value: str) -> SplitResult | None:
@@ -283,8 +290,6 @@ def _split(value: str) -> SplitResult | None:
 
 
 def _plain_path(path: str) -> bool:
-    lowered = path.rstrip("/").lower()
-    if "%2f" in lowered or "%5c" in lowered:
-        return False
-    segments = lowered.split("/")[1:]
-    return all(s and s.replace("%2e", ".") not in (".", "..") for s in segments)
+    """A site's path: nothing `path_escapes` would take elsewhere, and no empty segment."""
+    trimmed = path.rstrip("/")
+    return not path_escapes(trimmed) and all(trimmed.split("/")[1:])

@@ -13,6 +13,7 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.portal import delegation
 from apidesk.domain.portal.delegation import Operation
+from apidesk.domain.validation import path_escapes
 
 
 def portal_page(value: str | None, base: str) -> str:
@@ -26,10 +27,7 @@ def portal_page(value: str | None, base: str) -> str:
         return home
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
         return home
-    path = value.split("?", 1)[0].split("#", 1)[0].lower()
-    if "%2f" in path or "%5c" in path:  # a slash or backslash a proxy may decode and follow
-        return home
-    if any(part.replace("%2e", ".") in (".", "..") for part in path.split("/")):
+    if path_escapes(value.split("?", 1)[0].split("#", 1)[0]):
         return home
     return value
 

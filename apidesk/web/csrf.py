@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from apidesk.domain.validation import ascii_host
+from apidesk.domain.validation import ascii_host, netloc
 from apidesk.errors import Invalid
 
 FIELD = "csrf"
@@ -82,6 +82,5 @@ def origin_of(url: str) -> str:
         name = ascii_host(name)
     if not parts.scheme or name is None:
         return "null"
-    host = f"[{name}]" if ":" in name else name
-    shown = "" if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f":{port}"
-    return f"{parts.scheme}://{host}{shown}".lower()
+    shown = None if port == _DEFAULT_PORTS.get(parts.scheme) else port
+    return f"{parts.scheme}://{netloc(name, shown)}".lower()

@@ -136,5 +136,4 @@ def publisher_origin(ctx: InstanceContext) -> str | None:
     host = validation.ascii_host(parts.hostname or "")
     if host is None:
         return None
-    netloc = f"[{host}]" if ":" in host else host
-    return f"{parts.scheme}://{netloc}" + (f":{parts.port}" if parts.port else "")
+    return f"{parts.scheme}://{validation.netloc(host, parts.port)}"
