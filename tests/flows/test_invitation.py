@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from support import catalog
 from support.inprocess import InProcessServer, publisher
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, path_of
 from support.server import ServiceRef
 
 from apidesk.domain import passwords
@@ -20,28 +20,6 @@ from apidesk.domain import passwords
 V = {"api-version": "2024-05-01"}
 PASSWORD = "a long and unguessable phrase"
 TWO_DAYS = timedelta(days=2)
-
-
-def invite(admin: httpx.Client, shop: ServiceRef, user_id: str, email: str) -> None:
-    response = admin.put(
-        shop.url(f"/users/{user_id}"),
-        params={**V, "notify": "true"},
-        json={
-            "properties": {
-                "email": email,
-                "firstName": "Ivy",
-                "lastName": "Invitee",
-                "confirmation": "invite",
-            }
-        },
-    )
-    assert response.status_code == 201, response.text
-    assert response.json()["properties"]["state"] == "pending"
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def user_state(admin: httpx.Client, shop: ServiceRef, user_id: str) -> str:
@@ -55,7 +33,7 @@ def home_page_policy(browser: Browser, shop: ServiceRef) -> str:
 def test_invitation_email_link_activates_and_signs_in(
     app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
 ) -> None:
-    invite(admin, shop, "ivy", "ivy@example.com")
+    catalog.invite(admin, shop, "ivy", "ivy@example.com")
     [mail] = mailbox.wait_for(to="ivy@example.com", subject="invited")
     assert mail.message["From"].addresses[0].addr_spec == publisher(shop)
     assert "Example Publisher" in str(mail.message["From"])
@@ -88,7 +66,7 @@ def test_invitation_email_link_activates_and_signs_in(
 def test_a_weak_password_keeps_the_link_usable(
     admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
 ) -> None:
-    invite(admin, shop, "weak", "weak@example.com")
+    catalog.invite(admin, shop, "weak", "weak@example.com")
     link = mailbox.wait_for(to="weak@example.com")[0].link("invitation")
     page = browser.get(path_of(link))
     refused = browser.submit(
@@ -107,8 +85,8 @@ def test_a_weak_password_keeps_the_link_usable(
 def test_the_link_works_until_two_days_and_not_after(
     app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
 ) -> None:
-    invite(admin, shop, "late", "late@example.com")
-    invite(admin, shop, "early", "early@example.com")
+    catalog.invite(admin, shop, "late", "late@example.com")
+    catalog.invite(admin, shop, "early", "early@example.com")
     late = mailbox.wait_for(to="late@example.com")[0].link("invitation")
     early = mailbox.wait_for(to="early@example.com")[0].link("invitation")
 
@@ -144,7 +122,7 @@ def test_the_link_works_until_two_days_and_not_after(
 def test_an_expired_link_offers_a_new_invitation(
     app: InProcessServer, admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
 ) -> None:
-    invite(admin, shop, "renew", "renew@example.com")
+    catalog.invite(admin, shop, "renew", "renew@example.com")
     old = mailbox.wait_for(to="renew@example.com")[0].link("invitation")
     app.clock.advance(TWO_DAYS + timedelta(seconds=1))
     expired = browser.get(path_of(old))
@@ -162,7 +140,7 @@ def test_an_expired_link_offers_a_new_invitation(
 def test_reinviting_voids_the_old_link(
     admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
 ) -> None:
-    invite(admin, shop, "twice", "twice@example.com")
+    catalog.invite(admin, shop, "twice", "twice@example.com")
     old = mailbox.wait_for(to="twice@example.com")[0].link("invitation")
     response = admin.post(shop.url("/users/twice/invite"), params=V)
     assert response.status_code == 204
@@ -189,7 +167,7 @@ def test_racing_acceptances_succeed_once(
     browser: Browser,
     other_browser: Browser,
 ) -> None:
-    invite(admin, shop, "race", "race@example.com")
+    catalog.invite(admin, shop, "race", "race@example.com")
     link = mailbox.wait_for(to="race@example.com")[0].link("invitation")
     token = link.rsplit("=", 1)[1]
     pages = [browser.get(path_of(link)), other_browser.get(path_of(link))]
@@ -267,7 +245,7 @@ def test_links_use_the_instances_own_portal_address(
     created = admin.put(custom.path, params=V, json=body)
     assert created.status_code in (200, 201), created.text
     assert created.json()["properties"]["developerPortalUrl"] == "https://developer.example.org"
-    invite(admin, custom, "brand", "brand@example.com")
+    catalog.invite(admin, custom, "brand", "brand@example.com")
     link = mailbox.wait_for(to="brand@example.com")[0].link("invitation")
     assert link.startswith("https://developer.example.org/invitation?token=")
     # Behind the proxy that serves that host, the page is the portal's.
@@ -285,7 +263,7 @@ def test_a_link_that_expires_while_the_form_is_checked_gets_the_expired_page(
 ) -> None:
     """A weak password is refused, and by the time the form would be shown again the link has
     run out: the answer is the expired-link page, not an error."""
-    invite(admin, shop, "edge", "edge@example.com")
+    catalog.invite(admin, shop, "edge", "edge@example.com")
     link = mailbox.wait_for(to="edge@example.com")[0].link("invitation")
     page = browser.get(path_of(link))
     real_prepare = passwords.prepare

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from support.databases import Isolated
 from support.inprocess import InProcessServer, in_process_server
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, path_of
 from support.server import ServiceRef
 
 from apidesk.domain import throttle
@@ -63,11 +62,6 @@ def invite(server: InProcessServer, shop: ServiceRef, user_id: str) -> str:
 
 def links_to(mailbox: Mailbox, email: str, count: int = 1) -> list[str]:
     return [mail.link("invitation") for mail in mailbox.wait_for(count, to=email)]
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def ask_again(browser: Browser, shop: ServiceRef, link: str) -> httpx.Response:

@@ -3,13 +3,11 @@ every open link of the user, and no link acts for a blocked account."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import httpx
 from sqlalchemy import update
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, path_of
 from support.server import ServiceRef
 
 from apidesk.domain.context import Context, InstanceContext
@@ -21,11 +19,6 @@ from apidesk.storage.models import User
 V = {"api-version": "2024-05-01"}
 OLD = "the first long passphrase"
 NEW = "a brand new long passphrase"
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def token_of(link: str) -> str:

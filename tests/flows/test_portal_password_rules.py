@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
 
 import httpx
 from support import catalog
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
-from support.portal import Browser, open_signup
+from support.portal import Browser, open_signup, path_of
 from support.server import ServiceRef
 
 from apidesk.web.wording import password_rules
@@ -65,23 +64,6 @@ def test_the_pages_of_e_mailed_links_state_the_rules(
     reset = mailbox.wait_for(to="dev@example.com", subject="password")[0].link("reset-password")
     assert described(browser.get(path_of(reset)), "password") == rules
 
-    invited = admin.put(
-        shop.url("/users/ivy"),
-        params={**V, "notify": "true"},
-        json={
-            "properties": {
-                "email": "ivy@example.com",
-                "firstName": "Ivy",
-                "lastName": "Invited",
-                "confirmation": "invite",
-            }
-        },
-    )
-    assert invited.status_code == 201, invited.text
+    catalog.invite(admin, shop, "ivy", "ivy@example.com")
     link = mailbox.wait_for(to="ivy@example.com", subject="invited")[0].link("invitation")
     assert described(browser.get(path_of(link)), "password") == rules
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"

@@ -5,13 +5,13 @@ voiding the one before); an unknown address gets the same answer and no e-mail."
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select
+from support import catalog
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, path_of
 from support.server import ServiceRef
 
 from apidesk.storage.models import OutboxMessage
@@ -23,11 +23,6 @@ PASSWORD = "correct horse battery staple"
 def sign_in(browser: Browser, shop: ServiceRef, email: str) -> httpx.Response:
     page = browser.get(f"/portal/{shop.name}/signin")
     return browser.submit(page, f"/portal/{shop.name}/signin", email=email, password=PASSWORD)
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def test_a_signed_up_account_gets_its_confirmation_again(
@@ -61,19 +56,7 @@ def test_a_signed_up_account_gets_its_confirmation_again(
 def test_an_invited_account_gets_a_new_invitation(
     admin: httpx.Client, shop: ServiceRef, browser: Browser, mailbox: Mailbox
 ) -> None:
-    made = admin.put(
-        shop.url("/users/guest"),
-        params={**V, "notify": "true"},
-        json={
-            "properties": {
-                "email": "guest@example.com",
-                "firstName": "G",
-                "lastName": "Uest",
-                "confirmation": "invite",
-            }
-        },
-    )
-    assert made.status_code == 201, made.text
+    catalog.invite(admin, shop, "guest", "guest@example.com")
     first = mailbox.wait_for(to="guest@example.com")[0].link("invitation")
     refused = sign_in(browser, shop, "guest@example.com")
     assert refused.status_code == 403

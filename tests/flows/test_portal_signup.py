@@ -5,13 +5,12 @@ address, a closed sign-up, and sign-in required for anonymous visitors."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, path_of
 from support.server import ServiceRef
 
 from apidesk.storage.models import OutboxMessage
@@ -57,11 +56,6 @@ def queued_for(app: InProcessServer, address: str) -> list[str]:
             select(OutboxMessage).where(OutboxMessage.to_address == address)
         ).all()
         return [row.template for row in rows]
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def test_signing_up_with_terms_and_consent_leads_to_an_active_account(

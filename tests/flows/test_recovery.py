@@ -8,14 +8,13 @@ import subprocess
 import sys
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import select
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, path_of
 from support.server import ServiceRef, cli
 
 from apidesk.domain import passwords
@@ -24,11 +23,6 @@ from apidesk.storage.models import OutboxMessage
 V = {"api-version": "2024-05-01"}
 OLD = "the first long passphrase"
 NEW = "a brand new long passphrase"
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def make_user(admin: httpx.Client, shop: ServiceRef, user_id: str, **extra: str) -> str:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
-from support.portal import Browser
+from support.portal import Browser, path_of
 from support.server import ServiceRef
 
 from apidesk.domain.context import Context, InstanceContext
@@ -40,11 +39,6 @@ def register(app: InProcessServer, admin: httpx.Client, shop: ServiceRef, user_i
         assert user is not None
         signup.request_confirmation(ictx, user)
     return email
-
-
-def path_of(link: str) -> str:
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def test_confirming_activates_welcomes_and_signs_in(

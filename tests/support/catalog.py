@@ -62,6 +62,24 @@ def user(http: httpx.Client, service: ServiceRef, user_id: str, **properties: An
     )
 
 
+def invite(http: httpx.Client, service: ServiceRef, user_id: str, email: str) -> None:
+    """Invite a user by e-mail (`confirmation: invite`, `notify=true`): pending, link sent."""
+    response = http.put(
+        service.url(f"/users/{user_id}"),
+        params={**V, "notify": "true"},
+        json={
+            "properties": {
+                "email": email,
+                "firstName": "Ivy",
+                "lastName": "Invitee",
+                "confirmation": "invite",
+            }
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["properties"]["state"] == "pending"
+
+
 def subscription(
     http: httpx.Client,
     service: ServiceRef,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -22,6 +23,12 @@ class Browser:
         match = re.search(r'name="csrf" value="([^"]+)"', page.text)
         assert match, f"no CSRF field on the page:\n{page.text}"
         return self.client.post(action, data={"csrf": match.group(1), **fields})
+
+
+def path_of(link: str) -> str:
+    """An e-mailed link as the path and query a test client asks for."""
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
 
 
 def open_signup(admin: httpx.Client, service: Any) -> None:
