@@ -134,7 +134,7 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     operator.context.close()
 
     page.reload()
-    assert "active" in page.locator("main").inner_text()
+    assert "Active" in page.locator("main").inner_text()  # the state, a capitalised badge
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
     page.get_by_role("button", name="Show keys").click()
     old_key = page.locator("#key-primary").inner_text()
@@ -176,7 +176,7 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     assert gateway(live, shop, trial_key) in (401, 403)
     page.goto(f"{base}/subscriptions")
     listed = page.locator("main").inner_text()
-    assert "Production" in listed and "Trial" in listed and "cancelled" in listed
+    assert "Production" in listed and "Trial" in listed and "Cancelled" in listed
     checked(page, "portal-subscriptions")
 
     # A second browser of the same developer, signed out by the password change below.
