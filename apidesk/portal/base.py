@@ -286,6 +286,16 @@ def problem_text(error: DomainError) -> str:
     return wording.in_words(error, LABELS, SENTENCES)
 
 
+def refused(error: DomainError, fields: dict[str, str]) -> dict[str, Any]:
+    """What a page says of a refused form: the refusal as one text (`error`) and, for each
+    field of the form it names (`fields`: the domain's name of a field -> its id on the
+    form, in the form's order), the words shown at that field and in the page's summary."""
+    return {
+        "error": problem_text(error),
+        "field_errors": wording.field_errors(error, fields, LABELS, SENTENCES),
+    }
+
+
 # What `checked` names when a form is not this browser's from this portal's own pages.
 FORGED = frozenset({"csrf", "origin"})
 

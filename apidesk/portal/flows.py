@@ -13,9 +13,12 @@ from apidesk.domain.flows import invitation, links, recovery, signup
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
 from apidesk.domain.validation import email_key
 from apidesk.errors import Invalid
-from apidesk.portal.base import SESSION_COOKIE, Portal, client_address, refusal_status
+from apidesk.portal.base import SESSION_COOKIE, Portal, client_address, refusal_status, refused
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
+
+# The fields of the forms that set a password (their ids) for the domain's names of them.
+PASSWORD_FIELDS = {"password": "password", "confirm": "confirm"}
 
 
 def _dead_link_reason(state: LinkState) -> str:
@@ -87,7 +90,7 @@ def invitation_submit(portal: Portal, request: Request, form: FormData | None) -
                 refusal_status(error),
                 user=page_user,
                 token=token,
-                error=_problem(error),
+                **refused(error, PASSWORD_FIELDS),
                 title="Try again",
                 message=_problem(error),
             )
@@ -196,7 +199,7 @@ def reset_submit(portal: Portal, request: Request, form: FormData | None) -> Res
                 refusal_status(error),
                 user=page_user,
                 token=token,
-                error=_problem(error),
+                **refused(error, PASSWORD_FIELDS),
                 title="Try again",
                 message=_problem(error),
             )

@@ -20,9 +20,8 @@ from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.products import shelf
 from apidesk.domain.subscriptions import own
 from apidesk.errors import DomainError, NotFound
-from apidesk.portal.base import PageNotFound, Portal, refusal_status
+from apidesk.portal.base import PageNotFound, Portal, refusal_status, refused
 from apidesk.portal.base import form_field as _field
-from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import hand_off
 from apidesk.storage.models import Product, User
 from apidesk.web.paths import path
@@ -35,6 +34,10 @@ DONE = {
     "renamed": "The subscription was renamed.",
     "cancelled": "The subscription is cancelled; its keys no longer work.",
 }
+
+
+# The subscribe form's fields (their ids) for the domain's names of them, in its order.
+SUBSCRIBE_FIELDS = {"name": "name", "terms": "consent"}
 
 
 def routes(page: Callable[[Handler], Any]) -> list[Route]:
@@ -137,7 +140,7 @@ def subscribe(portal: Portal, request: Request, form: FormData | None) -> Respon
                 user,
                 product,
                 refusal_status(error),
-                error=_problem(error),
+                **refused(error, SUBSCRIBE_FIELDS),
                 typed=typed,
             )
 
@@ -156,8 +159,10 @@ def _subscription_page(
     user: User,
     owned: own.Owned,
     error: DomainError,
+    fields: dict[str, str] | None = None,
 ) -> Response:
-    """The subscription's page again, with what was refused."""
+    """The subscription's page again, with what was refused (at the `fields` it names)."""
+    said = refused(error, fields or {})
     return portal.render(
         request,
         ctx,
@@ -165,7 +170,8 @@ def _subscription_page(
         refusal_status(error),
         user=user,
         owned=owned,
-        error=f"{_problem(error)} Nothing was changed.",
+        error=f"{said['error']} Nothing was changed.",
+        field_errors=said["field_errors"],
     )
 
 
@@ -187,7 +193,7 @@ def rename(portal: Portal, request: Request, form: FormData | None) -> Response:
             if user is None:
                 return portal.to_signin(request)
             owned = _owned_or_404(ctx, user, request.path_params["sid"])
-            return _subscription_page(portal, request, ctx, user, owned, error)
+            return _subscription_page(portal, request, ctx, user, owned, error, {"name": "name"})
 
 
 def cancel_page(portal: Portal, request: Request, form: FormData | None) -> Response:

@@ -18,7 +18,7 @@ from apidesk.domain.flows.links import LinkUnusable
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import profile
 from apidesk.errors import DomainError, Invalid
-from apidesk.portal.base import SESSION_COOKIE, Portal, refusal_status
+from apidesk.portal.base import SESSION_COOKIE, Portal, refusal_status, refused
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import hand_off
@@ -31,6 +31,16 @@ DONE = {
     "email": "If the new address can be used, a confirmation link is on its way to it. Your "
     "current address works until you open that link.",
     "password": "Your password was changed; you are signed out everywhere else.",
+}
+
+
+# Each form's fields (their ids on the page) for the domain's names of them, in its order.
+NAME_FIELDS = {"firstName": "first_name", "lastName": "last_name"}
+EMAIL_FIELDS = {"email": "email", "current_password": "email_password"}
+PASSWORD_FIELDS = {
+    "current_password": "current_password",
+    "password": "password",
+    "confirm": "confirm",
 }
 
 
@@ -76,14 +86,16 @@ def show(portal: Portal, request: Request, form: FormData | None) -> Response:
         return _page(portal, request, ctx, user)
 
 
-def _refused(portal: Portal, request: Request, error: DomainError, **values: Any) -> Response:
+def _refused(
+    portal: Portal, request: Request, error: DomainError, fields: dict[str, str], **values: Any
+) -> Response:
+    """The profile again, with the refusal said at the fields of the form it refused."""
     with portal.unit(request, write=False) as ctx:
         user = _user(portal, request, ctx)
         if isinstance(user, Response):
             return user
-        return _page(
-            portal, request, ctx, user, refusal_status(error), error=_problem(error), **values
-        )
+        said = refused(error, fields)
+        return _page(portal, request, ctx, user, refusal_status(error), **said, **values)
 
 
 def _back(portal: Portal, request: Request, done: str) -> Response:
@@ -108,7 +120,7 @@ def save_name(portal: Portal, request: Request, form: FormData | None) -> Respon
             profile.rename(ctx, user, typed["first_name"], typed["last_name"])
             return _back(portal, request, "name")
     except DomainError as error:
-        return _refused(portal, request, error, typed=typed)
+        return _refused(portal, request, error, NAME_FIELDS, typed=typed)
 
 
 def _delegated(
@@ -147,7 +159,7 @@ def change_email(portal: Portal, request: Request, form: FormData | None) -> Res
             profile.request_email_change(ctx, proof, typed)
             return _back(portal, request, "email")
     except DomainError as error:
-        return _refused(portal, request, error, typed_email=typed)
+        return _refused(portal, request, error, EMAIL_FIELDS, typed_email=typed)
 
 
 def change_password(portal: Portal, request: Request, form: FormData | None) -> Response:
@@ -175,7 +187,7 @@ def change_password(portal: Portal, request: Request, form: FormData | None) -> 
                 request, ctx, changed, f"{portal.base_path(request)}/profile?done=password"
             )
     except DomainError as error:
-        return _refused(portal, request, error)
+        return _refused(portal, request, error, PASSWORD_FIELDS)
 
 
 def close_page(portal: Portal, request: Request, form: FormData | None) -> Response:

@@ -14,13 +14,22 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import signup
 from apidesk.domain.portal import registration
 from apidesk.domain.portal.delegation import Operation, is_delegated
-from apidesk.errors import Forbidden, Invalid
-from apidesk.portal.base import Portal, client_address, refusal_status
+from apidesk.errors import FieldProblem, Forbidden, Invalid
+from apidesk.portal.base import Portal, client_address, refusal_status, refused
 from apidesk.portal.base import form_field as _field
 from apidesk.portal.base import problem_text as _problem
 from apidesk.portal.delegated import registration_hand_off
 
 EMPTY = {"email": "", "first_name": "", "last_name": "", "consent": False}
+# The form's fields (their ids) for the domain's names of them, in the form's order.
+FIELDS = {
+    "email": "email",
+    "password": "password",
+    "confirm": "confirm",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "consent": "consent",
+}
 
 
 def _closed(portal: Portal, request: Request, ctx: InstanceContext) -> Response:
@@ -42,14 +51,15 @@ def _form(
     ctx: InstanceContext,
     status: int = 200,
     values: dict[str, Any] | None = None,
-    error: str | None = None,
+    error: Invalid | None = None,
 ) -> Response:
     try:
         terms = registration.terms_or_raise(ctx)
     except Forbidden:
         return _closed(portal, request, ctx)
+    said = refused(error, FIELDS) if error is not None else {}
     return portal.render(
-        request, ctx, "signup.html", status, terms=terms, form=values or EMPTY, error=error
+        request, ctx, "signup.html", status, terms=terms, form=values or EMPTY, **said
     )
 
 
@@ -76,7 +86,7 @@ def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Re
         try:
             form = portal.checked(request, form)
         except Invalid as error:
-            return _form(portal, request, ctx, refusal_status(error), error=_problem(error))
+            return _form(portal, request, ctx, refusal_status(error), error=error)
         values: dict[str, Any] = {
             "email": _field(form, "email").strip(),
             "first_name": _field(form, "first_name").strip(),
@@ -84,26 +94,35 @@ def signup_submit(portal: Portal, request: Request, form: FormData | None) -> Re
             "consent": _field(form, "consent") == "yes",
         }
         application = registration.Application(**values)
-        try:
-            registration.check(ctx, application)
-        except Invalid as error:
-            return _form(portal, request, ctx, 400, values, _problem(error))
+        # Every field's problems at once: the fields', the password's policy and its
+        # confirmation (the password is hashed only once all is well).
+        password = _field(form, "password")
+        hints = (values["email"], values["first_name"], values["last_name"])
+        problems: list[FieldProblem] = []
+        for check in (
+            lambda: registration.check(ctx, application),
+            lambda: portal.runtime.policy.check(password, hints=hints),
+        ):
+            try:
+                check()
+            except Invalid as error:
+                problems.extend(error.problems)
+        if password != _field(form, "confirm"):
+            problems.append(FieldProblem("confirm", "The two passwords differ."))
+        if problems:
+            return _form(portal, request, ctx, 400, values, Invalid(problems=problems))
     try:
-        prepared = passwords.prepare(
-            portal.runtime,
-            _field(form, "password"),
-            (values["email"], values["first_name"], values["last_name"]),
-        )
+        prepared = passwords.prepare(portal.runtime, password, hints)
     except Invalid as error:
         with portal.unit(request, write=False) as ctx:
-            return _form(portal, request, ctx, 400, values, _problem(error))
+            return _form(portal, request, ctx, 400, values, error)
     with portal.unit(request, write=True) as ctx:
         try:
             registration.sign_up(ctx, application, prepared, client_address(request))
         except Forbidden:
             return _closed(portal, request, ctx)
         except Invalid as error:
-            return _form(portal, request, ctx, 400, values, _problem(error))
+            return _form(portal, request, ctx, 400, values, error)
         return portal.render(
             request,
             ctx,

@@ -55,3 +55,37 @@ def password_rules(policy: PasswordPolicy) -> str:
             "work well, names and e-mail addresses do not."
         )
     return f"A password needs {length}."
+
+
+class FieldErrors(dict[str, str]):
+    """What a refusal says of each form field it names, keyed by the field's id on the form,
+    in the form's order; in `elsewhere`, what it says of no field on the form. A page's error
+    summary links each of the first to its field and lists the second as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elsewhere: list[str] = []
+
+
+def field_errors(
+    error: DomainError,
+    fields: Mapping[str, str],
+    labels: Mapping[str, str],
+    sentences: Mapping[str, str] = SENTENCES,
+) -> FieldErrors:
+    """Each problem of a refusal (`Invalid`) in a page's words (`in_words`), at the form
+    field it names: `fields` maps the domain's name of a field to its id on the form, in the
+    form's order. A refusal that names no field has none (the page says it as one text)."""
+    found = FieldErrors()
+    if not isinstance(error, Invalid):
+        return found
+    said: dict[str, str] = {}
+    for problem in error.problems:
+        text = in_words(Invalid(problems=[problem]), labels, sentences)
+        name = fields.get(problem.target)
+        if name is None:
+            found.elsewhere.append(text)
+        else:
+            said[name] = f"{said[name]} {text}" if name in said else text
+    found.update((name, said[name]) for name in fields.values() if name in said)
+    return found

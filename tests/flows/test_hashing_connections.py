@@ -123,6 +123,7 @@ def test_portal_sign_up_and_the_profile_hold_no_connection_while_hashing(
         f"/portal/{shop.name}/signup",
         email="new@example.com",
         password=PASSWORD,
+        confirm=PASSWORD,
         first_name="New",
         last_name="Comer",
     )

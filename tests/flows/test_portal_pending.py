@@ -34,6 +34,7 @@ def test_a_signed_up_account_gets_its_confirmation_again(
         f"/portal/{shop.name}/signup",
         email="sam@example.com",
         password=PASSWORD,
+        confirm=PASSWORD,
         first_name="Sam",
         last_name="Pending",
     )
@@ -102,6 +103,7 @@ def test_asking_again_is_counted_like_sign_ups_and_answered_the_same(
         f"/portal/{shop.name}/signup",
         email="kim@example.com",
         password=PASSWORD,
+        confirm=PASSWORD,
         first_name="Kim",
         last_name="Pending",
     )

@@ -41,7 +41,13 @@ def with_terms(admin: httpx.Client, shop: ServiceRef, *, consent: bool = True) -
 def sign_up(browser: Browser, shop: ServiceRef, email: str, **fields: str) -> httpx.Response:
     page = browser.get(f"/portal/{shop.name}/signup")
     assert page.status_code == 200, page.text
-    form = {"email": email, "password": PASSWORD, "first_name": "Sam", "last_name": "Signup"}
+    form = {
+        "email": email,
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "first_name": "Sam",
+        "last_name": "Signup",
+    }
     return browser.submit(page, f"/portal/{shop.name}/signup", **{**form, **fields})
 
 
@@ -63,7 +69,7 @@ def test_signing_up_with_terms_and_consent_leads_to_an_active_account(
 ) -> None:
     with_terms(admin, shop)
     page = browser.get(f"/portal/{shop.name}/signup")
-    for label in ("Email", "Password", "First name", "Last name", "I agree to the terms"):
+    for label in ("Email", "Password", "First name", "Last name", "I accept the terms"):
         assert label in page.text
     assert "<p>Call the APIs fairly.</p>" in page.text and "<p>No scraping.</p>" in page.text
     answer = sign_up(browser, shop, "sam@example.com", consent="yes")

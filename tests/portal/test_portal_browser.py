@@ -79,7 +79,8 @@ def test_signing_up_with_terms_and_consent_then_confirming(
     found = serious_violations(page, axe_source())
     assert not found, found
     page.get_by_label("Email").fill("ada@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password, again").fill(PASSWORD)
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
     expect(page.get_by_text("Call the APIs fairly.")).to_be_visible()
@@ -87,7 +88,7 @@ def test_signing_up_with_terms_and_consent_then_confirming(
     page.get_by_role("button", name="Sign up").click()
     # The consent box is required: the browser does not send the form without it.
     assert page.url.endswith("/signup")
-    page.get_by_label("I agree to the terms of use").check()
+    page.get_by_label("I accept the terms of use").check()
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 

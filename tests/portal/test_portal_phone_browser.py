@@ -1,6 +1,7 @@
 """The portal on a phone (390x844) in Debian's chromium, for a developer whose e-mail address,
 names and subscription are very long and unbroken: no page scrolls sideways, the keys sit in
-their own box with their buttons under them, and the pages pass axe-core."""
+their own box with their buttons under them, and the pages pass axe-core. Then the new page
+states on a desktop: a sign-up refused at its fields, a regenerate question."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from support import catalog
 from support.browser import axe_source, chromium, screenshot, serious_violations
+from support.portal import open_signup
 from support.server import LiveServer, create_service, live_server
 
 V = {"api-version": "2024-05-01"}
@@ -102,4 +104,50 @@ def test_long_addresses_and_names_never_widen_the_page_on_a_phone(
             assert below is not None and below["y"] >= box["y"] + box["height"], (slot, below)
         copy.click()
         assert page.evaluate("navigator.clipboard.readText()") == value.inner_text()
+    context.close()
+
+
+def test_new_page_states_pass_axe(live: LiveServer, browser: Any) -> None:
+    with live.client() as http:
+        shop = create_service(http)
+        open_signup(http, shop)
+        catalog.user(http, shop, "dev", password=PASSWORD)
+        catalog.api(http, shop, "echo", "echo")
+        catalog.product(http, shop, "gold", "echo")
+        catalog.subscription(http, shop, "mine", "/products/gold", owner="dev")
+    base = f"/portal/{shop.name}"
+    context = browser.new_context(base_url=live.url)
+    page = context.new_page()
+    page.goto(f"{base}/signup")
+    page.get_by_label("Email").fill("ada@example")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password, again").fill(PASSWORD + " again")
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_label("Last name").fill("Lovelace")
+    page.get_by_role("button", name="Sign up").click()
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    summary.get_by_role("link", name="The two passwords differ.").click()
+    expect(page.get_by_label("Password, again")).to_be_focused()
+    expect(page.get_by_label("Password, again")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Password, again")).to_have_accessible_description(
+        "The two passwords differ."
+    )
+    checked(page, "portal-signup-field-errors")
+
+    page.goto(f"{base}/signin")
+    page.get_by_label("Email").fill("dev@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/subscriptions/mine")
+    page.get_by_role("link", name="Regenerate secondary key").click()
+    confirm = page.get_by_role("button", name="Regenerate secondary key")
+    back = page.get_by_role("link", name="Cancel")
+    checked(page, "portal-regenerate")
+    # The irreversible answer is red, as the other such questions', and beside its way back.
+    assert "danger" in (confirm.get_attribute("class") or "")
+    yes, no = confirm.bounding_box(), back.bounding_box()
+    assert yes is not None and no is not None
+    assert abs(yes["y"] + yes["height"] / 2 - (no["y"] + no["height"] / 2)) < 2
+    assert no["x"] > yes["x"] + yes["width"]
     context.close()
