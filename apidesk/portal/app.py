@@ -315,6 +315,7 @@ def _refused(
         email=email,
         error=refusal.message,
         pending=refusal.reason is signin.Reason.PENDING,
+        blocked=refusal.reason is signin.Reason.BLOCKED,
         return_url=back,
     )
 

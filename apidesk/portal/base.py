@@ -115,10 +115,15 @@ class Portal:
                 back = self.page_path(request)
             values["menu"] = header.menu(ctx, base, page, values["user"], back)
             values["signin_href"] = header.signin_href(base, back)
+        if page == "signin.html":
+            # "New here? Sign up" while the portal's own sign-up form takes new accounts.
+            values.setdefault("signup_open", header.own_signup_open(ctx))
         response = pages.page(
             page,
             status,
             organization=ctx.instance.publisher_name,
+            # Where a developer can write to the API team (a blocked one is told to).
+            contact=ctx.instance.publisher_email,
             base=base,
             static=f"{base}/static",
             # The password policy in words, for the hint of each field that sets a password.

@@ -58,6 +58,11 @@ class Menu:
     account: tuple[Link, ...]
 
 
+def own_signup_open(ctx: InstanceContext) -> bool:
+    """Whether the portal's own sign-up form takes new accounts (open and not delegated)."""
+    return portal_settings.signup(ctx).enabled and not is_delegated(ctx, Operation.SIGN_UP)
+
+
 def signup_offered(ctx: InstanceContext) -> bool:
     """Whether the portal's Sign up leads to a form: the portal's own, or the publisher's."""
     return is_delegated(ctx, Operation.SIGN_UP) or portal_settings.signup(ctx).enabled

@@ -1,6 +1,8 @@
 """A refused portal form says each problem at its field (aria-invalid, described by the error)
 and sums them up in a summary that links to each field, in the form's order; nothing is
-changed. Also: sign-up asks for the password twice, and states are badges."""
+changed. Also: sign-up asks for the password twice, a signed-in visitor is told so on the
+sign-up and sign-in pages, sign-in offers sign-up while it is open, a blocked developer gets
+the API team's address, and states are badges."""
 
 from __future__ import annotations
 
@@ -101,6 +103,55 @@ def test_sign_up_with_two_different_passwords_is_refused_at_the_second(
     assert summary_links(refused.text) == ["confirm"]
     assert "The two passwords differ." in refused.text
     assert users_with(admin, shop, "twice@example.com") == []
+
+
+def test_a_signed_in_visitor_is_told_so_on_sign_up_and_sign_in(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    open_signup(admin, shop)
+    catalog.user(admin, shop, "dev", password=PASSWORD)
+    assert "New here?" in browser.get(f"/portal/{shop.name}/signin").text
+    assert sign_in(browser, shop, "dev@example.com").status_code == 303
+    signup = browser.get(f"/portal/{shop.name}/signup")
+    assert signup.status_code == 200
+    assert "You are signed in as <strong>dev@example.com</strong>" in signup.text
+    assert 'name="password"' not in signup.text
+    signin = browser.get(f"/portal/{shop.name}/signin")
+    assert "You are signed in as <strong>dev@example.com</strong>" in signin.text
+    assert "New here?" not in signin.text
+
+
+def test_sign_in_offers_sign_up_only_while_it_is_open(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    open_signup(admin, shop)
+    page = browser.get(f"/portal/{shop.name}/signin")
+    assert f'New here? <a href="/portal/{shop.name}/signup">Sign up</a>' in page.text
+    response = admin.patch(
+        shop.url("/portalsettings/signup"),
+        params=V,
+        headers={"If-Match": "*"},
+        json={"properties": {"enabled": False}},
+    )
+    assert response.status_code == 204
+    assert "New here?" not in browser.get(f"/portal/{shop.name}/signin").text
+
+
+def test_a_blocked_developer_is_given_the_api_teams_address(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
+    catalog.user(admin, shop, "held", password=PASSWORD, state="blocked")
+    publisher = admin.get(shop.url(), params=V).json()["properties"]["publisherEmail"]
+    refused = sign_in(browser, shop, "held@example.com")
+    assert refused.status_code == 403 and "blocked" in refused.text
+    assert f'<a href="mailto:{publisher}">{publisher}</a>' in refused.text
+    wrong = browser.submit(
+        browser.get(f"/portal/{shop.name}/signin"),
+        f"/portal/{shop.name}/signin",
+        email="nobody@example.com",
+        password=PASSWORD,
+    )
+    assert wrong.status_code == 400 and "mailto:" not in wrong.text
 
 
 def test_the_profile_marks_the_fields_of_the_form_it_refused(

@@ -1,7 +1,8 @@
 """The portal on a phone (390x844) in Debian's chromium, for a developer whose e-mail address,
 names and subscription are very long and unbroken: no page scrolls sideways, the keys sit in
 their own box with their buttons under them, and the pages pass axe-core. Then the new page
-states on a desktop: a sign-up refused at its fields, a regenerate question."""
+states on a desktop: a sign-up refused at its fields, a regenerate question, a blocked
+developer's sign-in."""
 
 from __future__ import annotations
 
@@ -111,6 +112,7 @@ def test_new_page_states_pass_axe(live: LiveServer, browser: Any) -> None:
     with live.client() as http:
         shop = create_service(http)
         open_signup(http, shop)
+        catalog.user(http, shop, "held", password=PASSWORD, state="blocked")
         catalog.user(http, shop, "dev", password=PASSWORD)
         catalog.api(http, shop, "echo", "echo")
         catalog.product(http, shop, "gold", "echo")
@@ -136,6 +138,14 @@ def test_new_page_states_pass_axe(live: LiveServer, browser: Any) -> None:
     checked(page, "portal-signup-field-errors")
 
     page.goto(f"{base}/signin")
+    page.get_by_label("Email").fill("held@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="admin@example.net")).to_have_attribute(
+        "href", "mailto:admin@example.net"
+    )
+    checked(page, "portal-signin-blocked")
+
     page.get_by_label("Email").fill("dev@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
