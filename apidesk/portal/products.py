@@ -84,6 +84,8 @@ def _show(
     status: int = 200,
     **values: Any,
 ) -> Response:
+    # The subscriptions to this product the developer holds already, whatever their state.
+    held = [] if user is None else own.list_owned(ctx, user)
     return portal.render(
         request,
         ctx,
@@ -92,6 +94,7 @@ def _show(
         user=user,
         product=product,
         apis=shelf.apis_of(ctx, product),
+        held=[item for item in held if item.subscription.product_id == product.id],
         **values,
     )
 

@@ -194,13 +194,23 @@ def test_subscribing_without_consent_marks_the_box(
     assert "badge" not in browser.get(f"/portal/{shop.name}/subscriptions").text  # none made
 
 
-def test_states_are_badges(admin: httpx.Client, shop: ServiceRef, browser: Browser) -> None:
+def test_states_are_badges_and_the_product_names_the_ones_held(
+    admin: httpx.Client, shop: ServiceRef, browser: Browser
+) -> None:
     catalog.api(admin, shop, "echo", "echo")
     catalog.product(admin, shop, "gold", "echo")
+    admin.put(shop.url("/products/gold/groups/developers"), params=V).raise_for_status()
     catalog.user(admin, shop, "dev", password=PASSWORD)
-    catalog.subscription(admin, shop, "gone", "/products/gold", owner="dev", state="cancelled")
+    catalog.user(admin, shop, "other", password=PASSWORD)
     assert sign_in(browser, shop, "dev@example.com").status_code == 303
+    assert "Your subscriptions</h2>" not in browser.get(f"/portal/{shop.name}/products/gold").text
+    catalog.subscription(admin, shop, "gone", "/products/gold", owner="dev", state="cancelled")
+    catalog.subscription(admin, shop, "theirs", "/products/gold", owner="other")
     listed = browser.get(f"/portal/{shop.name}/subscriptions").text
     assert '<span class="badge cancelled">cancelled</span>' in listed
     detail = browser.get(f"/portal/{shop.name}/subscriptions/gone").text
     assert '<dd><span class="badge cancelled">cancelled</span></dd>' in detail
+    product = browser.get(f"/portal/{shop.name}/products/gold").text
+    held = f'<a href="/portal/{shop.name}/subscriptions/gone">gone</a>'
+    assert f'{held} <span class="badge cancelled">cancelled</span>' in product
+    assert "theirs" not in product

@@ -81,6 +81,9 @@ def test_long_addresses_and_names_never_widen_the_page_on_a_phone(
         wide = page.evaluate("() => document.documentElement.scrollWidth")
         assert wide <= PHONE["width"], (path, wide)
         checked(page, name)
+    # The product's page names the subscription to it the developer holds, with its link.
+    held = page.get_by_role("link", name=SUBSCRIPTION)
+    expect(held).to_have_attribute("href", f"{base}/subscriptions/long")
     page.goto(f"{base}/profile")
     expect(page.get_by_text(f"You sign in with {EMAIL}.")).to_be_visible()
     # The top bar's address is cut short on screen, whole in its title.
