@@ -78,6 +78,9 @@ def test_a_weak_password_keeps_the_link_usable(
     )
     assert refused.status_code == 400
     assert "password" in refused.text.lower()
+    # Said at the password field, which the error summary links to.
+    assert '<p class="field-error" id="password-error">' in refused.text
+    assert '<li><a href="#password">' in refused.text
     assert user_state(admin, shop, "weak") == "pending"
     assert browser.get(path_of(link)).status_code == 200
 

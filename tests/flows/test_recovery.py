@@ -118,6 +118,8 @@ def test_weak_or_mismatched_passwords_are_refused_and_the_link_survives(
         page, f"/portal/{shop.name}/reset-password", token=token, password=NEW, confirm=NEW + "x"
     )
     assert differ.status_code == 400 and "differ" in differ.text
+    assert '<li><a href="#confirm">The two passwords differ.</a></li>' in differ.text
+    assert '<p class="field-error" id="confirm-error">' in differ.text
     assert browser.get(path_of(link)).status_code == 200
 
 
