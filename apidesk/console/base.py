@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from apidesk.console.wording import page_range
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
@@ -35,6 +36,7 @@ CSRF_COOKIE = "apidesk_console_csrf"
 PAGES = render.environment(TEMPLATES)
 # Forms state the domain's limits (maxlength) from its field tables.
 PAGES.globals["user_fields"] = USER_FIELDS
+PAGES.globals["page_range"] = page_range
 
 
 class PageNotFound(Exception):
