@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from apidesk.console.audit_words import action_words, actor_words
 from apidesk.console.wording import page_range
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
@@ -37,6 +38,9 @@ PAGES = render.environment(TEMPLATES)
 # Forms state the domain's limits (maxlength) from its field tables.
 PAGES.globals["user_fields"] = USER_FIELDS
 PAGES.globals["page_range"] = page_range
+# The audit log in words: "User created", "ops@example.com (console)".
+PAGES.filters["action_words"] = action_words
+PAGES.filters["actor_words"] = actor_words
 
 
 class PageNotFound(Exception):

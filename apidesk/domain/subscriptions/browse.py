@@ -30,6 +30,7 @@ class Browse:
     state: str | None = None
     product: str | None = None  # a product id
     owner: str | None = None  # a user's e-mail address or id
+    owner_row: int | None = None  # a user's row id (the user's own page)
     search: str = ""  # part of the display name or id, any case
     after: int | None = None  # the id of the last row of the page before
     before: int | None = None  # the id of the first row of the page after
@@ -90,6 +91,8 @@ def _matching(ctx: InstanceContext, request: Browse) -> Select[Any] | None:
         if owner is None:
             return None
         statement = statement.where(Subscription.owner_id == owner.id)
+    if request.owner_row is not None:
+        statement = statement.where(Subscription.owner_id == request.owner_row)
     words = request.search.strip()[:SEARCH_MAX].lower()
     if words:
         pattern = f"%{escape_like(words)}%"
