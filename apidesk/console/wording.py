@@ -5,6 +5,7 @@ on that page (`apidesk.web.wording`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid, PreconditionFailed
 from apidesk.query import COUNT_LIMIT
@@ -148,3 +149,15 @@ def page_range(start: int | None, shown: int, total: int | None) -> str:
         return f"{shown:,} shown, past the first {COUNT_LIMIT:,}"
     of = f"{total:,}" if total is not None else f"more than {COUNT_LIMIT:,}"
     return f"{start + 1:,}\N{EN DASH}{start + shown:,} of {of}"
+
+
+def subscription_title(subscription: Any, product: Any, owner: Any) -> str:
+    """What a subscription is called on the console's pages: its display name, or for one
+    without, its product (or scope) and its owner, "Gold · Ada Lovelace"; never its bare id."""
+    if subscription.display_name:
+        return str(subscription.display_name)
+    what = product.display_name if product is not None else wording.scope_words(subscription.scope)
+    if owner is None:
+        return str(what)
+    who = f"{owner.first_name} {owner.last_name}".strip() or owner.email
+    return f"{what} \N{MIDDLE DOT} {who}"
