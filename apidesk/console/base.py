@@ -45,7 +45,29 @@ PAGES.filters["actor_words"] = actor_words
 
 
 class PageNotFound(Exception):
-    """No such page, or an instance this operator may not see: one answer for both."""
+    """No such page, or an instance this operator may not see: one answer for both.
+
+    Made by `not_found_in` (after the instance is known to be the operator's), the page says
+    what is missing in which instance, "No user 'nobody' in acme", and links back to the
+    list it belongs to (`section`, named by `listing`)."""
+
+    def __init__(self, title: str = "", message: str = "", section: str = "", listing: str = ""):
+        super().__init__(message)
+        self.title, self.message, self.section, self.listing = title, message, section, listing
+
+
+def not_found_in(
+    ictx: InstanceContext, kind: str, name: str, section: str, listing: str
+) -> PageNotFound:
+    """The 404 of a `kind` ("user") named `name` that `ictx`'s instance does not hold; its list
+    is the page `section` ("users"), called `listing` ("Users")."""
+    shown = name if len(name) <= 80 else f"{name[:79]}…"
+    return PageNotFound(
+        f"No such {kind}",
+        f"There is no {kind} '{shown}' in {ictx.instance.name}.",
+        section,
+        listing,
+    )
 
 
 class SignInNeeded(Exception):

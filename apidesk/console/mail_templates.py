@@ -123,7 +123,9 @@ def _missing(
         instance=ictx.instance,
         section="templates",
         title="No such template",
-        message=problem_text(error),
+        message=f"There is no e-mail template '{request.path_params['name'][:80]}' in "
+        f"{ictx.instance.name}.",
+        back=("templates", "E-mail templates"),
     )
 
 

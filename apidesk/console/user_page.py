@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from apidesk.console.base import PATH, Console, PageNotFound
+from apidesk.console.base import PATH, Console, not_found_in
 from apidesk.domain import audit
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.groups import service as groups
@@ -62,7 +62,7 @@ def user_or_404(ictx: InstanceContext, request: Request) -> User:
     try:
         return users.get_or_raise(ictx, request.path_params["user"])
     except (NotFound, Invalid):
-        raise PageNotFound() from None
+        raise not_found_in(ictx, "user", request.path_params["user"], "users", "Users") from None
 
 
 def user_page(console: Console, request: Request, form: FormData | None) -> Response:
