@@ -52,7 +52,7 @@ def test_a_custom_group_with_members(
     group = urlsplit(made.headers["location"]).path.rsplit("/", 1)[1]
     assert group == "beta-testers"
     page = person.follow(made)
-    assert 'role="status">The group was created.' in page.text and "No members yet" in page.text
+    assert 'role="status">The group was added.' in page.text and "No members yet" in page.text
     wire = admin.get(shop.url(f"/groups/{group}"), params=V).json()["properties"]
     assert (wire["displayName"], wire["description"], wire["type"]) == (
         "Beta testers",

@@ -104,7 +104,8 @@ def test_a_missing_thing_of_a_managed_instance_is_named_with_the_way_back_to_its
     assert page.status_code == 404
     assert f"<h1>{title}</h1>" in page.text
     assert f"There is no {kind} &#39;nobody&#39; in {shop.name}." in page.text
-    assert f'<a class="back" href="/console/{shop.name}/{back}">← {listing}</a>' in page.text
+    way_back = f'<p class="crumbs"><a href="/console/{shop.name}/{back}">← {listing}</a></p>'
+    assert way_back in page.text
     assert f'href="/console/{shop.name}/{back}" aria-current="page"' in page.text
 
 

@@ -47,7 +47,7 @@ def test_a_product_with_approval_limit_terms_groups_and_apis(
     product = urlsplit(made.headers["location"]).path.rsplit("/", 1)[1]
     assert product == "gold-plan"
     page = person.follow(made)
-    assert 'role="status">The product was created.' in page.text
+    assert 'role="status">The product was added.' in page.text
     assert "Be &lt;nice&gt;." in page.text
     props = wire(admin, shop, product)
     assert (
