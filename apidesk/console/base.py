@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from apidesk.console.audit_words import action_words, actor_words
-from apidesk.console.wording import page_range, subscription_title
+from apidesk.console.wording import page_range, plural, subscription_title
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
@@ -39,6 +39,7 @@ PAGES = render.environment(TEMPLATES)
 PAGES.globals["user_fields"] = USER_FIELDS
 PAGES.globals["page_range"] = page_range
 PAGES.globals["subscription_title"] = subscription_title
+PAGES.globals["plural"] = plural
 # The audit log in words: "User created", "ops@example.com (console)".
 PAGES.filters["action_words"] = action_words
 PAGES.filters["actor_words"] = actor_words

@@ -161,3 +161,9 @@ def subscription_title(subscription: Any, product: Any, owner: Any) -> str:
         return str(what)
     who = f"{owner.first_name} {owner.last_name}".strip() or owner.email
     return f"{what} \N{MIDDLE DOT} {who}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`count` and `word`, the word in the plural but for one: "0 subscriptions",
+    "1 subscription", "1,200 subscriptions" (`many` where adding an s will not do)."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"

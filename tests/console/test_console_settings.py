@@ -113,7 +113,9 @@ def test_delegation_and_its_validation_key(
     other_person: Person,
 ) -> None:
     signed_in_operator(app, person)
-    assert "No key yet" in settings_page(person, shop).text
+    first = settings_page(person, shop).text
+    assert "No key yet" in first
+    assert "Delegate sign-in and sign-up</label>" in first and "docs/portal.md" not in first
     done = save(
         person,
         shop,

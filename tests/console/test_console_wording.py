@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import apidesk
+from apidesk.console.wording import plural
 
 TEMPLATES = Path(apidesk.__file__).parent / "console" / "templates"
 WAY_BACK = re.compile(r'<p class="crumbs"><a href="[^"]+">← [^<]+</a></p>')
@@ -41,3 +42,11 @@ def test_a_page_that_adds_something_submits_with_add() -> None:
         assert ">Create<" not in text, name
     product = (TEMPLATES / "products/product.html").read_text()
     assert ">Give access</button>" in product and "+ Add group" not in product
+
+
+def test_counts_are_said_in_the_singular_for_one_only() -> None:
+    assert plural(0, "subscription") == "0 subscriptions"
+    assert plural(1, "subscription") == "1 subscription"
+    assert plural(1200, "subscription") == "1,200 subscriptions"
+    assert plural(2, "person", "people") == "2 people"
+    assert not [page.name for page in TEMPLATES.rglob("*.html") if "(s)" in page.read_text()]
