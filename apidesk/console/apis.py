@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.base import PATH, Console, field, not_found_in, see_other
 from apidesk.console.wording import API_LABELS, refusal_status, said
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
@@ -44,7 +44,7 @@ def _scope(console: Console, request: Request, ctx: Context) -> tuple[Operator, 
 def _api(ictx: InstanceContext, request: Request) -> Api:
     found = apis.find(ictx, request.path_params["api"])
     if found is None:
-        raise PageNotFound()
+        raise not_found_in(ictx, "API", request.path_params["api"], "apis", "APIs")
     return found
 
 

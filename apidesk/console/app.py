@@ -88,8 +88,8 @@ def create_app(runtime: Runtime) -> Starlette:
                 return await run_in_turn("write", writes_at_once, handler, console, request, form)
             except SignInNeeded:
                 return RedirectResponse(f"{PATH}/", status_code=303)
-            except PageNotFound:
-                return await missing(request)
+            except PageNotFound as gone:
+                return await missing(request, gone)
             except BodyTooLarge:
                 raise
             except HTTPException as error:
@@ -107,14 +107,14 @@ def create_app(runtime: Runtime) -> Starlette:
 
         return endpoint
 
-    async def missing(request: Request) -> Response:
+    async def missing(request: Request, gone: PageNotFound | None = None) -> Response:
         """The 404 page, read in a turn like any page (`_not_found_page`); should the database
         fail it, the bare one. Without a cookie that could be a session, nobody is signed in:
         the bare page at once, no unit."""
         if not access.may_be_session(request.cookies.get(SESSION_COOKIE)):
             return _error(console, request, 404)
         try:
-            return await run_in_turn("read", reads_at_once, _not_found_page, console, request)
+            return await run_in_turn("read", reads_at_once, _not_found_page, console, request, gone)
         except Exception as error:
             if not is_unavailable(error):
                 log.error("the 404 page of %s failed", request.url.path, exc_info=error)
@@ -164,9 +164,16 @@ def _error(
     return response
 
 
-def _not_found_page(console: Console, request: Request) -> Response:
-    """The 404 page inside the console (`_message_page`)."""
-    return _message_page(console, request, 404, *ERRORS[404])
+def _not_found_page(
+    console: Console, request: Request, gone: PageNotFound | None = None
+) -> Response:
+    """The 404 page inside the console (`_message_page`); for a missing user, group... of an
+    instance the operator manages, what is missing and the way back to its list."""
+    if gone is None or not gone.title:
+        return _message_page(console, request, 404, *ERRORS[404])
+    return _message_page(
+        console, request, 404, gone.title, gone.message, back=(gone.section, gone.listing)
+    )
 
 
 def _forged_page(console: Console, request: Request, refused: str) -> Response:
@@ -175,7 +182,12 @@ def _forged_page(console: Console, request: Request, refused: str) -> Response:
 
 
 def _message_page(
-    console: Console, request: Request, status: int, title: str, message: str
+    console: Console,
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    back: tuple[str, str] | None = None,
 ) -> Response:
     """A message inside the console: a signed-in operator keeps the header and its service
     switcher, and the navigation of the instance the address names if they manage it (one
@@ -197,6 +209,8 @@ def _message_page(
             instance=instance,
             title=title,
             message=message,
+            section=back[0] if back else None,
+            back=back,
         )
 
 

@@ -15,6 +15,8 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from apidesk.console.audit_words import action_words, actor_words
+from apidesk.console.wording import page_range, plural, subscription_title
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
@@ -35,10 +37,38 @@ CSRF_COOKIE = "apidesk_console_csrf"
 PAGES = render.environment(TEMPLATES)
 # Forms state the domain's limits (maxlength) from its field tables.
 PAGES.globals["user_fields"] = USER_FIELDS
+PAGES.globals["page_range"] = page_range
+PAGES.globals["subscription_title"] = subscription_title
+PAGES.globals["plural"] = plural
+# The audit log in words: "User created", "ops@example.com (console)".
+PAGES.filters["action_words"] = action_words
+PAGES.filters["actor_words"] = actor_words
 
 
 class PageNotFound(Exception):
-    """No such page, or an instance this operator may not see: one answer for both."""
+    """No such page, or an instance this operator may not see: one answer for both.
+
+    Made by `not_found_in` (after the instance is known to be the operator's), the page says
+    what is missing in which instance, "No user 'nobody' in acme", and links back to the
+    list it belongs to (`section`, named by `listing`)."""
+
+    def __init__(self, title: str = "", message: str = "", section: str = "", listing: str = ""):
+        super().__init__(message)
+        self.title, self.message, self.section, self.listing = title, message, section, listing
+
+
+def not_found_in(
+    ictx: InstanceContext, kind: str, name: str, section: str, listing: str
+) -> PageNotFound:
+    """The 404 of a `kind` ("user") named `name` that `ictx`'s instance does not hold; its list
+    is the page `section` ("users"), called `listing` ("Users")."""
+    shown = name if len(name) <= 80 else f"{name[:79]}…"
+    return PageNotFound(
+        f"No such {kind}",
+        f"There is no {kind} '{shown}' in {ictx.instance.name}.",
+        section,
+        listing,
+    )
 
 
 class SignInNeeded(Exception):
@@ -185,7 +215,7 @@ DONE = {
     "cancelled": "The subscription is cancelled.",
     "primary-regenerated": "A new primary key is in place; the old one no longer works.",
     "secondary-regenerated": "A new secondary key is in place; the old one no longer works.",
-    "product-created": "The product was created.",
+    "product-created": "The product was added.",
     "product-deleted": "The product was deleted.",
     "product-published": "The product is published: developers can see it.",
     "product-unpublished": "The product is no longer published.",
@@ -193,7 +223,7 @@ DONE = {
     "group-unlinked": "The group no longer sees the product.",
     "api-linked": "The API is part of the product.",
     "api-unlinked": "The API is no longer part of the product.",
-    "group-created": "The group was created.",
+    "group-created": "The group was added.",
     "group-deleted": "The group was deleted.",
     "member-added": "The user was added to the group.",
     "member-removed": "The user was removed from the group.",

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.base import PATH, Console, field, not_found_in, see_other
 from apidesk.console.wording import GROUP_LABELS, refusal_status, said
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.groups import service as groups
@@ -48,7 +48,9 @@ def _group(ictx: InstanceContext, request: Request) -> Group:
     try:
         return groups.get_or_raise(ictx, request.path_params["group"])
     except NotFound:
-        raise PageNotFound() from None
+        raise not_found_in(
+            ictx, "group", request.path_params["group"], "groups", "Groups"
+        ) from None
 
 
 def _fields(form: FormData, *, new: bool) -> groups.GroupFields:

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from apidesk.console.base import PATH, Console, field, see_other
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import outbox, templates
+from apidesk.domain.notifications.defaults import NEVER_SENT
 from apidesk.errors import DomainError, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator
@@ -71,6 +72,7 @@ def list_page(console: Console, request: Request, form: FormData | None) -> Resp
             instance=ictx.instance,
             section="templates",
             templates=sorted(every, key=lambda view: (view.title or view.name).lower()),
+            never_sent=NEVER_SENT,
         )
 
 
@@ -94,6 +96,7 @@ def _edit(
         instance=ictx.instance,
         section="templates",
         item=view,
+        never_sent=NEVER_SENT,
         draft=draft or {"subject": view.subject, "body": view.body},
         **values,
     )
@@ -120,7 +123,9 @@ def _missing(
         instance=ictx.instance,
         section="templates",
         title="No such template",
-        message=problem_text(error),
+        message=f"There is no e-mail template '{request.path_params['name'][:80]}' in "
+        f"{ictx.instance.name}.",
+        back=("templates", "E-mail templates"),
     )
 
 

@@ -17,6 +17,7 @@ from apidesk.console.base import PATH, Console, field, see_other
 from apidesk.console.wording import ADDRESS_LABELS, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications import recipients
+from apidesk.domain.notifications.publisher import NEVER_SENT
 from apidesk.errors import DomainError
 
 Handler = Callable[[Console, Request, FormData | None], Response]
@@ -47,6 +48,7 @@ def _render(
         instance=ictx.instance,
         section="notifications",
         notifications=recipients.overview(ictx),
+        never_sent=NEVER_SENT,
         **values,
     )
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.base import PATH, Console, field, not_found_in, see_other
 from apidesk.console.wording import PRODUCT_LABELS, refusal_status, said
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
@@ -56,7 +56,8 @@ def _product(ictx: InstanceContext, request: Request) -> Product:
     try:
         return products.get_or_raise(ictx, request.path_params["product"])
     except NotFound:
-        raise PageNotFound() from None
+        name = request.path_params["product"]
+        raise not_found_in(ictx, "product", name, "products", "Products") from None
 
 
 def _fields(form: FormData, *, new: bool) -> products.ProductFields:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from apidesk.console.audit_words import ACTIONS, action_choices
 from apidesk.console.base import PATH, Console, see_other
 from apidesk.domain import audit
 from apidesk.domain.notifications import outbox
@@ -62,6 +63,11 @@ def audit_log(console: Console, request: Request, form: FormData | None) -> Resp
             section="audit",
             asked=asked,
             events=events,
+            # A prefix from a link or typed into the address is kept, as its own choice.
+            action_choices=action_choices(),
+            action_known=not asked["action"]
+            or asked["action"] in ACTIONS
+            or any(asked["action"] == prefix for _, prefix, _ in action_choices()),
         )
 
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.base import PATH, Console, field, not_found_in, see_other
 from apidesk.console.wording import SUBSCRIPTION_LABELS, said
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.products import service as products
@@ -65,7 +65,8 @@ def _subscription(ictx: InstanceContext, request: Request) -> Subscription:
     try:
         return subscriptions.get_or_raise(ictx, request.path_params["sid"])
     except NotFound:
-        raise PageNotFound() from None
+        name = request.path_params["sid"]
+        raise not_found_in(ictx, "subscription", name, "subscriptions", "Subscriptions") from None
 
 
 def _cursor(value: str | None) -> int | None:

@@ -1,4 +1,5 @@
-"""The console's Users pages: the list, + Add, + Invite, a user's page and its actions."""
+"""The console's Users pages: the list, + Add, + Invite and a user's actions (its page is
+apidesk.console.user_page)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
+from apidesk.console.base import Console, field, see_other
+from apidesk.console.user_page import (
+    scope,
+    show,
+    user_or_404,
+    user_page,
+    user_url,
+    user_view,
+    users_url,
+)
 from apidesk.console.wording import USER_FIELDS, USER_LABELS, field_errors, said
-from apidesk.domain import audit
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import recovery
 from apidesk.domain.groups import service as groups
-from apidesk.domain.subscriptions import service as subscriptions
 from apidesk.domain.users import admin, browse
 from apidesk.domain.users import service as users
 from apidesk.domain.users.service import UserFields
-from apidesk.errors import DomainError, Invalid, NotFound, PreconditionFailed
-from apidesk.query import ListQuery
-from apidesk.storage.models import Operator, User
-from apidesk.web.paths import path
+from apidesk.errors import DomainError, Invalid, PreconditionFailed
+from apidesk.storage.models import User
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 
@@ -51,41 +57,6 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
     ]
 
 
-def _scope(console: Console, request: Request, ctx: Any) -> tuple[Operator, InstanceContext]:
-    operator = console.operator_or_raise(request, ctx)
-    return operator, console.instance(ctx, operator, request.path_params["service"])
-
-
-def _show(
-    console: Console,
-    request: Request,
-    ictx: InstanceContext,
-    operator: Operator,
-    template: str,
-    status: int = 200,
-    **values: Any,
-) -> Response:
-    return console.render(
-        request,
-        ictx,
-        template,
-        status,
-        operator=operator,
-        instance=ictx.instance,
-        section="users",
-        **values,
-    )
-
-
-def _users_url(ictx: InstanceContext) -> str:
-    return f"{PATH}/{ictx.instance.name}/users"
-
-
-def _user_url(ictx: InstanceContext, user: User | str) -> str:
-    name = user if isinstance(user, str) else user.name
-    return f"{_users_url(ictx)}/{path(name)}"
-
-
 def _refused(
     console: Console,
     request: Request,
@@ -99,9 +70,9 @@ def _refused(
     field named. An edit that lost to a change made meanwhile says so (409)."""
     stale = isinstance(error, PreconditionFailed)
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        extra = {"user": _user_or_404(ictx, request)} if of_user else {}
-        return _show(
+        operator, ictx = scope(console, request, ctx)
+        extra = {"user": user_or_404(ictx, request)} if of_user else {}
+        return show(
             console,
             request,
             ictx,
@@ -124,7 +95,7 @@ def _refused(
 def user_list(console: Console, request: Request, form: FormData | None) -> Response:
     params = request.query_params
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
+        operator, ictx = scope(console, request, ctx)
         asked = browse.Browse(
             search=params.get("search", ""),
             state=params.get("state") or None,
@@ -134,7 +105,7 @@ def user_list(console: Console, request: Request, form: FormData | None) -> Resp
             before=params.get("before"),
         )
         found = browse.browse(ictx, asked)
-        return _show(
+        return show(
             console,
             request,
             ictx,
@@ -154,97 +125,48 @@ ADD_FIELDS = ("email", "first_name", "last_name", "note")
 
 def add_page(console: Console, request: Request, form: FormData | None) -> Response:
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        return _show(console, request, ictx, operator, "users/add.html", values={})
+        operator, ictx = scope(console, request, ctx)
+        return show(console, request, ictx, operator, "users/add.html", values={})
 
 
 def add_submit(console: Console, request: Request, form: FormData | None) -> Response:
     values: dict[str, str] = {}
     try:
         with console.unit(write=False) as ctx:
-            _scope(console, request, ctx)  # signed in, and managing this instance
+            scope(console, request, ctx)  # signed in, and managing this instance
             form = console.checked(request, form)
             values = {name: field(form, name).strip() for name in ADD_FIELDS}
             fields = admin.fields_to_add(**values, password=field(form, "password"))
         # The password is checked and hashed with no unit open: argon2 holds no connection.
         fields = users.hash_ahead(console.runtime, fields)
         with console.unit(write=True) as ctx:
-            _operator, ictx = _scope(console, request, ctx)
+            _operator, ictx = scope(console, request, ctx)
             user = admin.add(ictx, fields)
-            return see_other(_user_url(ictx, user), "added")
+            return see_other(user_url(ictx, user), "added")
     except DomainError as error:
         return _refused(console, request, "users/add.html", error, values)
 
 
 def invite_page(console: Console, request: Request, form: FormData | None) -> Response:
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        return _show(console, request, ictx, operator, "users/invite.html", values={})
+        operator, ictx = scope(console, request, ctx)
+        return show(console, request, ictx, operator, "users/invite.html", values={})
 
 
 def invite_submit(console: Console, request: Request, form: FormData | None) -> Response:
     values: dict[str, str] = {}
     try:
         with console.unit(write=True) as ctx:
-            _operator, ictx = _scope(console, request, ctx)
+            _operator, ictx = scope(console, request, ctx)
             form = console.checked(request, form)
             values = {name: field(form, name).strip() for name in ADD_FIELDS[:3]}
             user = admin.invite(ictx, **values)
-            return see_other(_user_url(ictx, user), "invited")
+            return see_other(user_url(ictx, user), "invited")
     except DomainError as error:
         return _refused(console, request, "users/invite.html", error, values)
 
 
-# A user's page and its actions ------------------------------------------------------------
-
-
-def _user_or_404(ictx: InstanceContext, request: Request) -> User:
-    try:
-        return users.get_or_raise(ictx, request.path_params["user"])
-    except (NotFound, Invalid):
-        raise PageNotFound() from None
-
-
-def user_page(console: Console, request: Request, form: FormData | None) -> Response:
-    with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        user = _user_or_404(ictx, request)
-        return _user_view(console, request, ictx, operator, user)
-
-
-def _user_view(
-    console: Console,
-    request: Request,
-    ictx: InstanceContext,
-    operator: Operator,
-    user: User,
-    template: str = "users/detail.html",
-    status: int = 200,
-    **extra: Any,
-) -> Response:
-    held = subscriptions.list_subscriptions(ictx, ListQuery(top=100), "", owner=user).items
-    trail = audit.search(
-        ictx,
-        audit.AuditQuery(instance_name=ictx.instance.name, target=f"users/{user.name}", limit=20),
-    )
-    member_of = users.groups(ictx, user)
-    joined = {group.id for group in member_of}
-    every = groups.list_groups(ictx, ListQuery(top=500)).items
-    return _show(
-        console,
-        request,
-        ictx,
-        operator,
-        template,
-        status,
-        user=user,
-        groups=member_of,
-        joinable=[group for group in every if not group.built_in and group.id not in joined],
-        subscriptions=held,
-        trail=trail,
-        built_in=users.built_in(user),
-        **extra,
-    )
+# A user's actions (its page is user_page's) ----------------------------------------------------
 
 
 def _act(
@@ -259,19 +181,19 @@ def _act(
     with the reason it was refused."""
     try:
         with console.unit(write=True) as ctx:
-            operator, ictx = _scope(console, request, ctx)
-            user = _user_or_404(ictx, request)
+            operator, ictx = scope(console, request, ctx)
+            user = user_or_404(ictx, request)
             checked = console.checked(request, form)
             done = action(ictx, user, checked)
             back = field(checked, "back")
             if back_to_list or back == "list":
-                return see_other(_users_url(ictx), done)
-            return see_other(_user_url(ictx, user), done)
+                return see_other(users_url(ictx), done)
+            return see_other(user_url(ictx, user), done)
     except DomainError as error:
         with console.unit(write=False) as ctx:
-            operator, ictx = _scope(console, request, ctx)
-            user = _user_or_404(ictx, request)
-            return _user_view(
+            operator, ictx = scope(console, request, ctx)
+            user = user_or_404(ictx, request)
+            return user_view(
                 console, request, ictx, operator, user, status=400, error=said(error, USER_LABELS)
             )
 
@@ -281,18 +203,18 @@ EDIT_FIELDS = ("email", "first_name", "last_name", "note")
 
 def edit_page(console: Console, request: Request, form: FormData | None) -> Response:
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        user = _user_or_404(ictx, request)
+        operator, ictx = scope(console, request, ctx)
+        user = user_or_404(ictx, request)
         values = {name: getattr(user, name) or "" for name in EDIT_FIELDS}
-        return _show(console, request, ictx, operator, "users/edit.html", user=user, values=values)
+        return show(console, request, ictx, operator, "users/edit.html", user=user, values=values)
 
 
 def edit_submit(console: Console, request: Request, form: FormData | None) -> Response:
     values: dict[str, str] = {}
     try:
         with console.unit(write=True) as ctx:
-            _operator, ictx = _scope(console, request, ctx)
-            user = _user_or_404(ictx, request)
+            _operator, ictx = scope(console, request, ctx)
+            user = user_or_404(ictx, request)
             form = console.checked(request, form)
             values = {name: field(form, name).strip() for name in EDIT_FIELDS}
             fields: UserFields = {
@@ -303,7 +225,7 @@ def edit_submit(console: Console, request: Request, form: FormData | None) -> Re
             }
             # The entity tag of the page that was edited: a change made since is not undone.
             users.update(ictx, user.name, fields, expected_etag=field(form, "etag") or None)
-            return see_other(_user_url(ictx, user), "saved")
+            return see_other(user_url(ictx, user), "saved")
     except DomainError as error:
         return _refused(console, request, "users/edit.html", error, values, of_user=True)
 
@@ -312,9 +234,9 @@ def block_page(console: Console, request: Request, form: FormData | None) -> Res
     """Block asks first only for the built-in administrator, the publisher's own account;
     any other user's Block is one click, as in APIM."""
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        user = _user_or_404(ictx, request)
-        return _user_view(console, request, ictx, operator, user, "users/confirm_block.html")
+        operator, ictx = scope(console, request, ctx)
+        user = user_or_404(ictx, request)
+        return user_view(console, request, ictx, operator, user, "users/confirm_block.html")
 
 
 def block(console: Console, request: Request, form: FormData | None) -> Response:
@@ -363,9 +285,9 @@ def leave_group(console: Console, request: Request, form: FormData | None) -> Re
 
 def reset_page(console: Console, request: Request, form: FormData | None) -> Response:
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        user = _user_or_404(ictx, request)
-        return _user_view(console, request, ictx, operator, user, "users/confirm_reset.html")
+        operator, ictx = scope(console, request, ctx)
+        user = user_or_404(ictx, request)
+        return user_view(console, request, ictx, operator, user, "users/confirm_reset.html")
 
 
 def reset_submit(console: Console, request: Request, form: FormData | None) -> Response:
@@ -378,9 +300,9 @@ def reset_submit(console: Console, request: Request, form: FormData | None) -> R
 
 def delete_page(console: Console, request: Request, form: FormData | None) -> Response:
     with console.unit(write=False) as ctx:
-        operator, ictx = _scope(console, request, ctx)
-        user = _user_or_404(ictx, request)
-        return _user_view(console, request, ictx, operator, user, "users/confirm_delete.html")
+        operator, ictx = scope(console, request, ctx)
+        user = user_or_404(ictx, request)
+        return user_view(console, request, ictx, operator, user, "users/confirm_delete.html")
 
 
 def delete_submit(console: Console, request: Request, form: FormData | None) -> Response:

@@ -5,8 +5,10 @@ on that page (`apidesk.web.wording`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid, PreconditionFailed
+from apidesk.query import COUNT_LIMIT
 from apidesk.web import wording
 
 GROUP_LABELS = {
@@ -135,3 +137,33 @@ def field_errors(
     ordered.update((name, found[name]) for name in fields.values() if name in found)
     ordered.elsewhere = found.elsewhere
     return ordered
+
+
+def page_range(start: int | None, shown: int, total: int | None) -> str:
+    """Where a page of a list stands, as "26-50 of 62" (an en dash). The domain counts up to
+    `COUNT_LIMIT`: past it the total is "more than 10,000", and a page further on than that
+    says only how many it shows."""
+    if not shown:
+        return ""
+    if start is None:
+        return f"{shown:,} shown, past the first {COUNT_LIMIT:,}"
+    of = f"{total:,}" if total is not None else f"more than {COUNT_LIMIT:,}"
+    return f"{start + 1:,}\N{EN DASH}{start + shown:,} of {of}"
+
+
+def subscription_title(subscription: Any, product: Any, owner: Any) -> str:
+    """What a subscription is called on the console's pages: its display name, or for one
+    without, its product (or scope) and its owner, "Gold · Ada Lovelace"; never its bare id."""
+    if subscription.display_name:
+        return str(subscription.display_name)
+    what = product.display_name if product is not None else wording.scope_words(subscription.scope)
+    if owner is None:
+        return str(what)
+    who = f"{owner.first_name} {owner.last_name}".strip() or owner.email
+    return f"{what} \N{MIDDLE DOT} {who}"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`count` and `word`, the word in the plural but for one: "0 subscriptions",
+    "1 subscription", "1,200 subscriptions" (`many` where adding an s will not do)."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"

@@ -99,12 +99,13 @@ def _total(
 def count_up_to(session: Session, statement: AnySelect, limit: int) -> int | None:
     """How many rows `statement` matches, or None when more than `limit` do. Only a constant
     is selected, so the count reads the index that answers the filter, never the rows."""
-    total = int(session.scalar(_bounded_count(statement, limit)) or 0)
+    total = int(session.scalar(bounded_count(statement, limit)) or 0)
     return total if total <= limit else None
 
 
-def _bounded_count(statement: AnySelect, limit: int) -> AnySelect:
-    """The count of `count_up_to`: at most `limit` + 1."""
+def bounded_count(statement: AnySelect, limit: int) -> AnySelect:
+    """The count of `count_up_to`: at most `limit` + 1 (a statement to build once and run
+    with its parameters, as the console's keyset lists do)."""
     bounded: AnySelect = (
         statement.with_only_columns(literal_column("1"), maintain_column_froms=True)
         .order_by(None)
@@ -179,7 +180,7 @@ class Listing:
             if _may_be_dense(node, self._columns):
                 unindexed = compile_filter(node, self._columns, indexes=False, named=True)
                 walked = self._paged(self._statement.where(unindexed))
-        counted = _bounded_count(statement, COUNT_LIMIT)
+        counted = bounded_count(statement, COUNT_LIMIT)
         return _Plan(paged=self._paged(statement), counted=counted, walked=walked)
 
     def _paged(self, statement: AnySelect) -> AnySelect:

@@ -107,7 +107,7 @@ def test_delete_asks_then_removes_the_api_and_its_product_link(
     assert linked == []
     assert person.get(f"/console/{shop.name}/apis/weather").status_code == 404
     audit = person.get(f"/console/{shop.name}/audit", action="api.").text
-    assert "api.delete" in audit and "console:" in audit
+    assert "<td>API deleted</td>" in audit and " (console)</td>" in audit
 
 
 def test_forms_need_their_token_and_the_right_operator(

@@ -13,6 +13,8 @@ from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.server import ServiceRef
 
+from apidesk.console.audit_words import action_words
+
 PRODUCT = {"display_name": "Gold", "subscription_required": "on", "subscriptions_limit": ""}
 API = {"display_name": "Echo", "path": "echo", "service_url": "", "subscription_required": "on"}
 
@@ -77,5 +79,6 @@ def test_every_catalog_action_is_audited_with_the_operator_and_console_as_source
     events = [tuple(html.unescape(cell).strip() for cell in row) for row in ROW.findall(log)]
     assert events, log
     for _, _, action, target in STEPS:
-        assert events.count((f"console:{email}", action, target)) == 1, (action, target, events)
-    assert all(actor == f"console:{email}" for actor, _, _ in events)
+        shown = (f"{email} (console)", action_words(action), target)
+        assert events.count(shown) == 1, (action, target, events)
+    assert all(actor == f"{email} (console)" for actor, _, _ in events)

@@ -81,8 +81,8 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_role("link", name="+ Add group").click()
     page.get_by_label("Name", exact=True).fill("Partners")
     page.get_by_label("Description").fill("Companies we work with")
-    page.get_by_role("button", name="Create").click()
-    assert status(page) == "The group was created."
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert status(page) == "The group was added."
     page.get_by_label("User email or id").fill("ada@example.com")
     page.get_by_role("button", name="+ Add member").click()
     assert status(page) == "The user was added to the group."
@@ -105,10 +105,10 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_label("Display name").fill("Gold")
     page.get_by_label("Requires approval").check()
     page.get_by_label("Legal terms").fill("Be kind to the API.")
-    page.get_by_role("button", name="Create").click()
-    assert status(page) == "The product was created."
+    page.get_by_role("button", name="Add", exact=True).click()
+    assert status(page) == "The product was added."
     page.get_by_label("Group", exact=True).select_option(label="Partners")
-    page.get_by_role("button", name="+ Add group").click()
+    page.get_by_role("button", name="Give access").click()
     assert status(page) == "The group can now see the product."
     page.get_by_label("API", exact=True).select_option(label="Echo API")
     page.get_by_role("button", name="+ Add API").click()

@@ -11,6 +11,8 @@ from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.server import ServiceRef
 
+from apidesk.console.audit_words import action_words
+
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 SHOWN = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
 
@@ -77,7 +79,7 @@ def test_names_with_markup_are_text_and_every_action_is_audited(
         inert(asked.text)
 
     audit = person.get(f"/console/{shop.name}/audit", target=group).text
-    assert "group.create" in audit and "console:" in audit
+    assert "<td>Group created</td>" in audit and " (console)</td>" in audit
     for action in ("group.create", "api.create", "product.create", "product.group-link"):
         rows = person.get(f"/console/{shop.name}/audit", action=action).text
-        assert action in rows and "console:" in rows, action
+        assert f"<td>{action_words(action)}</td>" in rows and " (console)</td>" in rows, action

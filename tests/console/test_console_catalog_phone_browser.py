@@ -139,13 +139,13 @@ def test_questions_and_refused_forms_pass_axe(signed_in: tuple[Any, Any], shop: 
     page.goto(f"/console/{shop.name}/products/new")
     page.get_by_label("Display name").fill("Broken")
     page.get_by_label("Subscription count limit").fill("many")
-    page.get_by_role("button", name="Create").click()
+    page.get_by_role("button", name="Add", exact=True).click()
     assert "whole number" in page.get_by_role("alert").inner_text()
     clean(page)
 
     page.goto(f"/console/{shop.name}/groups/new")
     page.get_by_label("Name", exact=True).fill("Directory")
     page.get_by_label("External: a group of the identity provider").check()
-    page.get_by_role("button", name="Create").click()
+    page.get_by_role("button", name="Add", exact=True).click()
     assert page.get_by_role("alert").inner_text() == "An external group needs its External ID."
     clean(page)

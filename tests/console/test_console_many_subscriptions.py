@@ -1,6 +1,6 @@
 """The Subscriptions page over 10,000 subscriptions: paging, filters and Search answer right,
-and each page is one query that walks an index in order (no sort of the whole table, no
-count), read from the database's own plan on SQLite and PostgreSQL."""
+each page says where it stands, and each page's query walks an index in order (no sort of
+the whole table), read from the database's own plan on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -68,6 +68,12 @@ def names_on(page: httpx.Response) -> list[str]:
     return re.findall(r">Plan (\d{5})</a>", page.text)
 
 
+def range_on(page: httpx.Response) -> str:
+    found = re.search(r'<p class="range">([^<]*)</p>', page.text)
+    assert found, "no range"
+    return found.group(1).replace("\N{EN DASH}", "-")  # "1-25 of 60" in the tests
+
+
 def link(page: httpx.Response, name: str) -> str:
     found = re.search(rf'href="(\?[^"]+)">{name}<', page.text)
     assert found, f"no {name} link"
@@ -80,20 +86,27 @@ def test_paging_filters_and_search_over_ten_thousand(
     signed_in_operator(app, person)
     base = f"/console/{crowded.name}/subscriptions"
     newest = person.get(base)
+    # 10,000 and the default products' own: more than the count's limit.
+    assert range_on(newest) == "1-25 of more than 10,000"
     # A cursor that is not plain digits (here one int() refuses) is no cursor: the first page.
     assert names_on(person.get(base, after="²")) == names_on(newest)
     assert names_on(newest) == [f"{n:05}" for n in range(9999, 9974, -1)]
     second = person.get(base + link(newest, "Next"))
     assert names_on(second) == [f"{n:05}" for n in range(9974, 9949, -1)]
     third = person.get(base + link(second, "Next"))
-    assert names_on(person.get(base + link(third, "Previous"))) == names_on(second)
+    assert range_on(second) == "26-50 of more than 10,000"
+    back = person.get(base + link(third, "Previous"))
+    assert names_on(back) == names_on(second) and range_on(back) == "26-50 of more than 10,000"
     found = person.get(base, search="PLAN 0424")
     assert names_on(found) == [f"0424{n}" for n in range(9, -1, -1)]
-    assert "Next" not in found.text
+    assert "Next" not in found.text and range_on(found) == "1-10 of 10"
     waiting = person.get(base, state="submitted", product="gold")
     assert names_on(waiting) == []  # odd numbers are gold, multiples of 50 are even
     waiting = person.get(base, state="submitted")
     assert names_on(waiting)[:3] == ["09950", "09900", "09850"]
+    assert range_on(waiting) == "1-25 of 200"
+    last = person.get(base + link(person.get(base + link(waiting, "Next")), "Next"))
+    assert range_on(person.get(base + link(last, "Next"))) == "76-100 of 200"
     gold = person.get(base + link(person.get(base, product="gold"), "Next"))
     assert names_on(gold)[0] == f"{9999 - 2 * 25:05}"
 

@@ -1,5 +1,6 @@
-"""The Users page over 10,000 users: search and paging answer right, and on SQLite each page
-is one query that walks an index in order (no sort of the whole table, no count)."""
+"""The Users page over 10,000 users: search and paging answer right, each page says where it
+stands (counted up to the count's limit), and each page's query walks an index in order (no
+sort of the whole table)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.server import ServiceRef
 
+from apidesk.console.wording import page_range
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.instances import service as instances
 from apidesk.domain.users import browse
@@ -59,6 +61,19 @@ def emails_on(page: httpx.Response) -> list[str]:
     return re.findall(r"<td[^>]*>(user\d{5}@example\.com)</td>", page.text)
 
 
+def range_on(page: httpx.Response) -> str:
+    found = re.search(r'<p class="range">([^<]*)</p>', page.text)
+    assert found, "no range"
+    return found.group(1).replace("\N{EN DASH}", "-")  # "1-25 of 60" in the tests
+
+
+def test_a_page_past_the_count_says_how_many_it_shows() -> None:
+    assert page_range(0, 25, 62) == "1\N{EN DASH}25 of 62"
+    assert page_range(9_990, 25, None) == "9,991\N{EN DASH}10,015 of more than 10,000"
+    assert page_range(None, 25, None) == "25 shown, past the first 10,000"
+    assert page_range(0, 0, 0) == ""
+
+
 def link(page: httpx.Response, name: str) -> str:
     found = re.search(rf'href="(\?[^"]+)">{name}<', page.text)
     assert found, f"no {name} link"
@@ -72,19 +87,26 @@ def test_paging_and_search_over_ten_thousand_users(
     base = f"/console/{crowded.name}/users"
     newest = person.get(base)
     assert emails_on(newest) == [f"user{n:05}@example.com" for n in range(9999, 9974, -1)]
+    # 10,000 users and the built-in administrator: more than the count's limit.
+    assert range_on(newest) == "1-25 of more than 10,000"
     second = person.get(base + link(newest, "Next"))
     assert emails_on(second) == [f"user{n:05}@example.com" for n in range(9974, 9949, -1)]
+    assert range_on(second) == "26-50 of more than 10,000"
     third = person.get(base + link(second, "Next"))
     back = person.get(base + link(third, "Previous"))
     assert emails_on(back) == emails_on(second)
+    assert range_on(back) == "26-50 of more than 10,000"
     found = person.get(base, search="user0424")
     assert sorted(emails_on(found)) == [f"user0424{n}@example.com" for n in range(10)]
+    assert range_on(found) == "1-10 of 10"
     blocked = person.get(base, state="blocked", sort="email", order="asc")
     assert emails_on(blocked)[:3] == [
         "user00000@example.com",
         "user00100@example.com",
         "user00200@example.com",
     ]
+    assert range_on(blocked) == "1-25 of 100"
+    assert range_on(person.get(base + link(blocked, "Next"))) == "26-50 of 100"
     last = person.get(base, sort="email", order="desc")
     assert emails_on(last)[0] == "user09999@example.com"
 

@@ -21,7 +21,7 @@ def nav_of(page: httpx.Response, service: str) -> bool:
 @pytest.mark.parametrize(
     "missing",
     [
-        "users/nobody",  # a page's own lookup (PageNotFound)
+        "users/nobody",  # a page's own lookup (PageNotFound, naming the user: below)
         "no-such-page",  # a path no route takes
         "subscriptions/none/regenerate",  # nor this one
     ],
@@ -32,7 +32,7 @@ def test_a_missing_page_of_a_managed_instance_keeps_its_navigation(
     email = signed_in_operator(app, person)
     page = person.get(f"/console/{shop.name}/{missing}")
     assert page.status_code == 404
-    assert "<h1>Not found</h1>" in page.text
+    assert "<h1>Not found</h1>" in page.text or "<h1>No such user</h1>" in page.text
     assert nav_of(page, shop.name) and email in page.text and "Sign out" in page.text
 
 
@@ -63,3 +63,56 @@ def test_a_missing_asset_for_an_operator_keeps_the_header(
     email = signed_in_operator(app, person)
     page = person.get("/console/static/nothing.css")
     assert page.status_code == 404 and email in page.text and NAVIGATION not in page.text
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "kind", "back", "listing"),
+    [
+        ("users/nobody", "No such user", "user", "users", "Users"),
+        ("users/nobody/edit", "No such user", "user", "users", "Users"),
+        ("groups/nobody", "No such group", "group", "groups", "Groups"),
+        ("products/nobody", "No such product", "product", "products", "Products"),
+        (
+            "subscriptions/nobody",
+            "No such subscription",
+            "subscription",
+            "subscriptions",
+            "Subscriptions",
+        ),
+        ("apis/nobody", "No such API", "API", "apis", "APIs"),
+        (
+            "templates/nobody",
+            "No such template",
+            "e-mail template",
+            "templates",
+            "E-mail templates",
+        ),
+    ],
+)
+def test_a_missing_thing_of_a_managed_instance_is_named_with_the_way_back_to_its_list(
+    app: InProcessServer,
+    shop: ServiceRef,
+    person: Person,
+    path: str,
+    title: str,
+    kind: str,
+    back: str,
+    listing: str,
+) -> None:
+    signed_in_operator(app, person)
+    page = person.get(f"/console/{shop.name}/{path}")
+    assert page.status_code == 404
+    assert f"<h1>{title}</h1>" in page.text
+    assert f"There is no {kind} &#39;nobody&#39; in {shop.name}." in page.text
+    way_back = f'<p class="crumbs"><a href="/console/{shop.name}/{back}">← {listing}</a></p>'
+    assert way_back in page.text
+    assert f'href="/console/{shop.name}/{back}" aria-current="page"' in page.text
+
+
+def test_a_missing_users_action_changes_nothing_and_names_the_user(
+    app: InProcessServer, shop: ServiceRef, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    page = person.get(f"/console/{shop.name}/users")
+    gone = person.submit(page, f"/console/{shop.name}/users/nobody/block")
+    assert gone.status_code == 404 and "There is no user &#39;nobody&#39;" in gone.text

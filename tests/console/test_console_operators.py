@@ -27,6 +27,9 @@ def test_an_operator_invites_another_who_sets_a_password_and_signs_in(
     signed_in_operator(app, person)
     page = person.get(f"/console/{shop.name}/operators")
     assert page.status_code == 200 and "Invite an operator" in page.text
+    # One's own row says its services as the others' choices do: "All services".
+    own = re.search(r'<span class="hint">\(you\)</span></td>\s*<td>\s*([^<]*?)\s*</td>', page.text)
+    assert own and own.group(1) == "All services"
     newcomer = operator_address()
     shown = person.submit(
         page, f"/console/{shop.name}/operators", email=newcomer, service=shop.name

@@ -29,12 +29,18 @@ def test_the_audit_log_names_the_operator_and_filters(
     assert add(person, shop, "rec@example.com").status_code == 303
     log = person.get(f"/console/{shop.name}/audit")
     assert log.status_code == 200
-    assert f"<td>console:{email}</td>" in log.text
-    assert "<td>user.create</td>" in log.text
+    assert f"<td>{email} (console)</td>" in log.text
+    assert "<td>User created</td>" in log.text and "user.create<" not in log.text
     none = person.get(f"/console/{shop.name}/audit", action="user.delete")
     assert "No event matches." in none.text
+    assert '<option value="user.delete" selected>User deleted</option>' in none.text
     mine = person.get(f"/console/{shop.name}/audit", actor=email, action="user.")
-    assert "<td>user.create</td>" in mine.text
+    assert "<td>User created</td>" in mine.text
+    assert '<option value="user." selected>User: any</option>' in mine.text
+    # A prefix no choice names (from an old link) stays chosen, and still filters.
+    typed = person.get(f"/console/{shop.name}/audit", action="user.cr")
+    assert "<td>User created</td>" in typed.text
+    assert '<option value="user.cr" selected>Starting with “user.cr”</option>' in typed.text
 
 
 def test_the_outbox_lists_this_instances_mail_and_retries_a_failed_one(

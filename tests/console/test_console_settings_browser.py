@@ -98,6 +98,9 @@ def test_a_template_previews_as_it_is_typed(console: Any, shop: ServiceRef) -> N
     page.get_by_role("navigation", name="Console").get_by_role(
         "link", name="E-mail templates"
     ).click()
+    gallery = page.get_by_role("row").filter(has_text="Application gallery submission approved")
+    expect(gallery).to_contain_text("Not sent: Apidesk has no application gallery.")
+    checked(page, "console-templates")
     page.get_by_role("link", name="Developer welcome letter").click()
     preview = page.frame_locator('iframe[title="Preview with sample values"]')
     assert "Ada" in preview.locator("body").inner_text()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from support import catalog
-from support.console import Person, signed_in_operator
+from support.console import Person, logged, signed_in_operator
 from support.inprocess import InProcessServer
 from support.server import ServiceRef
 
@@ -48,7 +48,9 @@ def test_an_ended_subscription_offers_no_keys_and_a_form_for_them_is_refused(
     assert again.status_code == 400 and secondary not in again.text
     assert catalog.keys(admin, shop, "gone") == (primary, secondary)
     audit = person.get(f"/console/{shop.name}/audit", action="subscription.re").text
-    assert "reveal-primary-key" not in audit and "regenerate-secondary-key" not in audit
+    assert logged("subscription.reveal-primary-key") not in audit
+    assert logged("subscription.regenerate-secondary-key") not in audit
+    assert "No event matches." in audit
 
 
 @pytest.mark.parametrize("held", ["submitted", "active", "suspended"])

@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 
 import httpx
+from sqlalchemy import update
 from support import catalog
-from support.console import Person, signed_in_operator
+from support.console import Person, logged, signed_in_operator
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.server import ServiceRef
+
+from apidesk.storage.models import Subscription
 
 V = {"api-version": "2024-05-01"}
 
@@ -89,7 +92,7 @@ def test_approve_and_reject_requests_and_the_developer_hears(
     active_only = person.get(f"/console/{shop.name}/subscriptions", state="active").text
     assert "ada-1" in active_only and "ada-2" not in active_only
     audit = person.get(f"/console/{shop.name}/audit", action="subscription.update").text
-    assert "subscriptions/ada-2" in audit and "console:" in audit
+    assert "subscriptions/ada-2" in audit and " (console)</td>" in audit
 
 
 def test_suspend_activate_and_cancel_decide_the_key_check(
@@ -131,7 +134,7 @@ def test_keys_are_shown_on_request_and_regenerated_after_a_question(
     assert f'<code id="key-primary" class="link">{primary}</code>' in shown.text
     assert 'data-copy="key-primary"' in shown.text
     audit = person.get(f"/console/{shop.name}/audit", action="subscription.reveal").text
-    assert "subscription.reveal-primary-key" in audit and primary not in audit
+    assert logged("subscription.reveal-primary-key") in audit and primary not in audit
 
     asked = person.submit(
         page, f"/console/{shop.name}/subscriptions/ada-k/keys", slot="primary", act="regenerate"
@@ -247,7 +250,7 @@ def test_the_secondary_key_is_shown_and_regenerated_on_its_own(
     assert shown.headers["cache-control"] == "no-store"
     assert secondary in shown.text and primary not in shown.text
     audit = person.get(f"/console/{shop.name}/audit", action="subscription.reveal").text
-    assert "subscription.reveal-secondary-key" in audit and secondary not in audit
+    assert logged("subscription.reveal-secondary-key") in audit and secondary not in audit
     asked = person.submit(page, url, slot="secondary", act="regenerate")
     done = person.submit(asked, url, slot="secondary", act="regenerate", confirm="yes")
     assert "A new secondary key is in place" in person.follow(done).text
@@ -295,3 +298,25 @@ def test_a_reason_too_long_is_refused_in_the_words_of_the_form(
     assert "No. No. No." in refused.text  # what was typed is still in the form
     assert state(admin, shop, "ada-l")["state"] == "submitted"
     assert not mailbox.messages
+
+
+def test_a_subscription_without_a_display_name_is_named_by_its_product_and_owner(
+    app: InProcessServer, shop: ServiceRef, admin: httpx.Client, person: Person
+) -> None:
+    """Not by its id (a hex string a developer's portal subscription gets): the id stays
+    beside it, in muted text."""
+    signed_in_operator(app, person)
+    setup(admin, shop)
+    catalog.user(admin, shop, "bob", email="bob@example.com", firstName="Bob", lastName="B")
+    catalog.subscription(admin, shop, "0f3a9c", "/products/gold", owner="bob")
+    with app.runtime.database.unit_of_work() as session:
+        session.execute(
+            update(Subscription).where(Subscription.name == "0f3a9c").values(display_name=None)
+        )
+    listed = person.get(f"/console/{shop.name}/subscriptions", owner="bob").text
+    assert re.search(r'0f3a9c">gold · Bob B</a><div class="hint">0f3a9c</div>', listed), listed
+    page = page_of(person, shop, "0f3a9c").text
+    assert re.search(r"<h1>gold · Bob B <span", page)
+    assert "<title>gold · Bob B · Subscriptions" in page
+    mine = person.get(f"/console/{shop.name}/users/bob").text
+    assert '0f3a9c">gold</a><div class="hint">0f3a9c</div>' in mine

@@ -5,12 +5,17 @@ template saves nothing."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.server import ServiceRef
+
+import apidesk
+from apidesk.domain.notifications.defaults import NEVER_SENT
+from apidesk.domain.notifications.publisher import NEVER_SENT as PUBLISHER_NEVER_SENT
 
 V = {"api-version": "2024-05-01"}
 NAME = "NewDeveloperNotificationMessage"
@@ -40,7 +45,35 @@ def test_the_list_shows_the_fourteen_templates(
     assert page.status_code == 200
     links = re.findall(rf'href="/console/{shop.name}/templates/(\w+)"', page.text)
     assert len(set(links)) == 14 and NAME in links
-    assert page.text.count("Built-in</span>") == 14
+    # Built-in is no state: not the active (green) badge, its words as written, on one line.
+    assert page.text.count('<span class="badge plain">Built-in</span>') == 14
+    assert page.text.count("Not sent: Apidesk has no") == len(NEVER_SENT)
+
+
+def test_the_templates_and_notifications_of_missing_features_say_they_are_never_sent(
+    app: InProcessServer, shop: ServiceRef, person: Person
+) -> None:
+    signed_in_operator(app, person)
+    page = editor(person, shop, "ApplicationApprovedNotificationMessage").text
+    assert "Apidesk never sends this e-mail: it has no application gallery." in page
+    assert "never sends" not in editor(person, shop).text
+    notices = person.get(f"/console/{shop.name}/notifications").text
+    assert notices.count("Never sent: Apidesk has no") == len(PUBLISHER_NEVER_SENT)
+    issues = notices[notices.index('id="NewIssuePublisherNotificationMessage"') :]
+    assert issues.index("Never sent: Apidesk has no issue tracker.") < issues.index("</section>")
+
+
+def test_what_is_never_sent_is_named_by_no_sending_code() -> None:
+    """A feature that comes to send one of them must take it off the never-sent lists."""
+    package = Path(apidesk.__file__).parent
+    lists = {
+        package / "domain/notifications/defaults.py",
+        package / "domain/notifications/publisher.py",
+    }
+    sources = [p.read_text() for p in package.rglob("*.py") if p not in lists]
+    for name in [*NEVER_SENT, *PUBLISHER_NEVER_SENT]:
+        assert not any(f'"{name}"' in text for text in sources), name
+    assert any('"InviteUserNotificationMessage"' in text for text in sources)  # the check sees
 
 
 def test_a_saved_template_is_what_the_api_reads_and_the_list_marks(

@@ -245,6 +245,18 @@ def emails_on(page: httpx.Response) -> list[str]:
     return re.findall(r"<td[^>]*>([a-z0-9]+@example\.com)</td>", page.text)
 
 
+def range_on(page: httpx.Response) -> str:
+    found = re.search(r'<p class="range">([^<]*)</p>', page.text)
+    assert found, "no range"
+    return found.group(1).replace("\N{EN DASH}", "-")  # "1-25 of 60" in the tests
+
+
+def link(page: httpx.Response, name: str) -> str:
+    found = re.search(rf'href="(\?[^"]+)">{name}<', page.text)
+    assert found, f"no {name} link"
+    return found.group(1).replace("&amp;", "&")
+
+
 def test_search_filter_sort_and_paging(
     app: InProcessServer, shop: ServiceRef, person: Person
 ) -> None:
@@ -267,6 +279,15 @@ def test_search_filter_sort_and_paging(
     found = person.get(base, search="PAGE04")
     assert sorted(emails_on(found)) == [f"page04{n}@example.com" for n in range(10)]
     assert ">Next<" not in found.text
+    assert range_on(found) == "1-10 of 10"
+    # Where each page stands, forward and back, counted among the search's matches.
+    searched = person.get(base, search="page", sort="email", order="asc")
+    assert range_on(searched) == "1-25 of 60"
+    middle = person.get(base + link(searched, "Next"))
+    assert range_on(middle) == "26-50 of 60"
+    last = person.get(base + link(middle, "Next"))
+    assert range_on(last) == "51-60 of 60" and ">Next<" not in last.text
+    assert range_on(person.get(base + link(last, "Previous"))) == "26-50 of 60"
     nothing = person.get(base, search="page", state="blocked")
     assert "No user matches this search." in nothing.text
 
@@ -313,7 +334,9 @@ def test_the_list_shows_where_invitations_stand_and_resends_them(
     )
     mailbox.wait_for(to="nia@example.com", subject="invited")
     listed = person.get(f"/console/{shop.name}/users", search="nia")
-    assert "Invitation pending" in listed.text
+    # The Pending badge says the invitation waits; the row does not say it twice.
+    assert ">pending</span>" in listed.text and "Invitation pending" not in listed.text
+    assert "Resend invitation" in listed.text
     app.clock.advance(timedelta(hours=49))
     signed_in_operator(app, person)  # the session of two days ago is over
     listed = person.get(f"/console/{shop.name}/users", search="nia")
@@ -326,7 +349,8 @@ def test_the_list_shows_where_invitations_stand_and_resends_them(
     assert resent.status_code == 303 and "/users?done=reinvited" in resent.headers["location"]
     again = person.follow(resent)
     assert status_of(again).startswith("A new invitation e-mail is queued to be sent")
-    assert "Invitation pending" in person.get(f"/console/{shop.name}/users", search="nia").text
+    again_listed = person.get(f"/console/{shop.name}/users", search="nia").text
+    assert "Invitation expired" not in again_listed and "Resend invitation" in again_listed
     mailbox.wait_for(2, to="nia@example.com", subject="invited")
 
 

@@ -325,3 +325,13 @@ TEMPLATES: dict[str, DefaultTemplate] = {
         _REQUEST_DEVELOPER,
     )
 }
+
+# The templates of APIM features Apidesk does not have, with the feature in words. They are
+# kept so that an APIM client reads and writes them as it would in APIM, but nothing sends
+# them (tests/console/test_console_templates.py checks that no code names them).
+NEVER_SENT = {
+    "ApplicationApprovedNotificationMessage": "application gallery",
+    "NewCommentNotificationMessage": "issue tracker",
+    "NewIssueNotificationMessage": "issue tracker",
+    "QuotaLimitApproachingDeveloperNotificationMessage": "usage quotas",
+}

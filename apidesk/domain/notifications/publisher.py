@@ -104,3 +104,11 @@ OPERATOR_INVITATION = OperatorMessage(
     subject="You are invited to run the $OrganizationName API on Apidesk",
     body=stored_body("publisher/OperatorInvitation"),
 )
+
+# The notifications of APIM features Apidesk does not have, as `defaults.NEVER_SENT`: kept,
+# and never sent.
+NEVER_SENT = {
+    "NewApplicationNotificationMessage": "application gallery",
+    "NewIssuePublisherNotificationMessage": "issue tracker",
+    "QuotaLimitApproachingPublisherNotificationMessage": "usage quotas",
+}

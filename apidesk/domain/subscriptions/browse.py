@@ -1,7 +1,9 @@
 """Browsing the subscriptions of an instance page by page, as the console's Subscriptions page
 does: newest first, filtered by state, product or owner, with keyset paging. Each page is one
-query on an index that reads at most one row more than it shows; nothing counts the table.
-A search by name (display name or id, any part of it) walks the same index newest first."""
+query on an index that reads at most one row more than it shows; where the page stands is
+counted up to `COUNT_LIMIT`, as on the Users page (apidesk.domain.users.browse), never the
+whole table. A search by name (display name or id, any part of it) walks the same index newest
+first."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from apidesk.domain.products import repository as products
 from apidesk.domain.users import repository as users
 from apidesk.domain.users.browse import SEARCH_MAX, escape_like
 from apidesk.domain.validation import email_key
+from apidesk.query import COUNT_LIMIT
 from apidesk.storage.models import Product, Subscription, User
+from apidesk.storage.paging import count_up_to
 
 PAGE_SIZE = 25
 STATES = ("submitted", "active", "suspended", "rejected", "cancelled", "expired")
@@ -26,6 +30,7 @@ class Browse:
     state: str | None = None
     product: str | None = None  # a product id
     owner: str | None = None  # a user's e-mail address or id
+    owner_row: int | None = None  # a user's row id (the user's own page)
     search: str = ""  # part of the display name or id, any case
     after: int | None = None  # the id of the last row of the page before
     before: int | None = None  # the id of the first row of the page after
@@ -44,10 +49,34 @@ class BrowsePage:
     rows: list[Row]
     next: int | None
     previous: int | None
+    start: int | None = 0
+    """How many matches come before the page; None past `COUNT_LIMIT`."""
+    total: int | None = 0
+    """How many match; None past `COUNT_LIMIT`."""
 
 
 def query(ctx: InstanceContext, request: Browse) -> Select[Any] | None:
     """The one query a page costs, or None when a named product or owner does not exist."""
+    matching = _matching(ctx, request)
+    return None if matching is None else _paged(matching, request)
+
+
+def _paged(statement: Select[Any], request: Browse) -> Select[Any]:
+    """The page `request` asks for of the matches."""
+    if _backward(request):
+        statement = statement.where(Subscription.id > request.before).order_by(
+            Subscription.id.asc()
+        )
+    else:
+        if request.after is not None:
+            statement = statement.where(Subscription.id < request.after)
+        statement = statement.order_by(Subscription.id.desc())
+    return statement.limit(_size(request) + 1)
+
+
+def _matching(ctx: InstanceContext, request: Browse) -> Select[Any] | None:
+    """The instance's subscriptions that the filters ask for, in no order; None when a named
+    product or owner does not exist."""
     statement = select(Subscription).where(Subscription.instance_id == ctx.instance.id)
     if request.state in STATES:
         statement = statement.where(Subscription.state == request.state)
@@ -62,6 +91,8 @@ def query(ctx: InstanceContext, request: Browse) -> Select[Any] | None:
         if owner is None:
             return None
         statement = statement.where(Subscription.owner_id == owner.id)
+    if request.owner_row is not None:
+        statement = statement.where(Subscription.owner_id == request.owner_row)
     words = request.search.strip()[:SEARCH_MAX].lower()
     if words:
         pattern = f"%{escape_like(words)}%"
@@ -71,15 +102,7 @@ def query(ctx: InstanceContext, request: Browse) -> Select[Any] | None:
                 func.lower(Subscription.name).like(pattern, escape="\\"),
             )
         )
-    if _backward(request):
-        statement = statement.where(Subscription.id > request.before).order_by(
-            Subscription.id.asc()
-        )
-    else:
-        if request.after is not None:
-            statement = statement.where(Subscription.id < request.after)
-        statement = statement.order_by(Subscription.id.desc())
-    return statement.limit(_size(request) + 1)
+    return statement
 
 
 def _backward(request: Browse) -> bool:
@@ -91,11 +114,11 @@ def _size(request: Browse) -> int:
 
 
 def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
-    statement = query(ctx, request)
-    if statement is None:
+    matching = _matching(ctx, request)
+    if matching is None:
         return BrowsePage([], None, None)
     size, backward = _size(request), _backward(request)
-    found = list(ctx.session.scalars(statement))
+    found = list(ctx.session.scalars(_paged(matching, request)))
     more = len(found) > size
     found = found[:size]
     if backward:
@@ -104,10 +127,19 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
         return BrowsePage([], None, None)
     has_next = (more and not backward) or backward
     has_previous = (more and backward) or (not backward and request.after is not None)
+    # Newest first: the rows before the page are the newer ones.
+    newer = matching.where(Subscription.id > found[0].id)
+    start = count_up_to(ctx.session, newer, COUNT_LIMIT) if has_previous else 0
+    if has_next:
+        total = count_up_to(ctx.session, matching, COUNT_LIMIT)
+    else:
+        total = None if start is None else start + len(found)
     return BrowsePage(
         _rows(ctx, found),
         found[-1].id if has_next else None,
         found[0].id if has_previous else None,
+        start,
+        total,
     )
 
 

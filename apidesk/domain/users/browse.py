@@ -1,6 +1,8 @@
 """Browsing the users of an instance page by page, as the console's Users page does: a search
 over name and e-mail, a state filter, a sort, and keyset paging. Each page is one query that
-reads at most one row more than it shows; nothing ever counts the whole table."""
+reads at most one row more than it shows. Where the page stands ("26-50 of 62") is counted as
+the management API counts its lists, up to `COUNT_LIMIT` (apidesk.query): the rows before the
+page, unless it is the first, and the matches, unless it is the last; never the whole table."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, fu
 
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows.links import LinkState, Purpose
+from apidesk.query import COUNT_LIMIT
 from apidesk.storage.models import OneTimeLink, User
+from apidesk.storage.paging import bounded_count
 
 Sort = Literal["registered", "name", "email", "state"]
 SORTS: dict[str, Any] = {
@@ -71,6 +75,10 @@ class BrowsePage:
     users: list[Listed]
     next: str | None
     previous: str | None
+    start: int | None = 0
+    """How many matches come before the page; None past `COUNT_LIMIT`."""
+    total: int | None = 0
+    """How many match; None past `COUNT_LIMIT`."""
 
 
 def _cursor(user: Listed, sort: str) -> str:
@@ -106,14 +114,9 @@ def _beyond(column: Any, value: Any, user_id: Any, *, downward: bool) -> ColumnE
 _Query = Select[*tuple[Any, ...]]
 
 
-@lru_cache(maxsize=512)
-def _statement(
-    sort: str, downward: bool, size: int, *, state: bool, search: bool, position: bool
-) -> _Query:
-    """The page's query for one shape of request, built once: the values are bound
-    parameters, and a statement built once keeps its cache key (each page costs none)."""
-    column = SORTS[sort]
-    statement = select(*_LISTED).where(User.instance_id == bindparam("instance"))
+def _matching(statement: _Query, *, state: bool, search: bool) -> _Query:
+    """`statement` narrowed to the instance's users that the state and search ask for."""
+    statement = statement.where(User.instance_id == bindparam("instance"))
     if state:
         statement = statement.where(User.state == bindparam("state"))
     if search:
@@ -124,6 +127,17 @@ def _statement(
                 func.lower(User.first_name + " " + User.last_name).like(pattern, escape="\\"),
             )
         )
+    return statement
+
+
+@lru_cache(maxsize=512)
+def _statement(
+    sort: str, downward: bool, size: int, *, state: bool, search: bool, position: bool
+) -> _Query:
+    """The page's query for one shape of request, built once: the values are bound
+    parameters, and a statement built once keeps its cache key (each page costs none)."""
+    column = SORTS[sort]
+    statement = _matching(select(*_LISTED), state=state, search=search)
     if position:
         value: BindParameter[Any] = bindparam("value")
         user_id: BindParameter[int] = bindparam("user")
@@ -132,10 +146,23 @@ def _statement(
     return statement.order_by(*order).limit(size + 1)
 
 
+@lru_cache(maxsize=512)
+def _count(sort: str, downward: bool, *, state: bool, search: bool, position: bool) -> _Query:
+    """The bounded count of the matches (with `position`, of those beyond the position in
+    the order `downward` says), built once per shape as `_statement` is."""
+    statement = _matching(select(User.id), state=state, search=search)
+    if position:
+        value: BindParameter[Any] = bindparam("value")
+        user_id: BindParameter[int] = bindparam("user")
+        statement = statement.where(_beyond(SORTS[sort], value, user_id, downward=downward))
+    return bounded_count(statement, COUNT_LIMIT)
+
+
 @dataclass(frozen=True)
 class _Plan:
     sort: str
     size: int
+    descending: bool
     backward: bool
     position: tuple[Any, int] | None
     statement: _Query
@@ -161,7 +188,7 @@ def _plan(ctx: InstanceContext, request: Browse) -> _Plan:
     statement = _statement(
         sort, downward, size, state=state, search=bool(words), position=position is not None
     )
-    return _Plan(sort, size, backward, position, statement, values)
+    return _Plan(sort, size, request.descending, backward, position, statement, values)
 
 
 def query(ctx: InstanceContext, request: Browse) -> _Query:
@@ -184,11 +211,40 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
     backward, position = plan.backward, plan.position
     has_next = (more and not backward) or (backward and position is not None)
     has_previous = (more and backward) or (not backward and position is not None)
+    start = _before(ctx, plan, rows[0]) if has_previous else 0
+    if has_next:
+        total = _up_to_limit(ctx, _count(plan.sort, True, **_shape(plan), position=False), plan)
+    else:
+        total = None if start is None else start + len(rows)
     return BrowsePage(
         rows,
         _cursor(rows[-1], plan.sort) if has_next else None,
         _cursor(rows[0], plan.sort) if has_previous else None,
+        start,
+        total,
     )
+
+
+def _shape(plan: _Plan) -> dict[str, bool]:
+    return {"state": "state" in plan.values, "search": "pattern" in plan.values}
+
+
+def _before(ctx: InstanceContext, plan: _Plan, first: Listed) -> int | None:
+    """How many matches the list shows before `first`, up to `COUNT_LIMIT`."""
+    statement = _count(plan.sort, not plan.descending, **_shape(plan), position=True)
+    where = {"value": getattr(first, SORTS[plan.sort].key), "user": first.id}
+    return _up_to_limit(ctx, statement, plan, where)
+
+
+def _up_to_limit(
+    ctx: InstanceContext, statement: _Query, plan: _Plan, where: dict[str, Any] | None = None
+) -> int | None:
+    values: dict[str, Any] = {
+        key: plan.values[key] for key in ("instance", "state", "pattern") if key in plan.values
+    }
+    values.update(where or {})
+    counted = int(ctx.session.connection().scalar(statement, values) or 0)
+    return counted if counted <= COUNT_LIMIT else None
 
 
 _INVITATIONS = (
