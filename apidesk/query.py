@@ -76,6 +76,12 @@ T = TypeVar("T")
 # of a million matches reads a million index entries on every request.
 COUNT_LIMIT = 10_000
 
+# What a page of the console counts up to, to say where it stands ("26-50 of 62"). A person
+# reads "of more than 1,000" as well as an exact figure, and the count reads a tenth as many
+# index entries: at 10,000 users, counting to the API's limit put a third on the CPU time of
+# the Users page (docs/benchmarks.md).
+BROWSE_COUNT_LIMIT = 1_000
+
 
 @dataclass
 class Page(Generic[T]):

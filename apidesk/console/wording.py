@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid, PreconditionFailed
-from apidesk.query import COUNT_LIMIT
+from apidesk.query import BROWSE_COUNT_LIMIT
 from apidesk.web import wording
 
 GROUP_LABELS = {
@@ -141,13 +141,13 @@ def field_errors(
 
 def page_range(start: int | None, shown: int, total: int | None) -> str:
     """Where a page of a list stands, as "26-50 of 62" (an en dash). The domain counts up to
-    `COUNT_LIMIT`: past it the total is "more than 10,000", and a page further on than that
-    says only how many it shows."""
+    `BROWSE_COUNT_LIMIT`: past it the total is "more than 1,000", and a page further on than
+    that says only how many it shows."""
     if not shown:
         return ""
     if start is None:
-        return f"{shown:,} shown, past the first {COUNT_LIMIT:,}"
-    of = f"{total:,}" if total is not None else f"more than {COUNT_LIMIT:,}"
+        return f"{shown:,} shown, past the first {BROWSE_COUNT_LIMIT:,}"
+    of = f"{total:,}" if total is not None else f"more than {BROWSE_COUNT_LIMIT:,}"
     return f"{start + 1:,}\N{EN DASH}{start + shown:,} of {of}"
 
 

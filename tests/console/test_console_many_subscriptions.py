@@ -86,17 +86,17 @@ def test_paging_filters_and_search_over_ten_thousand(
     signed_in_operator(app, person)
     base = f"/console/{crowded.name}/subscriptions"
     newest = person.get(base)
-    # 10,000 and the default products' own: more than the count's limit.
-    assert range_on(newest) == "1-25 of more than 10,000"
+    # 10,000 and the default products' own: more than the page's count goes to.
+    assert range_on(newest) == "1-25 of more than 1,000"
     # A cursor that is not plain digits (here one int() refuses) is no cursor: the first page.
     assert names_on(person.get(base, after="²")) == names_on(newest)
     assert names_on(newest) == [f"{n:05}" for n in range(9999, 9974, -1)]
     second = person.get(base + link(newest, "Next"))
     assert names_on(second) == [f"{n:05}" for n in range(9974, 9949, -1)]
     third = person.get(base + link(second, "Next"))
-    assert range_on(second) == "26-50 of more than 10,000"
+    assert range_on(second) == "26-50 of more than 1,000"
     back = person.get(base + link(third, "Previous"))
-    assert names_on(back) == names_on(second) and range_on(back) == "26-50 of more than 10,000"
+    assert names_on(back) == names_on(second) and range_on(back) == "26-50 of more than 1,000"
     found = person.get(base, search="PLAN 0424")
     assert names_on(found) == [f"0424{n}" for n in range(9, -1, -1)]
     assert "Next" not in found.text and range_on(found) == "1-10 of 10"

@@ -69,8 +69,8 @@ def range_on(page: httpx.Response) -> str:
 
 def test_a_page_past_the_count_says_how_many_it_shows() -> None:
     assert page_range(0, 25, 62) == "1\N{EN DASH}25 of 62"
-    assert page_range(9_990, 25, None) == "9,991\N{EN DASH}10,015 of more than 10,000"
-    assert page_range(None, 25, None) == "25 shown, past the first 10,000"
+    assert page_range(990, 25, None) == "991\N{EN DASH}1,015 of more than 1,000"
+    assert page_range(None, 25, None) == "25 shown, past the first 1,000"
     assert page_range(0, 0, 0) == ""
 
 
@@ -87,15 +87,15 @@ def test_paging_and_search_over_ten_thousand_users(
     base = f"/console/{crowded.name}/users"
     newest = person.get(base)
     assert emails_on(newest) == [f"user{n:05}@example.com" for n in range(9999, 9974, -1)]
-    # 10,000 users and the built-in administrator: more than the count's limit.
-    assert range_on(newest) == "1-25 of more than 10,000"
+    # 10,000 users and the built-in administrator: more than the page's count goes to.
+    assert range_on(newest) == "1-25 of more than 1,000"
     second = person.get(base + link(newest, "Next"))
     assert emails_on(second) == [f"user{n:05}@example.com" for n in range(9974, 9949, -1)]
-    assert range_on(second) == "26-50 of more than 10,000"
+    assert range_on(second) == "26-50 of more than 1,000"
     third = person.get(base + link(second, "Next"))
     back = person.get(base + link(third, "Previous"))
     assert emails_on(back) == emails_on(second)
-    assert range_on(back) == "26-50 of more than 10,000"
+    assert range_on(back) == "26-50 of more than 1,000"
     found = person.get(base, search="user0424")
     assert sorted(emails_on(found)) == [f"user0424{n}@example.com" for n in range(10)]
     assert range_on(found) == "1-10 of 10"

@@ -1,8 +1,8 @@
 """Browsing the subscriptions of an instance page by page, as the console's Subscriptions page
 does: newest first, filtered by state, product or owner, with keyset paging. Each page is one
 query on an index that reads at most one row more than it shows; where the page stands is
-counted up to `COUNT_LIMIT`, as on the Users page (apidesk.domain.users.browse), never the
-whole table. A search by name (display name or id, any part of it) walks the same index newest
+counted up to `BROWSE_COUNT_LIMIT`, as on the Users page (apidesk.domain.users.browse), never
+the whole table. A search by name (display name or id, any part of it) walks the same index newest
 first."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from apidesk.domain.products import repository as products
 from apidesk.domain.users import repository as users
 from apidesk.domain.users.browse import SEARCH_MAX, escape_like
 from apidesk.domain.validation import email_key
-from apidesk.query import COUNT_LIMIT
+from apidesk.query import BROWSE_COUNT_LIMIT
 from apidesk.storage.models import Product, Subscription, User
 from apidesk.storage.paging import count_up_to
 
@@ -50,9 +50,9 @@ class BrowsePage:
     next: int | None
     previous: int | None
     start: int | None = 0
-    """How many matches come before the page; None past `COUNT_LIMIT`."""
+    """How many matches come before the page; None past `BROWSE_COUNT_LIMIT`."""
     total: int | None = 0
-    """How many match; None past `COUNT_LIMIT`."""
+    """How many match; None past `BROWSE_COUNT_LIMIT`."""
 
 
 def query(ctx: InstanceContext, request: Browse) -> Select[Any] | None:
@@ -129,9 +129,9 @@ def browse(ctx: InstanceContext, request: Browse) -> BrowsePage:
     has_previous = (more and backward) or (not backward and request.after is not None)
     # Newest first: the rows before the page are the newer ones.
     newer = matching.where(Subscription.id > found[0].id)
-    start = count_up_to(ctx.session, newer, COUNT_LIMIT) if has_previous else 0
+    start = count_up_to(ctx.session, newer, BROWSE_COUNT_LIMIT) if has_previous else 0
     if has_next:
-        total = count_up_to(ctx.session, matching, COUNT_LIMIT)
+        total = count_up_to(ctx.session, matching, BROWSE_COUNT_LIMIT)
     else:
         total = None if start is None else start + len(found)
     return BrowsePage(

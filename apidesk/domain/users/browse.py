@@ -1,8 +1,8 @@
 """Browsing the users of an instance page by page, as the console's Users page does: a search
 over name and e-mail, a state filter, a sort, and keyset paging. Each page is one query that
-reads at most one row more than it shows. Where the page stands ("26-50 of 62") is counted as
-the management API counts its lists, up to `COUNT_LIMIT` (apidesk.query): the rows before the
-page, unless it is the first, and the matches, unless it is the last; never the whole table."""
+reads at most one row more than it shows. Where the page stands ("26-50 of 62") is counted up
+to `BROWSE_COUNT_LIMIT` (apidesk.query): the rows before the page, unless it is the first, and
+the matches, unless it is the last; never the whole table."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, fu
 
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows.links import LinkState, Purpose
-from apidesk.query import COUNT_LIMIT
+from apidesk.query import BROWSE_COUNT_LIMIT
 from apidesk.storage.models import OneTimeLink, User
 from apidesk.storage.paging import bounded_count
 
@@ -76,9 +76,9 @@ class BrowsePage:
     next: str | None
     previous: str | None
     start: int | None = 0
-    """How many matches come before the page; None past `COUNT_LIMIT`."""
+    """How many matches come before the page; None past `BROWSE_COUNT_LIMIT`."""
     total: int | None = 0
-    """How many match; None past `COUNT_LIMIT`."""
+    """How many match; None past `BROWSE_COUNT_LIMIT`."""
 
 
 def _cursor(user: Listed, sort: str) -> str:
@@ -155,7 +155,7 @@ def _count(sort: str, downward: bool, *, state: bool, search: bool, position: bo
         value: BindParameter[Any] = bindparam("value")
         user_id: BindParameter[int] = bindparam("user")
         statement = statement.where(_beyond(SORTS[sort], value, user_id, downward=downward))
-    return bounded_count(statement, COUNT_LIMIT)
+    return bounded_count(statement, BROWSE_COUNT_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def _shape(plan: _Plan) -> dict[str, bool]:
 
 
 def _before(ctx: InstanceContext, plan: _Plan, first: Listed) -> int | None:
-    """How many matches the list shows before `first`, up to `COUNT_LIMIT`."""
+    """How many matches the list shows before `first`, up to `BROWSE_COUNT_LIMIT`."""
     statement = _count(plan.sort, not plan.descending, **_shape(plan), position=True)
     where = {"value": getattr(first, SORTS[plan.sort].key), "user": first.id}
     return _up_to_limit(ctx, statement, plan, where)
@@ -244,7 +244,7 @@ def _up_to_limit(
     }
     values.update(where or {})
     counted = int(ctx.session.connection().scalar(statement, values) or 0)
-    return counted if counted <= COUNT_LIMIT else None
+    return counted if counted <= BROWSE_COUNT_LIMIT else None
 
 
 _INVITATIONS = (
