@@ -15,6 +15,7 @@ from apidesk.errors import DomainError, Invalid, NotFound
 
 if TYPE_CHECKING:
     from apidesk.domain.context import Context, InstanceContext, Runtime
+    from apidesk.settings import Settings
 
 # The domain, the database layer and the settings are imported inside the functions that need
 # them: every command imports this module, and `apidesk --help` must stay fast.
@@ -49,14 +50,46 @@ def describe(error: DomainError) -> str:
 _runtime: Runtime | None = None
 
 
+def settings() -> Settings:
+    """The deployment's settings (`APIDESK_*`). One that cannot be read stops the command with
+    `error:`, the variable and what is wrong with it, never a traceback; the value itself is
+    not repeated (it may be a secret)."""
+    from apidesk.settings import Settings
+
+    try:
+        return Settings()
+    except ValueError as error:  # Pydantic's ValidationError is one
+        raise fail(settings_problem(error)) from None
+
+
+def settings_problem(error: ValueError) -> str:
+    """What is wrong with the settings, a variable at a time."""
+    problems = getattr(error, "errors", None)
+    if not callable(problems):
+        return f"a setting cannot be read: {error}"
+    said = []
+    for problem in problems():
+        where = "_".join(str(part) for part in problem.get("loc", ())).upper()
+        said.append(
+            f"APIDESK_{where}: {problem.get('msg', 'not valid')}"
+            if where
+            else problem.get("msg", "")
+        )
+    return "; ".join(said) or f"a setting cannot be read: {error}"
+
+
 def runtime() -> Runtime:
     global _runtime
     if _runtime is None:
         from apidesk.bootstrap import build_runtime, prepare
-        from apidesk.settings import Settings
+        from apidesk.security.secretbox import SecretKeyError
 
-        _runtime = build_runtime(Settings())
-        result = prepare(_runtime)
+        try:
+            _runtime = build_runtime(settings())
+            result = prepare(_runtime)
+        except SecretKeyError as error:
+            close_runtime()
+            raise fail(str(error)) from None
         if result.created_default is not None:
             from apidesk.cli.banner import first_start
 

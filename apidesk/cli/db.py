@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from apidesk.cli.common import console, describe, fail
+from apidesk.cli.common import console, describe, fail, settings
 from apidesk.errors import DomainError
-from apidesk.settings import Settings
 from apidesk.storage import backup, migrate
 from apidesk.storage.database import open_database
 
@@ -18,7 +17,7 @@ app = typer.Typer(help="Database schema.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Create or upgrade the schema."""
-    database = open_database(Settings().database_url)
+    database = open_database(settings().database_url)
     try:
         migrate.upgrade(database.engine, revision)
         console.print(f"Schema at revision {migrate.current_revision(database.engine)}.")
@@ -29,7 +28,7 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> 
 @app.command("current")
 def current() -> None:
     """Show the schema revision of the database and of this release."""
-    database = open_database(Settings().database_url)
+    database = open_database(settings().database_url)
     try:
         console.print(
             f"database: {migrate.current_revision(database.engine) or '(empty)'}; "
@@ -45,7 +44,7 @@ def backup_command(
 ) -> None:
     """Copy the database while the service keeps serving (SQLite online backup, pg_dump)."""
     try:
-        done = backup.backup(Settings().database_url, file)
+        done = backup.backup(settings().database_url, file)
     except DomainError as error:
         raise fail(describe(error)) from None
     except backup.BackupFailed as error:
@@ -64,14 +63,14 @@ def restore_command(
     replace: bool = typer.Option(False, "--replace", help="Overwrite a database with data."),
 ) -> None:
     """Load a backup into the configured database. Stop every server of the deployment first."""
-    settings = Settings()
+    configured = settings()
     try:
-        backup.restore(settings.database_url, file, replace=replace)
+        backup.restore(configured.database_url, file, replace=replace)
     except DomainError as error:
         raise fail(describe(error)) from None
     except backup.BackupFailed as error:
         raise fail(str(error)) from None
-    database = open_database(settings.database_url)
+    database = open_database(configured.database_url)
     try:
         revision = migrate.current_revision(database.engine)
     finally:

@@ -21,9 +21,9 @@ from apidesk.app import LOG_FORMAT, create_app
 from apidesk.bootstrap import build_runtime, prepare
 from apidesk.cli.banner import first_start
 from apidesk.cli.common import console, fail
+from apidesk.cli.common import settings as read_settings
 from apidesk.cli.operators import announce_first_operator
 from apidesk.security.secretbox import SecretKeyError
-from apidesk.settings import Settings
 from apidesk.storage.database import driver_url
 
 # What uvicorn exits with when the app cannot start.
@@ -52,7 +52,7 @@ def serve(
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         # Set in the environment so that worker processes see it too.
         os.environ["APIDESK_PUBLIC_URL"] = f"http://{_host_in_url(shown)}:{port}"
-    settings = Settings()
+    settings = read_settings()
     configure_logging(settings.log_level)
     workers = workers or settings.workers or os.cpu_count() or 1
     # Each worker hashes passwords on its share of the cores (apidesk.security.passwords).

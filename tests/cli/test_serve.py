@@ -64,6 +64,31 @@ def test_a_different_secret_key_is_refused(tmp_path: Path) -> None:
     )
     assert started.returncode != 0
     assert "secret key differs" in started.stderr
+    # Any other command that opens the database says so the same way: a line, no traceback.
+    for command in (("users", "list"), ("token", "list")):
+        refused = cli(other, *command)
+        assert refused.returncode == 1, refused
+        assert refused.stderr.startswith("error: The secret key differs"), refused.stderr
+        assert "Traceback" not in refused.stderr
+
+
+def test_a_setting_that_cannot_be_read_is_named_without_a_traceback(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "APIDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'settings.db'}",
+        "APIDESK_SECRET_KEY_FILE": str(tmp_path / "k"),
+    }
+    wrong = {"APIDESK_LOG_LEVEL": "verbose", "APIDESK_WORKERS": "many"}
+    for command in (("users", "list"), ("db", "current"), ("serve", "--port", str(free_port()))):
+        for name, value in wrong.items():
+            refused = cli({**env, name: value}, *command)
+            assert refused.returncode == 1, refused
+            assert refused.stderr.startswith(f"error: {name}: "), refused.stderr
+            assert "Traceback" not in refused.stderr and value not in refused.stderr
+    # A secret's value is never repeated back.
+    refused = cli({**env, "APIDESK_SMTP_PORT": "s3cr3t-port"}, "users", "list")
+    assert refused.returncode == 1 and "s3cr3t-port" not in refused.stderr, refused.stderr
+    assert not (tmp_path / "settings.db").exists()  # nothing was opened, nothing created
 
 
 def test_db_commands(tmp_path: Path) -> None:
