@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from apidesk.cli.common import actor, console, pick_instance, unit_of_work
+from apidesk.cli.tables import cell, column, print_table, table
 from apidesk.domain.context import Context, Runtime
 from apidesk.domain.operators import service as operators
 from apidesk.storage.models import Operator
@@ -83,15 +83,20 @@ def list_operators(as_json: bool = JsonOption) -> None:
     if not views:
         console.print("No operators yet. Create one: apidesk operator create EMAIL")
         return
-    table = Table("e-mail", "service", "password", "created")
+    shown = table(
+        column("e-mail", ratio=2),
+        column("service", ratio=1),
+        column("password", fixed=True),
+        column("created", fixed=True),
+    )
     for view in views:
-        table.add_row(
-            view["email"],
-            view["service"] or "all",
+        shown.add_row(
+            cell(view["email"]),
+            cell(view["service"] or "all services"),
             "set" if view["passwordSet"] else "not set yet",
             view["createdAt"][:16].replace("T", " "),
         )
-    console.print(table)
+    print_table(console, shown)
 
 
 @app.command("scope")

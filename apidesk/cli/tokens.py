@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from apidesk.cli.common import console, fail, pick_instance, unit_of_work
+from apidesk.cli.tables import cell, column, print_table, table
 from apidesk.domain import admin_tokens
 from apidesk.domain.instances import service as instances
 from apidesk.errors import Conflict
@@ -57,7 +57,13 @@ def list_tokens() -> None:
         records = admin_tokens.list_all(ctx)
         names = {instance.id: instance.name for instance in instances.list_all(ctx)}
         now = ctx.now()
-        table = Table("name", "scope", "created", "expires", "status")
+        shown = table(
+            column("name", ratio=2),
+            column("scope", ratio=1),
+            column("created", fixed=True),
+            column("expires", fixed=True),
+            column("status", fixed=True),
+        )
         for record in records:
             if record.revoked_at:
                 status = "revoked"
@@ -68,14 +74,14 @@ def list_tokens() -> None:
             scope = "all services"
             if record.instance_id is not None:
                 scope = names.get(record.instance_id, "?")
-            table.add_row(
-                record.name,
-                scope,
+            shown.add_row(
+                cell(record.name),
+                cell(scope),
                 record.created_at.strftime("%Y-%m-%d %H:%M"),
                 record.expires_at.strftime("%Y-%m-%d %H:%M") if record.expires_at else "never",
                 status,
             )
-    console.print(table)
+    print_table(console, shown)
 
 
 @app.command("revoke")

@@ -12,8 +12,9 @@ V = {"api-version": "2024-05-01"}
 WIDTH = 80
 
 
-def cells(output: str, first_header: str) -> list[dict[str, str]]:
-    """The rows of a printed table, each cell's folded lines joined again."""
+def cells(output: str, first_header: str, starts: str | None = None) -> list[dict[str, str]]:
+    """The rows of a printed table, each cell's folded lines joined again. A row starts
+    where its `starts` column (one that never folds; the first by default) has text."""
     lines = output.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(first_header))
     headers = [(m.start(), m.group(0)) for m in re.finditer(r"\S+(?: \S+)*", lines[start])]
@@ -25,7 +26,7 @@ def cells(output: str, first_header: str) -> list[dict[str, str]]:
         for index, (offset, name) in enumerate(headers):
             end = headers[index + 1][0] if index + 1 < len(headers) else len(line)
             parts[name] = line[offset:end].strip()
-        if parts[headers[0][1]]:
+        if parts[starts or headers[0][1]]:
             rows.append(parts)
         else:
             for name, text in parts.items():
@@ -103,3 +104,31 @@ def test_outbox_list_at_80_columns(
 
     listed = cli(server.env, "outbox", "list", "--json", "--limit", "5")
     assert f'"id": {row["id"]},' in listed.stdout
+
+
+def test_token_and_operator_lists_at_80_columns(server: LiveServer, service: ServiceRef) -> None:
+    name = "a-very-long-token-name-for-the-nightly-reconciliation-job-of-finance"
+    made = cli(server.env, "token", "create", "--name", name, "--service", service.name)
+    assert made.returncode == 0, made.stderr
+    address = "an.operator.with.a.very.long.address@operations.subsidiary.example.org"
+    invited = cli(server.env, "operator", "create", address, "--service", service.name)
+    assert invited.returncode == 0, invited.stderr
+
+    tokens = cli(narrow(server), "token", "list")
+    assert tokens.returncode == 0, tokens.stderr
+    assert max(len(line) for line in tokens.stdout.splitlines()) <= WIDTH, tokens.stdout
+    row = next(
+        row for row in cells(tokens.stdout, "name", "created") if joined(row["name"]) == name
+    )
+    assert joined(row["scope"]) == service.name and row["status"] == "active"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row["created"])
+
+    operators = cli(narrow(server), "operator", "list")
+    assert operators.returncode == 0, operators.stderr
+    assert max(len(line) for line in operators.stdout.splitlines()) <= WIDTH, operators.stdout
+    row = next(
+        row
+        for row in cells(operators.stdout, "e-mail", "created")
+        if joined(row["e-mail"]) == address
+    )
+    assert joined(row["service"]) == service.name and joined(row["password"]) == "notsetyet"
