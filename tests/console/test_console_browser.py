@@ -212,7 +212,7 @@ def test_reset_password_sends_a_link_and_only_the_new_password_works(
     console.get_by_role("link", name="Reset password").click()
     expect(console.get_by_text("Send a password reset e-mail to rex@example.com?")).to_be_visible()
     checked(console, axe, "console-reset-password")
-    console.get_by_role("button", name="Yes").click()
+    console.get_by_role("button", name="Send reset e-mail").click()
     assert (
         console.get_by_role("status").inner_text()
         == "A password reset e-mail is queued to be sent."
