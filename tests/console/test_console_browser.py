@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -292,7 +292,10 @@ def test_a_developer_cannot_open_the_console(
             "The e-mail address or the password is wrong." in page.get_by_role("alert").inner_text()
         )
         page.goto(f"/console/{shop.name}/users")
-        assert urlsplit(page.url).path == "/console/"
+        # Still signed out: sign-in, which would lead back to the page asked for.
+        assert urlsplit(page.url).path == "/console/signin"
+        assert parse_qs(urlsplit(page.url).query)["returnUrl"] == [f"/console/{shop.name}/users"]
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     finally:
         context.close()
 
