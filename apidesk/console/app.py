@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console import (
@@ -36,6 +36,7 @@ from apidesk.console.base import (
     SignInNeeded,
     field,
     see_other,
+    way_back,
 )
 from apidesk.domain import passwords, signin
 from apidesk.domain.context import Runtime
@@ -87,7 +88,7 @@ def create_app(runtime: Runtime) -> Starlette:
                     )
                 return await run_in_turn("write", writes_at_once, handler, console, request, form)
             except SignInNeeded:
-                return RedirectResponse(f"{PATH}/", status_code=303)
+                return console.to_signin(request)
             except PageNotFound as gone:
                 return await missing(request, gone)
             except BodyTooLarge:
@@ -229,7 +230,7 @@ def home(console: Console, request: Request, form: FormData | None) -> Response:
     with console.unit(write=False) as ctx:
         operator = console.operator(request, ctx)
         if operator is None:
-            return console.render(request, ctx, "signin.html", email="")
+            return _signin_form(console, request, ctx)
         services = operators.manageable(ctx, operator)
         if not services:
             return console.render(
@@ -248,42 +249,60 @@ def home(console: Console, request: Request, form: FormData | None) -> Response:
 def signin_page(console: Console, request: Request, form: FormData | None) -> Response:
     """The sign-in form, also for someone signed in already (to sign in as someone else)."""
     with console.unit(write=False) as ctx:
-        return console.render(request, ctx, "signin.html", email="")
+        return _signin_form(console, request, ctx)
+
+
+def _signin_form(console: Console, request: Request, ctx: Any) -> Response:
+    """The sign-in form, which leads on to the page named by `returnUrl` (`way_back`)."""
+    back = way_back(request.query_params.get("returnUrl"))
+    return console.render(request, ctx, "signin.html", email="", return_url=back)
 
 
 def signin_submit(console: Console, request: Request, form: FormData | None) -> Response:
     # As in the portal: the operator is looked up in a read-only unit, the password checked
     # with no unit open, the outcome written in a short unit (apidesk.domain.operators.access).
+    # The page the operator was sent here from (`way_back`), to go on to once signed in.
+    back = way_back(field(form, "returnUrl") if form is not None else None)
     with console.unit(write=False) as ctx:
         try:
             form = console.checked(request, form)
         except Invalid as error:
             return console.render(
-                request, ctx, "signin.html", 400, email="", error=problem_text(error)
+                request,
+                ctx,
+                "signin.html",
+                400,
+                email="",
+                return_url=back,
+                error=problem_text(error),
             )
         email = field(form, "email").strip()
         found = access.look_up(ctx, email)
         if isinstance(found, signin.Refusal):
-            return _refused(console, request, ctx, email, found)
+            return _refused(console, request, ctx, email, back, found)
     checked = access.verify(console.runtime.passwords, found, field(form, "password"))
     if isinstance(checked, signin.Refusal):
         with console.unit(write=False) as ctx:
-            return _refused(console, request, ctx, email, checked)
+            return _refused(console, request, ctx, email, back, checked)
     with console.unit(write=True) as ctx:
         outcome = access.complete(ctx, checked)
         if isinstance(outcome, signin.Refusal):
-            response = _refused(console, request, ctx, email, outcome)
-            return response
+            return _refused(console, request, ctx, email, back, outcome)
         ctx.actor = f"console:{outcome.email}"
-        return console.sign_in(request, ctx, outcome, f"{PATH}/")
+        return console.sign_in(request, ctx, outcome, back)
 
 
 def _refused(
-    console: Console, request: Request, ctx: Any, email: str, refusal: signin.Refusal
+    console: Console,
+    request: Request,
+    ctx: Any,
+    email: str,
+    back: str,
+    refusal: signin.Refusal,
 ) -> Response:
     status = 429 if refusal.reason is signin.Reason.HELD else 400
     response = console.render(
-        request, ctx, "signin.html", status, email=email, error=refusal.message
+        request, ctx, "signin.html", status, email=email, return_url=back, error=refusal.message
     )
     if refusal.retry_after is not None:
         response.headers["Retry-After"] = str(

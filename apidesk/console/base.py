@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -22,10 +23,12 @@ from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
 from apidesk.domain.users.fields import FIELDS as USER_FIELDS
 from apidesk.errors import Invalid
+from apidesk.portal.delegated import portal_page
 from apidesk.storage.models import Operator
 from apidesk.web import csrf, render
 from apidesk.web.csrf import origin_of
 from apidesk.web.headers import keep_link_private
+from apidesk.web.paths import below_root
 from apidesk.web.wording import password_rules, problem_text
 
 from . import TEMPLATES
@@ -167,6 +170,17 @@ class Console:
             return problem_text(refused)
         return None
 
+    def to_signin(self, request: Request) -> RedirectResponse:
+        """To sign-in, told to come back to the page asked for (`returnUrl`) once signed in;
+        a form sent without a session, or the console's home, has none to come back to."""
+        # The path arrives decoded: quoted again, an id with '%' or '?' in it names itself.
+        here = PATH + quote(below_root(request), safe="/")
+        if request.url.query:
+            here += f"?{request.url.query}"
+        if request.method != "GET" or way_back(here) in (f"{PATH}/", f"{PATH}/signin"):
+            return RedirectResponse(f"{PATH}/", status_code=303)
+        return RedirectResponse(f"{PATH}/signin?{urlencode({'returnUrl': here})}", status_code=303)
+
     def sign_in(self, request: Request, ctx: Context, operator: Operator, target: str) -> Response:
         """A new session (the old one, if any, ends: the cookie is rotated)."""
         access.end_session(ctx, request.cookies.get(SESSION_COOKIE))
@@ -238,6 +252,14 @@ DONE = {
     "group-added": "The user was added to the group.",
     "group-removed": "The user was removed from the group.",
 }
+
+
+def way_back(value: str | None) -> str:
+    """Where a sign-in lands: `value` when it is a page of the console, else its home. The
+    portal's rule for its `returnUrl` (`portal_page`), so that a link cannot send an operator
+    who signs in to another site or out of /console: not an absolute URL, '//' or '/\\', a
+    dot segment, nor any of them encoded."""
+    return portal_page(value, PATH)
 
 
 def see_other(target: str, done: str | None = None) -> RedirectResponse:

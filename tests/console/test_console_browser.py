@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -212,7 +212,7 @@ def test_reset_password_sends_a_link_and_only_the_new_password_works(
     console.get_by_role("link", name="Reset password").click()
     expect(console.get_by_text("Send a password reset e-mail to rex@example.com?")).to_be_visible()
     checked(console, axe, "console-reset-password")
-    console.get_by_role("button", name="Yes").click()
+    console.get_by_role("button", name="Send reset e-mail").click()
     assert (
         console.get_by_role("status").inner_text()
         == "A password reset e-mail is queued to be sent."
@@ -292,7 +292,10 @@ def test_a_developer_cannot_open_the_console(
             "The e-mail address or the password is wrong." in page.get_by_role("alert").inner_text()
         )
         page.goto(f"/console/{shop.name}/users")
-        assert urlsplit(page.url).path == "/console/"
+        # Still signed out: sign-in, which would lead back to the page asked for.
+        assert urlsplit(page.url).path == "/console/signin"
+        assert parse_qs(urlsplit(page.url).query)["returnUrl"] == [f"/console/{shop.name}/users"]
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     finally:
         context.close()
 

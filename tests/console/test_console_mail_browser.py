@@ -94,7 +94,8 @@ def test_a_request_is_rejected_with_a_reason_the_developer_receives(
     page.get_by_role("link", name="ada-mail").click()
     page.get_by_label("Reason").fill("Gold is for partners <b>only</b>.")
     page.get_by_role("button", name="Reject").click()
-    page.get_by_role("button", name="Yes").click()
+    expect(page.get_by_role("heading", name="Reject the request for ada-mail?")).to_be_visible()
+    page.get_by_role("button", name="Reject", exact=True).click()
     assert status(page) == "The request is rejected; the developer is told."
     (mail,) = mailbox.wait_for(to="ada@example.com", subject="Your subscription request for")
     assert "Gold is for partners <b>only</b>." in mail.text
@@ -132,6 +133,6 @@ def test_a_template_works_as_plain_forms(
 
     page.get_by_role("button", name="Restore default").click()
     expect(page.get_by_role("heading", name="Restore the built-in text")).to_be_visible()
-    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("button", name="Restore built-in text").click()
     assert status(page) == "The template is back to its built-in text."
     assert "Glad you are here" not in page.get_by_label("Body").input_value()

@@ -100,3 +100,5 @@ def test_every_page_says_when_no_smtp_server_sends_the_outbox(
         for page in ("users", "operators", "templates"):
             shown = operator.get(f"/console/{unsent.name}/{page}").text
             assert warning in shown and f'href="/console/{unsent.name}/outbox"' in shown
+            # A compact strip that is a note, not the big warning box of before.
+            assert '<p class="mail-off" role="note">' in shown and "notice warn" not in shown

@@ -118,5 +118,5 @@ def test_a_template_previews_as_it_is_typed(console: Any, shop: ServiceRef) -> N
     page.get_by_role("button", name="Save").click()
     assert page.get_by_role("status").inner_text() == "The changes were saved."
     page.get_by_role("button", name="Restore default").click()
-    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("button", name="Restore built-in text").click()
     assert page.get_by_role("status").inner_text() == "The template is back to its built-in text."

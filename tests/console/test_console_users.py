@@ -190,7 +190,8 @@ def test_reset_password_asks_then_sends_the_mail(
     )
     asking = person.get(f"/console/{shop.name}/users/{user_id}/reset-password")
     assert "Send a password reset e-mail to rex@example.com?" in asking.text
-    assert ">Yes</button>" in asking.text and ">No</a>" in asking.text
+    assert '<button type="submit" class="danger">Send reset e-mail</button>' in asking.text
+    assert ">Cancel</a>" in asking.text and ">Yes<" not in asking.text
     done = person.submit(asking, f"/console/{shop.name}/users/{user_id}/reset-password")
     assert status_of(person.follow(done)) == "A password reset e-mail is queued to be sent."
     [mail] = mailbox.wait_for(to="rex@example.com")

@@ -23,6 +23,21 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(() => { button.textContent = label; }, 2000);
     });
   }
+  // The console's menu on a phone: its Menu button shows or hides it (the stylesheet hides
+  // the button on a wide screen, and the menu while the button says it is collapsed).
+  // Escape folds it again and gives the focus back to the button.
+  for (const toggle of document.querySelectorAll("button.menu-toggle[aria-controls]")) {
+    const menu = document.getElementById(toggle.getAttribute("aria-controls"));
+    if (!menu) continue;
+    const open = () => toggle.getAttribute("aria-expanded") === "true";
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => toggle.setAttribute("aria-expanded", String(!open())));
+    menu.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !open() || toggle.offsetParent === null) return;
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    });
+  }
   // A live preview: while a template is typed, its Preview button is pressed for the reader
   // (the preview opens in the page's frame; nothing is saved).
   for (const form of document.querySelectorAll("form[data-live-preview]")) {
