@@ -59,7 +59,10 @@ def export_line(fmt: Format, user: Exported, with_password_hashes: bool) -> str:
         }
         if with_password_hashes:
             record["passwordHash"] = user.password_hash
-        return json.dumps(record, ensure_ascii=False) + "\n"
+        # A name left empty (the built-in administrator's last name) is left out, as CSV
+        # leaves its cell empty: to an import both mean "as it is", where "" would be refused.
+        kept = {name: value for name, value in record.items() if value != ""}
+        return json.dumps(kept, ensure_ascii=False) + "\n"
     values = [
         user.id,
         user.email,
