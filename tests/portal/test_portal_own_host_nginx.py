@@ -1,18 +1,20 @@
 """A portal with a host of its own, behind real nginx configured as docs/portal.md shows, in
 front of a live `apidesk serve`: at that host the portal is the whole site (links, redirects
 and cookies from '/'), a developer signs in and lands on the page they asked for, and a form
-sent from another origin is refused. TLS aside (nginx listens on plain HTTP here), the block
-is the documentation's own."""
+sent from another origin is refused. The block is the documentation's own, TLS included: only
+the port, the upstream and the certificate (one made for the test) are put in."""
 
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from support import catalog
+from support.cluster import self_signed
 from support.nginx import running
 from support.server import LiveServer, ServiceRef, free_port
 
@@ -41,25 +43,26 @@ def own(http: httpx.Client, service: ServiceRef) -> ServiceRef:
 
 @pytest.fixture
 def site(server: LiveServer, own: ServiceRef, tmp_path: Path) -> Iterator[httpx.Client]:
-    """A client of the portal's own host, through nginx; it sends the Origin a browser on
-    that host would, and the Secure cookies a browser on https would send back."""
+    """A client of the portal's own host, through nginx over https; it sends the Origin a
+    browser on that host would."""
     port = free_port()
+    (tmp_path / "nginx").mkdir()
+    cert, key = self_signed(tmp_path / "nginx")
     block = (
         documented_block()
-        .replace("listen 443 ssl;", f"listen 127.0.0.1:{port};")
+        .replace("listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;")
+        .replace("/etc/ssl/certs/developer.example.com.pem", str(cert))
+        .replace("/etc/ssl/private/developer.example.com.key", str(key))
         .replace("http://127.0.0.1:8000/", f"{server.url}/")
         .replace("/portal/myservice/", f"/portal/{own.name}/")
     )
-    assert f"{server.url}/portal/{own.name}/" in block and f"127.0.0.1:{port}" in block
-    with running(block, port, tmp_path / "nginx") as url:
+    assert f"{server.url}/portal/{own.name}/" in block and f"127.0.0.1:{port} ssl;" in block
+    assert str(cert) in block and str(key) in block
+    trust = ssl.create_default_context(cafile=str(cert))
+    with running(block, port, tmp_path / "nginx", scheme="https", verify=trust) as url:
         headers = {"Host": HOST, "Origin": f"https://{HOST}"}
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        with httpx.Client(base_url=url, headers=headers, timeout=30, verify=trust) as client:
             yield client
-
-
-def over_tls(client: httpx.Client) -> None:
-    for cookie in client.cookies.jar:
-        cookie.secure = False
 
 
 def csrf_of(page: httpx.Response) -> str:
@@ -80,7 +83,6 @@ def test_at_its_own_host_a_developer_signs_in_and_lands_where_they_asked(
     asked = site.get("/subscriptions")
     assert asked.status_code == 303
     assert asked.headers["location"] == "/signin?returnUrl=%2Fsubscriptions"
-    over_tls(site)
     form = site.get(asked.headers["location"])
     assert form.status_code == 200
     fields = {
@@ -93,7 +95,6 @@ def test_at_its_own_host_a_developer_signs_in_and_lands_where_they_asked(
     assert signed.status_code == 303, signed.text
     assert signed.headers["location"] == "/subscriptions"
     assert "Path=/;" in signed.headers["set-cookie"]
-    over_tls(site)
     page = site.get("/subscriptions")
     assert page.status_code == 200 and "dev@example.com" in page.text
     # Sign out sent from the shared host's origin is another site's: it leads home and
