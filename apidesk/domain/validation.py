@@ -92,7 +92,7 @@ def email(
     try:
         checked = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        problems.add(target, f"'{target}' is not a valid e-mail address: {exc}")
+        problems.add(target, f"'{target}' is not a valid address: {exc}")
         return None
     normalized = checked.normalized
     if max(len(normalized), len(email_key(normalized))) > max_length:

@@ -74,7 +74,7 @@ def described(page: Elements, field: str) -> str:
 def test_each_problem_goes_to_its_field_in_the_pages_words() -> None:
     error = Invalid(
         problems=[
-            FieldProblem("email", "'email' is not a valid e-mail address."),
+            FieldProblem("email", "'email' is not a valid address."),
             FieldProblem("firstName", "'firstName' must not be empty."),
             FieldProblem("firstName", "'firstName' must be at most 100 characters."),
             FieldProblem("identities", "'identities' must be a list."),
@@ -82,7 +82,7 @@ def test_each_problem_goes_to_its_field_in_the_pages_words() -> None:
     )
     found = wording.field_errors(error, wording.USER_FIELDS, wording.USER_LABELS)
     assert found == {
-        "email": "Email is not a valid e-mail address.",
+        "email": "Email is not a valid address.",
         "first_name": "First name is required. First name must be at most 100 characters.",
     }
     assert found.elsewhere == ["'identities' must be a list."]
@@ -129,7 +129,7 @@ def summary(html: str) -> str:
 def test_the_error_summary_links_each_field_error_to_its_field(template: str) -> None:
     error = Invalid(
         problems=[
-            FieldProblem("email", "'email' is not a valid e-mail address."),
+            FieldProblem("email", "'email' is not a valid address."),
             FieldProblem("identities", "'identities' must be a list."),
             FieldProblem("lastName", "'lastName' must not be empty <b>."),
         ]
@@ -142,7 +142,7 @@ def test_the_error_summary_links_each_field_error_to_its_field(template: str) ->
     assert summary(html) == (
         '<div class="notice error summary" role="alert" aria-labelledby="error-summary-title">'
         ' <h2 id="error-summary-title">There is a problem</h2> <ul>'
-        ' <li><a href="#email">Email is not a valid e-mail address.</a></li>'
+        ' <li><a href="#email">Email is not a valid address.</a></li>'
         ' <li><a href="#last_name">Last name must not be empty &lt;b&gt;.</a></li>'
         " <li>&#39;identities&#39; must be a list.</li> </ul>"
     )

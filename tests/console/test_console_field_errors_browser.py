@@ -79,9 +79,9 @@ def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
         services=[instance],
         section="users",
         values={"email": "ada@example", "first_name": "", "last_name": "Lovelace"},
-        error="Email is not a valid e-mail address. First name is required.",
+        error="Email is not a valid address. First name is required.",
         field_errors={
-            "email": "Email is not a valid e-mail address.",
+            "email": "Email is not a valid address.",
             "first_name": "First name is required.",
         },
         password_rules=rules,
@@ -95,7 +95,7 @@ def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
         page.set_content(html)
         email = page.get_by_label("Email")
         expect(email).to_have_attribute("aria-invalid", "true")
-        expect(email).to_have_accessible_description("Email is not a valid e-mail address.")
+        expect(email).to_have_accessible_description("Email is not a valid address.")
         first = page.get_by_label("First name")
         expect(first).to_have_attribute("aria-invalid", "true")
         expect(first).to_have_accessible_description("First name is required.")
@@ -108,7 +108,7 @@ def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
         summary_leads_to_the_fields(
             page,
             {
-                "Email": "Email is not a valid e-mail address.",
+                "Email": "Email is not a valid address.",
                 "First name": "First name is required.",
             },
         )

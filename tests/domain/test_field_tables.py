@@ -126,7 +126,7 @@ def test_an_e_mail_address_is_checked_in_full_when_it_is_not_a_plain_one() -> No
     clean, problems = checked({"email": "not an address"})
     assert clean == {}
     assert [target for target, _ in problems] == ["email"]
-    assert problems[0][1].startswith("'email' is not a valid e-mail address: ")
+    assert problems[0][1].startswith("'email' is not a valid address: ")
 
 
 def test_the_extra_check_runs_only_on_a_value_the_kind_accepted() -> None:
