@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid, PreconditionFailed
+from apidesk.errors import DomainError, PreconditionFailed
 from apidesk.query import BROWSE_COUNT_LIMIT
 from apidesk.web import wording
 
@@ -99,44 +99,14 @@ def said(error: DomainError, labels: Mapping[str, str]) -> str:
     return wording.in_words(error, labels, SENTENCES)
 
 
-class FieldErrors(dict[str, str]):
-    """What a refusal says of each form field it names, keyed by the field's name on the form,
-    in the order the refusal names them; and in `elsewhere` what it says of no field on the
-    form. The page's error summary links each of the first to its field and lists the second
-    as text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.elsewhere: list[str] = []
+FieldErrors = wording.FieldErrors
 
 
 def field_errors(
     error: DomainError, fields: Mapping[str, str], labels: Mapping[str, str]
 ) -> FieldErrors:
-    """What a refusal says of each form field it names, keyed by the field's name on the
-    form (`fields` maps the API's name to it, in the form's order), in the page's words
-    (`said`): for the field's own error text and its aria-invalid, and for the links of the
-    page's error summary, in the form's order. A problem of no field on the form goes to
-    `elsewhere`, for the summary to say as it is (`said` still says every problem, for a page
-    with no summary)."""
-    if isinstance(error, Invalid):
-        named = list(error.problems)
-    elif isinstance(error, Conflict) and error.target:
-        named = [FieldProblem(error.target, error.message)]
-    else:
-        named = []
-    found = FieldErrors()
-    for problem in named:
-        text = wording.in_words(Invalid(problems=[problem]), labels, SENTENCES)
-        name = fields.get(problem.target)
-        if name is None:
-            found.elsewhere.append(text)
-        else:
-            found[name] = f"{found[name]} {text}" if name in found else text
-    ordered = FieldErrors()
-    ordered.update((name, found[name]) for name in fields.values() if name in found)
-    ordered.elsewhere = found.elsewhere
-    return ordered
+    """`apidesk.web.wording.field_errors` in the console's sentences."""
+    return wording.field_errors(error, fields, labels, SENTENCES)
 
 
 def page_range(start: int | None, shown: int, total: int | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from apidesk.domain.subscriptions.fields import ALL_ACCESS
-from apidesk.errors import DomainError, Invalid
+from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid
 from apidesk.security.passwords import MAX_LENGTH, PasswordPolicy
 
 # Endings that read better rewritten, once a field's name is replaced by its label.
@@ -73,14 +73,19 @@ def field_errors(
     labels: Mapping[str, str],
     sentences: Mapping[str, str] = SENTENCES,
 ) -> FieldErrors:
-    """Each problem of a refusal (`Invalid`) in a page's words (`in_words`), at the form
-    field it names: `fields` maps the domain's name of a field to its id on the form, in the
-    form's order. A refusal that names no field has none (the page says it as one text)."""
+    """Each problem of a refusal in a page's words (`in_words`), at the form field it names:
+    `fields` maps the domain's name of a field to its id on the form, in the form's order.
+    The problems of an `Invalid`, or a `Conflict` that names its field (an address taken);
+    a refusal that names no field has none (the page says it as one text)."""
+    if isinstance(error, Invalid):
+        named = list(error.problems)
+    elif isinstance(error, Conflict) and error.target:
+        named = [FieldProblem(error.target, error.message)]
+    else:
+        named = []
     found = FieldErrors()
-    if not isinstance(error, Invalid):
-        return found
     said: dict[str, str] = {}
-    for problem in error.problems:
+    for problem in named:
         text = in_words(Invalid(problems=[problem]), labels, sentences)
         name = fields.get(problem.target)
         if name is None:
