@@ -23,12 +23,11 @@ from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
 from apidesk.domain.users.fields import FIELDS as USER_FIELDS
 from apidesk.errors import Invalid
-from apidesk.portal.delegated import portal_page
 from apidesk.storage.models import Operator
 from apidesk.web import csrf, render
 from apidesk.web.csrf import origin_of
 from apidesk.web.headers import keep_link_private
-from apidesk.web.paths import below_root
+from apidesk.web.paths import below_root, page_below
 from apidesk.web.wording import password_rules, problem_text
 
 from . import TEMPLATES
@@ -255,11 +254,11 @@ DONE = {
 
 
 def way_back(value: str | None) -> str:
-    """Where a sign-in lands: `value` when it is a page of the console, else its home. The
-    portal's rule for its `returnUrl` (`portal_page`), so that a link cannot send an operator
-    who signs in to another site or out of /console: not an absolute URL, '//' or '/\\', a
-    dot segment, nor any of them encoded."""
-    return portal_page(value, PATH)
+    """Where a sign-in lands: `value` when it is a page of the console, else its home, by the
+    rule of the portal's `returnUrl` (`apidesk.web.paths.page_below`), so that a link cannot
+    send an operator who signs in to another site or out of /console: not an absolute URL,
+    '//' or '/\\', a dot segment, nor any of them encoded."""
+    return page_below(value, PATH)
 
 
 def see_other(target: str, done: str | None = None) -> RedirectResponse:

@@ -27,12 +27,11 @@ from apidesk.domain.portal import delegation
 from apidesk.domain.subscriptions.service import LIMIT_REACHED
 from apidesk.errors import DomainError, Invalid
 from apidesk.portal import header, pages
-from apidesk.portal.delegated import portal_page
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
 from apidesk.web.csrf import origin_of
 from apidesk.web.headers import keep_link_private
-from apidesk.web.paths import below_root
+from apidesk.web.paths import below_root, page_below
 
 SESSION_COOKIE = "apidesk_session"
 CSRF_COOKIE = "apidesk_csrf"
@@ -249,7 +248,7 @@ class Portal:
     def return_to(self, request: Request, value: str | None) -> str:
         """Where a sign-in lands: `value` when it is a page of this portal, else its home.
         Nothing else: a link cannot send a developer who signs in anywhere but here."""
-        return portal_page(value, self.base_path(request))
+        return page_below(value, self.base_path(request))
 
     def sign_in(
         self, request: Request, ctx: InstanceContext, user: UserSummary, target: str

@@ -13,23 +13,7 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications.values import portal_base_url
 from apidesk.domain.portal import delegation
 from apidesk.domain.portal.delegation import Operation
-from apidesk.domain.validation import path_escapes
-
-
-def portal_page(value: str | None, base: str) -> str:
-    """`value` when it is a page of the portal whose base path is `base`, else the portal's
-    home: a sign-in, or a hand-off, never leads to another site, another part of this server,
-    or out of the portal by a dot segment ('/portal/x/../../console' is '/console' to a
-    browser, and so is '%2e%2e'), nor by an encoded slash or backslash, which a proxy in front
-    may decode before it resolves the path."""
-    home = f"{base}/"
-    if not value or not value.startswith(home) or value.startswith("//") or "\\" in value:
-        return home
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
-        return home
-    if path_escapes(value.split("?", 1)[0].split("#", 1)[0]):
-        return home
-    return value
+from apidesk.web.paths import page_below
 
 
 def hand_off(
@@ -49,6 +33,6 @@ def registration_hand_off(
     page below `base`, the portal's path where it was asked). The publisher signs the
     developer in with a `generateSsoUrl` link, which leads to the portal's own address: the
     way back is told as a path there."""
-    return_url = portal_page(request.query_params.get("returnUrl"), base)
+    return_url = page_below(request.query_params.get("returnUrl"), base)
     own = urlsplit(portal_base_url(ctx)).path.rstrip("/")
     return hand_off(ctx, operation, returnUrl=own + return_url[len(base) :])

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from starlette.requests import Request
 
+from apidesk.domain.validation import path_escapes
+
 
 def path(*segments: str) -> str:
     """`segments` joined by `/`, each of them percent-encoded whole (a `/` in one included)."""
@@ -20,3 +22,20 @@ def below_root(request: Request) -> str:
     path: str = request.scope["path"]
     root: str = request.scope.get("root_path", "")
     return path[len(root) :] if root and path.startswith(root) else path
+
+
+def page_below(value: str | None, base: str) -> str:
+    """`value` when it is a page below the base path `base`, else `base`'s home: the way back
+    after a sign-in or a hand-off (the portal's `returnUrl`, the console's) never leads to
+    another site, another part of this server, or out of `base` by a dot segment
+    ('/portal/x/../../console' is '/console' to a browser, and so is '%2e%2e'), nor by an
+    encoded slash or backslash, which a proxy in front may decode before it resolves the
+    path."""
+    home = f"{base}/"
+    if not value or not value.startswith(home) or value.startswith("//") or "\\" in value:
+        return home
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 2000:
+        return home
+    if path_escapes(value.split("?", 1)[0].split("#", 1)[0]):
+        return home
+    return value
