@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 import h11
+from starlette.responses import Response
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from apidesk.refusals import refusal, serialized
@@ -63,12 +64,18 @@ class _HeadLimit:
         if self._head_bytes <= MAX_HEAD_BYTES:
             return True
         log.warning("request head larger than %d bytes refused", MAX_HEAD_BYTES)
-        response = refusal(
-            _path_of(self._head_start),
-            431,
-            "RequestHeaderFieldsTooLarge",
-            f"The request line and headers are larger than {MAX_HEAD_BYTES} bytes.",
+        self._refuse(
+            refusal(
+                _path_of(self._head_start),
+                431,
+                "RequestHeaderFieldsTooLarge",
+                f"The request line and headers are larger than {MAX_HEAD_BYTES} bytes.",
+            )
         )
+        return False
+
+    def _refuse(self, response: Response) -> None:
+        """Write `response` as the connection's last answer, and end the connection."""
         self.transport.write(serialized(response, ((b"connection", b"close"),)))
         # Half-close: the answer is complete, and the connection ends when the client is done.
         if self.transport.can_write_eof():
@@ -76,13 +83,74 @@ class _HeadLimit:
             self._linger = _LINGER_BYTES
         else:  # pragma: no cover - TCP transports can
             self.transport.close()
+
+    # Malformed requests. uvicorn answers whatever its parser refuses (no HTTP/1.1: a space,
+    # tab or byte past ASCII in the target, a control character in a header, an unknown
+    # method for httptools, a Content-Length that is no number...) through
+    # `send_400_response`, with a bare text/plain "Invalid HTTP request received.". Here it is
+    # a 400 in the shape of the front door the request names, as the 431 above. Which door is
+    # decided from the bytes of the refused request as far as they go: the second word of its
+    # request line (`_refused_path`), up to the first space, tab aside, and "?" (a tab or a
+    # byte past ASCII stays in the path and still starts with the door's prefix). Paths under
+    # /portal and /console get the portal's styled error page, /gateway the key check's
+    # answer, and everything else, the management API's ARM paths included (they start at the
+    # root, and the management API answers all that no other door owns), the ARM error body.
+    _pending: Response | None = None
+
+    def _answering(self) -> bool:
+        """True while a request of this connection is being answered."""
+        cycle = getattr(self, "cycle", None)
+        return cycle is not None and not cycle.response_complete
+
+    def _refused_path(self) -> str:
+        if self._answering() and not self._in_later_head():
+            # The body of the request being answered was refused: its path is known.
+            return str(self.cycle.scope.get("path", "/"))  # type: ignore[attr-defined]
+        return _path_of(self._head_start) if self._head_start else "/"
+
+    def _in_later_head(self) -> bool:
+        """True when the refused bytes are the head of a request pipelined behind one still
+        being answered (rather than the body of that request)."""
         return False
+
+    def send_400_response(self, msg: str) -> None:
+        response = refusal(
+            self._refused_path(), 400, "BadRequest", "The request is not valid HTTP/1.1."
+        )
+        if self._answering():
+            if self._in_later_head():
+                # The request before it is answered first; this answer follows, and ends the
+                # connection (`on_response_complete`). What else comes is dropped.
+                self._pending = response
+                self._linger = _LINGER_BYTES
+                return
+            if self.cycle.response_started:  # type: ignore[attr-defined]
+                # The body of a request already being answered: a second answer would
+                # corrupt the first; the connection ends.
+                self.transport.close()
+                return
+        self._refuse(response)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # type: ignore[misc]
+        pending, self._pending = self._pending, None
+        if pending is not None and not self.transport.is_closing():
+            self._linger = None
+            self._refuse(pending)
 
 
 class H11WithLimits(_HeadLimit, H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._start_head()
+
+    def _refused_path(self) -> str:
+        # h11 parses a pipelined request only once the one before is answered: the bytes it
+        # has not processed yet start with the refused request's line.
+        unprocessed = bytes(self.conn.trailing_data[0])
+        if unprocessed and not self._answering():
+            return _path_of(unprocessed)
+        return super()._refused_path()
 
     def data_received(self, data: bytes) -> None:
         if self._dropped(data):
@@ -97,6 +165,9 @@ class H11WithLimits(_HeadLimit, H11Protocol):
                 self._dropped(data)
                 return
             super().data_received(piece)
+            if self._linger is not None:  # refused: the parser takes nothing more
+                self._dropped(data)
+                return
 
 
 if importlib.util.find_spec("httptools") is not None:
@@ -113,9 +184,11 @@ if importlib.util.find_spec("httptools") is not None:
             self._in_head = True
 
         def on_headers_complete(self) -> None:
+            # uvicorn's part first: should it refuse the head (a target that is no ASCII), the
+            # head is still the one being read (`_refused_path`).
+            super().on_headers_complete()
             self._in_head = False
             self._start_head()
-            super().on_headers_complete()
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
@@ -134,6 +207,20 @@ if importlib.util.find_spec("httptools") is not None:
                     self._dropped(data)
                     return
                 super().data_received(piece)
+                if self._linger is not None:  # refused: the parser takes nothing more
+                    self._dropped(data)
+                    return
+
+        def _in_later_head(self) -> bool:
+            return self._in_head
+
+        def _refused_path(self) -> str:
+            # The target as far as httptools read it (a later request's, when the head of
+            # one read in the same bytes as an earlier request's was refused).
+            url: bytes = getattr(self, "url", b"")
+            if self._in_head and url:
+                return _path_of(b"GET " + url)
+            return super()._refused_path()
 
     PROTOCOL = "apidesk.server:HttpToolsWithLimits"
 else:  # pragma: no cover - uvicorn[standard] brings httptools

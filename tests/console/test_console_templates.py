@@ -217,6 +217,7 @@ def test_a_template_that_reaches_beyond_its_values_is_refused_with_the_reason(
         (BODY.replace("$DevFirstName", "$DevFirstName.upper()"), "method calls"),
         (BODY.replace("$DevFirstName", "$DevFirstName.__class__"), "names are ASCII letters"),
         (BODY.replace("Hello", '#include("/etc/passwd")'), "is not allowed"),
+        (BODY.replace("Hello", f"#set($x = {'9' * 4301})"), "4,300 digits"),
     ):
         refused = person.submit(editor(person, shop), url, subject="S", body=body)
         assert refused.status_code == 400, body

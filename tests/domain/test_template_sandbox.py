@@ -11,7 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from apidesk.domain.notifications.render import TemplateProblem, check_source, render
+from apidesk.domain.notifications.render import (
+    TemplateProblem,
+    check_source,
+    render,
+    render_compiled,
+)
 
 LONG_S = "\u017f"  # LATIN SMALL LETTER LONG S: matches [a-z] case-insensitively
 
@@ -226,3 +231,86 @@ def test_plain_values_still_print() -> None:
         {"DevFirstName": "Ada", "Apis": [{"Name": "a"}]},
     )
     assert rendered.html == "<p>Ada $velocityCount a 1 true  $Missing</p>"
+
+
+# Hostile text that airspeed's parser itself trips on, outside its own TemplateError.
+BIG_NUMBER = "9" * 4301  # past Python's bound on converting digits to an int
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        f"#set($x = {BIG_NUMBER})$x",
+        f"#if($a == {BIG_NUMBER})y#end",
+        f"#foreach($i in $L)#if($i != -{BIG_NUMBER})y#end#end",
+        f'#set($x = "${{a}}{BIG_NUMBER}")#set($y = {BIG_NUMBER})',
+    ],
+)
+def test_a_number_too_long_to_read_is_a_template_problem(template: str) -> None:
+    with pytest.raises(TemplateProblem, match="4,300 digits"):
+        check_source(template)
+    with pytest.raises(TemplateProblem, match="4,300 digits"):
+        render("subject", template, {"a": "x", "L": []})
+    with pytest.raises(TemplateProblem, match="4,300 digits"):
+        render(template, "body", {"a": "x", "L": []})
+
+
+# Whatever else airspeed may raise on a text no test foresaw: the class, not the instances.
+ENGINE_FAILURES = [
+    ValueError,
+    TypeError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    OverflowError,
+    ZeroDivisionError,
+    RuntimeError,
+    RecursionError,
+    AssertionError,
+    UnicodeError,
+]
+
+
+@pytest.mark.parametrize("kind", ENGINE_FAILURES)
+def test_any_failure_of_compiling_is_a_template_problem(
+    monkeypatch: pytest.MonkeyPatch, kind: type[Exception]
+) -> None:
+    def fails(self: airspeed.Template) -> None:
+        raise kind("inside the engine")
+
+    monkeypatch.setattr(airspeed.Template, "ensure_compiled", fails)
+    with pytest.raises(TemplateProblem):
+        check_source("Hello $a")
+    with pytest.raises(TemplateProblem):
+        render("never cached before", "nor this", {})
+
+
+@pytest.mark.parametrize("kind", ENGINE_FAILURES)
+def test_any_failure_of_rendering_is_a_template_problem(
+    monkeypatch: pytest.MonkeyPatch, kind: type[Exception]
+) -> None:
+    subject, body = check_source("Hi $a"), check_source("<p>$a</p>")
+
+    def fails(self: airspeed.Template, *args: Any) -> None:
+        raise kind("inside the engine")
+
+    monkeypatch.setattr(airspeed.Template, "merge_to", fails)
+    with pytest.raises(TemplateProblem):
+        render_compiled(subject, body, {"a": "x"})
+
+
+@pytest.mark.parametrize("kind", [KeyboardInterrupt, SystemExit, MemoryError])
+def test_what_is_no_fault_of_the_template_is_not_hidden(
+    monkeypatch: pytest.MonkeyPatch, kind: type[BaseException]
+) -> None:
+    def fails(self: airspeed.Template, *args: Any) -> None:
+        raise kind()
+
+    monkeypatch.setattr(airspeed.Template, "ensure_compiled", fails)
+    with pytest.raises(kind):
+        check_source("Hello $a")
+    monkeypatch.undo()
+    subject, body = check_source("Hi $a"), check_source("<p>$a</p>")
+    monkeypatch.setattr(airspeed.Template, "merge_to", fails)
+    with pytest.raises(kind):
+        render_compiled(subject, body, {"a": "x"})

@@ -46,15 +46,11 @@ def _merge(template: airspeed.Template, context: Mapping[str, Any]) -> str:
                 template.merge_to(dict(context), output)
         finally:
             sandbox.budget.reset(token)
-    except (airspeed.TemplateError, sandbox.RenderOverBudget) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:
         spent = _over_budget(exc)
-        if spent is not None:
-            raise TemplateProblem(str(spent)) from None
-        raise TemplateProblem(
-            str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        ) from None
-    except (RecursionError, TypeError, ValueError, AttributeError, KeyError) as exc:
-        raise TemplateProblem(f"the template cannot be rendered: {exc}") from None
+        raise velocity.engine_failure(spent or exc, "rendered") from None
     return str(output.getvalue())
 
 

@@ -17,6 +17,7 @@ Only templates that passed every check enter the cache, and the cache holds at m
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 import time
@@ -28,6 +29,8 @@ import airspeed
 
 from apidesk.domain.notifications import sandbox
 from apidesk.domain.notifications.sandbox import TemplateProblem, nodes
+
+log = logging.getLogger("apidesk.notifications")
 
 MAX_SOURCE = 200_000
 MAX_PARSE_STEPS = 100_000
@@ -87,19 +90,46 @@ def compile_template(source: str, *, seconds: float = COMPILE_SECONDS) -> airspe
     try:
         template = airspeed.Template(source)
         template.ensure_compiled()
-    except OverBudget as exc:
-        raise TemplateProblem(str(exc)) from None
-    except airspeed.TemplateError as exc:
-        raise TemplateProblem(
-            str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        ) from None
-    except RecursionError:
-        raise TemplateProblem("the template is nested too deeply") from None
+        sandbox.check(template.root_element)
+        sandbox.bound(template.root_element)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise engine_failure(exc, "compiled") from None
     finally:
         _parse_budget.reset(token)
-    sandbox.check(template.root_element)
-    sandbox.bound(template.root_element)
     return template
+
+
+def engine_failure(error: Exception, done: str) -> TemplateProblem:
+    """What an exception out of airspeed says about the operator's template.
+
+    The text is the operator's, and airspeed was written for trusted text: besides its own
+    `TemplateError`, hostile text makes it raise whatever Python raises inside it (ValueError
+    for a number past Python's 4,300-digit bound on `int()`, RecursionError on deep nesting,
+    TypeError, IndexError...). So every `Exception` out of a compile or a render is a problem
+    of the template, reported on its field as a 400. What is no `Exception` (KeyboardInterrupt,
+    SystemExit, a cancelled task) and MemoryError (the process, not one template, is short: the
+    parse and the render are bounded by `MAX_SOURCE`, the parse steps and the render budget)
+    are not caught by the callers, and still end the request as the failure they are.
+    """
+    if isinstance(error, TemplateProblem):
+        return error
+    if isinstance(error, OverBudget | sandbox.RenderOverBudget):
+        return TemplateProblem(str(error))
+    if isinstance(error, airspeed.TemplateError):
+        return TemplateProblem(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    if isinstance(error, RecursionError):
+        return TemplateProblem("the template is nested too deeply")
+    if isinstance(error, ValueError) and "digits" in str(error) and "limit" in str(error):
+        return TemplateProblem("a number in the template has more than 4,300 digits")
+    if done == "rendered" and isinstance(error, TypeError | ValueError | AttributeError | KeyError):
+        # What a render with real values commonly trips on (a comparison of unlike values):
+        # the operator sees why in the preview.
+        return TemplateProblem(f"the template cannot be rendered: {error}")
+    # Not the exception's text: it speaks of Python's internals, and may quote a value.
+    log.warning("template engine failed with %s", type(error).__name__, exc_info=error)
+    return TemplateProblem(f"the template cannot be {done} (the engine failed on its text)")
 
 
 def tree_size(template: airspeed.Template) -> int:
