@@ -72,7 +72,7 @@ def test_terms_of_use_with_consent_reach_the_portal(
     visitor = page.context.browser.new_context(base_url=live.url).new_page()
     visitor.goto(f"/portal/{shop.name}/signup")
     assert "Use the API kindly." in visitor.locator("main").inner_text()
-    expect(visitor.get_by_label("I agree to the terms")).to_be_visible()
+    expect(visitor.get_by_label("I accept the terms")).to_be_visible()
     visitor.context.close()
 
 

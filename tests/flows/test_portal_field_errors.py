@@ -7,6 +7,7 @@ the API team's address, and states are badges."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import httpx
 from support import catalog
@@ -144,7 +145,7 @@ def test_a_blocked_developer_is_given_the_api_teams_address(
     publisher = admin.get(shop.url(), params=V).json()["properties"]["publisherEmail"]
     refused = sign_in(browser, shop, "held@example.com")
     assert refused.status_code == 403 and "blocked" in refused.text
-    assert f'<a href="mailto:{publisher}">{publisher}</a>' in refused.text
+    assert f'<a href="mailto:{quote(publisher)}">{publisher}</a>' in refused.text
     wrong = browser.submit(
         browser.get(f"/portal/{shop.name}/signin"),
         f"/portal/{shop.name}/signin",

@@ -145,7 +145,7 @@ def test_new_page_states_pass_axe(live: LiveServer, browser: Any) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name="admin@example.net")).to_have_attribute(
-        "href", "mailto:admin@example.net"
+        "href", "mailto:admin%40example.net"
     )
     checked(page, "portal-signin-blocked")
 
