@@ -30,9 +30,16 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
 
 
 def _since(value: str) -> datetime | None:
+    """The date typed, read in UTC unless it names its offset; None for no date."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+        moment = datetime.fromisoformat(value) if value else None
     except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None if moment is None else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # out of datetime's range in UTC
         return None
 
 
