@@ -15,12 +15,12 @@ from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, field, not_found_in, see_other
 from apidesk.console.wording import PRODUCT_LABELS, refusal_status, said
+from apidesk.domain import numbers
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.groups import service as groups
 from apidesk.domain.products import links
 from apidesk.domain.products import service as products
-from apidesk.domain.validation import digits
 from apidesk.errors import DomainError, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, Product
@@ -61,18 +61,18 @@ def _product(ictx: InstanceContext, request: Request) -> Product:
 
 
 def _fields(form: FormData, *, new: bool) -> products.ProductFields:
-    """What the form says. The limit goes to the domain as typed when it is not a number, so
-    the domain's own message explains what it takes."""
+    """What the form says. The limit goes to the domain as typed when it is not a number it
+    can hold (`numbers.whole`: no `int()` of thousands of digits), so the domain's own
+    message explains what it takes."""
     limit_text = field(form, "subscriptions_limit").strip()
+    limit = numbers.whole(limit_text, 0, products.FIELDS["subscriptions_limit"].maximum)
     read: dict[str, Any] = {
         "display_name": field(form, "display_name").strip(),
         "description": field(form, "description").strip() or None,
         "terms": field(form, "terms").strip() or None,
         "subscription_required": field(form, "subscription_required") == "on",
         "approval_required": field(form, "approval_required") == "on",
-        "subscriptions_limit": (
-            None if not limit_text else int(limit_text) if digits(limit_text) else limit_text
-        ),
+        "subscriptions_limit": (None if not limit_text else limit_text if limit is None else limit),
     }
     if new:
         read["state"] = "published" if field(form, "published") == "on" else "notPublished"

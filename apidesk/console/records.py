@@ -13,10 +13,9 @@ from starlette.routing import Route
 
 from apidesk.console.audit_words import ACTIONS, action_choices
 from apidesk.console.base import PATH, Console, see_other
-from apidesk.domain import audit
+from apidesk.domain import audit, numbers
 from apidesk.domain.notifications import outbox
-from apidesk.domain.validation import digits
-from apidesk.errors import DomainError
+from apidesk.errors import DomainError, NotFound
 from apidesk.web.wording import problem_text
 
 Handler = Callable[[Console, Request, FormData | None], Response]
@@ -31,9 +30,16 @@ def routes(page: Callable[[Handler], Any]) -> list[Route]:
 
 
 def _since(value: str) -> datetime | None:
+    """The date typed, read in UTC unless it names its offset; None for no date."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+        moment = datetime.fromisoformat(value) if value else None
     except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None if moment is None else moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # out of datetime's range in UTC
         return None
 
 
@@ -111,7 +117,10 @@ def outbox_retry(console: Console, request: Request, form: FormData | None) -> R
             ictx = console.instance(ctx, operator, request.path_params["service"])
             console.checked(request, form)
             raw = request.path_params["message"]
-            outbox.retry_in(ictx, int(raw) if digits(raw) and len(raw) < 19 else -1)
+            message_id = numbers.record_id(raw)
+            if message_id is None:
+                raise NotFound(f"There is no outbox message {raw[:40]}.")
+            outbox.retry_in(ictx, message_id)
             return see_other(f"{PATH}/{ictx.instance.name}/outbox", "retried")
     except DomainError as error:
         return outbox_page(console, request, form, status=400, error=problem_text(error))

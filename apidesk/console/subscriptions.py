@@ -16,11 +16,11 @@ from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, field, not_found_in, see_other
 from apidesk.console.wording import SUBSCRIPTION_LABELS, said
+from apidesk.domain import numbers
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.products import service as products
 from apidesk.domain.subscriptions import browse, keys
 from apidesk.domain.subscriptions import service as subscriptions
-from apidesk.domain.validation import digits
 from apidesk.errors import DomainError, Invalid, NotFound
 from apidesk.query import ListQuery
 from apidesk.storage.models import Operator, Subscription
@@ -70,7 +70,8 @@ def _subscription(ictx: InstanceContext, request: Request) -> Subscription:
 
 
 def _cursor(value: str | None) -> int | None:
-    return int(value) if value and digits(value) and len(value) < 19 else None
+    """A paging position: the id of a row, or None for text that no row's id can be."""
+    return numbers.record_id(value)
 
 
 def list_page(console: Console, request: Request, form: FormData | None) -> Response:

@@ -12,9 +12,8 @@ from enum import Enum
 from typing import Any
 
 from apidesk.domain import validation
+from apidesk.domain.numbers import INT32_MAX
 from apidesk.errors import Collection, FieldProblem
-
-INT32_MAX = 2**31 - 1
 
 
 class Kind(Enum):

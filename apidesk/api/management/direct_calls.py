@@ -17,7 +17,7 @@ from fastapi import params
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from apidesk.domain.validation import digits
+from apidesk.domain.numbers import INT32_MAX, whole
 from apidesk.errors import DomainError
 
 _SOURCES = {"path": "path_params", "query": "query_params", "header": "headers"}
@@ -56,13 +56,10 @@ class Param:
             if given in ("true", "false"):
                 return given == "true"
             raise Refer
-        # A whole number: ASCII digits only, short enough to be an int of any database.
-        if not (digits(given) and len(given) <= 10):
-            raise Refer
-        number = int(given)
-        if (self.low is not None and number < self.low) or (
-            self.high is not None and number > self.high
-        ):
+        # A whole number: ASCII digits only, within the bounds and an int of any database.
+        low = max(self.low or 0, 0)
+        number = whole(given, low, INT32_MAX if self.high is None else min(self.high, INT32_MAX))
+        if number is None:
             raise Refer
         return number
 

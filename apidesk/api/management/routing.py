@@ -41,7 +41,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.routing import APIRoute
 
-from apidesk.domain.validation import digits
+from apidesk.domain.numbers import whole
 from apidesk.query import COUNT_LIMIT
 from apidesk.threads import run_in_turn
 
@@ -77,8 +77,8 @@ def _names_one_user(request: Request) -> bool:
 
 
 def _at_most(value: str | None, limit: int) -> bool:
-    # The length first: int() refuses strings of thousands of digits (FastAPI answers those).
-    return value is None or (digits(value) and len(value) <= 6 and int(value) <= limit)
+    # Digits counted before int() reads them (FastAPI answers what this does not take).
+    return value is None or whole(value, 0, limit) is not None
 
 
 class Placed:

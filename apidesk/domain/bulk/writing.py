@@ -11,7 +11,7 @@ from typing import Any
 from apidesk.domain.bulk.export import Exported
 from apidesk.domain.bulk.importer import RowError
 from apidesk.domain.bulk.records import GROUP_SEPARATOR, Format, spreadsheet_cell
-from apidesk.domain.validation import digits
+from apidesk.domain.numbers import whole
 
 EXPORT_FIELDS = (
     "id",
@@ -105,5 +105,6 @@ def error_lines_up_to(fmt: Format, text: str, last_line: int) -> str:
         ]
         return "".join(kept)
     rows = list(csv.reader(io.StringIO(text)))
-    body = [row for row in rows[1:] if len(row) == 4 and digits(row[1])]
-    return error_header(fmt) + "".join(_csv_line(row) for row in body if int(row[1]) <= last_line)
+    # A line number as the report writes it: digits, counted before int() reads them.
+    body = [row for row in rows[1:] if len(row) == 4 and whole(row[1], 0, last_line) is not None]
+    return error_header(fmt) + "".join(_csv_line(row) for row in body)

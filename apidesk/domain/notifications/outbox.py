@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, update
 from apidesk.domain import audit
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import publisher, recipients, render, templates
+from apidesk.domain.numbers import is_record_id
 from apidesk.errors import Invalid, NotFound
 from apidesk.security.secretbox import SecretKeyError
 from apidesk.storage.models import Instance, OutboxMessage, User
@@ -274,7 +275,8 @@ def list_messages(
 
 
 def get_or_raise(ctx: Context, message_id: int) -> OutboxMessage:
-    message = ctx.session.get(OutboxMessage, message_id)
+    # An id past the column's range names no message (PostgreSQL would refuse the query).
+    message = ctx.session.get(OutboxMessage, message_id) if is_record_id(message_id) else None
     if message is None:
         raise NotFound(f"There is no outbox message {message_id}.")
     return message
@@ -303,7 +305,7 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
 
 def retry_in(ctx: InstanceContext, message_id: int) -> OutboxMessage:
     """`retry`, for a message of this instance only (the console's Retry); audited."""
-    message = ctx.session.get(OutboxMessage, message_id)
+    message = ctx.session.get(OutboxMessage, message_id) if is_record_id(message_id) else None
     if message is None or message.instance_id != ctx.instance.id:
         raise NotFound(f"There is no outbox message {message_id}.")
     retried = retry(ctx, message_id)

@@ -10,7 +10,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
@@ -18,6 +18,7 @@ from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, fu
 
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows.links import LinkState, Purpose
+from apidesk.domain.numbers import is_record_id
 from apidesk.query import BROWSE_COUNT_LIMIT
 from apidesk.storage.models import OneTimeLink, User
 from apidesk.storage.paging import bounded_count
@@ -89,20 +90,41 @@ def _cursor(user: Listed, sort: str) -> str:
 
 
 def _read_cursor(cursor: str | None, sort: str) -> tuple[Any, int] | None:
-    """A cursor's position, or None for one that cannot be read (the first page then)."""
+    """A cursor's position, or None for one that is no position in `sort` (the first page
+    then). Anyone can forge a cursor: its pair is checked as the database would take it, the
+    id within the id column, the value of the sort column's type and within its range."""
     if not cursor or len(cursor) > 1000:
         return None
     try:
-        value, user_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(user_id, int):
-            return None
-        if sort == "registered":
-            value = datetime.fromisoformat(value)
-        elif not isinstance(value, str):
-            return None
-        return value, user_id
-    except (ValueError, TypeError):
+        pair = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:  # not base64, not UTF-8, not JSON
         return None
+    if type(pair) is not list or len(pair) != 2 or not is_record_id(pair[1]):
+        return None
+    value = _moment(pair[0]) if sort == "registered" else _text(pair[0], SORTS[sort].type.length)
+    return None if value is None else (value, pair[1])
+
+
+def _moment(value: object) -> datetime | None:
+    """A registration date as `_cursor` writes it: ISO 8601 with its offset, read in UTC."""
+    if type(value) is not str or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    except (ValueError, OverflowError):  # not a date; or out of datetime's range in UTC
+        return None
+
+
+def _text(value: object, length: int) -> str | None:
+    """Text a column of `length` characters can hold: UTF-8 (no lone surrogate), no NUL."""
+    if type(value) is not str or len(value) > length or "\x00" in value:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
 
 
 def _beyond(column: Any, value: Any, user_id: Any, *, downward: bool) -> ColumnElement[bool]:

@@ -18,7 +18,7 @@ from apidesk.api.management.schemas.services import (
     ServiceUpdateParameters,
 )
 from apidesk.api.management.views.services import service as render
-from apidesk.domain import validation
+from apidesk.domain import numbers, validation
 from apidesk.domain.instances import service as instances
 from apidesk.errors import Forbidden, Invalid
 from apidesk.storage.models import Instance
@@ -82,9 +82,10 @@ def _host_and_port(given: Any) -> str | None:
         return None
     if not colon:
         return host
-    if not validation.digits(port) or len(port) > 5 or not 0 < int(port) < 65536:
+    number = numbers.whole(port, 1, 65535)
+    if number is None:
         return None
-    return host if int(port) == 443 else f"{host}:{int(port)}"
+    return host if number == 443 else f"{host}:{number}"
 
 
 def _visible(call: Req, items: list[Instance]) -> list[Instance]:
