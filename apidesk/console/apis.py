@@ -131,7 +131,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
                 ictx,
                 operator,
                 None,
-                400,
+                refusal_status(error),
                 values=typed or _values(None),
                 error=said(error, API_LABELS),
             )
@@ -186,4 +186,12 @@ def remove(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             api = _api(ictx, request)
-            return _form(console, request, ictx, operator, api, 400, error=said(error, API_LABELS))
+            return _form(
+                console,
+                request,
+                ictx,
+                operator,
+                api,
+                refusal_status(error),
+                error=said(error, API_LABELS),
+            )

@@ -150,7 +150,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
                 request,
                 ictx,
                 operator,
-                400,
+                refusal_status(error),
                 values=typed,
                 error=said(error, PRODUCT_LABELS),
             )

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from apidesk.console.audit_words import ACTIONS, action_choices
 from apidesk.console.base import PATH, Console, see_other
+from apidesk.console.wording import refusal_status
 from apidesk.domain import audit
 from apidesk.domain.notifications import outbox
 from apidesk.domain.validation import digits
@@ -114,4 +115,6 @@ def outbox_retry(console: Console, request: Request, form: FormData | None) -> R
             outbox.retry_in(ictx, int(raw) if digits(raw) and len(raw) < 19 else -1)
             return see_other(f"{PATH}/{ictx.instance.name}/outbox", "retried")
     except DomainError as error:
-        return outbox_page(console, request, form, status=400, error=problem_text(error))
+        return outbox_page(
+            console, request, form, status=refusal_status(error), error=problem_text(error)
+        )

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, field, not_found_in, see_other
-from apidesk.console.wording import SUBSCRIPTION_LABELS, said
+from apidesk.console.wording import SUBSCRIPTION_LABELS, refusal_status, said
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.products import service as products
 from apidesk.domain.subscriptions import browse, keys
@@ -149,7 +149,7 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
             ictx,
             operator,
             subscription,
-            400,
+            refusal_status(error),
             error=said(error, SUBSCRIPTION_LABELS),
             **values,
         )

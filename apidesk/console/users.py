@@ -21,7 +21,7 @@ from apidesk.console.user_page import (
     user_view,
     users_url,
 )
-from apidesk.console.wording import USER_FIELDS, USER_LABELS, field_errors, said
+from apidesk.console.wording import USER_FIELDS, USER_LABELS, field_errors, refusal_status, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import recovery
 from apidesk.domain.groups import service as groups
@@ -78,7 +78,7 @@ def _refused(
             ictx,
             operator,
             template,
-            409 if stale else 400,
+            refusal_status(error),
             values=values,
             error="This user changed since you opened the page: check the values below (they "
             "are the ones you typed) and save again."
@@ -194,7 +194,13 @@ def _act(
             operator, ictx = scope(console, request, ctx)
             user = user_or_404(ictx, request)
             return user_view(
-                console, request, ictx, operator, user, status=400, error=said(error, USER_LABELS)
+                console,
+                request,
+                ictx,
+                operator,
+                user,
+                status=refusal_status(error),
+                error=said(error, USER_LABELS),
             )
 
 

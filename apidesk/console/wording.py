@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from apidesk.errors import Conflict, DomainError, FieldProblem, Invalid, PreconditionFailed
+from apidesk.errors import (
+    Collided,
+    Conflict,
+    DomainError,
+    FieldProblem,
+    Invalid,
+    PreconditionFailed,
+)
 from apidesk.query import COUNT_LIMIT
 from apidesk.web import wording
 
@@ -88,8 +95,9 @@ CHANGED_SINCE = (
 
 
 def refusal_status(error: DomainError) -> int:
-    """409 for a save that lost a race with another change, 400 for anything else."""
-    return 409 if isinstance(error, PreconditionFailed) else 400
+    """409 for a change that lost a race with another (a stale save; an id, a name or a link
+    another writer took first), 400 for anything else."""
+    return 409 if isinstance(error, PreconditionFailed | Collided) else 400
 
 
 def said(error: DomainError, labels: Mapping[str, str]) -> str:

@@ -15,6 +15,7 @@ from apidesk.domain.groups import repository
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
+from apidesk.storage.integrity import insert_unless_taken
 from apidesk.storage.models import Group, GroupMember, User, UserSummary
 
 GROUP_ID_MAX = 256
@@ -192,7 +193,9 @@ def add_member(ctx: InstanceContext, group_id: str, user_id: str) -> tuple[User,
         raise _read_only(group)
     if is_member(ctx, group, user):
         return user, False
-    ctx.session.add(GroupMember(group_id=group.id, user_id=user.id, instance_id=ctx.instance.id))
+    member = GroupMember(group_id=group.id, user_id=user.id, instance_id=ctx.instance.id)
+    if not insert_unless_taken(ctx.session, member):
+        return user, False  # a concurrent add made them a member first
     audit.record(ctx, "group.member-add", f"groups/{group.name}", {"userId": user.name})
     ctx.session.flush()
     return user, True
