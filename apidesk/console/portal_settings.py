@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, see_other
+from apidesk.console.base import PATH, Console, checkbox, field, see_other
 from apidesk.console.wording import SIGNUP_LABELS, refusal_status, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.portal import settings
@@ -81,7 +81,7 @@ def _fields(name: str, form: FormData) -> dict[str, Any]:
     """The setting's fields from its form: an unticked box is false, as browsers omit it."""
     read: dict[str, Any] = {}
     for key, kind in FORMS[name].items():
-        read[key] = field(form, key) == "on" if kind == "check" else field(form, key)
+        read[key] = checkbox(form, key) if kind == "check" else field(form, key)
     if name == settings.DELEGATION:
         read["url"] = read["url"].strip()
     return read

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import Console, field, see_other
+from apidesk.console.base import Console, checkbox, field, see_other
 from apidesk.console.user_page import (
     scope,
     show,
@@ -317,8 +317,8 @@ def delete_submit(console: Console, request: Request, form: FormData | None) -> 
             ictx,
             user.name,
             expected_etag="*",
-            delete_subscriptions=field(form, "delete_subscriptions") == "on",
-            notify=field(form, "notify") == "on",
+            delete_subscriptions=checkbox(form, "delete_subscriptions"),
+            notify=checkbox(form, "notify"),
         )
         return "deleted"
 
