@@ -37,12 +37,12 @@ from apidesk.console.base import (
     field,
     see_other,
 )
+from apidesk.console.wording import ERRORS
 from apidesk.domain import passwords, signin
 from apidesk.domain.context import Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
 from apidesk.errors import Collided, DomainError, Invalid
-from apidesk.portal.pages import ERRORS
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 from apidesk.threads import run_in_turn
