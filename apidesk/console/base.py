@@ -265,10 +265,11 @@ def choice(form: FormData, name: str, allowed: Collection[str], message: str) ->
 
 
 def checkbox(form: FormData, name: str) -> bool:
-    """A ticked box sends "on"; an unticked one sends nothing (so it is false). Any other
-    value is not from the page, and is refused rather than read as unticked."""
+    """A ticked box sends "on"; an unticked one sends nothing, or an empty value from a
+    script (so it is false). Any other value is not from the page, and is refused rather
+    than read as unticked."""
     value = form.get(name)
-    if value is None:
+    if value is None or value == "":
         return False
     if value != "on":
         raise Invalid.field(name, "Tick the box or leave it empty.")
