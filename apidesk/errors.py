@@ -62,6 +62,12 @@ class Conflict(DomainError):
         self.target = target
 
 
+class Collided(Conflict):
+    """A concurrent writer took the same unique key (an id, a name, a link) first, and the
+    database refused the second: the storage layer raises this for every front door, and
+    nothing of the request that lost was kept."""
+
+
 class PreconditionFailed(DomainError):
     """The entity changed since the caller read it (stale ETag or a concurrent writer)."""
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, not_found_in, see_other
+from apidesk.console.base import PATH, Console, checkbox, field, not_found_in, see_other
 from apidesk.console.wording import API_LABELS, refusal_status, said
 from apidesk.domain.apis import service as apis
 from apidesk.domain.context import Context, InstanceContext
@@ -54,7 +54,7 @@ def _fields(form: FormData) -> apis.ApiFields:
     read["service_url"] = read["service_url"] or None
     read["header_name"] = read["header_name"] or apis.DEFAULT_HEADER
     read["query_name"] = read["query_name"] or apis.DEFAULT_QUERY
-    read["subscription_required"] = field(form, "subscription_required") == "on"
+    read["subscription_required"] = checkbox(form, "subscription_required")
     return apis.ApiFields(**read)  # type: ignore[typeddict-item]
 
 
@@ -131,7 +131,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
                 ictx,
                 operator,
                 None,
-                400,
+                refusal_status(error),
                 values=typed or _values(None),
                 error=said(error, API_LABELS),
             )
@@ -186,4 +186,12 @@ def remove(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             api = _api(ictx, request)
-            return _form(console, request, ictx, operator, api, 400, error=said(error, API_LABELS))
+            return _form(
+                console,
+                request,
+                ictx,
+                operator,
+                api,
+                refusal_status(error),
+                error=said(error, API_LABELS),
+            )

@@ -38,12 +38,12 @@ from apidesk.console.base import (
     see_other,
     way_back,
 )
+from apidesk.console.wording import ERRORS
 from apidesk.domain import passwords, signin
 from apidesk.domain.context import Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
-from apidesk.errors import DomainError, Invalid
-from apidesk.portal.pages import ERRORS
+from apidesk.errors import Collided, DomainError, Invalid
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 from apidesk.threads import run_in_turn
@@ -95,8 +95,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 raise
             except HTTPException as error:
                 return _error(console, request, error.status_code)
-            except StaleDataError:
-                # Another change of the same row won the race: nothing of this one was kept.
+            except (StaleDataError, Collided):
+                # Another change of the same row, or one that took the same id, name or link,
+                # won the race: nothing of this one was kept.
                 return _error(console, request, 409)
             except Exception as error:
                 if is_unavailable(error):

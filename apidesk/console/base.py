@@ -7,7 +7,7 @@ HttpOnly, SameSite=Lax, scoped to /console, and Secure when the public URL is HT
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -273,3 +273,25 @@ def see_other(target: str, done: str | None = None) -> RedirectResponse:
 def field(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) and "\x00" not in value else ""
+
+
+def choice(form: FormData, name: str, allowed: Collection[str], message: str) -> str:
+    """A field that names one of the choices a page offers (a hidden `state`, an `act`); any
+    other value, or none, is refused (400) before anything is done, never taken for one of
+    them."""
+    value = field(form, name)
+    if value not in allowed:
+        raise Invalid.field(name, message)
+    return value
+
+
+def checkbox(form: FormData, name: str) -> bool:
+    """A ticked box sends "on"; an unticked one sends nothing, or an empty value from a
+    script (so it is false). Any other value is not from the page, and is refused rather
+    than read as unticked."""
+    value = form.get(name)
+    if value is None or value == "":
+        return False
+    if value != "on":
+        raise Invalid.field(name, "Tick the box or leave it empty.")
+    return True

@@ -124,7 +124,13 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             return _new(
-                console, request, ictx, operator, 400, values=typed, error=said(error, GROUP_LABELS)
+                console,
+                request,
+                ictx,
+                operator,
+                refusal_status(error),
+                values=typed,
+                error=said(error, GROUP_LABELS),
             )
 
 

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, field, see_other
+from apidesk.console.wording import refusal_status
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.notifications import outbox, templates
 from apidesk.domain.notifications.defaults import NEVER_SENT
@@ -153,7 +154,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
                     request,
                     ictx,
                     operator,
-                    400,
+                    refusal_status(error),
                     draft=typed or None,
                     error=_said(error),
                 )
@@ -214,7 +215,14 @@ def send_test(console: Console, request: Request, form: FormData | None) -> Resp
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             try:
-                return _edit(console, request, ictx, operator, 400, error=problem_text(error))
+                return _edit(
+                    console,
+                    request,
+                    ictx,
+                    operator,
+                    refusal_status(error),
+                    error=problem_text(error),
+                )
             except DomainError as missing:
                 return _missing(console, request, ictx, operator, missing)
 
@@ -235,6 +243,13 @@ def restore(console: Console, request: Request, form: FormData | None) -> Respon
         with console.unit(write=False) as ctx:
             operator, ictx = _scope(console, request, ctx)
             try:
-                return _edit(console, request, ictx, operator, 400, error=problem_text(error))
+                return _edit(
+                    console,
+                    request,
+                    ictx,
+                    operator,
+                    refusal_status(error),
+                    error=problem_text(error),
+                )
             except DomainError as missing:
                 return _missing(console, request, ictx, operator, missing)

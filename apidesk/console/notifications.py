@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, field, see_other
-from apidesk.console.wording import ADDRESS_LABELS, said
+from apidesk.console.wording import ADDRESS_LABELS, refusal_status, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications import recipients
 from apidesk.domain.notifications.publisher import NEVER_SENT
@@ -83,7 +83,7 @@ def add(console: Console, request: Request, form: FormData | None) -> Response:
                 request,
                 ictx,
                 operator,
-                400,
+                refusal_status(error),
                 error=said(error, ADDRESS_LABELS),
                 failed=name,
                 typed=typed,
@@ -106,4 +106,11 @@ def remove(console: Console, request: Request, form: FormData | None) -> Respons
         with console.unit(write=False) as ctx:
             operator = console.operator_or_raise(request, ctx)
             ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(console, request, ictx, operator, 400, error=said(error, ADDRESS_LABELS))
+            return _render(
+                console,
+                request,
+                ictx,
+                operator,
+                refusal_status(error),
+                error=said(error, ADDRESS_LABELS),
+            )

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from apidesk.console.base import PATH, Console, PageNotFound, field, see_other
-from apidesk.console.wording import ADDRESS_LABELS, said
+from apidesk.console.wording import ADDRESS_LABELS, refusal_status, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.instances import service as instances
 from apidesk.domain.operators import service as operators
@@ -78,7 +78,14 @@ def operator_invite(console: Console, request: Request, form: FormData | None) -
             return _show(console, request, ctx, invited=issued.operator.email, link=issued.link)
     except DomainError as error:
         with console.unit(write=False) as ctx:
-            return _show(console, request, ctx, 400, error=said(error, ADDRESS_LABELS), email=email)
+            return _show(
+                console,
+                request,
+                ctx,
+                refusal_status(error),
+                error=said(error, ADDRESS_LABELS),
+                email=email,
+            )
 
 
 def _named(ctx: Any, scope: str) -> Instance | None:
@@ -102,7 +109,9 @@ def operator_scope(console: Console, request: Request, form: FormData | None) ->
             )
     except DomainError as error:
         with console.unit(write=False) as ctx:
-            return _show(console, request, ctx, 400, error=said(error, ADDRESS_LABELS))
+            return _show(
+                console, request, ctx, refusal_status(error), error=said(error, ADDRESS_LABELS)
+            )
 
 
 def operator_remove(console: Console, request: Request, form: FormData | None) -> Response:
@@ -118,4 +127,6 @@ def operator_remove(console: Console, request: Request, form: FormData | None) -
             return see_other(f"{PATH}/{ictx.instance.name}/operators", "operator-removed")
     except DomainError as error:
         with console.unit(write=False) as ctx:
-            return _show(console, request, ctx, 400, error=said(error, ADDRESS_LABELS))
+            return _show(
+                console, request, ctx, refusal_status(error), error=said(error, ADDRESS_LABELS)
+            )

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, see_other
-from apidesk.console.wording import SIGNUP_LABELS, said
+from apidesk.console.base import PATH, Console, checkbox, field, see_other
+from apidesk.console.wording import SIGNUP_LABELS, refusal_status, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.portal import settings
 from apidesk.errors import DomainError, NotFound
@@ -81,7 +81,7 @@ def _fields(name: str, form: FormData) -> dict[str, Any]:
     """The setting's fields from its form: an unticked box is false, as browsers omit it."""
     read: dict[str, Any] = {}
     for key, kind in FORMS[name].items():
-        read[key] = field(form, key) == "on" if kind == "check" else field(form, key)
+        read[key] = checkbox(form, key) if kind == "check" else field(form, key)
     if name == settings.DELEGATION:
         read["url"] = read["url"].strip()
     return read
@@ -111,7 +111,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
                 request,
                 ictx,
                 operator,
-                400,
+                refusal_status(error),
                 drafts=drafts,
                 error=said(error, SIGNUP_LABELS),
             )
@@ -134,7 +134,14 @@ def reveal_key(console: Console, request: Request, form: FormData | None) -> Res
         with console.unit(write=False) as ctx:
             operator = console.operator_or_raise(request, ctx)
             ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(console, request, ictx, operator, 400, error=said(error, SIGNUP_LABELS))
+            return _render(
+                console,
+                request,
+                ictx,
+                operator,
+                refusal_status(error),
+                error=said(error, SIGNUP_LABELS),
+            )
 
 
 def new_key(console: Console, request: Request, form: FormData | None) -> Response:
@@ -153,4 +160,11 @@ def new_key(console: Console, request: Request, form: FormData | None) -> Respon
         with console.unit(write=False) as ctx:
             operator = console.operator_or_raise(request, ctx)
             ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(console, request, ictx, operator, 400, error=said(error, SIGNUP_LABELS))
+            return _render(
+                console,
+                request,
+                ictx,
+                operator,
+                refusal_status(error),
+                error=said(error, SIGNUP_LABELS),
+            )

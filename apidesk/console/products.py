@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, not_found_in, see_other
+from apidesk.console.base import PATH, Console, checkbox, choice, field, not_found_in, see_other
 from apidesk.console.wording import PRODUCT_LABELS, refusal_status, said
 from apidesk.domain import numbers
 from apidesk.domain.apis import service as apis
@@ -28,6 +28,8 @@ from apidesk.web.paths import path
 
 Handler = Callable[[Console, Request, FormData | None], Response]
 ALL = ListQuery(top=1000)
+# The states the Publish and Unpublish buttons send.
+STATES = ("published", "notPublished")
 
 
 def routes(page: Callable[[Handler], Any]) -> list[Route]:
@@ -70,12 +72,12 @@ def _fields(form: FormData, *, new: bool) -> products.ProductFields:
         "display_name": field(form, "display_name").strip(),
         "description": field(form, "description").strip() or None,
         "terms": field(form, "terms").strip() or None,
-        "subscription_required": field(form, "subscription_required") == "on",
-        "approval_required": field(form, "approval_required") == "on",
+        "subscription_required": checkbox(form, "subscription_required"),
+        "approval_required": checkbox(form, "approval_required"),
         "subscriptions_limit": (None if not limit_text else limit_text if limit is None else limit),
     }
     if new:
-        read["state"] = "published" if field(form, "published") == "on" else "notPublished"
+        read["state"] = "published" if checkbox(form, "published") else "notPublished"
     return products.ProductFields(**read)  # type: ignore[typeddict-item]
 
 
@@ -150,7 +152,7 @@ def create(console: Console, request: Request, form: FormData | None) -> Respons
                 request,
                 ictx,
                 operator,
-                400,
+                refusal_status(error),
                 values=typed,
                 error=said(error, PRODUCT_LABELS),
             )
@@ -246,7 +248,7 @@ def save(console: Console, request: Request, form: FormData | None) -> Response:
 
 def publish(console: Console, request: Request, form: FormData | None) -> Response:
     def act(ictx: InstanceContext, product: Product, form: FormData) -> str:
-        wanted = "published" if field(form, "state") == "published" else "notPublished"
+        wanted = choice(form, "state", STATES, "Choose to publish or to unpublish the product.")
         products.update(ictx, product.name, {"state": wanted})
         return "product-published" if wanted == "published" else "product-unpublished"
 
@@ -264,7 +266,7 @@ def remove(console: Console, request: Request, form: FormData | None) -> Respons
             products.delete(
                 ictx,
                 product.name,
-                delete_subscriptions=field(form, "delete_subscriptions") == "on",
+                delete_subscriptions=checkbox(form, "delete_subscriptions"),
             )
             return see_other(f"{PATH}/{ictx.instance.name}/products", "product-deleted")
     except DomainError as error:

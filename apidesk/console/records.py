@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from apidesk.console.audit_words import ACTIONS, action_choices
 from apidesk.console.base import PATH, Console, see_other
+from apidesk.console.wording import refusal_status
 from apidesk.domain import audit, numbers
 from apidesk.domain.notifications import outbox
 from apidesk.errors import DomainError, NotFound
@@ -123,4 +124,6 @@ def outbox_retry(console: Console, request: Request, form: FormData | None) -> R
             outbox.retry_in(ictx, message_id)
             return see_other(f"{PATH}/{ictx.instance.name}/outbox", "retried")
     except DomainError as error:
-        return outbox_page(console, request, form, status=400, error=problem_text(error))
+        return outbox_page(
+            console, request, form, status=refusal_status(error), error=problem_text(error)
+        )

@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import PATH, Console, field, not_found_in, see_other
-from apidesk.console.wording import SUBSCRIPTION_LABELS, said
+from apidesk.console.base import PATH, Console, choice, field, not_found_in, see_other
+from apidesk.console.wording import SUBSCRIPTION_LABELS, refusal_status, said
 from apidesk.domain import numbers
 from apidesk.domain.context import Context, InstanceContext
 from apidesk.domain.products import service as products
@@ -38,6 +38,8 @@ ACTIONS = {
 }
 # The actions that cannot be undone, asked again before they are done.
 CONFIRMED = ("cancel", "reject")
+# What the buttons of a key send: Show, or Regenerate (after a question).
+KEY_ACTS = ("show", "regenerate")
 # Which buttons a state offers.
 OFFERED = {
     "submitted": ("approve", "reject"),
@@ -150,7 +152,7 @@ def _fail(console: Console, request: Request, error: DomainError, **values: Any)
             ictx,
             operator,
             subscription,
-            400,
+            refusal_status(error),
             error=said(error, SUBSCRIPTION_LABELS),
             **values,
         )
@@ -195,7 +197,8 @@ def key_action(console: Console, request: Request, form: FormData | None) -> Res
                 raise Invalid.field("slot", "Choose the primary or the secondary key.")
             chosen = cast(keys.Slot, slot)
             subscriptions.refuse_dead_keys(subscription)
-            if field(form, "act") == "regenerate":
+            act = choice(form, "act", KEY_ACTS, "Choose to show or to regenerate the key.")
+            if act == "regenerate":
                 if field(form, "confirm") != "yes":
                     return _show(
                         console, request, ictx, operator, subscription, confirm_regenerate=chosen

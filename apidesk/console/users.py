@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from apidesk.console.base import Console, field, see_other
+from apidesk.console.base import Console, checkbox, field, see_other
 from apidesk.console.user_page import (
     scope,
     show,
@@ -21,7 +21,7 @@ from apidesk.console.user_page import (
     user_view,
     users_url,
 )
-from apidesk.console.wording import USER_FIELDS, USER_LABELS, field_errors, said
+from apidesk.console.wording import USER_FIELDS, USER_LABELS, field_errors, refusal_status, said
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import recovery
 from apidesk.domain.groups import service as groups
@@ -78,7 +78,7 @@ def _refused(
             ictx,
             operator,
             template,
-            409 if stale else 400,
+            refusal_status(error),
             values=values,
             error="This user changed since you opened the page: check the values below (they "
             "are the ones you typed) and save again."
@@ -194,7 +194,13 @@ def _act(
             operator, ictx = scope(console, request, ctx)
             user = user_or_404(ictx, request)
             return user_view(
-                console, request, ictx, operator, user, status=400, error=said(error, USER_LABELS)
+                console,
+                request,
+                ictx,
+                operator,
+                user,
+                status=refusal_status(error),
+                error=said(error, USER_LABELS),
             )
 
 
@@ -311,8 +317,8 @@ def delete_submit(console: Console, request: Request, form: FormData | None) -> 
             ictx,
             user.name,
             expected_etag="*",
-            delete_subscriptions=field(form, "delete_subscriptions") == "on",
-            notify=field(form, "notify") == "on",
+            delete_subscriptions=checkbox(form, "delete_subscriptions"),
+            notify=checkbox(form, "notify"),
         )
         return "deleted"
 

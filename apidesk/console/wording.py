@@ -7,7 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from apidesk.errors import DomainError, PreconditionFailed
+from apidesk.errors import (
+    Collided,
+    DomainError,
+    PreconditionFailed,
+)
 from apidesk.query import BROWSE_COUNT_LIMIT
 from apidesk.web import wording
 
@@ -79,6 +83,33 @@ SENTENCES = {
 }
 
 
+# What each status means to an operator, in words: the console's own (the portal's speak of
+# the portal, `apidesk.portal.pages.ERRORS`).
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Not allowed", "You cannot open this page."),
+    404: ("Not found", "There is no such page in the console. Check the address."),
+    405: ("Not allowed", "This page cannot be used that way."),
+    409: (
+        "Changed meanwhile",
+        "Another change made at the same moment came first; nothing of yours was saved. "
+        "Load the page again and retry.",
+    ),
+    413: ("Too large", "What was sent is too large."),
+    429: ("Too many attempts", "Too many requests came from your address. Try again later."),
+    431: ("Too large", "The request's headers are too large."),
+    500: (
+        "Something went wrong",
+        "The console hit an unexpected error; it has been logged. Try again later, and tell "
+        "whoever runs Apidesk if it keeps happening.",
+    ),
+    503: (
+        "Temporarily unavailable",
+        "The console cannot reach its database right now. Try again in a moment.",
+    ),
+}
+
+
 # A save whose page was opened before someone else's change (the form carries the entity tag
 # it was made from): nothing is overwritten, and the form comes back with what was typed.
 CHANGED_SINCE = (
@@ -88,8 +119,9 @@ CHANGED_SINCE = (
 
 
 def refusal_status(error: DomainError) -> int:
-    """409 for a save that lost a race with another change, 400 for anything else."""
-    return 409 if isinstance(error, PreconditionFailed) else 400
+    """409 for a change that lost a race with another (a stale save; an id, a name or a link
+    another writer took first), 400 for anything else."""
+    return 409 if isinstance(error, PreconditionFailed | Collided) else 400
 
 
 def said(error: DomainError, labels: Mapping[str, str]) -> str:

@@ -24,7 +24,7 @@ from enum import StrEnum
 from apidesk.domain import throttle
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.users import repository
-from apidesk.domain.validation import email_key
+from apidesk.domain.validation import sign_in_key
 from apidesk.security.passwords import PasswordHashing
 from apidesk.storage.models import UserRecord
 
@@ -80,7 +80,7 @@ class Checked:
 
 def look_up(ctx: InstanceContext, email: str) -> Found | Refusal:
     """Step 1, in a read-only unit: the account behind the address, unless it is held back."""
-    key = email_key(email.strip())
+    key = sign_in_key(email)
     if not key:
         return Found(key="", user_id=None, stored_hash=None, checked_at=None)
     held = throttle.wait(ctx, throttle.SIGN_IN, key)

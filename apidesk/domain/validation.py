@@ -144,6 +144,19 @@ def email_key(address: str) -> str:
     return unicodedata.normalize("NFC", address).lower()
 
 
+def sign_in_key(typed: str) -> str:
+    """The key under which a sign-in with the address `typed` is counted and audited: its
+    `email_key`; or "" for an address no account can have (longer than an address may be,
+    or with a control character), which the sign-in then refuses like a wrong password after
+    the same work, writing nothing. No account's password can be guessed with such an
+    address, so leaving it uncounted takes nothing from the throttle, and the throttle and
+    audit tables hold no junk keys."""
+    key = email_key(typed.strip())
+    if len(key) > EMAIL_MAX or any(unicodedata.category(c) == "Cc" for c in key):
+        return ""
+    return key
+
+
 def entity_id(value: str, *, target: str, max_length: int, min_length: int = 1) -> str:
     """Validate a client-chosen id from a URL path; raise at once, there is nothing else to add."""
     # Ids are compared lowercased, and a few letters grow when lowercased ("İ" becomes two

@@ -25,7 +25,7 @@ from apidesk.domain.portal import delegation
 from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import access
-from apidesk.errors import Invalid
+from apidesk.errors import Collided, Invalid
 from apidesk.portal import pages, products, profile
 from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal, refusal_status
 from apidesk.portal.base import form_field as _field
@@ -107,8 +107,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 raise  # the request limits answer it (413)
             except HTTPException as error:
                 return pages.error(error.status_code)  # e.g. a form that cannot be read
-            except StaleDataError:
-                # Another change of the same row won the race: nothing of this one was kept.
+            except (StaleDataError, Collided):
+                # Another change of the same row, or one that took the same id, name or link,
+                # won the race: nothing of this one was kept.
                 return pages.error(409)
             except Exception as error:
                 return _failed(request, error)

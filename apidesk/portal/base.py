@@ -25,7 +25,7 @@ from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications.values import shared_portal_url
 from apidesk.domain.portal import delegation
 from apidesk.domain.subscriptions.service import LIMIT_REACHED
-from apidesk.errors import DomainError, Invalid
+from apidesk.errors import Collided, DomainError, Invalid
 from apidesk.portal import header, pages
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
@@ -306,7 +306,10 @@ FORGED = frozenset({"csrf", "origin"})
 
 def refusal_status(error: DomainError) -> int:
     """403 for a form that is not this browser's own from this portal (no or a wrong CSRF
-    token, or sent from another origin), else 400."""
+    token, or sent from another origin), 409 for a change another one made at the same time
+    took first (`Collided`), else 400."""
+    if isinstance(error, Collided):
+        return 409
     forged = isinstance(error, Invalid) and any(p.target in FORGED for p in error.problems)
     return 403 if forged else 400
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from apidesk.files import create_private
 from apidesk.storage.checkpoints import BACKSTOP_PAGES, Checkpoints
+from apidesk.storage.integrity import collided, is_unique_violation
 from apidesk.storage.standbys import Standbys
 from apidesk.storage.turns import WriteTurns
 
@@ -210,12 +211,20 @@ class Database:
 
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
-        """A session that commits when the block ends normally and rolls back otherwise."""
+        """A session that commits when the block ends normally and rolls back otherwise. A
+        unique or primary-key violation, at a flush or at the commit (another writer took the
+        id, the name or the link first), leaves as the domain's `Collided` conflict, for every
+        front door to show as it shows any conflict."""
         with self._turns.turn() if write and self._turns is not None else nullcontext():
             session = self.session(write=write)
             try:
                 yield session
                 session.commit()
+            except exc.IntegrityError as error:
+                session.rollback()
+                if is_unique_violation(error):
+                    raise collided(error) from error
+                raise
             except BaseException:
                 session.rollback()
                 raise

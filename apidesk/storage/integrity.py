@@ -1,4 +1,6 @@
-"""Name the constraint behind an IntegrityError, whichever database raised it."""
+"""Name the constraint behind an IntegrityError, whichever database raised it, and turn a
+unique or primary-key violation (a writer that lost a race for an id, a name or a link) into
+the domain's `Collided` conflict (`Database.unit_of_work` does, for every front door)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,36 @@ from functools import cache
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from apidesk.errors import Collided
 from apidesk.storage.models import Base
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+_PG_UNIQUE = "23505"
+# Unique constraints a racing writer can trip over, and what they mean to a client.
+CONSTRAINTS = {
+    "uq_users_instance_id_email_key": (
+        "IdentifierAlreadyInUse",
+        "email",
+        "A user with this e-mail address already exists in this service.",
+    ),
+    "uq_users_instance_id_name_key": (
+        "IdentifierAlreadyInUse",
+        "userId",
+        "A user with this id was created by a concurrent request; read it and retry.",
+    ),
+    "uq_subscriptions_instance_id_name_key": (
+        "IdentifierAlreadyInUse",
+        "sid",
+        "A subscription with this id was created by a concurrent request; read it and retry.",
+    ),
+    "uq_subscription_keys_instance_id_digest": (
+        "IdentifierAlreadyInUse",
+        "primaryKey",
+        "That key was just given to another subscription; choose another key.",
+    ),
+}
 
 
 @cache
@@ -34,3 +62,41 @@ def constraint_name(error: IntegrityError) -> str | None:
     if match:
         return _sqlite_names().get(match.group(1).strip())
     return None
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """A unique or primary-key violation (not a foreign key, a NOT NULL or a CHECK)."""
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state is not None:
+        return str(state) == _PG_UNIQUE
+    return _SQLITE_UNIQUE.search(str(original)) is not None
+
+
+def collided(error: IntegrityError) -> Collided:
+    """The conflict a front door shows for a unique violation: in the words of `CONSTRAINTS`
+    when the constraint is named there, else a lost race to retry."""
+    name = constraint_name(error)
+    if name in CONSTRAINTS:
+        code, target, message = CONSTRAINTS[name]
+        return Collided(message, code=code, target=target)
+    return Collided(
+        "Another change made at the same time took this first; nothing of this one was "
+        "kept. Look again and retry."
+    )
+
+
+def insert_unless_taken(session: Session, row: object) -> bool:
+    """Insert `row` in a savepoint and flush it: True when it went in; False when a unique or
+    primary key it carries was taken meanwhile by a concurrent writer, and then the row is
+    not in the session and the rest of the unit goes on. For an add that is the same success
+    when the row is already there (a link, a membership). Any other violation is raised."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as error:
+        if not is_unique_violation(error):
+            raise
+        return False
+    return True

@@ -12,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event, select
-from sqlalchemy.exc import IntegrityError
 from support import catalog
 from support.server import ServiceRef
 from support.units import unit
@@ -21,7 +20,7 @@ from apidesk.domain import audit
 from apidesk.domain.context import Runtime
 from apidesk.domain.users import repository
 from apidesk.domain.users import service as users
-from apidesk.errors import Conflict, NotFound, PreconditionFailed
+from apidesk.errors import Collided, Conflict, NotFound, PreconditionFailed
 from apidesk.storage.models import AuditEvent
 
 
@@ -148,7 +147,7 @@ def test_the_plain_insert_records_its_event_and_a_refused_one_none(
     }
     with unit(runtime, service) as ictx:
         assert repository.add(ictx, values, event).name == "Plain-1"
-    with pytest.raises(IntegrityError), unit(runtime, service) as ictx:
+    with pytest.raises(Collided), unit(runtime, service) as ictx:
         repository.add(ictx, {**values, "name": "Plain-2", "name_key": "plain-2"}, event)
     actions = [(action, target) for _, action, target, _ in events(runtime, service)[len(before) :]]
     assert actions == [("user.create", "users/Plain-1")]

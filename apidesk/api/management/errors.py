@@ -26,7 +26,7 @@ from apidesk.errors import (
     Unauthorized,
 )
 from apidesk.storage.availability import is_unavailable
-from apidesk.storage.integrity import constraint_name
+from apidesk.storage.integrity import collided, constraint_name, is_unique_violation
 
 log = logging.getLogger("apidesk.api")
 
@@ -51,29 +51,6 @@ HTTP_CODES = {
     412: "PreconditionFailed",
     413: "RequestEntityTooLarge",
     415: "UnsupportedMediaType",
-}
-# Unique constraints a racing writer can trip over, and what they mean to a client.
-CONSTRAINTS = {
-    "uq_users_instance_id_email_key": (
-        "IdentifierAlreadyInUse",
-        "email",
-        "A user with this e-mail address already exists in this service.",
-    ),
-    "uq_users_instance_id_name_key": (
-        "IdentifierAlreadyInUse",
-        "userId",
-        "A user with this id was created by a concurrent request; read it and retry.",
-    ),
-    "uq_subscriptions_instance_id_name_key": (
-        "IdentifierAlreadyInUse",
-        "sid",
-        "A subscription with this id was created by a concurrent request; read it and retry.",
-    ),
-    "uq_subscription_keys_instance_id_digest": (
-        "IdentifierAlreadyInUse",
-        "primaryKey",
-        "That key was just given to another subscription; choose another key.",
-    ),
 }
 
 
@@ -163,10 +140,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A unit of work raises a unique violation as `Collided` already (storage.integrity);
+        # this is for any other violation, or one raised outside a unit.
+        if is_unique_violation(exc):
+            return domain_error_response(collided(exc))
         name = constraint_name(exc)
-        if name in CONSTRAINTS:
-            code, target, message = CONSTRAINTS[name]
-            return domain_error_response(Conflict(message, code=code, target=target))
         log.info("integrity conflict on %s", name or "an unnamed constraint")
         return domain_error_response(
             Conflict("The request conflicts with a concurrent change; read the entity and retry.")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, prose, table
-from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
+from apidesk.errors import Collection, Collided, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import FieldKind, ListQuery, Page
 from apidesk.storage.filtering import Column
 from apidesk.storage.models import Api
@@ -173,12 +173,22 @@ def _ensure_path_free(ctx: InstanceContext, path: str, *, except_id: int | None)
 
 
 def create_or_update(
-    ctx: InstanceContext, api_id: str, fields: ApiFields, *, expected_etag: str | None = None
+    ctx: InstanceContext,
+    api_id: str,
+    fields: ApiFields,
+    *,
+    expected_etag: str | None = None,
+    only_new: bool = False,
 ) -> tuple[Api, bool]:
     validation.entity_id(api_id, target="apiId", max_length=API_ID_MAX)
     clean = _validate(fields)
     existing = find(ctx, api_id, lock=True)
     if existing is not None:
+        if only_new:
+            raise Collided(
+                f"Another API with the id '{api_id}' was added at the same time; nothing "
+                "was changed. Look again and add it if it is still missing."
+            )
         if expected_etag not in (None, "*") and expected_etag != existing.etag:
             raise PreconditionFailed()
         _apply(ctx, existing, clean)
@@ -217,7 +227,8 @@ def create(ctx: InstanceContext, fields: ApiFields) -> Api:
         lambda candidate: find(ctx, candidate) is not None,
         fallback="api",
     )
-    return create_or_update(ctx, api_id, fields)[0]
+    # Only ever adds: an id taken since the check above is refused, never overwritten.
+    return create_or_update(ctx, api_id, fields, only_new=True)[0]
 
 
 def _apply(ctx: InstanceContext, api: Api, clean: Mapping[str, Any]) -> None:

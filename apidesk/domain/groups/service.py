@@ -13,8 +13,9 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, prose, table
 from apidesk.domain.groups import repository
 from apidesk.domain.users import repository as users
-from apidesk.errors import Collection, Invalid, NotFound, PreconditionFailed
+from apidesk.errors import Collection, Collided, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
+from apidesk.storage.integrity import insert_unless_taken
 from apidesk.storage.models import Group, GroupMember, User, UserSummary
 
 GROUP_ID_MAX = 256
@@ -69,12 +70,22 @@ def _validate(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def create_or_update(
-    ctx: InstanceContext, group_id: str, fields: GroupFields, *, expected_etag: str | None = None
+    ctx: InstanceContext,
+    group_id: str,
+    fields: GroupFields,
+    *,
+    expected_etag: str | None = None,
+    only_new: bool = False,
 ) -> tuple[Group, bool]:
     validation.entity_id(group_id, target="groupId", max_length=GROUP_ID_MAX)
     clean = _validate(fields)
     existing = repository.find(ctx, group_id, lock=True)
     if existing is not None:
+        if only_new:
+            raise Collided(
+                f"Another group with the id '{group_id}' was added at the same time; nothing "
+                "was changed. Look again and add it if it is still missing."
+            )
         _check_etag(existing, expected_etag)
         _apply(ctx, existing, clean)
         ctx.session.flush()
@@ -139,7 +150,8 @@ def create(ctx: InstanceContext, fields: GroupFields) -> Group:
         lambda candidate: repository.find(ctx, candidate) is not None,
         fallback="group",
     )
-    return create_or_update(ctx, group_id, fields)[0]
+    # Only ever adds: an id taken since the check above is refused, never overwritten.
+    return create_or_update(ctx, group_id, fields, only_new=True)[0]
 
 
 def update(
@@ -192,7 +204,9 @@ def add_member(ctx: InstanceContext, group_id: str, user_id: str) -> tuple[User,
         raise _read_only(group)
     if is_member(ctx, group, user):
         return user, False
-    ctx.session.add(GroupMember(group_id=group.id, user_id=user.id, instance_id=ctx.instance.id))
+    member = GroupMember(group_id=group.id, user_id=user.id, instance_id=ctx.instance.id)
+    if not insert_unless_taken(ctx.session, member):
+        return user, False  # a concurrent add made them a member first
     audit.record(ctx, "group.member-add", f"groups/{group.name}", {"userId": user.name})
     ctx.session.flush()
     return user, True

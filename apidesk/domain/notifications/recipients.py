@@ -13,6 +13,7 @@ from apidesk.domain.context import InstanceContext
 from apidesk.domain.notifications import publisher
 from apidesk.domain.users import repository as users
 from apidesk.errors import Collection, NotFound
+from apidesk.storage.integrity import insert_unless_taken
 from apidesk.storage.models import NotificationRecipientEmail, NotificationRecipientUser, User
 
 BCC = "BCC"
@@ -95,11 +96,11 @@ def add_user(ctx: InstanceContext, name: str, user_id: str) -> tuple[User, bool]
     key = notification.name.lower()
     if any(existing.id == user.id for existing in _users(ctx, key)):
         return user, False
-    ctx.session.add(
-        NotificationRecipientUser(
-            instance_id=ctx.instance.id, notification_key=key, user_id=user.id
-        )
+    row = NotificationRecipientUser(
+        instance_id=ctx.instance.id, notification_key=key, user_id=user.id
     )
+    if not insert_unless_taken(ctx.session, row):
+        return user, False  # a concurrent add came first
     audit.record(
         ctx, "notification.add-user", f"notifications/{notification.name}", {"userId": user.name}
     )
@@ -152,11 +153,12 @@ def add_email(ctx: InstanceContext, name: str, address: str) -> tuple[str, bool]
     ).first()
     if existing is not None:
         return existing.email, False
-    ctx.session.add(
-        NotificationRecipientEmail(
-            instance_id=ctx.instance.id, notification_key=key, email=email, email_key=email_key
-        )
+    row = NotificationRecipientEmail(
+        instance_id=ctx.instance.id, notification_key=key, email=email, email_key=email_key
     )
+    if not insert_unless_taken(ctx.session, row):
+        # A concurrent add of the same address came first: as adding it twice in a row.
+        return email, False
     audit.record(
         ctx, "notification.add-email", f"notifications/{notification.name}", {"email": email}
     )

@@ -28,7 +28,7 @@ from apidesk.domain.throttle import (
     counting,
     failure_wait,
 )
-from apidesk.domain.validation import email_key
+from apidesk.domain.validation import sign_in_key
 from apidesk.security import tokens
 from apidesk.security.passwords import PasswordHashing
 from apidesk.storage.models import Operator, OperatorSession, OperatorThrottle
@@ -80,7 +80,7 @@ def _held(ctx: Context, row: Counter | None) -> timedelta | None:
 
 def look_up(ctx: Context, email: str) -> Found | Refusal:
     """Step 1, in a read-only unit: the operator behind the address, unless it is held back."""
-    key = email_key(email.strip())
+    key = sign_in_key(email)
     if not key:
         return Found(key="", operator_id=None, stored_hash=None, checked_at=None)
     held = _held(ctx, _counter(ctx, key))

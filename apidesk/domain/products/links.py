@@ -7,6 +7,7 @@ APIM shows the product-group relation twice, as `products/{p}/groups/{g}` and as
 from __future__ import annotations
 
 import uuid
+from typing import TypeVar
 
 from sqlalchemy import and_, literal, select
 
@@ -15,11 +16,14 @@ from apidesk.domain.apis import service as apis
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.groups import service as groups
 from apidesk.domain.products.service import get_or_raise
-from apidesk.errors import Conflict, NotFound
+from apidesk.errors import Collided, Conflict, NotFound
 from apidesk.query import FieldKind, ListQuery, Page
 from apidesk.storage.filtering import Column
+from apidesk.storage.integrity import insert_unless_taken
 from apidesk.storage.models import Api, Group, Product, ProductApi, ProductGroup
 from apidesk.storage.paging import fetch_page
+
+L = TypeVar("L", ProductGroup, ProductApi)
 
 LINK_ID_MAX = 80
 PRODUCT_GROUP_COLUMNS = {
@@ -31,6 +35,14 @@ PRODUCT_GROUP_COLUMNS = {
 
 def _link(ctx: InstanceContext, product: Product, group: Group) -> ProductGroup | None:
     return ctx.session.get(ProductGroup, (product.id, group.id))
+
+
+def _taken(link: L | None, product: Product) -> L:
+    """The link a concurrent request made first; had it taken only the link's name, the add
+    is refused as a conflict."""
+    if link is None:
+        raise Collided(f"A link of product '{product.name}' with this name was just made.")
+    return link
 
 
 def link_group(
@@ -55,7 +67,9 @@ def link_group(
         link_name=name,
         link_key=name.lower(),
     )
-    ctx.session.add(link)
+    if not insert_unless_taken(ctx.session, link):
+        # A concurrent request linked them first: the same as linking them twice in a row.
+        return _taken(_link(ctx, product, group), product), group, False
     audit.record(
         ctx, "product.group-link", f"products/{product.name}", {"groupId": group.name, "link": name}
     )
@@ -165,15 +179,16 @@ def add_api(
     if ctx.session.get(ProductApi, (product.id, api.id)) is not None:
         return api, False
     name = link_name or str(uuid.uuid4()).upper()
-    ctx.session.add(
-        ProductApi(
-            product_id=product.id,
-            api_id=api.id,
-            instance_id=ctx.instance.id,
-            link_name=name,
-            link_key=name.lower(),
-        )
+    link = ProductApi(
+        product_id=product.id,
+        api_id=api.id,
+        instance_id=ctx.instance.id,
+        link_name=name,
+        link_key=name.lower(),
     )
+    if not insert_unless_taken(ctx.session, link):
+        _taken(ctx.session.get(ProductApi, (product.id, api.id)), product)
+        return api, False
     audit.record(
         ctx, "product.api-add", f"products/{product.name}", {"apiId": api.name, "link": name}
     )

@@ -11,7 +11,7 @@ from apidesk.domain import audit, naming, validation
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.fields import Field, Kind, Null, changes, check, missing, prose, table
 from apidesk.domain.products import repository
-from apidesk.errors import Collection, Conflict, Invalid, NotFound, PreconditionFailed
+from apidesk.errors import Collection, Collided, Conflict, Invalid, NotFound, PreconditionFailed
 from apidesk.query import ListQuery, Page
 from apidesk.storage.models import Group, Product, Subscription
 
@@ -83,11 +83,17 @@ def create_or_update(
     fields: ProductFields,
     *,
     expected_etag: str | None = None,
+    only_new: bool = False,
 ) -> tuple[Product, bool]:
     validation.entity_id(product_id, target="productId", max_length=PRODUCT_ID_MAX)
     clean = _validate(fields)
     existing = repository.find(ctx, product_id, lock=True)
     if existing is not None:
+        if only_new:
+            raise Collided(
+                f"Another product with the id '{product_id}' was added at the same time; nothing "
+                "was changed. Look again and add it if it is still missing."
+            )
         _check_etag(existing, expected_etag)
         _apply(ctx, existing, clean)
         ctx.session.flush()
@@ -137,7 +143,8 @@ def create(ctx: InstanceContext, fields: ProductFields) -> Product:
         lambda candidate: repository.find(ctx, candidate) is not None,
         fallback="product",
     )
-    return create_or_update(ctx, product_id, fields)[0]
+    # Only ever adds: an id taken since the check above is refused, never overwritten.
+    return create_or_update(ctx, product_id, fields, only_new=True)[0]
 
 
 def update(
