@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from apidesk.errors import Collided
-from apidesk.storage.models import Base
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 _PG_UNIQUE = "23505"
@@ -43,7 +42,11 @@ CONSTRAINTS = {
 
 @cache
 def _sqlite_names() -> dict[str, str]:
-    """Map SQLite's "table.a, table.b" wording to our constraint names."""
+    """Map SQLite's "table.a, table.b" wording to our constraint names. `Base` from the
+    models package brings every table, so it is asked for at the first violation, not when
+    the database layer loads (a CLI command loads only the models it uses)."""
+    from apidesk.storage.models import Base
+
     names: dict[str, str] = {}
     for table in Base.metadata.tables.values():
         for constraint in table.constraints:
