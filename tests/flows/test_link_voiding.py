@@ -1,9 +1,10 @@
-"""One-time links act for the account as it was when they were sent: a new e-mail address voids
-every open link of the user, and no link acts for a blocked account."""
+"""One-time links act for the account as it was when they were sent: a new e-mail address or a
+new password voids every open link of the user, and no link acts for a blocked account."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import update
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
@@ -145,3 +146,86 @@ def test_no_reset_link_acts_for_a_blocked_account(
         )
     assert browser.get(path_of(link)).status_code == 410
     assert try_reset(browser, shop, link).status_code == 410
+
+
+def open_links_of(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> tuple[str, str]:
+    """A signed-in user's own reset link and a link to move the account to another address
+    (asked for by whoever knew the password then): both sent before the password changes."""
+    put_user(admin, shop, "held", email="held@example.com", password=OLD)
+    page = browser.get(f"/portal/{shop.name}/forgot-password")
+    browser.submit(page, f"/portal/{shop.name}/forgot-password", email="held@example.com")
+    reset = mailbox.wait_for(to="held@example.com", subject="password")[0].link("reset-password")
+    assert sign_in(browser, shop, "held@example.com", OLD) == 303
+    page = browser.get(f"/portal/{shop.name}/profile")
+    asked = browser.submit(
+        page, f"/portal/{shop.name}/profile/email", email="taker@example.com", current_password=OLD
+    )
+    assert asked.status_code == 303, asked.text
+    move = mailbox.wait_for(to="taker@example.com")[0].link("confirm-email-change")
+    return reset, move
+
+
+def change_password(how: str, admin: httpx.Client, shop: ServiceRef, browser: Browser) -> None:
+    if how == "api":
+        patch_user(admin, shop, "held", password=NEW)
+        return
+    page = browser.get(f"/portal/{shop.name}/profile")
+    changed = browser.submit(
+        page,
+        f"/portal/{shop.name}/profile/password",
+        current_password=OLD,
+        password=NEW,
+        confirm=NEW,
+    )
+    assert changed.status_code == 303, changed.text
+
+
+@pytest.mark.parametrize("how", ["profile", "api"])
+def test_a_new_password_voids_the_links_sent_before_it(
+    app: InProcessServer,
+    admin: httpx.Client,
+    shop: ServiceRef,
+    mailbox: Mailbox,
+    browser: Browser,
+    how: str,
+) -> None:
+    reset, move = open_links_of(admin, shop, mailbox, browser)
+    change_password(how, admin, shop, browser)
+
+    with app.portal() as client:
+        stranger = Browser(client)
+        assert stranger.get(path_of(move)).status_code == 410
+        page = stranger.get(f"/portal/{shop.name}/signin")
+        moved = stranger.submit(
+            page, f"/portal/{shop.name}/confirm-email-change", token=token_of(move)
+        )
+        assert moved.status_code == 410
+        assert stranger.get(path_of(reset)).status_code == 410
+        assert try_reset(stranger, shop, reset).status_code == 410
+        assert sign_in(stranger, shop, "held@example.com", NEW) == 303
+    email = admin.get(shop.url("/users/held"), params=V).json()["properties"]["email"]
+    assert email == "held@example.com"
+
+
+def test_a_password_set_through_a_reset_link_voids_the_other_links(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    reset, move = open_links_of(admin, shop, mailbox, browser)
+    assert try_reset(browser, shop, reset).status_code == 200
+    assert browser.get(path_of(move)).status_code == 410
+
+
+def test_an_imported_password_voids_the_links_sent_before_it(
+    admin: httpx.Client, shop: ServiceRef, mailbox: Mailbox, browser: Browser
+) -> None:
+    reset, move = open_links_of(admin, shop, mailbox, browser)
+    hashed = "pbkdf2_sha256$1000$salt$" + "A" * 43 + "="
+    body = f"id,email,first_name,last_name,passwordHash\nheld,held@example.com,Lin,Link,{hashed}\n"
+    report = admin.post(
+        shop.url("/users/import"), params=V, content=body, headers={"Content-Type": "text/csv"}
+    )
+    assert report.status_code == 200 and report.json()["updated"] == 1, report.text
+    assert browser.get(path_of(move)).status_code == 410
+    assert browser.get(path_of(reset)).status_code == 410

@@ -263,9 +263,7 @@ class Importer:
                 ],
             )
         credentials.lapsed(
-            ctx,
-            [user.pk for user in changed if user.pk is not None and user.proofs_lapsed],
-            [user.pk for user in changed if user.pk is not None and user.links_lapsed],
+            ctx, [user.pk for user in changed if user.pk is not None and user.proofs_lapsed]
         )
         if created:
             columns = ("instance_id", "name", "name_key", "etag", "stamp", *_WRITTEN)

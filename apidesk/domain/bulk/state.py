@@ -50,21 +50,13 @@ class Current:
 
     @property
     def proofs_lapsed(self) -> bool:
-        """Whether this change ends the user's sessions: a new password, a new mailbox, a
-        block (`apidesk.domain.users.credentials`)."""
+        """Whether this change ends the user's sessions and voids their open links: a new
+        password, a new mailbox, a block (`apidesk.domain.users.credentials`)."""
         state, password_hash = self.loaded or (self.state, self.password_hash)
         return (
             self.password_hash != password_hash
-            or self.links_lapsed
+            or self.email_key != self.loaded_email_key
             or (self.state == "blocked" and state != "blocked")
-        )
-
-    @property
-    def links_lapsed(self) -> bool:
-        """Whether this change voids the user's open links: a new mailbox or a block."""
-        state = self.loaded[0] if self.loaded else self.state
-        return self.email_key != self.loaded_email_key or (
-            self.state == "blocked" and state != "blocked"
         )
 
 

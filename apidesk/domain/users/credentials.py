@@ -1,8 +1,11 @@
 """Changes that make a user's earlier proofs of identity worthless: a new password, a new
 e-mail address, a block. Each one ends every portal session of the user for good: the sessions
-are deleted, so activating the user later brings none of them back. A new address or a block
-also voids every open one-time link of the user: a link sent to the old address must not act
-for the new one, and no link acts for a blocked account.
+are deleted, so activating the user later brings none of them back. Each one also voids every
+open one-time link of the user: a link sent to the old address must not act for the new one,
+no link acts for a blocked account, and a link asked for before a password changed (a reset,
+a change of address, a sign-on) must not outlive the password it was asked for under. A flow
+that sets the password through its own link redeems that link first; one that sends a link
+after a change (an administrator's reset) issues it after.
 
 Every front door (management API, portal, console, CLI) changes these through here, so none
 of them can forget a consequence.
@@ -23,6 +26,7 @@ def set_password(ctx: InstanceContext, user: User, hashed: str | None) -> int:
     Returns how many sessions ended."""
     user.password_hash = hashed
     user.password_changed_at = ctx.now()
+    links.void_all(ctx, user)
     return sessions.end_all(ctx, user)
 
 
@@ -39,8 +43,8 @@ def blocked(ctx: InstanceContext, user: User) -> int:
     return sessions.end_all(ctx, user)
 
 
-def lapsed(ctx: InstanceContext, ended: Collection[int], voided: Collection[int]) -> int:
-    """The same consequences for many users at once (bulk import): `ended` lose their
-    sessions, `voided` their open links. Returns how many sessions ended."""
-    links.void_all_of(ctx, voided)
-    return sessions.end_all_of(ctx, ended)
+def lapsed(ctx: InstanceContext, user_ids: Collection[int]) -> int:
+    """The same consequences for many users at once (bulk import): they lose their sessions
+    and their open links. Returns how many sessions ended."""
+    links.void_all_of(ctx, user_ids)
+    return sessions.end_all_of(ctx, user_ids)
