@@ -4,9 +4,10 @@ A new address gets a `pending` account and the `ConfirmSignUpIdentityDefault` e-
 link activates it (apidesk.domain.flows.signup). The answer is the same for an address that
 already has an account, so the form does not tell who is registered. The owner of that
 address is told instead: an active one gets the `PasswordResetIdentityDefault` e-mail (a link
-to choose a new password, in case they forgot they had an account), one who signed up before
-and never confirmed gets the confirmation again, and others (blocked, or invited and not yet
-registered) get nothing.
+to choose a new password, in case they forgot they had an account), and others (blocked, or
+invited and not yet registered) get nothing. An address that signed up before and never
+confirmed gets a confirmation of this sign-up, with this applicant's password in its link:
+the first sign-up may have been someone else's (apidesk.domain.flows.signup).
 """
 
 from __future__ import annotations
@@ -67,13 +68,14 @@ def check(ctx: InstanceContext, application: Application) -> str:
     return email
 
 
-def _notify_owner(ctx: InstanceContext, owner: User) -> None:
-    """Someone signed up with a taken address: an active owner gets a way back in; one who
-    signed up before and never confirmed gets the confirmation again; others get nothing."""
+def _notify_owner(ctx: InstanceContext, owner: User, applicant: signup.Applicant) -> None:
+    """Someone signed up with a taken address: an active owner gets a way back in; a
+    self-registered address that was never confirmed gets this sign-up's confirmation;
+    others get nothing."""
     if owner.state == "active":
         recovery.request_by_email(ctx, owner.email)
-    elif owner.state == "pending" and owner.password_hash:
-        signup.request_confirmation(ctx, owner)
+    elif owner.state == "pending" and signup.self_registered(ctx, owner):
+        signup.apply_again(ctx, owner, applicant)
 
 
 def sign_up(
@@ -85,9 +87,10 @@ def sign_up(
     key = validation.email_key(email)
     if not throttle.allow_sign_up(ctx, key, client):
         return
+    applicant = signup.Applicant(password.hashed, application.first_name, application.last_name)
     existing = repository.find_by_email(ctx, key)
     if existing is not None:
-        _notify_owner(ctx, existing)
+        _notify_owner(ctx, existing, applicant)
         return
     fields: users.UserFields = {
         "email": email,
@@ -100,5 +103,5 @@ def sign_up(
         user, _ = users.create_or_update(ctx, object_id(), fields)
     except Conflict:
         return  # the address was taken a moment ago, by a sign-up running alongside
-    signup.request_confirmation(ctx, user)
+    signup.request_confirmation(ctx, user, applicant)
     ctx.session.flush()
