@@ -129,14 +129,14 @@ def complete(ctx: InstanceContext, checked: Checked) -> UserRecord | Refusal:
         current.password_hash is None or current.password_changed_at != checked.checked_at
     )
     right = current is not None and checked.genuine and not replaced
-    if not right:
-        throttle.failed_sign_in(ctx, checked.key)
-    if current is not None and current.state in (Reason.BLOCKED, Reason.PENDING):
-        # The same answer whether or not the password was right: it tells the owner of a
-        # blocked or pending account nothing about the password.
-        return Refusal(Reason(current.state))
     if current is None or not right:
+        # A wrong password gets the same answer whatever the account's state, so the form
+        # tells nobody which addresses have a blocked or pending account.
+        throttle.failed_sign_in(ctx, checked.key)
         return Refusal(Reason.WRONG)
+    if current.state in (Reason.BLOCKED, Reason.PENDING):
+        # Only the one who knows the password learns why it does not open the account.
+        return Refusal(Reason(current.state))
     if counter is not None:
         throttle.forget(ctx, counter)
     if checked.fresh_hash is None:

@@ -315,7 +315,9 @@ def _refused(
         REFUSAL_STATUS[refusal.reason],
         email=email,
         error=refusal.message,
-        pending=refusal.reason is signin.Reason.PENDING,
+        # Offered after a wrong password too: a pending account's owner may not know the
+        # password it has (an invitee has none), and the answer is the same for any address.
+        offer_resend=refusal.reason in (signin.Reason.PENDING, signin.Reason.WRONG),
         blocked=refusal.reason is signin.Reason.BLOCKED,
         return_url=back,
     )

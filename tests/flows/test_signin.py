@@ -87,16 +87,21 @@ def test_blocked_and_pending_users_cannot_sign_in(
 
 
 @pytest.mark.parametrize("state", ["blocked", "pending"])
-def test_blocked_or_pending_refusal_says_nothing_about_the_password(
+def test_only_the_right_password_learns_that_an_account_is_blocked_or_pending(
     admin: httpx.Client, shop: ServiceRef, browser: Browser, state: str
 ) -> None:
     email = make_user(admin, shop, f"hint-{state}", state=state)
     right = sign_in(browser, shop, email, PASSWORD)
     wrong = sign_in(browser, shop, email, PASSWORD + " but wrong")
-    assert right.status_code == wrong.status_code == 403
-    assert "is wrong" not in wrong.text
-    message = "blocked" if state == "blocked" else "not active yet"
-    assert message in right.text and message in wrong.text
+    unknown = sign_in(browser, shop, f"nobody-{state}@example.com", PASSWORD)
+    message = "account is blocked" if state == "blocked" else "not active yet"
+    assert right.status_code == 403 and message in right.text
+    # A guess at the password tells nobody that the address has an account, nor its state.
+    assert wrong.status_code == unknown.status_code == 400
+    assert message not in wrong.text
+    assert wrong.text.replace(email, "X") == unknown.text.replace(
+        f"nobody-{state}@example.com", "X"
+    )
 
 
 def test_blocking_ends_a_signed_in_session(
