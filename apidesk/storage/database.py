@@ -93,6 +93,9 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
 
 
 def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """The engine for `url`. A failed statement's error, which a 500 logs, shows the statement
+    but never its values (`hide_parameters`): they can be password hashes, link digests,
+    subscription keys or a sign-up's pending password."""
     real_url = driver_url(url)
     if real_url.startswith("sqlite"):
         path = sqlite_path(url)
@@ -102,6 +105,7 @@ def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
             create_private(path)
         engine = create_engine(
             real_url,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS},
             # JSON columns (a user's identities) are read on every list row; orjson reads
             # them several times faster than the standard library. Writing is unchanged.
@@ -114,6 +118,7 @@ def create_database_engine(url: str, *, pool_size: int = 20) -> Engine:
         return engine
     engine = create_engine(
         real_url,
+        hide_parameters=True,
         json_deserializer=orjson.loads,  # as for SQLite: the identities of every listed user
         pool_size=pool_size,
         max_overflow=20,
