@@ -1,6 +1,7 @@
 """Requests refused before any front door ran (a body or headers too large, a NUL in the URL),
-answered in the shape of the door the path belongs to: a styled page for the portal, the key
-check's JSON and headers for the gateway, the ARM error body for the management API."""
+answered in the shape of the door the path belongs to: a styled page for the portal and the
+console, each in its own look and words, the key check's JSON and headers for the gateway, the
+ARM error body for the management API."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 
 from starlette.responses import Response
 
+from apidesk.console.base import refusal_page as console_refusal
 from apidesk.gateway.app import refusal as gateway_refusal
 from apidesk.portal import pages
 
@@ -29,7 +31,9 @@ def _under(path: str, prefix: str) -> bool:
 
 
 def refusal(path: str, status: int, code: str, message: str) -> Response:
-    if _under(path, PORTAL) or _under(path, CONSOLE):
+    if _under(path, CONSOLE):
+        return console_refusal(status, message)
+    if _under(path, PORTAL):
         return pages.error(status, message)
     if _under(path, GATEWAY):
         return gateway_refusal(status, _GATEWAY_REASONS.get(status, "refused"), message)

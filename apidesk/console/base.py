@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from apidesk.console.audit_words import action_words, actor_words
-from apidesk.console.wording import page_range, plural, subscription_title
+from apidesk.console.wording import ERRORS, page_range, plural, subscription_title
 from apidesk.domain.context import Context, InstanceContext, Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
@@ -204,6 +204,24 @@ class Console:
             samesite="lax",
             secure=self.secure,
         )
+
+
+def refusal_page(status: int, message: str | None = None) -> HTMLResponse:
+    """The console's page for a request refused before the console ran (apidesk.refusals: a
+    body or headers too large, bytes that are no HTTP/1.1), in its own look and words. No
+    request reached it to read a session from: the bare page anyone signed out gets."""
+    title, default = ERRORS.get(status, ("Error", "The request failed."))
+    return render.page(
+        PAGES,
+        "message.html",
+        status,
+        base=PATH,
+        static=f"{PATH}/static",
+        operator=None,
+        services=[],
+        title=title,
+        message=message or default,
+    )
 
 
 # What the page after an action says about it (`?done=...`).

@@ -34,6 +34,16 @@ def is_portal_page(response: httpx.Response) -> bool:
     )
 
 
+def face_of(response: httpx.Response) -> tuple[str, str, str]:
+    """A refusal page's look and words: its body's class, its <title> and its <h1>."""
+    text = response.text
+
+    def between(start: str, end: str) -> str:
+        return text.partition(start)[2].partition(end)[0]
+
+    return between('<body class="', '"'), between("<title>", "</title>"), between("<h1>", "</h1>")
+
+
 def is_arm_error(response: httpx.Response, code: str) -> bool:
     body = response.json()
     return response.headers["content-type"].startswith("application/json") and (
@@ -92,6 +102,35 @@ def test_an_oversized_header_is_431_as_a_portal_page(
     assert is_portal_page(response)
 
 
+def test_an_oversized_header_under_console_is_431_as_a_console_page(server: LiveServer) -> None:
+    response = httpx.get(f"{server.url}/console/signin", headers={"X-Padding": BIG_FIELD})
+    assert response.status_code == 431
+    assert is_portal_page(response)
+    assert face_of(response) == ("console", "Too large · Apidesk console", "Too large")
+    assert "Developer portal" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "face"),
+    [
+        ("/console/signin", ("console", "Too large · Apidesk console", "Too large")),
+        ("/portal/anything/signin", ("portal", "Too large · Developer portal", "Too large")),
+    ],
+)
+def test_a_body_too_large_is_413_in_the_look_of_its_door(
+    server: LiveServer, path: str, face: tuple[str, str, str]
+) -> None:
+    response = httpx.post(
+        f"{server.url}{path}",
+        content=b"email=" + b"x" * (1024 * 1024 + 10),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert is_portal_page(response)
+    assert face_of(response) == face
+    assert "The request body is larger than 1048576 bytes." in response.text
+
+
 def test_an_oversized_header_is_431_in_the_gateways_shape(
     server: LiveServer, service: ServiceRef
 ) -> None:
@@ -107,6 +146,7 @@ def test_an_oversized_header_is_431_in_the_gateways_shape(
     [
         ("/gateway/anything/check", "gateway"),
         ("/portal/anything/signin", "portal"),
+        ("/console/signin", "console"),
         ("/subscriptions/x/resourceGroups/y", "management"),
     ],
 )
@@ -121,6 +161,10 @@ def test_a_huge_head_is_refused_by_the_server_before_it_is_complete(
     headers, _, body = rest.partition(b"\r\n\r\n")
     if shape == "portal":
         assert b"text/html" in headers and b"<main>" in body
+        assert "<title>Too large · Developer portal</title>".encode() in body
+    elif shape == "console":
+        assert b"text/html" in headers and b"<main>" in body
+        assert "<title>Too large · Apidesk console</title>".encode() in body
     elif shape == "gateway":
         assert b"x-apidesk-reason: headers-too-large" in headers.lower()
     else:

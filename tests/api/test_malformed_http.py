@@ -22,22 +22,22 @@ from apidesk.domain.context import Runtime
 
 H = b"Host: x\r\n"
 MALFORMED = {
-    "non-ascii-byte-in-path": (b"GET /portal/shop/products/\xc3\xa4 HTTP/1.1\r\n" + H, "page"),
-    "space-in-path": (b"GET /portal/shop/a b HTTP/1.1\r\n" + H, "page"),
-    "tab-in-path": (b"GET /console/a\tb HTTP/1.1\r\n" + H, "page"),
+    "non-ascii-byte-in-path": (b"GET /portal/shop/products/\xc3\xa4 HTTP/1.1\r\n" + H, "portal"),
+    "space-in-path": (b"GET /portal/shop/a b HTTP/1.1\r\n" + H, "portal"),
+    "tab-in-path": (b"GET /console/a\tb HTTP/1.1\r\n" + H, "console"),
     "control-in-header": (
         b"GET /console/ HTTP/1.1\r\n" + H + b"Cookie: apidesk_console=a\x01b\r\n",
-        "page",
+        "console",
     ),
-    "unknown-method": (b"BREW /console/ HTTP/1.1\r\n" + H, "page"),
+    "unknown-method": (b"BREW /console/ HTTP/1.1\r\n" + H, "console"),
     "content-length-not-a-number": (
         b"POST /portal/shop/signin HTTP/1.1\r\n" + H + b"Content-Length: abc\r\n",
-        "page",
+        "portal",
     ),
     # The head is fine; the body's first chunk size is no number.
     "bad-chunk-in-body": (
         b"POST /portal/shop/signin HTTP/1.1\r\n" + H + b"Transfer-Encoding: chunked\r\n\r\nzz",
-        "page",
+        "portal",
     ),
     "management-space-in-path": (b"GET /subscriptions/a b HTTP/1.1\r\n" + H, "management"),
     "management-control-in-header": (
@@ -48,6 +48,8 @@ MALFORMED = {
     "gateway-tab-in-path": (b"GET /gateway/a\tb/check HTTP/1.1\r\n" + H, "gateway"),
     "no-http-at-all": (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n", "management"),
 }
+# What a page refused at each web door is titled after.
+PAGE_FACES = {"portal": "Developer portal", "console": "Apidesk console"}
 # What h11, unlike httptools, reads as HTTP (any token is a method; it allows control
 # characters in header values).
 H11_ACCEPTS = {"unknown-method", "control-in-header", "management-control-in-header"}
@@ -118,10 +120,14 @@ def test_what_the_parser_refuses_is_a_styled_400(
     assert fields[b"connection"] == b"close", answer[:400]
     assert b"Invalid HTTP request received" not in body
     assert int(fields[b"content-length"]) == len(body)
-    if shape == "page":
+    if shape in ("portal", "console"):
         assert fields[b"content-type"].startswith(b"text/html"), answer[:400]
-        assert b"<main>" in body and b"Bad request" in body
+        assert b"<main>" in body and b"<h1>Bad request</h1>" in body
         assert b"default-src 'none'" in fields[b"content-security-policy"]
+        # Each door's page in its own look and words: the console's is not the portal's.
+        face = PAGE_FACES[shape]
+        assert f"<title>Bad request · {face}</title>".encode() in body, body
+        assert f'<body class="{shape}">'.encode() in body and f">{face}</".encode() in body
     elif shape == "gateway":
         assert fields[b"x-apidesk-reason"] == b"bad-request", answer[:400]
     else:

@@ -67,6 +67,15 @@ def clean(page: Any) -> None:
     assert not found, found
 
 
+# The scrolling regions of the pages that have tables, by name (`{service}`: the instance's).
+REGIONS = {
+    "groups": ["Groups of {service}"],
+    "groups/partners": ["Members of Partners"],
+    "products": ["Products of {service}"],
+    "apis": ["APIs of {service}"],
+}
+
+
 @pytest.mark.parametrize(
     "path", ["groups", "groups/partners", "products", "products/gold", "apis", "apis/echo"]
 )
@@ -85,6 +94,11 @@ def test_each_page_fits_a_phone(
         assert answer is not None and answer.status == 200, path
         wide = page.evaluate(WIDE)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE, wide
+        # A table scrolls in a region named after it, as the screen reader says it.
+        for name in REGIONS.get(path, []):
+            name = name.format(service=shop.name)
+            region = page.get_by_role("region", name=name, exact=True)
+            expect(region.get_by_role("table", name=name, exact=True)).to_be_visible()
         clean(page)
         if path == "products/gold":
             screenshot(page, "console-product-phone")

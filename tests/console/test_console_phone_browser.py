@@ -1,8 +1,9 @@
 """The console on a phone (390x844) in Debian's chromium against a live `apidesk serve`: no
-page scrolls sideways, a table wider than the screen scrolls inside its own labelled region
-(focusable, so the keyboard scrolls it too), an e-mail address is not broken at every
-character, and the menu folds away behind a Menu button that the keyboard opens, walks and
-closes; without the script, and on a wide screen, the menu simply shows. SQLite only."""
+page scrolls sideways, a table wider than the screen scrolls inside its own region, named
+after the table (focusable, so the keyboard scrolls it too), an e-mail address is not broken
+at every character, and the menu folds away behind a Menu button that the keyboard opens,
+walks and closes; without the script, and on a wide screen, the menu simply shows. SQLite
+only."""
 
 from __future__ import annotations
 
@@ -25,14 +26,14 @@ LONG = "maximilian.olfeschlegeleinhausen@very-long-subdomain.example-corporation
 # holds: what would make the page itself scroll sideways.
 STICKING_OUT = """() => [...document.querySelectorAll('body *')]
     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-    .filter(e => !e.closest('[role=region][tabindex="0"][aria-label]'))
+    .filter(e => !e.closest('[role=region][tabindex="0"][aria-labelledby]'))
     .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' +
         Math.round(e.getBoundingClientRect().right))"""
 # Each table and the region it scrolls in, when it is wider than the screen.
 TABLES = """() => [...document.querySelectorAll('table')].map(t => {
     const region = t.closest('[role=region]');
     return {
-        region: !!region, label: region ? region.getAttribute('aria-label') : null,
+        region: !!region, labelledby: region ? region.getAttribute('aria-labelledby') : null,
         tabindex: region ? region.getAttribute('tabindex') : null,
         scrolls: region ? getComputedStyle(region).overflowX : null,
     };
@@ -93,9 +94,20 @@ def _context(browser_and_state: tuple[Any, Any], live: LiveServer, **options: An
     return browser.new_context(base_url=live.url, storage_state=state, **options)
 
 
-@pytest.mark.parametrize(
-    "path", ["users", "users/max", "subscriptions", "operators", "groups", "products", "audit"]
-)
+# What each page's scrolling regions are called: after their tables (`{service}` is the
+# instance's name), so that a screen reader tells them apart.
+REGIONS = {
+    "users": ["Users of {service}"],
+    "users/max": ["Subscriptions of Maximilian Caller", "Audit trail of Maximilian Caller"],
+    "subscriptions": ["Subscriptions of {service}, newest first"],
+    "operators": ["Operators"],
+    "groups": ["Groups of {service}"],
+    "products": ["Products of {service}"],
+    "audit": ["The newest audit events of {service}"],
+}
+
+
+@pytest.mark.parametrize("path", list(REGIONS))
 def test_no_console_page_scrolls_sideways_on_a_phone(
     browser_and_state: tuple[Any, Any], live: LiveServer, shop: ServiceRef, path: str
 ) -> None:
@@ -107,9 +119,17 @@ def test_no_console_page_scrolls_sideways_on_a_phone(
         assert page.evaluate(STICKING_OUT) == []
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (path, width)
-        for table in page.evaluate(TABLES):
-            assert table["region"] and table["label"], (path, table)
+        tables = page.evaluate(TABLES)
+        for table in tables:
+            assert table["region"] and table["labelledby"], (path, table)
             assert table["tabindex"] == "0" and table["scrolls"] == "auto", (path, table)
+        # Each region is named after its table, and holds it.
+        names = [name.format(service=shop.name) for name in REGIONS[path]]
+        assert len(tables) == len(names), (path, tables)
+        for name in names:
+            region = page.get_by_role("region", name=name, exact=True)
+            expect(region.get_by_role("table", name=name, exact=True)).to_be_visible()
+        expect(page.get_by_role("region", name="Scrollable table")).to_have_count(0)
         # Menu folded, the no-SMTP strip one compact line or two: the page's own title
         # starts within 300 pixels of the top (the menu and the box had it at 600 and more).
         strip = page.get_by_role("note").filter(has_text="No e-mail leaves this deployment")
