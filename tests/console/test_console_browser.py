@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,44 +15,19 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.mailbox import Mailbox, smtp_server
+from support.browser import operator_link, screenshot, serious_violations, set_operator_password
+from support.mailbox import Mailbox
 from support.sdk import client_for
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 PASSWORD = "a long and quiet harbour"
 NEW_PASSWORD = "another quiet harbour at dusk"
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-browser")
-    with live_server(
-        f"sqlite:///{directory / 'apidesk.db'}",
-        directory,
-        smtp_host="127.0.0.1",
-        smtp_port=str(mailbox.port),
-        smtp_security="none",
-        outbox_poll_seconds="0.2",
-    ) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-browser"), mailbox.port) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    return axe_source()
 
 
 @pytest.fixture(scope="module")
@@ -65,17 +39,13 @@ def shop(live: LiveServer) -> ServiceRef:
 @pytest.fixture(scope="module")
 def console(live: LiveServer, shop: ServiceRef, browser: Any, axe: str) -> Iterator[Any]:
     """An operator made with `apidesk operator create`, signed in through its link."""
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    link = made.stdout.strip().splitlines()[-1]
+    link = operator_link(live)
     context = browser.new_context(base_url=live.url)
     page = context.new_page()
     page.goto(link)
     assert not serious_violations(page, axe)
     screenshot(page, "console-set-password")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password, again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password").click()
+    set_operator_password(page, PASSWORD)
     status = page.get_by_role("status")
     assert "Your password is set" in status.inner_text()
     yield page

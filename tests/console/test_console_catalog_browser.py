@@ -7,25 +7,20 @@ tests beside this file."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
-
-PASSWORD = "a long and quiet harbour"
+from support.browser import axe_source, operator_console, screenshot, serious_violations
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-catalog-browser")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-catalog-browser")) as server:
         yield server
 
 
@@ -38,19 +33,10 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def console(live: LiveServer) -> Iterator[Any]:
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url)
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
-        page = context.new_page()
-        page.goto(made.stdout.strip().splitlines()[-1])
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password, again").fill(PASSWORD)
-        page.get_by_role("button", name="Set password").click()
+def console(live: LiveServer, browser: Any) -> Iterator[Any]:
+    with operator_console(browser, live) as page:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
         yield page
-        context.close()
 
 
 def checked(page: Any, name: str) -> None:

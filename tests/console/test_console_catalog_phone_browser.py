@@ -7,18 +7,15 @@ same pages run on PostgreSQL in the HTTP-level tests beside this file."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import axe_source, operator_console, screenshot, serious_violations
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
-PASSWORD = "a long and quiet harbour"
 PHONE = 390
 WIDE = """() => [...document.querySelectorAll('body *')]
     .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.table-wrap'))
@@ -28,8 +25,7 @@ WIDE = """() => [...document.querySelectorAll('body *')]
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-catalog-phone")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-catalog-phone")) as server:
         yield server
 
 
@@ -48,18 +44,9 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def signed_in(live: LiveServer) -> Iterator[tuple[Any, Any]]:
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url)
-        page = context.new_page()
-        page.goto(made.stdout.strip().splitlines()[-1])
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password, again").fill(PASSWORD)
-        page.get_by_role("button", name="Set password").click()
+def signed_in(live: LiveServer, browser: Any) -> Iterator[tuple[Any, Any]]:
+    with operator_console(browser, live) as page:
         yield browser, page
-        context.close()
 
 
 def clean(page: Any) -> None:

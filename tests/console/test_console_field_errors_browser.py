@@ -12,7 +12,6 @@ characters."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,29 +20,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import operator_console, screenshot, serious_violations
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 from apidesk.console import base as console_base
 from apidesk.console.base import PAGES
 from apidesk.security.passwords import PasswordPolicy
 from apidesk.web import wording
 
-PASSWORD = "a long and quiet harbour"
 CSS = Path(console_base.__file__).parent.parent / "web" / "static" / "apidesk.css"
 MIN_LENGTH = 12
 TAKEN = "A user with the e-mail address 'taken@example.com' already exists in this service."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    return axe_source()
 
 
 def clean(page: Any, axe: str, name: str) -> None:
@@ -130,11 +117,8 @@ def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-field-errors-browser")
-    with live_server(
-        f"sqlite:///{directory / 'apidesk.db'}",
-        directory,
-        password_min_length=str(MIN_LENGTH),
+    with sqlite_live_server(
+        tmp_path_factory.mktemp("console-field-errors-browser"), password_min_length=str(MIN_LENGTH)
     ) as server:
         yield server
 
@@ -150,17 +134,9 @@ def shop(live: LiveServer) -> ServiceRef:
 
 @pytest.fixture(scope="module")
 def console(live: LiveServer, browser: Any) -> Iterator[Any]:
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(made.stdout.strip().splitlines()[-1])
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password, again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password").click()
-    expect(page.get_by_role("status")).to_contain_text("Your password is set")
-    yield page
-    context.close()
+    with operator_console(browser, live, viewport={"width": 1280, "height": 900}) as page:
+        expect(page.get_by_role("status")).to_contain_text("Your password is set")
+        yield page
 
 
 def fill_new_user(page: Any, shop: ServiceRef, email: str, form: str = "add-user") -> None:

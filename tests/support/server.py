@@ -117,6 +117,24 @@ def live_server(database_url: str, directory: Path, **settings: str) -> Iterator
 
 
 @contextmanager
+def sqlite_live_server(
+    directory: Path, smtp_port: int | None = None, **settings: str
+) -> Iterator[LiveServer]:
+    """`live_server` on a new SQLite file in `directory`; given `smtp_port`, it sends its
+    e-mail to the SMTP server on that loopback port (no TLS), polling its outbox every 0.2 s."""
+    if smtp_port is not None:
+        settings = {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": str(smtp_port),
+            "smtp_security": "none",
+            "outbox_poll_seconds": "0.2",
+            **settings,
+        }
+    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory, **settings) as server:
+        yield server
+
+
+@contextmanager
 def uvicorn_thread(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
     """`app` under uvicorn in a thread of the test process, on `port` (a free one unless
     given), with the options `apidesk serve` gives uvicorn (`apidesk.server.OPTIONS`) and
