@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from support.browser import axe, browser  # noqa: F401 (fixtures for the *_browser.py modules)
+from support.browser import browser  # noqa: F401 (a fixture for the *_browser.py modules)
 from support.console import Person
 from support.databases import Isolated, database_for
 from support.inprocess import InProcessServer, in_process_server

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, operator_console, screenshot, serious_violations
+from support.browser import checked, operator_console
 from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 
@@ -37,12 +37,6 @@ def console(live: LiveServer, browser: Any) -> Iterator[Any]:
     with operator_console(browser, live) as page:
         page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
         yield page
-
-
-def checked(page: Any, name: str) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, found
-    screenshot(page, name)
 
 
 def menu(page: Any, shop: ServiceRef, name: str) -> None:
@@ -123,7 +117,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_role("button", name="Reject", exact=True).click()
     assert status(page).startswith("The request is rejected")
     expect(page.get_by_text("Trials are for partners.")).to_be_visible()
-    assert not serious_violations(page, axe_source())
+    checked(page)
 
     menu(page, shop, "Subscriptions")
     page.get_by_label("State").select_option("submitted")
@@ -139,7 +133,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     checked(page, "console-subscription")
     page.get_by_role("button", name="Regenerate primary key").click()
     expect(page.get_by_role("heading", name="Regenerate the primary key?")).to_be_visible()
-    assert not serious_violations(page, axe_source())
+    checked(page)
     page.get_by_role("button", name="Regenerate", exact=True).click()
     assert status(page).startswith("A new primary key is in place")
     assert gateway(live, shop, key) in (401, 403)
@@ -168,5 +162,4 @@ def test_every_other_console_page_passes_axe(console: Any, shop: ServiceRef, pat
     """The pages the walks above do not check (forms, lists), each with its own content."""
     answer = console.goto(f"/console/{shop.name}/{path}")
     assert answer is not None and answer.status == 200, path
-    found = serious_violations(console, axe_source())
-    assert not found, (path, found)
+    checked(console)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, operator_console, screenshot, serious_violations
+from support.browser import checked, operator_console, screenshot
 from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 PHONE = 390
@@ -49,11 +49,6 @@ def signed_in(live: LiveServer, browser: Any) -> Iterator[tuple[Any, Any]]:
         yield browser, page
 
 
-def clean(page: Any) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, found
-
-
 @pytest.mark.parametrize(
     "path", ["groups", "groups/partners", "products", "products/gold", "apis", "apis/echo"]
 )
@@ -72,7 +67,7 @@ def test_each_page_fits_a_phone(
         assert answer is not None and answer.status == 200, path
         wide = page.evaluate(WIDE)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE, wide
-        clean(page)
+        checked(page)
         if path == "products/gold":
             screenshot(page, "console-product-phone")
     finally:
@@ -96,7 +91,7 @@ def test_a_group_is_deleted_with_the_keyboard_alone(
     page.keyboard.press("Enter")
     page.wait_for_url("**/groups/leaving/delete")
     expect(page.get_by_role("heading", name="Delete the group Leaving?")).to_be_visible()
-    clean(page)
+    checked(page)
     confirm = page.get_by_role("button", name="Delete", exact=True).last
     confirm.focus()
     page.keyboard.press("Enter")
@@ -110,29 +105,29 @@ def test_questions_and_refused_forms_pass_axe(signed_in: tuple[Any, Any], shop: 
     page.goto(f"/console/{shop.name}/products/gold")
     page.get_by_role("button", name="Delete").first.click()
     expect(page.get_by_label("Delete subscriptions")).to_be_visible()
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/apis/echo")
     page.get_by_role("button", name="Delete").first.click()
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/groups/partners")
     page.get_by_label("User email or id").fill("nobody@example.com")
     page.get_by_role("button", name="+ Add member").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert page.get_by_label("User email or id").input_value() == "nobody@example.com"
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/products/new")
     page.get_by_label("Display name").fill("Broken")
     page.get_by_label("Subscription count limit").fill("many")
     page.get_by_role("button", name="Add", exact=True).click()
     assert "whole number" in page.get_by_role("alert").inner_text()
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/groups/new")
     page.get_by_label("Name", exact=True).fill("Directory")
     page.get_by_label("External: a group of the identity provider").check()
     page.get_by_role("button", name="Add", exact=True).click()
     assert page.get_by_role("alert").inner_text() == "An external group needs its External ID."
-    clean(page)
+    checked(page)

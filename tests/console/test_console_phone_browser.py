@@ -14,13 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import (
-    axe_source,
-    operator_console,
-    operator_link,
-    screenshot,
-    serious_violations,
-)
+from support.browser import checked, operator_console, operator_link
 from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 PHONE = {"width": 390, "height": 844}
@@ -110,9 +104,7 @@ def test_no_console_page_scrolls_sideways_on_a_phone(
         assert box is not None and box["height"] <= 45, (path, box)
         heading = page.get_by_role("heading", level=1).bounding_box()
         assert heading is not None and heading["y"] < 300, (path, heading)
-        found = serious_violations(page, axe_source())
-        assert not found, found
-        screenshot(page, "console-phone-" + path.replace("/", "-"))
+        checked(page, "console-phone-" + path.replace("/", "-"))
     finally:
         phone.close()
 
@@ -153,9 +145,7 @@ def test_the_menu_opens_and_is_walked_with_the_keyboard_on_a_phone(
         page.keyboard.press("Enter")
         expect(toggle).to_have_attribute("aria-expanded", "true")
         expect(target).to_be_visible()
-        found = serious_violations(page, axe_source())
-        assert not found, found
-        screenshot(page, "console-phone-menu")
+        checked(page, "console-phone-menu")
         # Escape folds it again, the focus back on the button; Space opens it.
         page.keyboard.press("Tab")
         page.keyboard.press("Escape")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from support.browser import axe_source, operator_console, screenshot, serious_violations
+from support.browser import checked, operator_console
 from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 
@@ -29,12 +29,6 @@ def shop(live: LiveServer) -> ServiceRef:
 def console(live: LiveServer, browser: Any) -> Iterator[Any]:
     with operator_console(browser, live) as page:
         yield page
-
-
-def checked(page: Any, name: str) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, found
-    screenshot(page, name)
 
 
 def test_terms_of_use_with_consent_reach_the_portal(

@@ -1,3 +1,3 @@
-"""The portal's browser modules share one chromium per module and axe-core's script."""
+"""The portal's browser modules share one chromium per module."""
 
-from support.browser import axe, browser  # noqa: F401 (fixtures)
+from support.browser import browser  # noqa: F401 (a fixture)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, screenshot, serious_violations
+from support.browser import checked
 from support.portal import open_signup
 from support.server import LiveServer, create_service, sqlite_live_server
 
@@ -32,12 +32,6 @@ PHONE = {"width": 390, "height": 844}
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with sqlite_live_server(tmp_path_factory.mktemp("portal-phone")) as server:
         yield server
-
-
-def checked(page: Any, name: str) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, (page.url, found)
-    screenshot(page, name)
 
 
 def test_long_addresses_and_names_never_widen_the_page_on_a_phone(

@@ -15,13 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import (
-    axe_source,
-    operator_link,
-    screenshot,
-    serious_violations,
-    set_operator_password,
-)
+from support.browser import checked, operator_link, set_operator_password
 from support.mailbox import Mailbox
 from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
@@ -36,13 +30,6 @@ def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
         tmp_path_factory.mktemp("portal-self-service"), mailbox.port, sso_token_minutes="1"
     ) as server:
         yield server
-
-
-def checked(page: Any, name: str | None = None) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, (page.url, found)
-    if name:
-        screenshot(page, name)
 
 
 def status(page: Any) -> str:

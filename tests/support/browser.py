@@ -57,12 +57,6 @@ def browser() -> Iterator[Any]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def axe() -> str:
-    """axe-core's script, read once for the module."""
-    return axe_source()
-
-
 def operator_link(live: LiveServer, email: str | None = None) -> str:
     """The one-time link of a new deployment-wide operator made with `apidesk operator
     create` (at a made-up address unless `email` is given)."""
@@ -127,6 +121,15 @@ def serious_violations(page: Any, axe: str) -> list[str]:
             targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
             found.append(f"{violation['id']} ({violation['impact']}): {targets}")
     return found
+
+
+def checked(page: Any, name: str | None = None) -> None:
+    """axe-core finds nothing serious or critical on the page; then, given a `name`, the
+    page's screenshot (see `screenshot`)."""
+    found = serious_violations(page, axe_source())
+    assert not found, (page.url, found)
+    if name:
+        screenshot(page, name)
 
 
 def screenshot(page: Any, name: str) -> None:
