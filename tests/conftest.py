@@ -18,6 +18,9 @@ from apidesk.bootstrap import build_runtime, prepare
 from apidesk.domain.context import Runtime
 from apidesk.settings import Settings
 
+# Fixtures every folder may use: `mailbox`, an SMTP server on loopback for the module.
+pytest_plugins = ["support.mailbox"]
+
 
 @dataclass(frozen=True)
 class Workspace:

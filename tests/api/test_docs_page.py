@@ -7,7 +7,8 @@ import re
 from html.parser import HTMLParser
 
 import httpx
-from playwright.sync_api import Route, sync_playwright
+from playwright.sync_api import Route
+from support.browser import chromium
 from support.server import LiveServer
 
 
@@ -84,31 +85,27 @@ def test_unknown_asset_is_not_found_and_package_files_stay_private(server: LiveS
 def test_swagger_ui_renders_the_operations_offline(server: LiveServer) -> None:
     outside: list[str] = []
     problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-        try:
-            page = browser.new_page()
+    with chromium() as browser:
+        page = browser.new_page()
 
-            def only_the_server(route: Route) -> None:
-                url = route.request.url
-                if url.startswith(server.url + "/") or url.startswith("data:"):
-                    route.continue_()
-                else:
-                    outside.append(url)
-                    route.abort()
+        def only_the_server(route: Route) -> None:
+            url = route.request.url
+            if url.startswith(server.url + "/") or url.startswith("data:"):
+                route.continue_()
+            else:
+                outside.append(url)
+                route.abort()
 
-            page.route("**/*", only_the_server)
-            page.on(
-                "console",
-                lambda message: problems.append(message.text) if message.type == "error" else None,
-            )
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.goto(f"{server.url}/docs")
-            page.wait_for_selector(".opblock-summary-path", timeout=60_000)
-            paths = page.locator(".opblock-summary-path").all_inner_texts()
-            title = page.locator(".info .title").inner_text()
-        finally:
-            browser.close()
+        page.route("**/*", only_the_server)
+        page.on(
+            "console",
+            lambda message: problems.append(message.text) if message.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(f"{server.url}/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=60_000)
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        title = page.locator(".info .title").inner_text()
     assert "Apidesk management API" in title
     assert any(re.search(r"/users/\{userId\}$", path) for path in paths), paths[:5]
     assert len(paths) > 50

@@ -6,19 +6,13 @@ headers for the gateway. Oversized request headers are refused with 431 before a
 from __future__ import annotations
 
 import socket
-import threading
-import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select, update
-from support.server import LiveServer, ServiceRef, free_port
+from support.server import LiveServer, ServiceRef
 
-from apidesk import server as apidesk_server
-from apidesk.app import create_app
 from apidesk.domain.context import Runtime
 from apidesk.storage.models import Instance, TenantAccess
 
@@ -265,33 +259,6 @@ def test_the_gateway_answers_its_own_failures_in_its_own_shape(
     response = httpx.request(method, f"{server.url}{path}")
     assert response.status_code == status, response.text
     assert is_gateway_answer(response, reason)
-
-
-@pytest.fixture(scope="module")
-def h11_url(runtime: Runtime) -> Iterator[str]:
-    """The same app under uvicorn's pure-Python parser, as where httptools is missing."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(runtime, dispatch=False),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        **{**apidesk_server.OPTIONS, "http": "apidesk.server:H11WithLimits"},
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(timeout=20)
 
 
 def test_the_pure_python_parser_refuses_a_huge_head_the_same_way(h11_url: str) -> None:

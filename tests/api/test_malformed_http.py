@@ -6,19 +6,11 @@ pure-Python fallback). Never uvicorn's bare "Invalid HTTP request received."."""
 from __future__ import annotations
 
 import socket
-import threading
-import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from support.server import LiveServer, free_port
-
-from apidesk import server as apidesk_server
-from apidesk.app import create_app
-from apidesk.domain.context import Runtime
+from support.server import LiveServer
 
 H = b"Host: x\r\n"
 MALFORMED = {
@@ -53,33 +45,6 @@ PAGE_FACES = {"portal": "Developer portal", "console": "Apidesk console"}
 # What h11, unlike httptools, reads as HTTP (any token is a method; it allows control
 # characters in header values).
 H11_ACCEPTS = {"unknown-method", "control-in-header", "management-control-in-header"}
-
-
-@pytest.fixture(scope="module")
-def h11_url(runtime: Runtime) -> Iterator[str]:
-    """The app under uvicorn's pure-Python parser, with the server's protocol around it."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(runtime, dispatch=False),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        **{**apidesk_server.OPTIONS, "http": "apidesk.server:H11WithLimits"},
-    )
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join(timeout=20)
 
 
 @pytest.fixture(params=["httptools", "h11"])

@@ -8,17 +8,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from support.browser import browser  # noqa: F401 (a fixture for the *_browser.py modules)
 from support.console import Person
 from support.databases import Isolated, database_for
 from support.inprocess import InProcessServer, in_process_server
-from support.mailbox import Mailbox, smtp_server
+from support.mailbox import Mailbox
 from support.server import ServiceRef
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
 
 
 @pytest.fixture(scope="module")

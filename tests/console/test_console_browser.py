@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,44 +15,19 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.mailbox import Mailbox, smtp_server
+from support.browser import checked, operator_link, set_operator_password
+from support.mailbox import Mailbox
 from support.sdk import client_for
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 PASSWORD = "a long and quiet harbour"
 NEW_PASSWORD = "another quiet harbour at dusk"
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-browser")
-    with live_server(
-        f"sqlite:///{directory / 'apidesk.db'}",
-        directory,
-        smtp_host="127.0.0.1",
-        smtp_port=str(mailbox.port),
-        smtp_security="none",
-        outbox_poll_seconds="0.2",
-    ) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-browser"), mailbox.port) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    return axe_source()
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +37,14 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def console(live: LiveServer, shop: ServiceRef, browser: Any, axe: str) -> Iterator[Any]:
+def console(live: LiveServer, shop: ServiceRef, browser: Any) -> Iterator[Any]:
     """An operator made with `apidesk operator create`, signed in through its link."""
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    link = made.stdout.strip().splitlines()[-1]
+    link = operator_link(live)
     context = browser.new_context(base_url=live.url)
     page = context.new_page()
     page.goto(link)
-    assert not serious_violations(page, axe)
-    screenshot(page, "console-set-password")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password, again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password").click()
+    checked(page, "console-set-password")
+    set_operator_password(page, PASSWORD)
     status = page.get_by_role("status")
     assert "Your password is set" in status.inner_text()
     yield page
@@ -85,13 +54,6 @@ def console(live: LiveServer, shop: ServiceRef, browser: Any, axe: str) -> Itera
 def open_users(page: Any, shop: ServiceRef) -> None:
     page.goto(f"/console/{shop.name}/users")
     expect(page.get_by_role("heading", name="Users")).to_be_visible()
-
-
-def checked(page: Any, axe: str, name: str | None = None) -> None:
-    found = serious_violations(page, axe)
-    assert not found, found
-    if name:
-        screenshot(page, name)
 
 
 def add_user(page: Any, shop: ServiceRef, email: str, first: str, last: str, **extra: str) -> str:
@@ -122,23 +84,23 @@ def portal_sign_in(
         context.close()
 
 
-def test_the_operator_lands_on_the_users_page(console: Any, shop: ServiceRef, axe: str) -> None:
+def test_the_operator_lands_on_the_users_page(console: Any, shop: ServiceRef) -> None:
     open_users(console, shop)
     menu = console.get_by_role("navigation", name="Console")
     expect(menu.get_by_text("Developer portal")).to_be_visible()
     assert menu.get_by_role("link", name="Users").get_attribute("aria-current") == "page"
-    checked(console, axe, "console-users-empty")
+    checked(console, "console-users-empty")
 
 
 def test_add_makes_an_active_developer_seen_by_the_sdk(
-    console: Any, live: LiveServer, shop: ServiceRef, axe: str
+    console: Any, live: LiveServer, shop: ServiceRef
 ) -> None:
     open_users(console, shop)
     console.get_by_role("link", name="+ Add").click()
-    checked(console, axe, "console-add-user")
+    checked(console, "console-add-user")
     user_id = add_user(console, shop, "grace@example.com", "Grace", "Hopper", password=PASSWORD)
     expect(console.get_by_text("Developers")).to_be_visible()
-    checked(console, axe, "console-user")
+    checked(console, "console-user")
     sdk = client_for(live.url, live.token, shop.subscription_id)
     try:
         user = sdk.user.get(shop.resource_group, shop.name, user_id)
@@ -152,11 +114,11 @@ def test_add_makes_an_active_developer_seen_by_the_sdk(
 
 
 def test_invite_then_the_invitee_activates_in_the_portal(
-    console: Any, browser: Any, live: LiveServer, shop: ServiceRef, mailbox: Mailbox, axe: str
+    console: Any, browser: Any, live: LiveServer, shop: ServiceRef, mailbox: Mailbox
 ) -> None:
     open_users(console, shop)
     console.get_by_role("link", name="+ Invite").click()
-    checked(console, axe, "console-invite-user")
+    checked(console, "console-invite-user")
     console.get_by_label("Email").fill("ivy@example.com")
     console.get_by_label("First name").fill("Ivy")
     console.get_by_label("Last name").fill("Invitee")
@@ -181,7 +143,7 @@ def test_invite_then_the_invitee_activates_in_the_portal(
 
 
 def test_block_refuses_portal_and_gateway_and_activate_restores_both(
-    console: Any, browser: Any, live: LiveServer, shop: ServiceRef, axe: str
+    console: Any, browser: Any, live: LiveServer, shop: ServiceRef
 ) -> None:
     user_id = add_user(console, shop, "bo@example.com", "Bo", "Blocked", password=PASSWORD)
     with live.client() as http:
@@ -196,7 +158,7 @@ def test_block_refuses_portal_and_gateway_and_activate_restores_both(
     assert gateway() == 200
     console.get_by_role("button", name="Block").click()
     assert console.get_by_role("status").inner_text() == "The user is blocked."
-    checked(console, axe, "console-user-blocked")
+    checked(console, "console-user-blocked")
     assert "blocked" in portal_sign_in(browser, live, shop, "bo@example.com", PASSWORD)
     assert gateway() == 403
     console.get_by_role("button", name="Activate").click()
@@ -206,12 +168,12 @@ def test_block_refuses_portal_and_gateway_and_activate_restores_both(
 
 
 def test_reset_password_sends_a_link_and_only_the_new_password_works(
-    console: Any, browser: Any, live: LiveServer, shop: ServiceRef, mailbox: Mailbox, axe: str
+    console: Any, browser: Any, live: LiveServer, shop: ServiceRef, mailbox: Mailbox
 ) -> None:
     add_user(console, shop, "rex@example.com", "Rex", "Reset", password=PASSWORD)
     console.get_by_role("link", name="Reset password").click()
     expect(console.get_by_text("Send a password reset e-mail to rex@example.com?")).to_be_visible()
-    checked(console, axe, "console-reset-password")
+    checked(console, "console-reset-password")
     console.get_by_role("button", name="Send reset e-mail").click()
     assert (
         console.get_by_role("status").inner_text()
@@ -236,7 +198,7 @@ def test_reset_password_sends_a_link_and_only_the_new_password_works(
 
 
 def test_delete_with_subscriptions_removes_the_user_everywhere(
-    console: Any, live: LiveServer, shop: ServiceRef, axe: str
+    console: Any, live: LiveServer, shop: ServiceRef
 ) -> None:
     user_id = add_user(console, shop, "del@example.com", "Del", "Deleted")
     with live.client() as http:
@@ -244,7 +206,7 @@ def test_delete_with_subscriptions_removes_the_user_everywhere(
         catalog.product(http, shop, "gold", "echo")
         catalog.subscription(http, shop, "del-sub", "/products/gold", owner=user_id)
     console.get_by_role("link", name="Delete").click()
-    checked(console, axe, "console-delete-user")
+    checked(console, "console-delete-user")
     console.get_by_label("Delete subscriptions").check()
     console.get_by_role("button", name="Delete", exact=True).click()
     assert console.get_by_role("status").inner_text() == "The user was deleted."
@@ -275,7 +237,7 @@ def test_script_in_names_is_inert(console: Any, shop: ServiceRef) -> None:
 
 
 def test_a_developer_cannot_open_the_console(
-    browser: Any, live: LiveServer, shop: ServiceRef, axe: str
+    browser: Any, live: LiveServer, shop: ServiceRef
 ) -> None:
     with live.client() as http:
         catalog.user(http, shop, "dev", password=PASSWORD)
@@ -284,7 +246,7 @@ def test_a_developer_cannot_open_the_console(
         page = context.new_page()
         page.goto("/")
         assert urlsplit(page.url).path == "/console/"
-        checked(page, axe, "console-sign-in")
+        checked(page, "console-sign-in")
         page.get_by_label("Email").fill("dev@example.com")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
@@ -301,7 +263,7 @@ def test_a_developer_cannot_open_the_console(
 
 
 def test_users_page_with_many_users_searches_and_pages(
-    console: Any, live: LiveServer, shop: ServiceRef, axe: str
+    console: Any, live: LiveServer, shop: ServiceRef
 ) -> None:
     with live.client() as http:
         for n in range(30):
@@ -312,7 +274,7 @@ def test_users_page_with_many_users_searches_and_pages(
     assert console.locator("tbody tr").count() == 25
     pages = console.get_by_role("navigation", name="Pages")
     expect(pages).to_contain_text("1\N{EN DASH}25 of 30")
-    checked(console, axe, "console-users")
+    checked(console, "console-users")
     console.get_by_role("link", name="Next").click()
     assert console.locator("tbody tr").count() == 5
     expect(pages).to_contain_text("26\N{EN DASH}30 of 30")
@@ -320,44 +282,42 @@ def test_users_page_with_many_users_searches_and_pages(
     assert console.locator("tbody tr").count() == 25
 
 
-def test_a_missing_user_is_named_with_the_way_back(
-    console: Any, shop: ServiceRef, axe: str
-) -> None:
+def test_a_missing_user_is_named_with_the_way_back(console: Any, shop: ServiceRef) -> None:
     console.goto(f"/console/{shop.name}/users/nobody")
     expect(console.get_by_role("heading", name="No such user")).to_be_visible()
     expect(console.get_by_text(f"There is no user 'nobody' in {shop.name}.")).to_be_visible()
-    checked(console, axe, "console-user-not-found")
+    checked(console, "console-user-not-found")
     console.get_by_role("main").get_by_role("link", name="← Users").click()
     expect(console.get_by_role("heading", name="Users")).to_be_visible()
 
 
-def test_outbox_and_audit_log_pages(console: Any, shop: ServiceRef, axe: str) -> None:
+def test_outbox_and_audit_log_pages(console: Any, shop: ServiceRef) -> None:
     open_users(console, shop)
     menu = console.get_by_role("navigation", name="Console")
     menu.get_by_role("link", name="Outbox").click()
     expect(console.get_by_role("heading", name="Outbox")).to_be_visible()
-    checked(console, axe, "console-outbox")
+    checked(console, "console-outbox")
     menu.get_by_role("link", name="Audit log").click()
     expect(console.get_by_role("heading", name="Audit log")).to_be_visible()
     console.get_by_label("Action").select_option(label="User created")
     console.get_by_role("button", name="Filter").click()
     expect(console.get_by_role("cell", name="User created").first).to_be_visible()
     expect(console.get_by_role("cell", name="user.create")).to_have_count(0)
-    checked(console, axe, "console-audit-log")
+    checked(console, "console-audit-log")
 
 
-def test_operators_page(console: Any, shop: ServiceRef, axe: str) -> None:
+def test_operators_page(console: Any, shop: ServiceRef) -> None:
     open_users(console, shop)
     console.get_by_role("navigation", name="Console").get_by_role("link", name="Operators").click()
     expect(console.get_by_role("heading", name="Operators", level=1)).to_be_visible()
     console.get_by_label("Email").fill(f"next-{uuid.uuid4().hex[:6]}@example.com")
     console.get_by_role("button", name="Invite operator").click()
     assert "/console/set-password?token=" in console.locator("code.link").inner_text()
-    checked(console, axe)  # no screenshot: the page shows a live link
+    checked(console)  # no screenshot: the page shows a live link
 
 
 def test_the_users_page_fits_a_phone(
-    console: Any, browser: Any, live: LiveServer, shop: ServiceRef, axe: str
+    console: Any, browser: Any, live: LiveServer, shop: ServiceRef
 ) -> None:
     phone = browser.new_context(
         base_url=live.url,
@@ -376,6 +336,6 @@ def test_the_users_page_fits_a_phone(
                     Math.round(e.getBoundingClientRect().right))"""
         )
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, wide
-        checked(page, axe, "console-users-phone")
+        checked(page, "console-users-phone")
     finally:
         phone.close()

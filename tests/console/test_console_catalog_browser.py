@@ -7,25 +7,20 @@ tests beside this file."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
-
-PASSWORD = "a long and quiet harbour"
+from support.browser import checked, operator_console
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-catalog-browser")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-catalog-browser")) as server:
         yield server
 
 
@@ -38,25 +33,10 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def console(live: LiveServer) -> Iterator[Any]:
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url)
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
-        page = context.new_page()
-        page.goto(made.stdout.strip().splitlines()[-1])
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password, again").fill(PASSWORD)
-        page.get_by_role("button", name="Set password").click()
+def console(live: LiveServer, browser: Any) -> Iterator[Any]:
+    with operator_console(browser, live) as page:
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live.url)
         yield page
-        context.close()
-
-
-def checked(page: Any, name: str) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, found
-    screenshot(page, name)
 
 
 def menu(page: Any, shop: ServiceRef, name: str) -> None:
@@ -137,7 +117,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     page.get_by_role("button", name="Reject", exact=True).click()
     assert status(page).startswith("The request is rejected")
     expect(page.get_by_text("Trials are for partners.")).to_be_visible()
-    assert not serious_violations(page, axe_source())
+    checked(page)
 
     menu(page, shop, "Subscriptions")
     page.get_by_label("State").select_option("submitted")
@@ -153,7 +133,7 @@ def test_an_operator_sets_up_a_product_and_approves_a_request(
     checked(page, "console-subscription")
     page.get_by_role("button", name="Regenerate primary key").click()
     expect(page.get_by_role("heading", name="Regenerate the primary key?")).to_be_visible()
-    assert not serious_violations(page, axe_source())
+    checked(page)
     page.get_by_role("button", name="Regenerate", exact=True).click()
     assert status(page).startswith("A new primary key is in place")
     assert gateway(live, shop, key) in (401, 403)
@@ -182,5 +162,4 @@ def test_every_other_console_page_passes_axe(console: Any, shop: ServiceRef, pat
     """The pages the walks above do not check (forms, lists), each with its own content."""
     answer = console.goto(f"/console/{shop.name}/{path}")
     assert answer is not None and answer.status == 200, path
-    found = serious_violations(console, axe_source())
-    assert not found, (path, found)
+    checked(console)

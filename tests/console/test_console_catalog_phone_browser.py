@@ -7,18 +7,15 @@ same pages run on PostgreSQL in the HTTP-level tests beside this file."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import checked, operator_console, screenshot
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
-PASSWORD = "a long and quiet harbour"
 PHONE = 390
 WIDE = """() => [...document.querySelectorAll('body *')]
     .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.table-wrap'))
@@ -28,8 +25,7 @@ WIDE = """() => [...document.querySelectorAll('body *')]
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-catalog-phone")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-catalog-phone")) as server:
         yield server
 
 
@@ -48,23 +44,9 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def signed_in(live: LiveServer) -> Iterator[tuple[Any, Any]]:
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url)
-        page = context.new_page()
-        page.goto(made.stdout.strip().splitlines()[-1])
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password, again").fill(PASSWORD)
-        page.get_by_role("button", name="Set password").click()
+def signed_in(live: LiveServer, browser: Any) -> Iterator[tuple[Any, Any]]:
+    with operator_console(browser, live) as page:
         yield browser, page
-        context.close()
-
-
-def clean(page: Any) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, found
 
 
 # The scrolling regions of the pages that have tables, by name (`{service}`: the instance's).
@@ -99,7 +81,7 @@ def test_each_page_fits_a_phone(
             name = name.format(service=shop.name)
             region = page.get_by_role("region", name=name, exact=True)
             expect(region.get_by_role("table", name=name, exact=True)).to_be_visible()
-        clean(page)
+        checked(page)
         if path == "products/gold":
             screenshot(page, "console-product-phone")
     finally:
@@ -123,7 +105,7 @@ def test_a_group_is_deleted_with_the_keyboard_alone(
     page.keyboard.press("Enter")
     page.wait_for_url("**/groups/leaving/delete")
     expect(page.get_by_role("heading", name="Delete the group Leaving?")).to_be_visible()
-    clean(page)
+    checked(page)
     confirm = page.get_by_role("button", name="Delete", exact=True).last
     confirm.focus()
     page.keyboard.press("Enter")
@@ -137,29 +119,29 @@ def test_questions_and_refused_forms_pass_axe(signed_in: tuple[Any, Any], shop: 
     page.goto(f"/console/{shop.name}/products/gold")
     page.get_by_role("button", name="Delete").first.click()
     expect(page.get_by_label("Delete subscriptions")).to_be_visible()
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/apis/echo")
     page.get_by_role("button", name="Delete").first.click()
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/groups/partners")
     page.get_by_label("User email or id").fill("nobody@example.com")
     page.get_by_role("button", name="+ Add member").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert page.get_by_label("User email or id").input_value() == "nobody@example.com"
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/products/new")
     page.get_by_label("Display name").fill("Broken")
     page.get_by_label("Subscription count limit").fill("many")
     page.get_by_role("button", name="Add", exact=True).click()
     assert "whole number" in page.get_by_role("alert").inner_text()
-    clean(page)
+    checked(page)
 
     page.goto(f"/console/{shop.name}/groups/new")
     page.get_by_label("Name", exact=True).fill("Directory")
     page.get_by_label("External: a group of the identity provider").check()
     page.get_by_role("button", name="Add", exact=True).click()
     assert page.get_by_role("alert").inner_text() == "An external group needs its External ID."
-    clean(page)
+    checked(page)

@@ -10,24 +10,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import checked, operator_console, operator_link
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
-PASSWORD = "a long and quiet harbour"
 TEMPLATE = "NewDeveloperNotificationMessage"
 OTHER = f"other-{uuid.uuid4().hex[:6]}@example.com"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-confirm-browser")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-confirm-browser")) as server:
         yield server
 
 
@@ -47,20 +44,11 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def page(live: LiveServer) -> Iterator[Any]:
+def page(live: LiveServer, browser: Any) -> Iterator[Any]:
     """A deployment-wide operator (the Operators page is theirs), signed in; and another."""
-    assert cli(live.env, "operator", "create", OTHER).returncode == 0
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.goto(made.stdout.strip().splitlines()[-1])
-        tab.get_by_label("Password", exact=True).fill(PASSWORD)
-        tab.get_by_label("Password, again").fill(PASSWORD)
-        tab.get_by_role("button", name="Set password").click()
+    operator_link(live, OTHER)
+    with operator_console(browser, live, viewport={"width": 1280, "height": 900}) as tab:
         yield tab
-        context.close()
 
 
 @dataclass(frozen=True)
@@ -205,9 +193,7 @@ def test_a_confirmation_panel_asks_and_cancels_and_confirms(
     assert red == "rgb(162, 28, 28)", red  # --bad: every question so far ends something
     one, two = verb.bounding_box(), cancel.bounding_box()
     assert one and two and abs(one["y"] - two["y"]) < 2 and one["x"] < two["x"], (one, two)
-    found = serious_violations(page, axe_source())
-    assert not found, found
-    screenshot(page, f"console-confirm-{name}")
+    checked(page, f"console-confirm-{name}")
 
     cancel.click()
     expect(page.get_by_role("region", name=panel.question)).to_have_count(0)

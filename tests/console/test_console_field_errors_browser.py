@@ -12,7 +12,6 @@ characters."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,35 +20,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import checked, operator_console, screenshot
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 from apidesk.console import base as console_base
 from apidesk.console.base import PAGES
 from apidesk.security.passwords import PasswordPolicy
 from apidesk.web import wording
 
-PASSWORD = "a long and quiet harbour"
 CSS = Path(console_base.__file__).parent.parent / "web" / "static" / "apidesk.css"
 MIN_LENGTH = 12
 TAKEN = "A user with the e-mail address 'taken@example.com' already exists in this service."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def axe() -> str:
-    return axe_source()
-
-
-def clean(page: Any, axe: str, name: str) -> None:
-    found = serious_violations(page, axe)
-    assert not found, found
-    screenshot(page, name)
 
 
 def summary_leads_to_the_fields(page: Any, errors: dict[str, str]) -> None:
@@ -65,9 +46,7 @@ def summary_leads_to_the_fields(page: Any, errors: dict[str, str]) -> None:
         expect(page.get_by_label(label)).to_be_focused()
 
 
-def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
-    browser: Any, axe: str
-) -> None:
+def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(browser: Any) -> None:
     instance = SimpleNamespace(name="shop", id=1)
     rules = wording.password_rules(PasswordPolicy(min_length=MIN_LENGTH))
     html = PAGES.get_template("users/add.html").render(
@@ -120,7 +99,7 @@ def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
         assert label_box["y"] < error_box["y"] < field_box["y"]
         colour = page.locator("#email-error").evaluate("e => getComputedStyle(e).color")
         assert colour == "rgb(162, 28, 28)"
-        clean(page, axe, "console-add-user-field-errors-rendered")
+        checked(page, "console-add-user-field-errors-rendered")
     finally:
         context.close()
 
@@ -130,11 +109,8 @@ def test_the_rendered_form_marks_each_named_field_for_a_screen_reader(
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-field-errors-browser")
-    with live_server(
-        f"sqlite:///{directory / 'apidesk.db'}",
-        directory,
-        password_min_length=str(MIN_LENGTH),
+    with sqlite_live_server(
+        tmp_path_factory.mktemp("console-field-errors-browser"), password_min_length=str(MIN_LENGTH)
     ) as server:
         yield server
 
@@ -150,17 +126,9 @@ def shop(live: LiveServer) -> ServiceRef:
 
 @pytest.fixture(scope="module")
 def console(live: LiveServer, browser: Any) -> Iterator[Any]:
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(made.stdout.strip().splitlines()[-1])
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password, again").fill(PASSWORD)
-    page.get_by_role("button", name="Set password").click()
-    expect(page.get_by_role("status")).to_contain_text("Your password is set")
-    yield page
-    context.close()
+    with operator_console(browser, live, viewport={"width": 1280, "height": 900}) as page:
+        expect(page.get_by_role("status")).to_contain_text("Your password is set")
+        yield page
 
 
 def fill_new_user(page: Any, shop: ServiceRef, email: str, form: str = "add-user") -> None:
@@ -171,17 +139,15 @@ def fill_new_user(page: Any, shop: ServiceRef, email: str, form: str = "add-user
 
 
 def test_the_password_rules_are_shown_before_anyone_is_refused(
-    console: Any, shop: ServiceRef, axe: str
+    console: Any, shop: ServiceRef
 ) -> None:
     console.goto(f"/console/{shop.name}/add-user")
     password = console.get_by_label("Password")
     expect(password).to_have_accessible_description(re.compile(f"{MIN_LENGTH} to 256 characters"))
-    clean(console, axe, "console-add-user-rules")
+    checked(console, "console-add-user-rules")
 
 
-def test_a_short_password_marks_the_password_field(
-    console: Any, shop: ServiceRef, axe: str
-) -> None:
+def test_a_short_password_marks_the_password_field(console: Any, shop: ServiceRef) -> None:
     fill_new_user(console, shop, "rita@example.com")
     console.get_by_label("Password").fill("x" * (MIN_LENGTH - 1))
     console.get_by_role("button", name="Add", exact=True).click()
@@ -192,36 +158,34 @@ def test_a_short_password_marks_the_password_field(
     expect(password).to_have_accessible_description(re.compile(f"^{re.escape(said)}"))
     expect(console.get_by_label("Email")).not_to_have_attribute("aria-invalid", "true")
     expect(console.get_by_label("Email")).to_have_value("rita@example.com")
-    clean(console, axe, "console-add-user-field-errors")
+    checked(console, "console-add-user-field-errors")
     summary_leads_to_the_fields(console, {"Password": said})
 
 
 @pytest.mark.parametrize("form", ["add-user", "invite-user"])
-def test_a_taken_address_marks_the_email_field(
-    console: Any, shop: ServiceRef, axe: str, form: str
-) -> None:
+def test_a_taken_address_marks_the_email_field(console: Any, shop: ServiceRef, form: str) -> None:
     fill_new_user(console, shop, "taken@example.com", form)
     console.get_by_role("button", name=re.compile("^(Add|Send invitation)$")).click()
     email = console.get_by_label("Email")
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_accessible_description(re.compile("taken@example.com' already exists"))
     expect(console.get_by_label("First name")).not_to_have_attribute("aria-invalid", "true")
-    clean(console, axe, f"console-{form}-taken")
+    checked(console, f"console-{form}-taken")
     summary_leads_to_the_fields(console, {"Email": TAKEN})
 
 
-def test_the_edit_form_marks_the_field_it_refuses(console: Any, shop: ServiceRef, axe: str) -> None:
+def test_the_edit_form_marks_the_field_it_refuses(console: Any, shop: ServiceRef) -> None:
     console.goto(f"/console/{shop.name}/users/edited/edit")
     console.get_by_label("Email").fill("taken@example.com")
     console.get_by_role("button", name="Save").click()
     email = console.get_by_label("Email")
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_accessible_description(re.compile("already exists"))
-    clean(console, axe, "console-edit-user-taken")
+    checked(console, "console-edit-user-taken")
     summary_leads_to_the_fields(console, {"Email": TAKEN})
 
 
-def test_the_users_actions_are_a_group(console: Any, shop: ServiceRef, axe: str) -> None:
+def test_the_users_actions_are_a_group(console: Any, shop: ServiceRef) -> None:
     # Not a toolbar: a toolbar promises arrow keys between its controls, and these are reached
     # with Tab like any others.
     console.goto(f"/console/{shop.name}/users/edited")
@@ -230,7 +194,7 @@ def test_the_users_actions_are_a_group(console: Any, shop: ServiceRef, axe: str)
     for link in ("Edit", "Reset password", "Delete"):
         expect(actions.get_by_role("link", name=link, exact=True)).to_be_visible()
     expect(console.get_by_role("toolbar")).to_have_count(0)
-    clean(console, axe, "console-user-actions")
+    checked(console, "console-user-actions")
 
 
 @pytest.mark.parametrize(

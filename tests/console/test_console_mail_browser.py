@@ -11,36 +11,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import chromium
-from support.mailbox import Mailbox, smtp_server
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import operator_console
+from support.mailbox import Mailbox
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
-PASSWORD = "a long and quiet harbour"
 OPERATOR = f"ops-{uuid.uuid4().hex[:6]}@example.com"
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-mail-browser")
-    with live_server(
-        f"sqlite:///{directory / 'apidesk.db'}",
-        directory,
-        smtp_host="127.0.0.1",
-        smtp_port=str(mailbox.port),
-        smtp_security="none",
-        outbox_poll_seconds="0.2",
+    with sqlite_live_server(
+        tmp_path_factory.mktemp("console-mail-browser"), mailbox.port
     ) as server:
         yield server
 
@@ -56,18 +42,9 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def console(live: LiveServer) -> Iterator[Any]:
-    made = cli(live.env, "operator", "create", OPERATOR)
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url, java_script_enabled=False)
-        page = context.new_page()
-        page.goto(made.stdout.strip().splitlines()[-1])
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password, again").fill(PASSWORD)
-        page.get_by_role("button", name="Set password").click()
+def console(live: LiveServer, browser: Any) -> Iterator[Any]:
+    with operator_console(browser, live, OPERATOR, java_script_enabled=False) as page:
         yield page
-        context.close()
 
 
 def menu(page: Any, shop: ServiceRef, name: str) -> None:

@@ -10,16 +10,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import checked, operator_console, operator_link
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
-PASSWORD = "a long and quiet harbour"
 PHONE = {"width": 390, "height": 844}
 LONG = "maximilian.olfeschlegeleinhausen@very-long-subdomain.example-corporation.com"
 # Elements reaching past the screen's right edge that no labelled, focusable scroll region
@@ -47,8 +45,7 @@ LINES = """(address) => [...document.querySelectorAll('td')]
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-phone")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-phone")) as server:
         yield server
 
 
@@ -68,24 +65,14 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def browser_and_state(live: LiveServer) -> Iterator[tuple[Any, Any]]:
+def browser_and_state(live: LiveServer, browser: Any) -> Iterator[tuple[Any, Any]]:
     """Chromium, and the cookies of a deployment-wide operator signed in (and another one,
     for the Operators page to list)."""
-    other = cli(live.env, "operator", "create", f"other-{uuid.uuid4().hex[:6]}@example.com")
-    assert other.returncode == 0, other.stderr
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url)
-        page = context.new_page()
-        page.goto(made.stdout.strip().splitlines()[-1])
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password, again").fill(PASSWORD)
-        page.get_by_role("button", name="Set password").click()
+    operator_link(live, f"other-{uuid.uuid4().hex[:6]}@example.com")
+    with operator_console(browser, live) as page:
         expect(page.get_by_role("status")).to_contain_text("Your password is set")
-        state = context.storage_state()
-        context.close()
-        yield browser, state
+        state = page.context.storage_state()
+    yield browser, state
 
 
 def _context(browser_and_state: tuple[Any, Any], live: LiveServer, **options: Any) -> Any:
@@ -137,9 +124,7 @@ def test_no_console_page_scrolls_sideways_on_a_phone(
         assert box is not None and box["height"] <= 45, (path, box)
         heading = page.get_by_role("heading", level=1).bounding_box()
         assert heading is not None and heading["y"] < 300, (path, heading)
-        found = serious_violations(page, axe_source())
-        assert not found, found
-        screenshot(page, "console-phone-" + path.replace("/", "-"))
+        checked(page, "console-phone-" + path.replace("/", "-"))
     finally:
         phone.close()
 
@@ -180,9 +165,7 @@ def test_the_menu_opens_and_is_walked_with_the_keyboard_on_a_phone(
         page.keyboard.press("Enter")
         expect(toggle).to_have_attribute("aria-expanded", "true")
         expect(target).to_be_visible()
-        found = serious_violations(page, axe_source())
-        assert not found, found
-        screenshot(page, "console-phone-menu")
+        checked(page, "console-phone-menu")
         # Escape folds it again, the focus back on the button; Space opens it.
         page.keyboard.press("Tab")
         page.keyboard.press("Escape")

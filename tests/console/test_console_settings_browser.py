@@ -4,23 +4,18 @@ same pages run on PostgreSQL in test_console_settings.py."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
-
-PASSWORD = "a long and quiet harbour"
+from support.browser import checked, operator_console
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("console-settings-browser")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("console-settings-browser")) as server:
         yield server
 
 
@@ -31,24 +26,9 @@ def shop(live: LiveServer) -> ServiceRef:
 
 
 @pytest.fixture(scope="module")
-def console(live: LiveServer) -> Iterator[Any]:
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
-    assert made.returncode == 0, made.stderr
-    with chromium() as browser:
-        context = browser.new_context(base_url=live.url)
-        page = context.new_page()
-        page.goto(made.stdout.strip().splitlines()[-1])
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_label("Password, again").fill(PASSWORD)
-        page.get_by_role("button", name="Set password").click()
+def console(live: LiveServer, browser: Any) -> Iterator[Any]:
+    with operator_console(browser, live) as page:
         yield page
-        context.close()
-
-
-def checked(page: Any, name: str) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, found
-    screenshot(page, name)
 
 
 def test_terms_of_use_with_consent_reach_the_portal(

@@ -8,15 +8,9 @@ import httpx
 import pytest
 from support.databases import Isolated, database_for
 from support.inprocess import InProcessServer, in_process_server
-from support.mailbox import Mailbox, smtp_server
+from support.mailbox import Mailbox
 from support.portal import Browser
 from support.server import ServiceRef
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.mailbox import Mailbox, smtp_server
-from support.server import LiveServer, ServiceRef, create_service, free_port, live_server
+from support.browser import checked, screenshot
+from support.mailbox import Mailbox
+from support.server import LiveServer, ServiceRef, create_service, free_port, sqlite_live_server
 
 V = {"api-version": "2024-05-01"}
 PASSWORD = "violet tractor harbour lamp"
@@ -25,29 +25,9 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "delegatio
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("portal-browser")
-    with live_server(
-        f"sqlite:///{directory / 'apidesk.db'}",
-        directory,
-        smtp_host="127.0.0.1",
-        smtp_port=str(mailbox.port),
-        smtp_security="none",
-        outbox_poll_seconds="0.2",
-    ) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("portal-browser"), mailbox.port) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture
@@ -76,8 +56,7 @@ def test_signing_up_with_terms_and_consent_then_confirming(
         ).raise_for_status()
     page.goto(f"/portal/{shop.name}/")
     page.get_by_role("navigation", name="Account").get_by_role("link", name="Sign up").click()
-    found = serious_violations(page, axe_source())
-    assert not found, found
+    checked(page)
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password, again").fill(PASSWORD)

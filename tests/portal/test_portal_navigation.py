@@ -15,10 +15,10 @@ from urllib.parse import quote
 import httpx
 import pytest
 from playwright.sync_api import expect
-from support.browser import axe_source, chromium
+from support.browser import axe_source
 from support.databases import Isolated, database_for
 from support.inprocess import InProcessServer, in_process_server
-from support.mailbox import Mailbox, smtp_server
+from support.mailbox import Mailbox
 from support.server import ServiceRef
 
 V = {"api-version": "2024-05-01"}
@@ -26,12 +26,6 @@ PASSWORD = "violet tractor harbour lamp"
 PORTAL_NAME = "Example Publisher developer portal"
 PUBLISHER = "http://publisher.example.test:8443/delegate"
 _names = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +38,6 @@ def app(
         isolated = Isolated(url, directory)
         with in_process_server(isolated.database_url, directory, mailbox.port) as running:
             yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture

@@ -7,15 +7,14 @@ developer's sign-in."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
+from support.browser import checked
 from support.portal import open_signup
-from support.server import LiveServer, create_service, live_server
+from support.server import LiveServer, create_service, sqlite_live_server
 
 V = {"api-version": "2024-05-01"}
 PASSWORD = "violet tractor harbour lamp"
@@ -31,21 +30,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("portal-phone")
-    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory) as server:
+    with sqlite_live_server(tmp_path_factory.mktemp("portal-phone")) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-def checked(page: Any, name: str) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, (page.url, found)
-    screenshot(page, name)
 
 
 def test_long_addresses_and_names_never_widen_the_page_on_a_phone(

@@ -7,9 +7,7 @@ closing the account. Controls found by role and label; axe-core on every page.""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -17,9 +15,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from support import catalog
-from support.browser import axe_source, chromium, screenshot, serious_violations
-from support.mailbox import Mailbox, smtp_server
-from support.server import LiveServer, ServiceRef, cli, create_service, live_server
+from support.browser import checked, operator_link, set_operator_password
+from support.mailbox import Mailbox
+from support.server import LiveServer, ServiceRef, create_service, sqlite_live_server
 
 V = {"api-version": "2024-05-01"}
 PASSWORD = "violet tractor harbour lamp"
@@ -27,37 +25,11 @@ NEW_PASSWORD = "amber kettle over the moor"
 
 
 @pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    with smtp_server() as box:
-        yield box
-
-
-@pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator[LiveServer]:
-    directory: Path = tmp_path_factory.mktemp("portal-self-service")
-    with live_server(
-        f"sqlite:///{directory / 'apidesk.db'}",
-        directory,
-        smtp_host="127.0.0.1",
-        smtp_port=str(mailbox.port),
-        smtp_security="none",
-        outbox_poll_seconds="0.2",
-        sso_token_minutes="1",
+    with sqlite_live_server(
+        tmp_path_factory.mktemp("portal-self-service"), mailbox.port, sso_token_minutes="1"
     ) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as running:
-        yield running
-
-
-def checked(page: Any, name: str | None = None) -> None:
-    found = serious_violations(page, axe_source())
-    assert not found, (page.url, found)
-    if name:
-        screenshot(page, name)
 
 
 def status(page: Any) -> str:
@@ -122,12 +94,10 @@ def test_a_developer_serves_themselves(live: LiveServer, browser: Any, mailbox: 
     sid = urlsplit(page.url).path.rsplit("/", 1)[1]
 
     # An operator approves it in the console.
-    made = cli(live.env, "operator", "create", f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    link = operator_link(live)
     operator = browser.new_context(base_url=live.url).new_page()
-    operator.goto(made.stdout.strip().splitlines()[-1])
-    operator.get_by_label("Password", exact=True).fill(PASSWORD)
-    operator.get_by_label("Password, again").fill(PASSWORD)
-    operator.get_by_role("button", name="Set password").click()
+    operator.goto(link)
+    set_operator_password(operator, PASSWORD)
     operator.goto(f"/console/{shop.name}/subscriptions/{sid}")
     operator.get_by_role("button", name="Approve").click()
     assert status(operator).startswith("The subscription is approved")

@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.console import PASSWORD
+from support.server import LiveServer, cli
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +49,48 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One chromium for the module (tests/console and tests/portal load this fixture in
+    their conftest.py)."""
+    with chromium() as running:
+        yield running
+
+
+def operator_link(live: LiveServer, email: str | None = None) -> str:
+    """The one-time link of a new deployment-wide operator made with `apidesk operator
+    create` (at a made-up address unless `email` is given)."""
+    made = cli(live.env, "operator", "create", email or f"ops-{uuid.uuid4().hex[:6]}@example.com")
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]
+
+
+def set_operator_password(page: Any, password: str = PASSWORD) -> None:
+    """Set the password on the console's set-password page, open in `page` (an operator's
+    one-time link), which signs the operator in."""
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password, again").fill(password)
+    page.get_by_role("button", name="Set password").click()
+
+
+@contextmanager
+def operator_console(
+    browser: Any, live: LiveServer, email: str | None = None, **context_options: Any
+) -> Iterator[Any]:
+    """A page of a new browser context (`context_options` for `new_context`) signed in to
+    the console as a new operator (see `operator_link`), who has just set their password;
+    the context is closed on the way out."""
+    link = operator_link(live, email)
+    context = browser.new_context(base_url=live.url, **context_options)
+    try:
+        page = context.new_page()
+        page.goto(link)
+        set_operator_password(page)
+        yield page
+    finally:
+        context.close()
+
+
 def axe_source() -> str:
     """axe-core's script, installed from the npm registry into .cache/axe when missing."""
     if not AXE.exists():
@@ -76,6 +121,15 @@ def serious_violations(page: Any, axe: str) -> list[str]:
             targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
             found.append(f"{violation['id']} ({violation['impact']}): {targets}")
     return found
+
+
+def checked(page: Any, name: str | None = None) -> None:
+    """axe-core finds nothing serious or critical on the page; then, given a `name`, the
+    page's screenshot (see `screenshot`)."""
+    found = serious_violations(page, axe_source())
+    assert not found, (page.url, found)
+    if name:
+        screenshot(page, name)
 
 
 def screenshot(page: Any, name: str) -> None:

@@ -6,15 +6,12 @@ the clock is a `ManualClock` that the test controls.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import uvicorn
 from support.server import (
     API_VERSION,
     RESOURCE_GROUP,
@@ -22,9 +19,9 @@ from support.server import (
     ServiceRef,
     free_port,
     service_body,
+    uvicorn_thread,
 )
 
-from apidesk import server as apidesk_server
 from apidesk.app import create_app
 from apidesk.bootstrap import build_runtime, prepare
 from apidesk.clock import ManualClock
@@ -87,26 +84,8 @@ def in_process_server(
     prepare(runtime, bootstrap=False)
     with runtime.database.unit_of_work() as session:
         token = admin_tokens.create(Context(runtime, session, "tests"), None).secret
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime),
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            **apidesk_server.OPTIONS,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
     try:
-        yield InProcessServer(f"http://127.0.0.1:{port}", runtime, clock, token)
+        with uvicorn_thread(create_app(runtime), port) as url:
+            yield InProcessServer(url, runtime, clock, token)
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
         runtime.database.dispose()

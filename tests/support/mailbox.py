@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from support.server import free_port
 
@@ -110,3 +111,11 @@ def smtp_server(
         yield box
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="module")
+def mailbox() -> Iterator[Mailbox]:
+    """An SMTP server for the module (tests/conftest.py loads this fixture for every
+    folder)."""
+    with smtp_server() as box:
+        yield box

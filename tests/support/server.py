@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
+
+from apidesk import server as apidesk_server
 
 API_VERSION = "2024-05-01"
 SUBSCRIPTION = "00000000-0000-0000-0000-0000000000aa"
@@ -110,6 +114,55 @@ def live_server(database_url: str, directory: Path, **settings: str) -> Iterator
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def sqlite_live_server(
+    directory: Path, smtp_port: int | None = None, **settings: str
+) -> Iterator[LiveServer]:
+    """`live_server` on a new SQLite file in `directory`; given `smtp_port`, it sends its
+    e-mail to the SMTP server on that loopback port (no TLS), polling its outbox every 0.2 s."""
+    if smtp_port is not None:
+        settings = {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": str(smtp_port),
+            "smtp_security": "none",
+            "outbox_poll_seconds": "0.2",
+            **settings,
+        }
+    with live_server(f"sqlite:///{directory / 'apidesk.db'}", directory, **settings) as server:
+        yield server
+
+
+@contextmanager
+def uvicorn_thread(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
+    """`app` under uvicorn in a thread of the test process, on `port` (a free one unless
+    given), with the options `apidesk serve` gives uvicorn (`apidesk.server.OPTIONS`) and
+    `options` over them (say `http="apidesk.server:H11WithLimits"`). Yields the base URL once
+    uvicorn has started; stops it on the way out."""
+    port = port or free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            **{**apidesk_server.OPTIONS, **options},
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
