@@ -167,10 +167,15 @@ class ErrorReport:
         if path is None:
             return
         kept = writing.error_header(self.fmt)
-        if resume_after is not None and path.exists():
-            kept = writing.error_lines_up_to(self.fmt, path.read_text("utf-8"), resume_after)
-            kept = kept or writing.error_header(self.fmt)
-        self.file = path.open("w", encoding="utf-8")
+        try:
+            if resume_after is not None and path.exists():
+                kept = writing.error_lines_up_to(self.fmt, path.read_bytes(), resume_after)
+                kept = kept or writing.error_header(self.fmt)
+            self.file = path.open("w", encoding="utf-8")
+        except writing.UnreadableReport as error:  # left as it is; no row was written yet
+            raise fail(f"--errors: {path}: {error}; {writing.REPAIR}") from None
+        except OSError as error:
+            raise fail(f"--errors: cannot use {path}: {error.strerror or error}") from None
         self.file.write(kept)
         self.file.flush()
 
