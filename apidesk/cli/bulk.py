@@ -38,7 +38,7 @@ from apidesk.domain.bulk.options import Options, parse_rate
 from apidesk.domain.bulk.records import Format, Record
 from apidesk.domain.bulk.rows import MATCHES, Refused, Row
 from apidesk.domain.context import Context
-from apidesk.errors import Collided, DomainError, FieldProblem, Invalid
+from apidesk.errors import Collided, DomainError, FieldProblem, Invalid, Vanished
 from apidesk.security.passwords import PasswordHashing
 
 # Row errors shown on the terminal; the --errors file gets every one.
@@ -315,9 +315,9 @@ def _run_batch(
                         invite_next_at=importer.invite_next_at,
                     )
             return outcome
-        except (IntegrityError, Collided):
-            # A concurrent writer took an id or an address this batch meant to use: load the
-            # batch again, and that row is reported like any other conflict.
+        except (IntegrityError, Collided, Vanished):
+            # A concurrent writer took an id or an address this batch meant to use, or deleted
+            # a group it names: load the batch again, and that row is reported as any other.
             importer.invite_next_at = invite_next_at
             report.undo(position)
             if attempt == ATTEMPTS:
