@@ -68,6 +68,13 @@ class Collided(Conflict):
     nothing of the request that lost was kept."""
 
 
+class Vanished(NotFound):
+    """Something a write refers to (its service, a group, a user) was deleted by a concurrent
+    writer between the request's reading it and its write, and the database refused the write
+    for a foreign key: the storage layer raises this for every front door, and nothing of the
+    request was kept. A retry would find the thing gone, so this is the same 404."""
+
+
 class PreconditionFailed(DomainError):
     """The entity changed since the caller read it (stale ETag or a concurrent writer)."""
 

@@ -38,7 +38,7 @@ from apidesk.domain.bulk.options import Options, parse_rate
 from apidesk.domain.bulk.records import Format, Record
 from apidesk.domain.bulk.rows import MATCHES, Refused, Row
 from apidesk.domain.context import Context
-from apidesk.errors import Collided, DomainError, FieldProblem, Invalid
+from apidesk.errors import Collided, DomainError, FieldProblem, Invalid, Vanished
 from apidesk.security.passwords import PasswordHashing
 
 # Row errors shown on the terminal; the --errors file gets every one.
@@ -167,10 +167,15 @@ class ErrorReport:
         if path is None:
             return
         kept = writing.error_header(self.fmt)
-        if resume_after is not None and path.exists():
-            kept = writing.error_lines_up_to(self.fmt, path.read_text("utf-8"), resume_after)
-            kept = kept or writing.error_header(self.fmt)
-        self.file = path.open("w", encoding="utf-8")
+        try:
+            if resume_after is not None and path.exists():
+                kept = writing.error_lines_up_to(self.fmt, path.read_bytes(), resume_after)
+                kept = kept or writing.error_header(self.fmt)
+            self.file = path.open("w", encoding="utf-8")
+        except writing.UnreadableReport as error:  # left as it is; no row was written yet
+            raise fail(f"--errors: {path}: {error}; {writing.REPAIR}") from None
+        except OSError as error:
+            raise fail(f"--errors: cannot use {path}: {error.strerror or error}") from None
         self.file.write(kept)
         self.file.flush()
 
@@ -310,9 +315,9 @@ def _run_batch(
                         invite_next_at=importer.invite_next_at,
                     )
             return outcome
-        except (IntegrityError, Collided):
-            # A concurrent writer took an id or an address this batch meant to use: load the
-            # batch again, and that row is reported like any other conflict.
+        except (IntegrityError, Collided, Vanished):
+            # A concurrent writer took an id or an address this batch meant to use, or deleted
+            # a group it names: load the batch again, and that row is reported as any other.
             importer.invite_next_at = invite_next_at
             report.undo(position)
             if attempt == ATTEMPTS:

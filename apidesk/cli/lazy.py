@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command
 
+from apidesk.cli.flags import refuse_contradictions
 from apidesk.cli.params import plain_values
 
 try:  # Typer carries its own copy of Click; its classes and exceptions are the ones in play.
@@ -43,6 +44,7 @@ class Lazy:
             command = get_command(single)
         command.name = name
         plain_values(command)
+        refuse_contradictions(command)
         return command
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from apidesk.cli.common import actor, console, pick_instance, unit_of_work
+from apidesk.cli.common import actor, console, fail, pick_instance, unit_of_work
 from apidesk.cli.tables import cell, column, print_table, table
 from apidesk.domain.context import Context, Runtime
 from apidesk.domain.operators import service as operators
@@ -111,7 +111,7 @@ def scope(
     """Limit an operator to one service (--service) or give them every one (--all); a change
     ends their console sessions at once."""
     if bool(service) == every:
-        raise typer.BadParameter("Give exactly one of --service NAME and --all.")
+        raise fail("give exactly one of --service NAME and --all", 2)
     with unit_of_work() as ctx:
         instance = pick_instance(ctx, service).instance if service else None
         operator, changed = operators.change_scope(ctx, email, instance)

@@ -43,7 +43,7 @@ from apidesk.domain import passwords, signin
 from apidesk.domain.context import Runtime
 from apidesk.domain.operators import access
 from apidesk.domain.operators import service as operators
-from apidesk.errors import Collided, DomainError, Invalid
+from apidesk.errors import Collided, DomainError, Invalid, Vanished
 from apidesk.refusals import BodyTooLarge
 from apidesk.storage.availability import is_unavailable
 from apidesk.threads import run_in_turn
@@ -99,6 +99,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 # Another change of the same row, or one that took the same id, name or link,
                 # won the race: nothing of this one was kept.
                 return _error(console, request, 409)
+            except Vanished:
+                # Another change deleted what this one refers to: nothing of it was kept.
+                return await missing(request)
             except Exception as error:
                 if is_unavailable(error):
                     return _error(console, request, 503, headers={"Retry-After": "1"})

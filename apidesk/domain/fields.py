@@ -157,7 +157,12 @@ def _boolean(problems: Collection, field: Field, value: Any) -> bool | None:
 def _count(problems: Collection, field: Field, value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= field.maximum:
         return value
-    problems.add(field.target, f"'{field.target}' must be a whole number of at least 0, or null.")
+    # Both bounds, as a number a client can check against before sending.
+    nullable = ", or null" if field.null is not Null.REFUSED else ""
+    problems.add(
+        field.target,
+        f"'{field.target}' must be a whole number from 0 to {field.maximum}{nullable}.",
+    )
     return None
 
 

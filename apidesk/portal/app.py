@@ -25,7 +25,7 @@ from apidesk.domain.portal import delegation
 from apidesk.domain.portal import settings as portal_settings
 from apidesk.domain.portal.delegation import Operation
 from apidesk.domain.users import access
-from apidesk.errors import Collided, Invalid
+from apidesk.errors import Collided, Invalid, Vanished
 from apidesk.portal import pages, products, profile
 from apidesk.portal.base import SESSION_COOKIE, PageNotFound, Portal, refusal_status
 from apidesk.portal.base import form_field as _field
@@ -111,6 +111,9 @@ def create_app(runtime: Runtime) -> Starlette:
                 # Another change of the same row, or one that took the same id, name or link,
                 # won the race: nothing of this one was kept.
                 return pages.error(409)
+            except Vanished:
+                # Another change deleted what this one refers to: nothing of it was kept.
+                return await not_found(request, request.path_params["service"])
             except Exception as error:
                 return _failed(request, error)
             if answer_after:

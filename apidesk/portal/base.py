@@ -25,7 +25,7 @@ from apidesk.domain.instances import service as instances
 from apidesk.domain.notifications.values import shared_portal_url
 from apidesk.domain.portal import delegation
 from apidesk.domain.subscriptions.service import LIMIT_REACHED
-from apidesk.errors import Collided, DomainError, Invalid
+from apidesk.errors import Collided, DomainError, Invalid, Vanished
 from apidesk.portal import header, pages
 from apidesk.storage.models import Instance, User, UserSummary
 from apidesk.web import csrf, wording
@@ -77,7 +77,7 @@ class Portal:
                 request.state.portal_url = served_url(request, ictx)
                 request.state.portal_origin = origin_of(request.state.portal_url)
                 yield ictx
-        except IntegrityError:
+        except (IntegrityError, Vanished):  # Vanished: the unit's word for a foreign key
             if known is not None and self._gone(request):
                 raise PageNotFound() from None
             raise

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 _FORMAT = "%Y%m%d%H%M"
+# Twelve ASCII digits: `str.isdigit` (and `strptime`'s year) also take the digits of other
+# scripts, which made an Arabic-Indic year a well-formed expiry.
+_USER_EXPIRY = re.compile(r"[0-9]{12}")
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def parse(token: str) -> ParsedToken | None:
     if not sep:
         return None
     user_id, sep, expiry_text = head.rpartition("&")
-    if not sep or not user_id or len(expiry_text) != 12 or not expiry_text.isdigit():
+    if not sep or not user_id or not _USER_EXPIRY.fullmatch(expiry_text):
         return None
     try:
         expiry = datetime.strptime(expiry_text, _FORMAT).replace(tzinfo=UTC)
@@ -78,7 +81,10 @@ class ManagementSignature:
     signature: str
 
 
-_EXPIRY = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?")
+# ASCII digits only (`re.ASCII`: a plain `\d` takes the digits of every script).
+_EXPIRY = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?", re.ASCII
+)
 
 
 def parse_management(token: str) -> ManagementSignature | None:

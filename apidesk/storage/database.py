@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from apidesk.files import create_private
 from apidesk.storage.checkpoints import BACKSTOP_PAGES, Checkpoints
-from apidesk.storage.integrity import collided, is_unique_violation
+from apidesk.storage.integrity import translated
 from apidesk.storage.standbys import Standbys
 from apidesk.storage.turns import WriteTurns
 
@@ -218,8 +218,9 @@ class Database:
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
         """A session that commits when the block ends normally and rolls back otherwise. A
         unique or primary-key violation, at a flush or at the commit (another writer took the
-        id, the name or the link first), leaves as the domain's `Collided` conflict, for every
-        front door to show as it shows any conflict."""
+        id, the name or the link first), leaves as the domain's `Collided` conflict, and a
+        foreign-key violation (another writer deleted what this one refers to) as `Vanished`,
+        a not-found, for every front door to show as it shows any other."""
         with self._turns.turn() if write and self._turns is not None else nullcontext():
             session = self.session(write=write)
             try:
@@ -227,8 +228,9 @@ class Database:
                 session.commit()
             except exc.IntegrityError as error:
                 session.rollback()
-                if is_unique_violation(error):
-                    raise collided(error) from error
+                domain_error = translated(error)
+                if domain_error is not None:
+                    raise domain_error from error
                 raise
             except BaseException:
                 session.rollback()

@@ -1,6 +1,11 @@
 """Name the constraint behind an IntegrityError, whichever database raised it, and turn a
 unique or primary-key violation (a writer that lost a race for an id, a name or a link) into
-the domain's `Collided` conflict (`Database.unit_of_work` does, for every front door)."""
+the domain's `Collided` conflict, and a foreign-key violation (a writer that lost a race to a
+delete of what it refers to) into `Vanished`, a not-found (`Database.unit_of_work` does, for
+every front door).
+
+Every foreign key cascades or sets null on delete (apidesk.storage.models), so a delete never
+breaks one: a violation is always a row written with a reference to a row that is gone."""
 
 from __future__ import annotations
 
@@ -11,10 +16,12 @@ from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from apidesk.errors import Collided
+from apidesk.errors import Collided, Vanished
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 _PG_UNIQUE = "23505"
+_PG_FOREIGN_KEY = "23503"
+_SQLITE_FOREIGN_KEY = "FOREIGN KEY constraint failed"
 # Unique constraints a racing writer can trip over, and what they mean to a client.
 CONSTRAINTS = {
     "uq_users_instance_id_email_key": (
@@ -69,11 +76,44 @@ def constraint_name(error: IntegrityError) -> str | None:
 
 def is_unique_violation(error: IntegrityError) -> bool:
     """A unique or primary-key violation (not a foreign key, a NOT NULL or a CHECK)."""
+    state = _sqlstate(error)
+    if state is not None:
+        return state == _PG_UNIQUE
+    return _SQLITE_UNIQUE.search(str(error.orig)) is not None
+
+
+def _sqlstate(error: IntegrityError) -> str | None:
     original = error.orig
     state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return None if state is None else str(state)
+
+
+def is_foreign_key_violation(error: IntegrityError) -> bool:
+    """A row refers to one that is not there (on SQLite, which says no more, or a delete of
+    a row still referred to: no foreign key here allows that)."""
+    state = _sqlstate(error)
     if state is not None:
-        return str(state) == _PG_UNIQUE
-    return _SQLITE_UNIQUE.search(str(original)) is not None
+        return state == _PG_FOREIGN_KEY
+    return _SQLITE_FOREIGN_KEY in str(error.orig)
+
+
+def vanished(error: IntegrityError) -> Vanished:
+    """The not-found a front door shows for a foreign-key violation. PostgreSQL names the
+    constraint, SQLite does not, so the words are the same on both."""
+    return Vanished(
+        "Something this request refers to was deleted by another change made at the same "
+        "time; nothing of this one was kept. Look again and retry."
+    )
+
+
+def translated(error: IntegrityError) -> Collided | Vanished | None:
+    """The domain's error for a violation a concurrent writer caused, or None for another
+    (NOT NULL, CHECK: a bug, not a race)."""
+    if is_unique_violation(error):
+        return collided(error)
+    if is_foreign_key_violation(error):
+        return vanished(error)
+    return None
 
 
 def collided(error: IntegrityError) -> Collided:

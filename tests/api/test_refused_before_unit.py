@@ -11,14 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.exc import IntegrityError
 from support.inprocess import InProcessServer
 from support.server import ServiceRef
 
 from apidesk.api.management.deps import Credential, InstanceCall
 from apidesk.domain.users import service as users
 from apidesk.domain.users.service import UserFields
-from apidesk.errors import NotFound
+from apidesk.errors import NotFound, Vanished
 from apidesk.storage.database import Database
 
 V = {"api-version": "2024-05-01"}
@@ -163,7 +162,8 @@ def test_a_service_deleted_between_the_check_and_the_write_loses_nothing_and_err
     workspace_app: InProcessServer,
 ) -> None:
     """The service read with the credential serves the write's unit; if the service goes in
-    between, the write finds nothing to change (404) or its foreign key refuses it (409)."""
+    between, the write finds nothing to change (404) or its foreign key refuses it, which the
+    unit of work raises as `Vanished`: the same 404, not a bare IntegrityError."""
     doomed = workspace_app.new_service("doomed")
     with workspace_app.client() as client:
         put = client.put(doomed.url("/users/kept"), params=V, json=BODY)
@@ -187,7 +187,7 @@ def test_a_service_deleted_between_the_check_and_the_write_loses_nothing_and_err
     with pytest.raises(NotFound), change.instance() as ictx:
         users.update(ictx, "kept", {"note": "x"}, expected_etag="*")
     fields: UserFields = {"email": "new@example.com", "first_name": "N", "last_name": "U"}
-    with pytest.raises(IntegrityError), create.instance() as ictx:
+    with pytest.raises(Vanished), create.instance() as ictx:
         users.create_or_update(ictx, "new", fields)
     with workspace_app.client() as client:
         assert client.get(doomed.path, params=V).status_code == 404

@@ -52,3 +52,15 @@ def test_a_formula_in_a_name_is_exported_as_text_and_imported_as_it_was(
     assert loaded.returncode == 0, loaded.stderr
     user = http.get(target.url("/users/eve"), params=V).json()["properties"]
     assert (user["firstName"], user["lastName"]) == (formula, "-1+1")
+
+
+def test_a_resumed_import_keeps_its_report_entries_as_they_were_written() -> None:
+    from apidesk.domain.bulk import writing
+    from apidesk.domain.bulk.importer import RowError
+
+    entry = writing.error_line("csv", "=people.csv", RowError(3, "note", "-1 is not a note"))
+    report = (writing.error_header("csv") + entry).encode()
+    assert "'=people.csv" in entry and "'-1 is not a note" in entry
+    for _ in range(3):  # resumed again and again
+        report = writing.error_lines_up_to("csv", report, 3).encode()
+    assert report.decode() == writing.error_header("csv") + entry

@@ -192,3 +192,39 @@ def test_product_commands_refuse_bad_input(
     refused(cli(server.env, "products", "delete", "nope", "-y", *s), "nope")
     usage = cli(server.env, "products", "create", "p4", "--display-name", "x", "--limit", "-1", *s)
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_contradicting_flags_are_a_usage_error_and_create_nothing(
+    server: LiveServer, service: ServiceRef, http: httpx.Client
+) -> None:
+    s = ("--service", service.name)
+    for pair in (
+        ("--open", "--subscription-required"),
+        ("--subscription-required", "--open"),
+        ("--approval-required", "--no-approval-required"),
+        ("--not-published", "--published"),
+    ):
+        both = cli(server.env, "products", "create", "p5", "--display-name", "P5", *pair, *s)
+        assert both.returncode == 2, (pair, both.stdout, both.stderr)
+        assert both.stdout == "" and "Traceback" not in both.stderr
+        assert both.stderr.startswith("error: ") and len(both.stderr.splitlines()) == 1
+        assert all(flag in both.stderr for flag in pair) and "contradict" in both.stderr
+        assert http.get(service.url("/products/p5"), params=V).status_code == 404
+    # An option's value is no flag: this names a product '--open' that needs a subscription.
+    named = ok(
+        cli(
+            server.env,
+            "products",
+            "create",
+            "p6",
+            "--display-name",
+            "--open",
+            "--subscription-required",
+            "--json",
+            *s,
+        )
+    )
+    made = json.loads(named.stdout)
+    assert (made["displayName"], made["subscriptionRequired"]) == ("--open", True)
+    # The same flag twice says one thing.
+    ok(cli(server.env, "products", "create", "p7", "--display-name", "P7", "--open", "--open", *s))

@@ -116,6 +116,7 @@ def test_scope_limits_and_widens_an_operator_and_ends_their_session(
     widened = json.loads(cli(server.env, "operator", "scope", email, "--all", "--json").stdout)
     assert (widened["service"], widened["changed"]) == (None, True)
     both = cli(server.env, "operator", "scope", email, "--all", "--service", service.name)
-    assert both.returncode != 0 and "exactly one" in both.stderr
+    assert both.returncode == 2 and both.stderr.startswith("error: ")
+    assert "exactly one" in both.stderr and "Traceback" not in both.stderr
     unknown = cli(server.env, "operator", "scope", "nobody-" + email, "--all")
     assert unknown.returncode == 1 and "No operator" in unknown.stderr

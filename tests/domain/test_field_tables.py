@@ -108,10 +108,10 @@ def test_a_good_value_is_returned_clean(given: dict[str, Any], expected: dict[st
         ({"state": ["published"]}, ("state", "'state' must be one of: notPublished, published.")),
         ({"on": "true"}, ("enabled", "'enabled' must be true or false.")),
         ({"on": 1}, ("enabled", "'enabled' must be true or false.")),
-        ({"limit": -1}, ("limit", "'limit' must be a whole number of at least 0, or null.")),
-        ({"limit": 11}, ("limit", "'limit' must be a whole number of at least 0, or null.")),
-        ({"limit": True}, ("limit", "'limit' must be a whole number of at least 0, or null.")),
-        ({"limit": 2.0}, ("limit", "'limit' must be a whole number of at least 0, or null.")),
+        ({"limit": -1}, ("limit", "'limit' must be a whole number from 0 to 10, or null.")),
+        ({"limit": 11}, ("limit", "'limit' must be a whole number from 0 to 10, or null.")),
+        ({"limit": True}, ("limit", "'limit' must be a whole number from 0 to 10, or null.")),
+        ({"limit": 2.0}, ("limit", "'limit' must be a whole number from 0 to 10, or null.")),
         ({"slug": "a b"}, ("path.slug", "'path.slug' must not contain spaces.")),
         ({"even": 3}, ("even", "Give an even number.")),
     ],
@@ -161,7 +161,7 @@ def test_every_problem_is_reported_at_once_in_the_order_given() -> None:
     assert problems == [
         ("enabled", "'enabled' must be true or false."),
         ("type", "'type' must be one of: custom, external."),
-        ("limit", "'limit' must be a whole number of at least 0, or null."),
+        ("limit", "'limit' must be a whole number from 0 to 10, or null."),
         ("state", "'state' cannot be null."),
     ]
 
@@ -195,7 +195,7 @@ def test_a_count_is_bounded_by_a_32_bit_integer_unless_told_otherwise() -> None:
     assert check(problems, count, {"n": INT32_MAX}) == {"n": INT32_MAX}
     assert check(problems, count, {"n": INT32_MAX + 1}) == {}
     assert [p.message for p in problems.problems] == [
-        "'n' must be a whole number of at least 0, or null."
+        "'n' must be a whole number from 0 to 2147483647."
     ]
 
 

@@ -151,3 +151,30 @@ def test_the_user_token_parser_reads_anything_without_raising(text: str) -> None
     parsed = sas.parse(text)
     if parsed is not None:
         assert not sas.verify(parsed, ["key"], datetime.now(UTC), "stamp")
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    [
+        "\u0662\u0660\u0662\u0666" + "12312359",  # an Arabic-Indic year: strptime read it
+        "\uff12\uff10\uff12\uff16\uff11\uff12\uff13\uff11\uff12\uff13\uff15\uff19",  # fullwidth
+        "\u00b2026" + "12312359",  # a superscript two
+        "1" * 4300,
+    ],
+)
+def test_a_user_token_expiry_in_other_digits_is_a_malformed_token(expiry: str) -> None:
+    signed = sas.create("key-one", "ada", datetime(2030, 1, 1, tzinfo=UTC), "stamp")
+    assert sas.parse(signed) is not None
+    assert sas.parse(f"ada&{expiry}&{signed.rpartition('&')[2]}") is None
+
+
+@pytest.mark.parametrize(
+    "expiry",
+    [
+        "\u0662\u0660\u0662\u0666-12-31T23:59:59Z",
+        "2026-12-31T23:59:59.\u0663\u0663\u0663Z",
+        "2026-12-31T23:59:59+\u0660\u0661:00",
+    ],
+)
+def test_a_management_expiry_in_other_digits_is_no_signature(expiry: str) -> None:
+    assert sas.parse_management(f"uid=integration&ex={expiry}&sn=AAAA") is None

@@ -26,7 +26,7 @@ from apidesk.errors import (
     Unauthorized,
 )
 from apidesk.storage.availability import is_unavailable
-from apidesk.storage.integrity import collided, constraint_name, is_unique_violation
+from apidesk.storage.integrity import constraint_name, translated
 
 log = logging.getLogger("apidesk.api")
 
@@ -140,10 +140,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
-        # A unit of work raises a unique violation as `Collided` already (storage.integrity);
-        # this is for any other violation, or one raised outside a unit.
-        if is_unique_violation(exc):
-            return domain_error_response(collided(exc))
+        # A unit of work raises a unique or foreign-key violation as the domain's error
+        # already (storage.integrity); this is for any other, or one raised outside a unit.
+        domain_error = translated(exc)
+        if domain_error is not None:
+            return domain_error_response(domain_error)
         name = constraint_name(exc)
         log.info("integrity conflict on %s", name or "an unnamed constraint")
         return domain_error_response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,9 @@ class Options:
 
 _PER = {"s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
 MAX_RATE_PER_SECOND = 1000
+# ASCII digits, a few of them: `float()` also reads other scripts' digits, '1_0' and '1e-300',
+# whose interval (1e300 s) no timedelta holds (an OverflowError, a traceback).
+_AMOUNT = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")
 
 
 def parse_rate(text: str) -> timedelta:
@@ -36,10 +40,8 @@ def parse_rate(text: str) -> timedelta:
     (a bare number is per second)."""
     count, _, unit = text.strip().partition("/")
     seconds = _PER.get(unit.strip().lower() or "s")
-    try:
-        amount = float(count)
-    except ValueError:
-        amount = 0
+    count = count.strip()
+    amount = float(count) if _AMOUNT.fullmatch(count) else 0
     if seconds is None or not amount > 0 or amount / seconds > MAX_RATE_PER_SECOND:
         raise Invalid.field(
             "inviteRate",

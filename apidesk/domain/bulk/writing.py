@@ -10,7 +10,12 @@ from typing import Any
 
 from apidesk.domain.bulk.export import Exported
 from apidesk.domain.bulk.importer import RowError
-from apidesk.domain.bulk.records import GROUP_SEPARATOR, Format, spreadsheet_cell
+from apidesk.domain.bulk.records import (
+    GROUP_SEPARATOR,
+    Format,
+    from_spreadsheet_cell,
+    spreadsheet_cell,
+)
 from apidesk.domain.numbers import whole
 
 EXPORT_FIELDS = (
@@ -94,17 +99,69 @@ def error_line(fmt: Format, source: str, error: RowError) -> str:
     return _csv_line((source, error.line, error.target, error.message))
 
 
-def error_lines_up_to(fmt: Format, text: str, last_line: int) -> str:
+REPAIR = (
+    "so a resumed import cannot tell which entries to keep: repair or remove that line, or "
+    "give another --errors file (--restart starts the import over)"
+)
+
+
+class UnreadableReport(ValueError):
+    """An earlier error report with an entry this command does not write (a corrupted or
+    hand-edited file): which of its entries to keep cannot be told."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(f"line {line} {why}")
+
+
+def error_lines_up_to(fmt: Format, data: bytes, last_line: int) -> str:
     """The entries of an earlier error report for lines up to `last_line`: what a resumed
-    import keeps of the report its interrupted run was writing."""
+    import keeps of the report its interrupted run was writing. A run killed while writing
+    leaves its last entry torn: it belongs to the batch that did not commit, and goes.
+    Anything else that is not an entry as `error_line` writes it raises `UnreadableReport`."""
+    whole_lines = data[: data.rfind(b"\n") + 1]
+    try:
+        text = whole_lines.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = whole_lines.count(b"\n", 0, error.start) + 1
+        raise UnreadableReport(line, "is not UTF-8 text") from None
     if fmt == "jsonl":
-        kept = [
-            line + "\n"
-            for line in text.splitlines()
-            if line.strip() and int(json.loads(line).get("line", 0)) <= last_line
-        ]
-        return "".join(kept)
-    rows = list(csv.reader(io.StringIO(text)))
-    # A line number as the report writes it: digits, counted before int() reads them.
-    body = [row for row in rows[1:] if len(row) == 4 and whole(row[1], 0, last_line) is not None]
-    return error_header(fmt) + "".join(_csv_line(row) for row in body)
+        return "".join(
+            entry + "\n"
+            for number, entry in enumerate(text.split("\n")[:-1], 1)
+            if entry.strip() and _json_entry_line(number, entry) <= last_line
+        )
+    return _csv_entries_up_to(text, last_line)
+
+
+def _json_entry_line(number: int, entry: str) -> int:
+    try:
+        record = json.loads(entry)
+    except (ValueError, RecursionError):
+        raise UnreadableReport(number, "is not JSON") from None
+    line = record.get("line") if isinstance(record, dict) else None
+    if type(line) is not int or line < 0:
+        raise UnreadableReport(number, "is not an entry with a whole line number")
+    return line
+
+
+def _csv_entries_up_to(text: str, last_line: int) -> str:
+    reader = csv.reader(io.StringIO(text))
+    kept: list[str] = []
+    try:
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as error:
+        raise UnreadableReport(reader.line_num, f"is not CSV ({error})") from None
+    if not rows:
+        return ""
+    if tuple(rows[0][1]) != ERROR_FIELDS:
+        raise UnreadableReport(rows[0][0], f"is not the header {','.join(ERROR_FIELDS)}")
+    for index, (number, row) in enumerate(rows[1:], 2):
+        # A line number as the report writes it: digits, counted before int() reads them.
+        line = whole(row[1]) if len(row) == len(ERROR_FIELDS) else None
+        if line is None:
+            if index == len(rows):  # the torn last entry of a killed run
+                break
+            raise UnreadableReport(number, "is not an entry: file,line,field,message")
+        if line <= last_line:  # as it was written: each resume escaped a formula again
+            kept.append(_csv_line(from_spreadsheet_cell(cell) for cell in row))
+    return error_header("csv") + "".join(kept)
