@@ -66,6 +66,15 @@ def imported(server: LiveServer, service: ServiceRef, tmp_path: Path, report: Pa
     return source
 
 
+def refused_at_line_2(done: subprocess.CompletedProcess[str], report: Path) -> str:
+    """The resume stopped with an error line naming the report's line 2; its stderr."""
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    stderr = done.stderr
+    assert "Traceback" not in stderr
+    assert stderr.splitlines()[-1].startswith(f"error: --errors: {report}: line 2 "), stderr
+    return stderr
+
+
 def resume(
     server: LiveServer, service: ServiceRef, source: Path, report: Path
 ) -> subprocess.CompletedProcess[str]:
@@ -104,10 +113,7 @@ def test_a_corrupted_jsonl_report_stops_the_resume_with_an_error_line(
 
     done = resume(server, service, source, report)
 
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    stderr = done.stderr
-    assert "Traceback" not in stderr
-    assert stderr.splitlines()[-1].startswith(f"error: --errors: {report}: line 2 "), stderr
+    stderr = refused_at_line_2(done, report)
     assert "--restart" in stderr
     assert report.read_bytes() == damaged
     assert still_interrupted_after(server, service) == ("running", 3)
@@ -151,10 +157,7 @@ def test_a_corrupted_csv_report_stops_the_resume_with_an_error_line(
 
     done = resume(server, service, source, report)
 
-    assert done.returncode == 1, (done.stdout, done.stderr)
-    stderr = done.stderr
-    assert "Traceback" not in stderr
-    assert stderr.splitlines()[-1].startswith(f"error: --errors: {report}: line 2 "), stderr
+    refused_at_line_2(done, report)
     assert report.read_text() == damaged
     assert still_interrupted_after(server, service) == ("running", 3)
 

@@ -40,6 +40,15 @@ def instance(runtime: Runtime, service: ServiceRef) -> int:
         )
 
 
+def groups_named(runtime: Runtime, service: ServiceRef, group_id: str) -> int:
+    return count(
+        runtime,
+        select(func.count()).where(
+            Group.name == group_id, Group.instance_id == instance(runtime, service)
+        ),
+    )
+
+
 MEMBERS = select(func.count()).select_from(GroupMember)  # the built-in groups' too
 
 
@@ -67,15 +76,7 @@ def test_a_member_added_to_a_group_deleted_meanwhile_is_a_clean_not_found(
     # Nothing of the unit was kept: not the member, and (here, where the delete rode in the
     # same unit) not the delete either.
     assert count(runtime, MEMBERS) == members
-    assert (
-        count(
-            runtime,
-            select(func.count()).where(
-                Group.name == group_id, Group.instance_id == instance(runtime, service)
-            ),
-        )
-        == 1
-    )
+    assert groups_named(runtime, service, group_id) == 1
 
 
 def test_a_row_written_with_a_reference_to_nothing_is_vanished_at_the_storage_layer(
@@ -125,12 +126,4 @@ def test_a_delete_committed_by_another_connection_is_vanished_too(
         groups.add_member(ictx, group_id, user_id)
 
     assert count(runtime, MEMBERS) == members
-    assert (
-        count(
-            runtime,
-            select(func.count()).where(
-                Group.name == group_id, Group.instance_id == instance(runtime, service)
-            ),
-        )
-        == 0
-    )
+    assert groups_named(runtime, service, group_id) == 0
