@@ -240,35 +240,56 @@ def confirm_page(portal: Portal, request: Request, form: FormData | None) -> Res
     with portal.unit(request, write=False) as ctx:
         found = links.look_up(ctx, token, Purpose.SIGNUP)
         if found.state is not LinkState.OPEN:
-            return portal.render(
-                request,
-                ctx,
-                "message.html",
-                410,
-                title="Link not valid",
-                message=_dead_link_reason(found.state),
-            )
+            return _dead_confirmation(portal, request, ctx, found.state)
         return portal.render(request, ctx, "confirm.html", token=token, user=found.user)
 
 
 def confirm_submit(portal: Portal, request: Request, form: FormData | None) -> Response:
-    with portal.unit(request, write=True) as ctx:
-        try:
+    # As a sign-in: the link is read in a read-only unit, the password checked with no unit
+    # open (argon2 holds no connection), and the account activated in a short unit.
+    token = ""
+    try:
+        with portal.unit(request, write=False) as ctx:
             form = portal.checked(request, form)
-            user = signup.confirm(ctx, _field(form, "token"))
-        except LinkUnusable as dead:
+            token = _field(form, "token")
+            claimed = signup.claim(ctx, token)
+        genuine = portal.runtime.passwords.verify(claimed.stored_hash, _field(form, "password"))
+        with portal.unit(request, write=True) as ctx:
+            user = signup.confirm(ctx, token, claimed, genuine)
+            ctx.actor = f"user:{user.name}"
+            return portal.sign_in(request, ctx, user, f"{portal.base_path(request)}/")
+    except LinkUnusable as dead:
+        with portal.unit(request, write=False) as ctx:
+            return _dead_confirmation(portal, request, ctx, dead.state)
+    except Invalid as error:
+        with portal.unit(request, write=False) as ctx:
+            found = links.look_up(ctx, token, Purpose.SIGNUP) if token else None
+            if found is None:
+                return _try_again(portal, request, ctx, error)
+            if found.state is not LinkState.OPEN:
+                return _dead_confirmation(portal, request, ctx, found.state)
             return portal.render(
                 request,
                 ctx,
-                "message.html",
-                410,
-                title="Link not valid",
-                message=_dead_link_reason(dead.state),
+                "confirm.html",
+                refusal_status(error),
+                token=token,
+                user=found.user,
+                **refused(error, {"password": "password"}),
             )
-        except Invalid as error:
-            return _try_again(portal, request, ctx, error)
-        ctx.actor = f"user:{user.name}"
-        return portal.sign_in(request, ctx, user, f"{portal.base_path(request)}/")
+
+
+def _dead_confirmation(
+    portal: Portal, request: Request, ctx: InstanceContext, state: LinkState
+) -> Response:
+    return portal.render(
+        request,
+        ctx,
+        "message.html",
+        410,
+        title="Link not valid",
+        message=_dead_link_reason(state),
+    )
 
 
 def _try_again(portal: Portal, request: Request, ctx: InstanceContext, error: Invalid) -> Response:

@@ -1,9 +1,9 @@
 """argon2 never runs while its thread holds a database connection: creating a user with a
-password, changing it, signing in to the portal (right, wrong, unknown address), signing up,
-the profile's e-mail, password and close-account forms, and the console's operator password,
-+ Add with a password and sign-in, on
-SQLite and PostgreSQL. The pool is instrumented: each checkout and checkin is counted per
-thread, and every hash and check looks at its own thread's count."""
+password, changing it, signing in to the portal (right, wrong, unknown address), signing up
+and confirming the sign-up, the profile's e-mail, password and close-account forms, and the
+console's operator password, + Add with a password and sign-in, on SQLite and PostgreSQL.
+The pool is instrumented: each checkout and checkin is counted per thread, and every hash and
+check looks at its own thread's count."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from sqlalchemy import event
 from support.console import PASSWORD as OPERATOR_PASSWORD
 from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
-from support.portal import Browser
+from support.mailbox import Mailbox
+from support.portal import Browser, path_of
 from support.server import ServiceRef
 
 V = {"api-version": "2024-05-01"}
@@ -151,6 +152,30 @@ def test_portal_sign_up_and_the_profile_hold_no_connection_while_hashing(
     closed = browser.submit(closing, f"{base}/close", current_password=NEW_PASSWORD)
     assert closed.status_code == 200, closed.text
     assert [what for what, _ in watch.seen] == ["verify", "verify", "hash", "verify"]
+    assert all(held == 0 for _, held in watch.seen), watch.seen
+
+
+def test_confirming_a_sign_up_holds_no_connection_while_checking(
+    watch: Watch, shop: ServiceRef, browser: Browser, mailbox: Mailbox
+) -> None:
+    page = browser.get(f"/portal/{shop.name}/signup")
+    browser.submit(
+        page,
+        f"/portal/{shop.name}/signup",
+        email="confirming@example.com",
+        password=PASSWORD,
+        confirm=PASSWORD,
+        first_name="Con",
+        last_name="Firm",
+    )
+    link = mailbox.wait_for(to="confirming@example.com")[0].link("confirm-email")
+    watch.seen.clear()
+    opened = browser.get(path_of(link))
+    action = f"/portal/{shop.name}/confirm-email"
+    token = link.rsplit("=", 1)[1]
+    assert browser.submit(opened, action, token=token, password="wrong").status_code == 400
+    assert browser.submit(opened, action, token=token, password=PASSWORD).status_code == 303
+    assert [what for what, _ in watch.seen] == ["verify", "verify"]
     assert all(held == 0 for _, held in watch.seen), watch.seen
 
 

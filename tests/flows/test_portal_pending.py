@@ -1,5 +1,5 @@
-"""A pending account at the portal's sign-in: told to confirm its address, offered the
-confirmation again (a new sign-up link, or a new invitation for an invited account, each
+"""A pending account at the portal's sign-in: offered the confirmation again (a new sign-up
+link, which asks for the same sign-up's password, or a new invitation for an invited account,
 voiding the one before); an unknown address gets the same answer and no e-mail."""
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ def test_a_signed_up_account_gets_its_confirmation_again(
         last_name="Pending",
     )
     first = mailbox.wait_for(to="sam@example.com")[0].link("confirm-email")
+    # A signed-up account holds no password until it is confirmed (its link carries it).
     refused = sign_in(browser, shop, "sam@example.com")
-    assert refused.status_code == 403 and "not active yet" in refused.text
-    assert "Send the confirmation again" in refused.text
+    assert refused.status_code == 400 and "Send the confirmation again" in refused.text
     again = browser.submit(
         refused, f"/portal/{shop.name}/resend-confirmation", email="sam@example.com"
     )
@@ -49,9 +49,15 @@ def test_a_signed_up_account_gets_its_confirmation_again(
     mails = mailbox.wait_for(2, to="sam@example.com")
     second = mails[-1].link("confirm-email")
     assert second != first
-    assert browser.get(path_of(first)).status_code == 410  # replaced
+    # The link sent again asks for the same sign-up's password; the first one still works
+    # until either is used.
+    assert browser.get(path_of(first)).status_code == 200
     opened = browser.get(path_of(second))
-    assert opened.status_code == 200
+    done = browser.submit(
+        opened, f"/portal/{shop.name}/confirm-email", token=second.split("=")[-1], password=PASSWORD
+    )
+    assert done.status_code == 303
+    assert browser.get(path_of(first)).status_code == 410
 
 
 def test_an_invited_account_gets_a_new_invitation(

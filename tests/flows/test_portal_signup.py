@@ -83,7 +83,9 @@ def test_signing_up_with_terms_and_consent_leads_to_an_active_account(
     [mail] = mailbox.wait_for(to="sam@example.com", subject="confirm")
     link = mail.link("confirm-email")
     confirm = browser.get(path_of(link))
-    done = browser.submit(confirm, f"/portal/{shop.name}/confirm-email", token=link.split("=")[-1])
+    done = browser.submit(
+        confirm, f"/portal/{shop.name}/confirm-email", token=link.split("=")[-1], password=PASSWORD
+    )
     assert done.status_code == 303
     [user] = users_with(admin, shop, "sam@example.com")
     assert user["properties"]["state"] == "active"
@@ -96,7 +98,9 @@ def test_the_password_works_after_confirmation(
     sign_up(browser, shop, "pw-later@example.com")
     link = mailbox.wait_for(to="pw-later@example.com")[0].link("confirm-email")
     confirm = browser.get(path_of(link))
-    browser.submit(confirm, f"/portal/{shop.name}/confirm-email", token=link.split("=")[-1])
+    browser.submit(
+        confirm, f"/portal/{shop.name}/confirm-email", token=link.split("=")[-1], password=PASSWORD
+    )
     with app.portal() as other:
         fresh = Browser(other)
         page = fresh.get(f"/portal/{shop.name}/signin")
@@ -149,20 +153,23 @@ def test_signing_up_again_before_confirming_sends_a_confirmation_of_the_new_sign
 ) -> None:
     sign_up(browser, shop, "forgetful@example.com")
     first = mailbox.wait_for(to="forgetful@example.com")[0].link("confirm-email")
-    sign_up(browser, shop, "forgetful@example.com", first_name="Other")
+    again = "a second thought passphrase"
+    sign_up(
+        browser, shop, "forgetful@example.com", first_name="Other", password=again, confirm=again
+    )
     assert queued_for(app, "forgetful@example.com") == ["ConfirmSignUpIdentityDefault"] * 2
     [user] = users_with(admin, shop, "forgetful@example.com")
     assert user["properties"]["firstName"] == "Sam"
     mails = mailbox.wait_for(2, to="forgetful@example.com")
     second = mails[1].link("confirm-email")
     assert "Other" in mails[1].text and second != first
-    # Each sign-up's link works until one of them is opened.
+    # Each sign-up's link works until one of them is confirmed, with its own password.
     assert browser.get(path_of(first)).status_code == 200
     confirm = browser.get(path_of(second))
-    done = browser.submit(
-        confirm, f"/portal/{shop.name}/confirm-email", token=second.split("=")[-1]
-    )
-    assert done.status_code == 303
+    token = second.split("=")[-1]
+    path = f"/portal/{shop.name}/confirm-email"
+    assert browser.submit(confirm, path, token=token, password=PASSWORD).status_code == 400
+    assert browser.submit(confirm, path, token=token, password=again).status_code == 303
     [user] = users_with(admin, shop, "forgetful@example.com")
     assert user["properties"]["state"] == "active"
     assert user["properties"]["firstName"] == "Other"

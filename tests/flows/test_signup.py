@@ -1,4 +1,5 @@
-"""E-mail confirmation of a self-registered account: pending until its link is opened."""
+"""E-mail confirmation of a self-registered account: pending until its link is opened and the
+password of its sign-up given."""
 
 from __future__ import annotations
 
@@ -16,16 +17,19 @@ from apidesk.domain.instances import service as instances
 from apidesk.domain.users import repository
 
 V = {"api-version": "2024-05-01"}
+PASSWORD = "pending pat's passphrase"
 
 
 def register(app: InProcessServer, admin: httpx.Client, shop: ServiceRef, user_id: str) -> str:
-    """What the portal's sign-up does: a pending account, then the confirmation e-mail."""
+    """A pending account with a password, then the confirmation e-mail: what the portal's
+    sign-up did before its links carried the sign-up's password (such links still work)."""
     email = f"{user_id}@example.com"
     body = {
         "properties": {
             "email": email,
             "firstName": "Pat",
             "lastName": "Pending",
+            "password": PASSWORD,
             "state": "pending",
         }
     }
@@ -50,7 +54,16 @@ def test_confirming_activates_welcomes_and_signs_in(
     page = browser.get(path_of(link))
     assert page.status_code == 200
     assert admin.get(shop.url("/users/pat"), params=V).json()["properties"]["state"] == "pending"
-    done = browser.submit(page, f"/portal/{shop.name}/confirm-email", token=link.rsplit("=", 1)[1])
+    token = link.rsplit("=", 1)[1]
+    wrong = browser.submit(
+        page, f"/portal/{shop.name}/confirm-email", token=token, password="not the password"
+    )
+    assert wrong.status_code == 400 and 'aria-invalid="true"' in wrong.text
+    assert "not the password chosen" in wrong.text
+    assert admin.get(shop.url("/users/pat"), params=V).json()["properties"]["state"] == "pending"
+    done = browser.submit(
+        wrong, f"/portal/{shop.name}/confirm-email", token=token, password=PASSWORD
+    )
     assert done.status_code == 303
     assert admin.get(shop.url("/users/pat"), params=V).json()["properties"]["state"] == "active"
     assert "signed in" in browser.get(f"/portal/{shop.name}/").text

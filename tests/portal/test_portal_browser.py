@@ -79,6 +79,7 @@ def test_signing_up_with_terms_and_consent_then_confirming(
     # The link's token stays out of every Referer the page sends, its own form's included,
     # and the form still names its true origin.
     assert opened.headers["referrer-policy"] == "strict-origin"
+    page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Confirm and sign in").click()
     assert "signed in as ada@example.com" in page.locator("main").inner_text()
     [posted] = [request for request in sent if request.method == "POST"]

@@ -77,11 +77,12 @@ def complete(ctx: InstanceContext, token: str, password: str | PreparedPassword)
     hashed = passwords.for_user(ctx, user, password)
     links.redeem_or_raise(ctx, token, Purpose.PASSWORD_RESET)
     ended = credentials.set_password(ctx, user, hashed)
-    audit.record(
-        ctx,
-        "user.password-reset",
-        f"users/{user.name}",
-        {"password": "changed", "sessionsEnded": ended},
-    )
+    changes: dict[str, object] = {"password": "changed", "sessionsEnded": ended}
+    if user.state == "pending":
+        # The link reached the mailbox and its reader chose the password: what a confirmed
+        # sign-up or an accepted invitation proves, and the new password voided their links.
+        user.state = "active"
+        changes["state"] = "active"
+    audit.record(ctx, "user.password-reset", f"users/{user.name}", changes)
     ctx.session.flush()
     return user

@@ -1,14 +1,16 @@
 """Registration e-mails: the welcome letter, and the confirmation of a self-registered address
 (the account stays pending until its link is opened).
 
-Anyone may sign up with any address, so a pending account's password is only the claim of
-whoever typed it. Each confirmation link carries its own applicant's password and names, and
-opening it applies those: the owner of the mailbox, by opening the link of their own sign-up,
-gets their own password, never one typed by someone who signed up with their address first.
-An address signed up for again while pending keeps every applicant's link working (none
-replaces another) and its account loses the password it had, so no applicant's password
-opens it until a link is opened, nor when an administrator activates it. Opening one voids
-the others (a new password voids every open link, `apidesk.domain.users.credentials`)."""
+Anyone may sign up with any address, so a password typed at sign-up is only the claim of
+whoever typed it, and the mailbox's owner must not inherit it unknowingly. A pending
+self-registered account therefore holds no password. Each confirmation link carries the
+password (its hash) and names of the sign-up that asked for it, and confirming asks for that
+password: only someone who both reads the mailbox and typed the password activates the
+account with it. An impostor who signs up with the owner's address cannot confirm (the link
+goes to the owner), and the owner cannot confirm the impostor's link (they do not know its
+password); their own sign-up's link is theirs. No sign-up replaces another's link; opening
+one voids the rest (a new password voids every open link, `apidesk.domain.users.credentials`).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from apidesk.domain.notifications import outbox, values
 from apidesk.domain.users import credentials
 from apidesk.domain.users import repository as users
 from apidesk.domain.validation import email_key
+from apidesk.errors import Invalid
 from apidesk.storage.models import OneTimeLink, User
 
 WELCOME = "NewDeveloperNotificationMessage"
@@ -45,29 +48,44 @@ class Applicant:
     first_name: str
     last_name: str
 
-    def payload(self) -> dict[str, Any]:
-        return {APPLICANT: asdict(self)}
-
 
 APPLICANT = "applicant"
+MISMATCH = (
+    "That is not the password chosen when this link was asked for. Forgot it? Sign up again "
+    "for a new link."
+)
 
 
 def request_confirmation(
     ctx: InstanceContext, user: User, applicant: Applicant | None = None
 ) -> None:
-    """A confirmation link for `user`, carrying `applicant` when a sign-up asked for it. A
-    sign-up's link leaves the others open, so that signing up with someone's address cannot
-    close the link they asked for. A link sent again from the sign-in page carries no
-    applicant and replaces the others: opening it keeps the account's own password, which
-    is the only applicant's, or none since a second sign-up (`apply_again`)."""
+    """A confirmation link for `user`, carrying `applicant` (a sign-up), or, sent again from
+    the sign-in page, the newest sign-up's. It leaves the other links open: nobody's sign-up
+    or request closes the link of someone else's."""
     lifetime = timedelta(hours=ctx.runtime.settings.confirmation_hours)
-    payload = applicant.payload() if applicant is not None else None
-    token = links.issue(ctx, user, Purpose.SIGNUP, lifetime, payload, replace=applicant is None)
+    claimed = asdict(applicant) if applicant is not None else _newest_applicant(ctx, user)
+    payload = {APPLICANT: claimed} if claimed else None
+    token = links.issue(ctx, user, Purpose.SIGNUP, lifetime, payload, replace=False)
     greeting = values.developer(ctx, user)
-    if applicant is not None:
-        greeting.update(DevFirstName=applicant.first_name, DevLastName=applicant.last_name)
+    if claimed:
+        greeting.update(DevFirstName=claimed["first_name"], DevLastName=claimed["last_name"])
     filled = values.with_link(greeting, values.portal_link(ctx, PAGE, token))
     outbox.to_developer(ctx, CONFIRM, user, filled)
+
+
+def _newest_applicant(ctx: InstanceContext, user: User) -> dict[str, Any] | None:
+    payload = ctx.session.scalar(
+        select(OneTimeLink.payload)
+        .where(OneTimeLink.user_id == user.id, OneTimeLink.purpose == Purpose.SIGNUP.value)
+        .order_by(OneTimeLink.id.desc())
+        .limit(1)
+    )
+    return _applicant_in(payload)
+
+
+def _applicant_in(payload: dict[str, Any] | None) -> dict[str, Any] | None:
+    applicant = (payload or {}).get(APPLICANT)
+    return applicant if isinstance(applicant, dict) else None
 
 
 def self_registered(ctx: InstanceContext, user: User) -> bool:
@@ -77,10 +95,12 @@ def self_registered(ctx: InstanceContext, user: User) -> bool:
 
 
 def apply_again(ctx: InstanceContext, user: User, applicant: Applicant) -> None:
-    """A pending self-registered address signed up for again: the account's password goes,
-    as it may be anyone's, and the new applicant gets a link of their own."""
-    user.password_hash = None
-    user.password_changed_at = ctx.now()
+    """A pending self-registered address signed up for again: the new applicant gets a link
+    of their own. (An account made before links carried their sign-up's password may still
+    hold one; it goes, as it may be anyone's.)"""
+    if user.password_hash is not None:
+        user.password_hash = None
+        user.password_changed_at = ctx.now()
     request_confirmation(ctx, user, applicant)
 
 
@@ -98,7 +118,8 @@ def _newest_start(ctx: InstanceContext, user: User) -> str | None:
 
 def resend(ctx: InstanceContext, email: str, client: str) -> None:
     """A pending account's confirmation again, asked for at sign-in: a new sign-up
-    confirmation, or a new invitation for an invited account (either voids the link before).
+    confirmation (beside the open ones), or a new invitation for an invited account (which
+    voids the one before).
     Counted like a sign-up, per address and per client; the caller answers the same way
     whatever happened, so nothing tells who is registered."""
     key = email_key(email.strip())
@@ -114,20 +135,47 @@ def resend(ctx: InstanceContext, email: str, client: str) -> None:
     audit.record(ctx, "user.confirmation-resend", f"users/{user.name}")
 
 
-def confirm(ctx: InstanceContext, token: str) -> User:
+@dataclass(frozen=True)
+class Claim:
+    """An open confirmation link: the password hash a confirmation must match."""
+
+    stored_hash: str | None
+
+
+def _open(ctx: InstanceContext, token: str) -> tuple[User, OneTimeLink]:
     found = links.open_or_raise(ctx, token, Purpose.SIGNUP)
-    assert found.user is not None
+    assert found.user is not None and found.link is not None
     if found.user.state != "pending":
         raise LinkUnusable(LinkState.USED, found.user)
-    user = links.redeem_or_raise(ctx, token, Purpose.SIGNUP)
-    assert found.link is not None
-    applicant = found.link.payload.get(APPLICANT) if found.link.payload else None
+    return found.user, found.link
+
+
+def _stored_hash(user: User, link: OneTimeLink) -> str | None:
+    """The password the link's sign-up chose; for a link from before links carried it, the
+    account's own."""
+    applicant = _applicant_in(link.payload)
+    return str(applicant["password_hash"]) if applicant else user.password_hash
+
+
+def claim(ctx: InstanceContext, token: str) -> Claim:
+    """Step 1 of a confirmation, in a read-only unit: what the password typed must match
+    (checked with no unit open, `PasswordHashing.verify`)."""
+    user, link = _open(ctx, token)
+    return Claim(_stored_hash(user, link))
+
+
+def confirm(ctx: InstanceContext, token: str, claimed: Claim, genuine: bool) -> User:
+    """Step 2: with the password proven right for the link, activate the account with that
+    password and the link's names, and void every other open link of the account."""
+    user, link = _open(ctx, token)
+    if not genuine or _stored_hash(user, link) != claimed.stored_hash:
+        raise Invalid.field("password", MISMATCH)
+    links.redeem_or_raise(ctx, token, Purpose.SIGNUP)
+    applicant = _applicant_in(link.payload)
     if applicant:
-        # This link's own applicant, who has now shown they read the mailbox; every other
-        # open link of the account goes with the password it replaces.
         user.first_name = applicant["first_name"]
         user.last_name = applicant["last_name"]
-        credentials.set_password(ctx, user, applicant["password_hash"])
+    credentials.set_password(ctx, user, claimed.stored_hash)
     user.state = "active"
     audit.record(ctx, "user.signup-confirm", f"users/{user.name}", {"state": "active"})
     welcome(ctx, user)

@@ -6,7 +6,7 @@ already has an account, so the form does not tell who is registered. The owner o
 address is told instead: an active one gets the `PasswordResetIdentityDefault` e-mail (a link
 to choose a new password, in case they forgot they had an account), and others (blocked, or
 invited and not yet registered) get nothing. An address that signed up before and never
-confirmed gets a confirmation of this sign-up, with this applicant's password in its link:
+confirmed gets a confirmation of this sign-up, whose link asks for this applicant's password:
 the first sign-up may have been someone else's (apidesk.domain.flows.signup).
 """
 
@@ -92,11 +92,12 @@ def sign_up(
     if existing is not None:
         _notify_owner(ctx, existing, applicant)
         return
+    # No password on the account: the one typed is the confirmation link's to give
+    # (apidesk.domain.flows.signup).
     fields: users.UserFields = {
         "email": email,
         "first_name": application.first_name,
         "last_name": application.last_name,
-        "password": password,
         "state": "pending",
     }
     try:
