@@ -215,6 +215,15 @@ def forget(ctx: InstanceContext, row: Counter) -> None:
     ctx.session.connection().execute(_FORGET, {"id": row.id})
 
 
+def forgive_sign_ins(ctx: InstanceContext, email_key: str) -> None:
+    """The address's owner proved themselves through a link sent to it (a confirmed sign-up,
+    a reset): the sign-ins that failed before, theirs while the account was pending or a
+    guesser's, hold it back no longer."""
+    row = counter(ctx, SIGN_IN, email_key)
+    if row is not None:
+        forget(ctx, row)
+
+
 def allow_reset_request(ctx: InstanceContext, key: str) -> bool:
     """Count one request; False once an address has had its share for the hour."""
     row = _count(ctx, RESET_REQUEST, key, sliding=False)

@@ -260,3 +260,36 @@ def test_anonymous_visitors_are_sent_to_sign_in_when_required(
     assert home.status_code == 303
     assert home.headers["location"] == f"/portal/{shop.name}/signin"
     assert browser.get(f"/portal/{shop.name}/signin").status_code == 200
+
+
+def test_confirming_forgives_the_sign_ins_tried_before_it(
+    shop: ServiceRef, mailbox: Mailbox, browser: Browser, app: InProcessServer
+) -> None:
+    """A pending account holds no password, so its owner's sign-ins before confirming fail,
+    and enough of them hold the address back; the confirmation proves the owner."""
+    sign_up(browser, shop, "eager@example.com")
+    link = mailbox.wait_for(to="eager@example.com")[0].link("confirm-email")
+    with app.portal() as client:
+        eager = Browser(client)
+        answers = []
+        for _ in range(10):
+            page = eager.get(f"/portal/{shop.name}/signin")
+            answer = eager.submit(
+                page, f"/portal/{shop.name}/signin", email="eager@example.com", password=PASSWORD
+            )
+            answers.append(answer.status_code)
+            if answer.status_code == 429:
+                break
+        assert answers[-1] == 429 and set(answers[:-1]) == {400}, answers
+    confirm = browser.get(path_of(link))
+    done = browser.submit(
+        confirm, f"/portal/{shop.name}/confirm-email", token=link.split("=")[-1], password=PASSWORD
+    )
+    assert done.status_code == 303
+    with app.portal() as client:
+        later = Browser(client)
+        page = later.get(f"/portal/{shop.name}/signin")
+        signed = later.submit(
+            page, f"/portal/{shop.name}/signin", email="eager@example.com", password=PASSWORD
+        )
+        assert signed.status_code == 303

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -220,5 +221,67 @@ def test_apis_in_products_of_an_earlier_release_get_link_names(
             assert sorted(row[0] for row in rows) == [1, 2] and kept == 2
             assert len({row[1] for row in rows}) == 2
             assert all(row[2] == row[1].lower() and row[3] for row in rows)
+        finally:
+            engine.dispose()
+
+
+_PENDING_USER = text(
+    "INSERT INTO users (id, instance_id, name, name_key, email, email_key, first_name, "
+    "last_name, state, identities, registration_date, password_hash, stamp, etag) VALUES "
+    "(:id, 1, :name, :name, :email, :email, 'Sam', 'Signup', :state, '[]', "
+    "'2026-01-01 00:00:00', :hash, :name, 'e')"
+)
+_LINK = text(
+    "INSERT INTO one_time_links (id, instance_id, user_id, purpose, digest, created_at, "
+    "expires_at, closed_at, payload) VALUES (:id, 1, :user, :purpose, :digest, "
+    "'2026-01-01 00:00:00', '2026-01-03 00:00:00', :closed, :payload)"
+)
+
+
+def test_a_self_registered_accounts_password_moves_into_its_open_sign_up_links(
+    tmp_path: Path, workspace_backend: str
+) -> None:
+    """Releases before 0013 kept a sign-up's password on the pending account, where an
+    administrator's activation or a sign-in's answer would hand it to whoever typed it."""
+    with database_for(workspace_backend, tmp_path) as url:
+        engine = create_database_engine(url, pool_size=2)
+        try:
+            migrate.upgrade(engine, "0012")
+            with engine.begin() as connection:
+                insert_old_instance(connection)
+                accounts = [(1, "signed", "pending"), (2, "invited", "pending")]
+                for number, name, state in [*accounts, (3, "active", "active")]:
+                    connection.execute(
+                        _PENDING_USER,
+                        {"id": number, "name": name, "email": f"{name}@example.com"}
+                        | {"state": state, "hash": f"hash-{name}"},
+                    )
+                links = [
+                    (1, 1, "signup", None),
+                    (2, 1, "signup", "2026-01-02 00:00:00"),  # replaced before the upgrade
+                    (3, 2, "invitation", None),
+                    (4, 3, "signup", "2026-01-02 00:00:00"),
+                ]
+                for number, user, purpose, closed in links:
+                    connection.execute(
+                        _LINK,
+                        {"id": number, "user": user, "purpose": purpose}
+                        | {"digest": f"d{number}", "closed": closed, "payload": "{}"},
+                    )
+            migrate.upgrade(engine)
+            with engine.connect() as connection:
+                hashes = dict(
+                    connection.execute(text("SELECT name, password_hash FROM users")).all()
+                )
+                payloads = dict(
+                    connection.execute(text("SELECT id, payload FROM one_time_links")).all()
+                )
+            assert hashes == {"signed": None, "invited": "hash-invited", "active": "hash-active"}
+            applicant = {"password_hash": "hash-signed", "first_name": "Sam", "last_name": "Signup"}
+            loaded = {
+                key: value if isinstance(value, dict) else json.loads(value)
+                for key, value in payloads.items()
+            }
+            assert loaded == {1: {"applicant": applicant}, 2: {}, 3: {}, 4: {}}
         finally:
             engine.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from apidesk.domain import audit, passwords
+from apidesk.domain import audit, passwords, throttle
 from apidesk.domain.context import InstanceContext
 from apidesk.domain.flows import links
 from apidesk.domain.flows.links import LinkState, LinkUnusable, Purpose
@@ -77,6 +77,7 @@ def complete(ctx: InstanceContext, token: str, password: str | PreparedPassword)
     hashed = passwords.for_user(ctx, user, password)
     links.redeem_or_raise(ctx, token, Purpose.PASSWORD_RESET)
     ended = credentials.set_password(ctx, user, hashed)
+    throttle.forgive_sign_ins(ctx, user.email_key)
     changes: dict[str, object] = {"password": "changed", "sessionsEnded": ended}
     if user.state == "pending":
         # The link reached the mailbox and its reader chose the password: what a confirmed

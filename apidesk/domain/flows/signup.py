@@ -94,16 +94,6 @@ def self_registered(ctx: InstanceContext, user: User) -> bool:
     return _newest_start(ctx, user) == Purpose.SIGNUP.value
 
 
-def apply_again(ctx: InstanceContext, user: User, applicant: Applicant) -> None:
-    """A pending self-registered address signed up for again: the new applicant gets a link
-    of their own. (An account made before links carried their sign-up's password may still
-    hold one; it goes, as it may be anyone's.)"""
-    if user.password_hash is not None:
-        user.password_hash = None
-        user.password_changed_at = ctx.now()
-    request_confirmation(ctx, user, applicant)
-
-
 def _newest_start(ctx: InstanceContext, user: User) -> str | None:
     return ctx.session.scalar(
         select(OneTimeLink.purpose)
@@ -177,6 +167,7 @@ def confirm(ctx: InstanceContext, token: str, claimed: Claim, genuine: bool) -> 
         user.last_name = applicant["last_name"]
     credentials.set_password(ctx, user, claimed.stored_hash)
     user.state = "active"
+    throttle.forgive_sign_ins(ctx, user.email_key)
     audit.record(ctx, "user.signup-confirm", f"users/{user.name}", {"state": "active"})
     welcome(ctx, user)
     ctx.session.flush()

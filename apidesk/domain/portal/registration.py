@@ -75,7 +75,8 @@ def _notify_owner(ctx: InstanceContext, owner: User, applicant: signup.Applicant
     if owner.state == "active":
         recovery.request_by_email(ctx, owner.email)
     elif owner.state == "pending" and signup.self_registered(ctx, owner):
-        signup.apply_again(ctx, owner, applicant)
+        # A link of this applicant's own; the links before stay open.
+        signup.request_confirmation(ctx, owner, applicant)
 
 
 def sign_up(
