@@ -212,19 +212,7 @@ def send_test(console: Console, request: Request, form: FormData | None) -> Resp
                 f"{PATH}/{ictx.instance.name}/templates/{message.template}", "test-sent"
             )
     except DomainError as error:
-        with console.unit(write=False) as ctx:
-            operator, ictx = _scope(console, request, ctx)
-            try:
-                return _edit(
-                    console,
-                    request,
-                    ictx,
-                    operator,
-                    refusal_status(error),
-                    error=problem_text(error),
-                )
-            except DomainError as missing:
-                return _missing(console, request, ictx, operator, missing)
+        return _refused(console, request, error)
 
 
 def restore(console: Console, request: Request, form: FormData | None) -> Response:
@@ -240,16 +228,16 @@ def restore(console: Console, request: Request, form: FormData | None) -> Respon
             target = f"{PATH}/{ictx.instance.name}/templates/{name}"
             return see_other(target, "restored" if changed else "unchanged")
     except DomainError as error:
-        with console.unit(write=False) as ctx:
-            operator, ictx = _scope(console, request, ctx)
-            try:
-                return _edit(
-                    console,
-                    request,
-                    ictx,
-                    operator,
-                    refusal_status(error),
-                    error=problem_text(error),
-                )
-            except DomainError as missing:
-                return _missing(console, request, ictx, operator, missing)
+        return _refused(console, request, error)
+
+
+def _refused(console: Console, request: Request, error: DomainError) -> Response:
+    """The template's page again, saying why nothing was done (or the missing page)."""
+    with console.unit(write=False) as ctx:
+        operator, ictx = _scope(console, request, ctx)
+        try:
+            return _edit(
+                console, request, ictx, operator, refusal_status(error), error=problem_text(error)
+            )
+        except DomainError as missing:
+            return _missing(console, request, ictx, operator, missing)

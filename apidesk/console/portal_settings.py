@@ -131,17 +131,7 @@ def reveal_key(console: Console, request: Request, form: FormData | None) -> Res
             _, key = settings.reveal_key(ictx)
             return _render(console, request, ictx, operator, revealed=key)
     except DomainError as error:
-        with console.unit(write=False) as ctx:
-            operator = console.operator_or_raise(request, ctx)
-            ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(
-                console,
-                request,
-                ictx,
-                operator,
-                refusal_status(error),
-                error=said(error, SIGNUP_LABELS),
-            )
+        return _refused(console, request, error)
 
 
 def new_key(console: Console, request: Request, form: FormData | None) -> Response:
@@ -157,14 +147,19 @@ def new_key(console: Console, request: Request, form: FormData | None) -> Respon
             settings.change(ictx, settings.DELEGATION, {"validation_key": settings.new_key()})
             return see_other(f"{PATH}/{ictx.instance.name}/{PAGE}#delegation", "key-replaced")
     except DomainError as error:
-        with console.unit(write=False) as ctx:
-            operator = console.operator_or_raise(request, ctx)
-            ictx = console.instance(ctx, operator, request.path_params["service"])
-            return _render(
-                console,
-                request,
-                ictx,
-                operator,
-                refusal_status(error),
-                error=said(error, SIGNUP_LABELS),
-            )
+        return _refused(console, request, error)
+
+
+def _refused(console: Console, request: Request, error: DomainError) -> Response:
+    """The settings page again, saying why nothing was done."""
+    with console.unit(write=False) as ctx:
+        operator = console.operator_or_raise(request, ctx)
+        ictx = console.instance(ctx, operator, request.path_params["service"])
+        return _render(
+            console,
+            request,
+            ictx,
+            operator,
+            refusal_status(error),
+            error=said(error, SIGNUP_LABELS),
+        )
