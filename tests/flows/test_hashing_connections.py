@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import event
+from support import portal
 from support.console import PASSWORD as OPERATOR_PASSWORD
 from support.console import Person, signed_in_operator
 from support.inprocess import InProcessServer
@@ -118,15 +119,8 @@ NEW_PASSWORD = "a different horse entirely 7"
 def test_portal_sign_up_and_the_profile_hold_no_connection_while_hashing(
     watch: Watch, admin: httpx.Client, shop: ServiceRef, browser: Browser
 ) -> None:
-    page = browser.get(f"/portal/{shop.name}/signup")
-    signed_up = browser.submit(
-        page,
-        f"/portal/{shop.name}/signup",
-        email="new@example.com",
-        password=PASSWORD,
-        confirm=PASSWORD,
-        first_name="New",
-        last_name="Comer",
+    signed_up = portal.sign_up(
+        browser, shop.name, "new@example.com", PASSWORD, first_name="New", last_name="Comer"
     )
     assert signed_up.status_code == 200, signed_up.text
     email = _put_user(admin, shop, "profiled")
@@ -158,15 +152,8 @@ def test_portal_sign_up_and_the_profile_hold_no_connection_while_hashing(
 def test_confirming_a_sign_up_holds_no_connection_while_checking(
     watch: Watch, shop: ServiceRef, browser: Browser, mailbox: Mailbox
 ) -> None:
-    page = browser.get(f"/portal/{shop.name}/signup")
-    browser.submit(
-        page,
-        f"/portal/{shop.name}/signup",
-        email="confirming@example.com",
-        password=PASSWORD,
-        confirm=PASSWORD,
-        first_name="Con",
-        last_name="Firm",
+    portal.sign_up(
+        browser, shop.name, "confirming@example.com", PASSWORD, first_name="Con", last_name="Firm"
     )
     link = mailbox.wait_for(to="confirming@example.com")[0].link("confirm-email")
     watch.seen.clear()

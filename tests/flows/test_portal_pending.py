@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy import select
-from support import catalog
+from support import catalog, portal
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.portal import Browser, path_of
@@ -28,15 +28,8 @@ def sign_in(browser: Browser, shop: ServiceRef, email: str) -> httpx.Response:
 def test_a_signed_up_account_gets_its_confirmation_again(
     shop: ServiceRef, browser: Browser, mailbox: Mailbox
 ) -> None:
-    page = browser.get(f"/portal/{shop.name}/signup")
-    browser.submit(
-        page,
-        f"/portal/{shop.name}/signup",
-        email="sam@example.com",
-        password=PASSWORD,
-        confirm=PASSWORD,
-        first_name="Sam",
-        last_name="Pending",
+    portal.sign_up(
+        browser, shop.name, "sam@example.com", PASSWORD, first_name="Sam", last_name="Pending"
     )
     first = mailbox.wait_for(to="sam@example.com")[0].link("confirm-email")
     # A signed-up account holds no password until it is confirmed (its link carries it).
@@ -104,15 +97,8 @@ def test_an_unknown_or_active_address_gets_the_same_answer_and_no_mail(
 def test_asking_again_is_counted_like_sign_ups_and_answered_the_same(
     app: InProcessServer, shop: ServiceRef, browser: Browser, mailbox: Mailbox
 ) -> None:
-    page = browser.get(f"/portal/{shop.name}/signup")
-    browser.submit(
-        page,
-        f"/portal/{shop.name}/signup",
-        email="kim@example.com",
-        password=PASSWORD,
-        confirm=PASSWORD,
-        first_name="Kim",
-        last_name="Pending",
+    portal.sign_up(
+        browser, shop.name, "kim@example.com", PASSWORD, first_name="Kim", last_name="Pending"
     )
     mailbox.wait_for(to="kim@example.com")
     signin = browser.get(f"/portal/{shop.name}/signin")

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from support import portal
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.portal import Browser, path_of
@@ -39,16 +40,7 @@ def with_terms(admin: httpx.Client, shop: ServiceRef, *, consent: bool = True) -
 
 
 def sign_up(browser: Browser, shop: ServiceRef, email: str, **fields: str) -> httpx.Response:
-    page = browser.get(f"/portal/{shop.name}/signup")
-    assert page.status_code == 200, page.text
-    form = {
-        "email": email,
-        "password": PASSWORD,
-        "confirm": PASSWORD,
-        "first_name": "Sam",
-        "last_name": "Signup",
-    }
-    return browser.submit(page, f"/portal/{shop.name}/signup", **{**form, **fields})
+    return portal.sign_up(browser, shop.name, email, fields.pop("password", PASSWORD), **fields)
 
 
 def users_with(admin: httpx.Client, shop: ServiceRef, email: str) -> list[dict[str, Any]]:

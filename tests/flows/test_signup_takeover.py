@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from support import portal
 from support.inprocess import InProcessServer
 from support.mailbox import Mailbox
 from support.portal import Browser, path_of
@@ -23,16 +24,8 @@ EMAIL = "victim@example.com"
 
 def sign_up(app: InProcessServer, shop: ServiceRef, password: str, first_name: str) -> None:
     with app.portal() as client:
-        browser = Browser(client)
-        page = browser.get(f"/portal/{shop.name}/signup")
-        answer = browser.submit(
-            page,
-            f"/portal/{shop.name}/signup",
-            email=EMAIL,
-            password=password,
-            confirm=password,
-            first_name=first_name,
-            last_name="Person",
+        answer = portal.sign_up(
+            Browser(client), shop.name, EMAIL, password, first_name=first_name, last_name="Person"
         )
         assert answer.status_code == 200, answer.text
 
@@ -53,11 +46,7 @@ def sign_in(app: InProcessServer, shop: ServiceRef, password: str) -> int:
 
 
 def confirm(browser: Browser, shop: ServiceRef, link: str, password: str) -> httpx.Response:
-    page = browser.get(path_of(link))
-    assert page.status_code == 200, page.text
-    return browser.submit(
-        page, f"/portal/{shop.name}/confirm-email", token=link.split("=")[-1], password=password
-    )
+    return portal.confirm_sign_up(browser, shop.name, link, password)
 
 
 def state(admin: httpx.Client, shop: ServiceRef) -> dict[str, str]:

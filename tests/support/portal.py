@@ -40,3 +40,28 @@ def open_signup(admin: httpx.Client, service: Any) -> None:
         json={"properties": {"enabled": True}},
     )
     assert response.status_code == 204, response.text
+
+
+def sign_up(
+    browser: Browser, service: str, email: str, password: str, **fields: str
+) -> httpx.Response:
+    """The portal's sign-up form, filled in and sent (`fields` add to or replace its names,
+    the password's confirmation and the consent)."""
+    page = browser.get(f"/portal/{service}/signup")
+    assert page.status_code == 200, page.text
+    form = {
+        "email": email,
+        "password": password,
+        "confirm": password,
+        "first_name": "Sam",
+        "last_name": "Signup",
+    }
+    return browser.submit(page, f"/portal/{service}/signup", **{**form, **fields})
+
+
+def confirm_sign_up(browser: Browser, service: str, link: str, password: str) -> httpx.Response:
+    """Open an e-mailed confirmation link and confirm it with `password`."""
+    page = browser.get(path_of(link))
+    assert page.status_code == 200, page.text
+    token = link.rsplit("=", 1)[1]
+    return browser.submit(page, f"/portal/{service}/confirm-email", token=token, password=password)
